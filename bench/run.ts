@@ -1,0 +1,2 @@
+/** Benchmarks entry point (`npm run bench`). */
+process.stdout.write('no benchmarks yet\n');

@@ -1,0 +1,117 @@
+// @ts-check
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'zlib',
+  'stream',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'test-results/', 'src/web/static/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    rules: {
+      'import-x/no-cycle': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is deterministic and sandboxed: no Node built-ins, SDKs, sockets or adapters.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: nodeBuiltins, message: 'workflow code cannot use Node built-ins' },
+            {
+              group: ['@aws-sdk/*', 'ws', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'not in workflow code',
+            },
+            {
+              group: ['**/src/adapters/**', '**/src/api/**', '**/src/ws/**', '**/src/main/**', '**/src/ports/**'],
+              message: 'workflows import only src/domain and activity types',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'src/domain imports nothing but itself' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/ports/**/*.ts', 'activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@temporalio/client', '@temporalio/worker'],
+              message: 'SDK clients live in src/adapters',
+            },
+            {
+              group: [
+                '**/src/adapters/**',
+                '**/adapters/**',
+                '**/src/api/**',
+                '**/src/ws/**',
+                '**/src/main/**',
+                '**/workflows/**',
+              ],
+              message: 'ports and activities import src/domain and src/ports only',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/api/**/*.ts', 'src/ws/**/*.ts', 'src/cli/**/*.ts', 'src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@temporalio/client', '@temporalio/worker'],
+              message: 'SDK calls live in src/adapters',
+            },
+            { group: ['**/adapters/**', '**/main/**'], message: 'api/ws/cli depend on ports; src/main wires adapters' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: {
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

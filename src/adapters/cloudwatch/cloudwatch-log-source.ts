@@ -1,0 +1,198 @@
+import {
+  type CloudWatchLogsClient,
+  CreateLogStreamCommand,
+  DescribeLogGroupsCommand,
+  GetLogEventsCommand,
+  PutLogEventsCommand,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
+  type OutputLogEvent,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  positionOf,
+  splitForPut,
+  type LogEvent,
+  type LogLocation,
+  type SourceCursor,
+  type SourcedEvent,
+  type StreamPosition,
+} from '../../domain';
+import { DependencyError, type CallObserver, type LogSource, type SourceBatch } from '../../ports';
+
+// GetLogEvents pages a read may take per stream before handing back what it has.
+const MAX_PAGES_PER_STREAM = 10;
+
+/** Options of the CloudWatch Logs source. */
+export interface CloudWatchLogSourceOptions {
+  readonly client: CloudWatchLogsClient;
+  readonly observe?: CallObserver;
+}
+
+interface StreamRead {
+  readonly stream: string;
+  readonly events: (SourcedEvent & { readonly ingestionTime: number })[];
+  readonly position: StreamPosition;
+  readonly calls: number;
+}
+
+/**
+ * Reads and writes CloudWatch Logs. Reading uses GetLogEvents with forward tokens, one stream at a
+ * time, rather than FilterLogEvents with eventIds: an event is then identified by its position
+ * behind a token, so the cursor stays a few bytes per stream however many events share a
+ * millisecond (eventId dedupe would need every id of an unbounded look-back window in the cursor),
+ * and GetLogEvents has 2.5 times FilterLogEvents' account-wide quota. It relies on each stream
+ * being written in timestamp order, which the command runner guarantees.
+ */
+export class CloudWatchLogSource implements LogSource {
+  private readonly client: CloudWatchLogsClient;
+  private readonly observe: CallObserver;
+
+  constructor(options: CloudWatchLogSourceOptions) {
+    this.client = options.client;
+    this.observe = options.observe ?? (() => undefined);
+  }
+
+  async readAfter(location: LogLocation, cursor: SourceCursor, maxEvents: number): Promise<SourceBatch> {
+    const reads: StreamRead[] = [];
+    for (const stream of location.logStreams) {
+      reads.push(await this.readStream(location.logGroup, stream, positionOf(cursor, stream), maxEvents));
+    }
+    const positions: Record<string, StreamPosition> = { ...cursor.streams };
+    for (const read of reads) positions[read.stream] = read.position;
+    const calls = reads.reduce((sum, read) => sum + read.calls, 0);
+    return { events: mergeByArrival(reads), cursor: { streams: positions }, calls };
+  }
+
+  async createStream(logGroup: string, logStream: string): Promise<void> {
+    try {
+      await this.call('CreateLogStream', () =>
+        this.client.send(new CreateLogStreamCommand({ logGroupName: logGroup, logStreamName: logStream })),
+      );
+    } catch (error) {
+      if (!(error instanceof DependencyError && error.cause instanceof ResourceAlreadyExistsException)) throw error;
+    }
+  }
+
+  async putEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): Promise<void> {
+    for (const batch of splitForPut(events)) {
+      const result = await this.call('PutLogEvents', () =>
+        this.client.send(
+          new PutLogEventsCommand({
+            logGroupName: logGroup,
+            logStreamName: logStream,
+            logEvents: batch.map((e) => ({ timestamp: e.timestamp, message: e.message })),
+          }),
+        ),
+      );
+      const rejected = result.rejectedLogEventsInfo;
+      if (rejected && Object.values(rejected).some((v) => v !== undefined)) {
+        throw new DependencyError(
+          'cloudwatch',
+          'PutLogEvents',
+          new Error(`rejected events: ${JSON.stringify(rejected)}`),
+          false,
+        );
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call('DescribeLogGroups', () => this.client.send(new DescribeLogGroupsCommand({ limit: 1 })));
+  }
+
+  private async readStream(
+    logGroup: string,
+    stream: string,
+    start: StreamPosition,
+    maxEvents: number,
+  ): Promise<StreamRead> {
+    const events: StreamRead['events'] = [];
+    let token = start.token;
+    let skip = start.skip;
+    let position = start;
+    let calls = 0;
+    for (let page = 0; page < MAX_PAGES_PER_STREAM && events.length < maxEvents; page++) {
+      let output: { events?: OutputLogEvent[]; nextForwardToken?: string };
+      calls++;
+      try {
+        output = await this.call('GetLogEvents', () =>
+          this.client.send(
+            new GetLogEventsCommand({
+              logGroupName: logGroup,
+              logStreamName: stream,
+              startFromHead: true,
+              nextToken: token,
+            }),
+          ),
+        );
+      } catch (error) {
+        // A stream the job has not created yet simply has no events.
+        if (error instanceof DependencyError && error.cause instanceof ResourceNotFoundException) break;
+        throw error;
+      }
+      const pageEvents = output.events ?? [];
+      const next = output.nextForwardToken;
+      for (let i = skip; i < pageEvents.length && events.length < maxEvents; i++) {
+        const raw = pageEvents[i];
+        const endOfPage = i === pageEvents.length - 1 && next !== undefined;
+        const after: StreamPosition = endOfPage
+          ? { token: next, skip: 0 }
+          : token === undefined
+            ? { skip: i + 1 }
+            : { token, skip: i + 1 };
+        events.push({
+          stream,
+          timestamp: raw?.timestamp ?? 0,
+          message: raw?.message ?? '',
+          ingestionTime: raw?.ingestionTime ?? raw?.timestamp ?? 0,
+          after,
+        });
+        position = events[events.length - 1]?.after ?? position;
+      }
+      // The same token back means the end of what is visible now.
+      if (next === undefined || next === token || events.length >= maxEvents) break;
+      if (pageEvents.length <= skip) {
+        // Nothing new on this page: the next token is a valid place to resume from.
+        position = { token: next, skip: 0 };
+      }
+      token = next;
+      skip = 0;
+    }
+    return { stream, events, position, calls };
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      const result = await send();
+      this.observe('cloudwatch', operation, true);
+      return result;
+    } catch (error) {
+      this.observe('cloudwatch', operation, false);
+      throw new DependencyError('cloudwatch', operation, error);
+    }
+  }
+}
+
+/** Merges per-stream reads in arrival order, keeping each stream's own order. */
+function mergeByArrival(reads: readonly StreamRead[]): SourcedEvent[] {
+  if (reads.length === 1) return reads[0]?.events.map(stripIngestion) ?? [];
+  const heads = reads.map(() => 0);
+  const merged: SourcedEvent[] = [];
+  for (;;) {
+    let best = -1;
+    for (let r = 0; r < reads.length; r++) {
+      const candidate = reads[r]?.events[heads[r] ?? 0];
+      if (!candidate) continue;
+      const current = best >= 0 ? reads[best]?.events[heads[best] ?? 0] : undefined;
+      if (!current || candidate.ingestionTime < current.ingestionTime) best = r;
+    }
+    if (best < 0) return merged;
+    const event = reads[best]?.events[heads[best] ?? 0];
+    if (event) merged.push(stripIngestion(event));
+    heads[best] = (heads[best] ?? 0) + 1;
+  }
+}
+
+function stripIngestion(event: SourcedEvent & { ingestionTime: number }): SourcedEvent {
+  return { stream: event.stream, timestamp: event.timestamp, message: event.message, after: event.after };
+}

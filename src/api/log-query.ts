@@ -1,0 +1,227 @@
+import {
+  advanceCursor,
+  initialCursor,
+  judgeCompleteness,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type IndexedEvent,
+  type LogLocation,
+  type SourceCursor,
+  type StreamPosition,
+} from '../domain';
+import {
+  ExecutionNotFoundError,
+  LogPump,
+  readStoredEvents,
+  type ExecutionDirectory,
+  type LogSource,
+  type LogStore,
+} from '../ports';
+
+/** What `/logs` answers, before it is turned into JSON. */
+export interface LogsPage {
+  readonly status: ExecutionStatus;
+  readonly events: IndexedEvent[];
+  readonly lastIndex: number;
+  readonly nextIndex: number | null;
+  readonly source: 'dynamodb' | 'cloudwatch';
+  readonly running: boolean;
+}
+
+/** An execution's status joined from Temporal and the log store. */
+export interface ResolvedExecution {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  readonly startedAt: number | undefined;
+  readonly completedAt: number | undefined;
+  readonly record: ExecutionRecord | undefined;
+}
+
+/** Dependencies of the log query. */
+export interface LogQueryDeps {
+  readonly directory: ExecutionDirectory;
+  readonly store: LogStore;
+  readonly source: LogSource;
+  readonly defaultLogGroup: string;
+  readonly completionBufferMs: number;
+  readonly runningExpiresAt: () => number;
+  readonly onFallback?: (executionId: string, reason: string, error?: unknown) => void;
+  readonly now?: () => number;
+}
+
+// CloudWatch cursors by `${executionId}:${index}`: the next page of a direct read resumes from its
+// token instead of re-reading the stream from its head.
+const CURSOR_CACHE_SIZE = 2000;
+
+/**
+ * The status-based strategy of `/logs`. RUNNING: DynamoDB, filled from CloudWatch through the
+ * append protocol by the first request that finds it empty. COMPLETED: DynamoDB when the log is
+ * sealed (or, unsealed, judged complete), else a direct CloudWatch read that is not stored.
+ */
+export class LogQuery {
+  private readonly cursors = new Map<string, SourceCursor>();
+
+  constructor(private readonly deps: LogQueryDeps) {}
+
+  /** Status from Temporal, falling back on the store's record for executions past retention. */
+  async resolve(executionId: string): Promise<ResolvedExecution> {
+    const [info, record] = await Promise.all([
+      this.deps.directory.describe(executionId),
+      this.deps.store.getExecution(executionId).catch((error: unknown) => {
+        this.deps.onFallback?.(executionId, 'record-unreadable', error);
+        return undefined;
+      }),
+    ]);
+    if (info) {
+      return {
+        executionId,
+        status: info.status,
+        startedAt: info.startedAt,
+        completedAt: info.completedAt,
+        record,
+      };
+    }
+    if (!record) throw new ExecutionNotFoundError(executionId);
+    // Past Temporal's retention: the seal says how it ended; without one it never finished cleanly.
+    return {
+      executionId,
+      status: record.seal?.status ?? 'STOPPED',
+      startedAt: record.startedAt,
+      completedAt: record.seal?.completedAt,
+      record,
+    };
+  }
+
+  /** A page of events with index > `sinceIndex`. */
+  async page(execution: ResolvedExecution, sinceIndex: number, limit: number): Promise<LogsPage> {
+    const location = execution.record?.location ?? this.managedLocation(execution.executionId);
+    try {
+      if (execution.status === 'RUNNING') return await this.runningPage(execution, location, sinceIndex, limit);
+      const stored = await this.completedStoredPage(execution, sinceIndex, limit);
+      if (stored) return stored;
+    } catch (error) {
+      this.deps.onFallback?.(execution.executionId, 'store-failed', error);
+    }
+    return this.cloudWatchPage(execution, location, sinceIndex, limit);
+  }
+
+  private managedLocation(executionId: string): LogLocation {
+    return { logGroup: this.deps.defaultLogGroup, logStreams: [`executions/${executionId}`] };
+  }
+
+  private async runningPage(
+    execution: ResolvedExecution,
+    location: LogLocation,
+    sinceIndex: number,
+    limit: number,
+  ): Promise<LogsPage> {
+    const latest = await this.deps.store.latestChunk(execution.executionId);
+    let lastIndex = latest?.last ?? 0;
+    if (!latest) {
+      // First request before the ingester stored anything: fetch and store through the same
+      // protocol, so racing requests (or the ingester) never store an event twice.
+      const pump = new LogPump(this.deps.store, this.deps.source, {
+        executionId: execution.executionId,
+        location,
+        expiresAt: this.deps.runningExpiresAt,
+      });
+      lastIndex = (await pump.pump()).tip.lastIndex;
+    }
+    const page = await readStoredEvents(this.deps.store, execution.executionId, sinceIndex, limit);
+    const last = page.events[page.events.length - 1]?.index ?? sinceIndex;
+    return {
+      status: 'RUNNING',
+      events: page.events,
+      lastIndex: Math.max(lastIndex, last),
+      nextIndex: page.more ? last : null,
+      source: 'dynamodb',
+      running: true,
+    };
+  }
+
+  private async completedStoredPage(
+    execution: ResolvedExecution,
+    sinceIndex: number,
+    limit: number,
+  ): Promise<LogsPage | undefined> {
+    const seal = execution.record?.seal;
+    let upTo: number;
+    if (seal) {
+      upTo = seal.lastIndex;
+    } else {
+      const latest = await this.deps.store.latestChunk(execution.executionId);
+      const verdict = judgeCompleteness({
+        sealed: false,
+        completedAt: execution.completedAt ?? 0,
+        lastStoredTimestamp: latest?.lastTimestamp,
+        now: (this.deps.now ?? Date.now)(),
+        bufferMs: this.deps.completionBufferMs,
+      });
+      if (!verdict.complete || !latest) {
+        this.deps.onFallback?.(execution.executionId, `unsealed:${verdict.reason}`);
+        return undefined;
+      }
+      upTo = latest.last;
+    }
+    const page = await readStoredEvents(this.deps.store, execution.executionId, sinceIndex, limit, upTo);
+    const last = page.events[page.events.length - 1]?.index ?? sinceIndex;
+    return {
+      status: execution.status,
+      events: page.events,
+      lastIndex: upTo,
+      nextIndex: page.more ? last : null,
+      source: 'dynamodb',
+      running: false,
+    };
+  }
+
+  /** Reads CloudWatch directly with display indexes 1..N in arrival order; stores nothing. */
+  private async cloudWatchPage(
+    execution: ResolvedExecution,
+    location: LogLocation,
+    sinceIndex: number,
+    limit: number,
+  ): Promise<LogsPage> {
+    const id = execution.executionId;
+    let cursor = this.cursors.get(`${id}:${sinceIndex}`);
+    let index = cursor ? sinceIndex : 0;
+    cursor ??= initialCursor(location.logStreams);
+    const events: IndexedEvent[] = [];
+    let more = false;
+    for (;;) {
+      const batch = await this.deps.source.readAfter(location, cursor, Math.min(10_000, limit + 1));
+      if (batch.events.length === 0) break;
+      const moves = new Map<string, StreamPosition>();
+      for (const event of batch.events) {
+        if (events.length === limit) {
+          more = true;
+          break;
+        }
+        index++;
+        moves.set(event.stream, event.after);
+        if (index > sinceIndex) events.push({ index, timestamp: event.timestamp, message: event.message });
+      }
+      cursor = advanceCursor(cursor, moves);
+      if (more) break;
+    }
+    const last = events[events.length - 1]?.index ?? sinceIndex;
+    if (more) this.remember(`${id}:${last}`, cursor);
+    return {
+      status: execution.status,
+      events,
+      lastIndex: more ? last : Math.max(last, sinceIndex),
+      nextIndex: more ? last : null,
+      source: 'cloudwatch',
+      running: execution.status === 'RUNNING',
+    };
+  }
+
+  private remember(key: string, cursor: SourceCursor): void {
+    this.cursors.delete(key);
+    this.cursors.set(key, cursor);
+    if (this.cursors.size > CURSOR_CACHE_SIZE) {
+      const oldest = this.cursors.keys().next().value;
+      if (oldest !== undefined) this.cursors.delete(oldest);
+    }
+  }
+}

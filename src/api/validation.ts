@@ -1,0 +1,102 @@
+import { InvalidInputError, isTerminalStatus, type TerminalStatus } from '../domain';
+
+/** Most arguments of a command. */
+export const MAX_COMMAND_ARGS = 256;
+/** Most UTF-16 units of all arguments together. */
+export const MAX_COMMAND_CHARS = 128 * 1024;
+/** Default and largest page of `/logs`. */
+export const MAX_LOGS_LIMIT = 10_000;
+
+/** Parses an optional non-negative integer query parameter. */
+export function parseIndexParam(raw: string | undefined, field: string, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,15}$/.test(raw)) throw new InvalidInputError(field, `${field} must be a non-negative integer`);
+  const value = Number(raw);
+  if (value > max) throw new InvalidInputError(field, `${field} must be at most ${max}`);
+  return value;
+}
+
+/** Parses `limit` (1..10000). */
+export function parseLimit(raw: string | undefined, max = MAX_LOGS_LIMIT): number {
+  const limit = parseIndexParam(raw, 'limit', max, max);
+  if (limit < 1) throw new InvalidInputError('limit', 'limit must be at least 1');
+  return limit;
+}
+
+/** Validates a command argv. */
+export function parseCommand(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidInputError('command', 'command must be a non-empty array of strings');
+  }
+  if (value.length > MAX_COMMAND_ARGS) {
+    throw new InvalidInputError('command', `command may have at most ${MAX_COMMAND_ARGS} arguments`);
+  }
+  let chars = 0;
+  for (const arg of value) {
+    if (typeof arg !== 'string') throw new InvalidInputError('command', 'every command argument must be a string');
+    if (arg.includes('\0')) throw new InvalidInputError('command', 'command arguments may not contain NUL');
+    chars += arg.length;
+  }
+  if (chars > MAX_COMMAND_CHARS) throw new InvalidInputError('command', 'command is too long');
+  if ((value[0] as string).length === 0) throw new InvalidInputError('command', 'command[0] must not be empty');
+  return value as string[];
+}
+
+/** Validates a CloudWatch log group name. */
+export function parseLogGroup(value: unknown): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_./#-]{1,512}$/.test(value)) {
+    throw new InvalidInputError('log_group', 'log_group must be 1-512 of letters, digits and _ - / . #');
+  }
+  return value;
+}
+
+/** Validates a CloudWatch log stream name. */
+export function parseLogStream(value: unknown): string {
+  // CloudWatch forbids ':' and '*'; control characters are refused too.
+  if (
+    typeof value !== 'string' ||
+    value.length < 1 ||
+    value.length > 512 ||
+    /[:*]/.test(value) ||
+    hasControlCharacter(value)
+  ) {
+    throw new InvalidInputError(
+      'log_stream',
+      'log_stream must be 1-512 characters without ":", "*" or control characters',
+    );
+  }
+  return value;
+}
+
+/** Validates a terminal status. */
+export function parseTerminalStatus(value: unknown): TerminalStatus {
+  if (!isTerminalStatus(value)) throw new InvalidInputError('status', 'status must be SUCCEEDED, FAILED or STOPPED');
+  return value;
+}
+
+/** Parses `completed_at`: an ISO-8601 string or epoch milliseconds; defaults to now. */
+export function parseCompletedAt(value: unknown, now: number): number {
+  if (value === undefined || value === null) return now;
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms) || ms <= 0 || (typeof value === 'number' && !Number.isInteger(value))) {
+    throw new InvalidInputError('completed_at', 'completed_at must be an ISO-8601 time or epoch milliseconds');
+  }
+  if (ms > now + 5 * 60_000) throw new InvalidInputError('completed_at', 'completed_at is in the future');
+  return ms;
+}
+
+/** Refuses fields a body must not have, so a typo is an error rather than silently ignored. */
+export function rejectUnknownFields(body: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) throw new InvalidInputError(key, `unknown field ${JSON.stringify(key)}`);
+  }
+}
+
+/** True when `text` holds a C0 control character or DEL. */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}

@@ -1,0 +1,121 @@
+import { LogstreamError } from './domain';
+
+/** The configuration is invalid; the message names the variable. */
+export class ConfigError extends LogstreamError {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super('INVALID_CONFIG', `${variable}: ${message}`);
+  }
+}
+
+/** Everything the processes read from the environment, validated once. */
+export interface Config {
+  readonly apiUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly apiKeys: readonly string[];
+  readonly demo: boolean;
+  readonly table: string;
+  readonly logGroup: string;
+  readonly emulatorPort: number;
+  readonly temporalUiPort: number;
+  readonly temporalAddress: string;
+  readonly temporalNamespace: string;
+  readonly taskQueue: string;
+  readonly awsEndpoint: string | undefined;
+  readonly awsRegion: string;
+  /** True when AWS calls go to the local emulator. */
+  readonly localAws: boolean;
+  /** True when no Temporal address was given: the dev stack runs its own server. */
+  readonly embeddedTemporal: boolean;
+  readonly settleMs: number;
+  readonly completionBufferMs: number;
+  readonly ttlDays: number;
+  readonly maxRunHours: number;
+  readonly pollMinMs: number;
+  readonly pollMaxMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly dataDir: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the configuration from `env`. */
+export function loadConfig(env: Env = process.env): Config {
+  const host = env.LOGSTREAM_HOST || '127.0.0.1';
+  const port = integer(env, 'LOGSTREAM_PORT', 8080, 0, 65535);
+  const emulatorPort = integer(env, 'LOGSTREAM_EMULATOR_PORT', 4566, 1, 65535);
+  const awsEndpoint = env.AWS_ENDPOINT_URL || undefined;
+  const embeddedAws = !awsEndpoint && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
+  const endpoint = embeddedAws ? `http://127.0.0.1:${emulatorPort}` : awsEndpoint;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new ConfigError('AWS_ENDPOINT_URL', 'must be an http(s) URL');
+  }
+  const localAws = endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(endpoint);
+  const temporalAddress = env.TEMPORAL_ADDRESS || '127.0.0.1:7233';
+  if (!/^[^\s:]+:\d{1,5}$/.test(temporalAddress)) throw new ConfigError('TEMPORAL_ADDRESS', 'must be HOST:PORT');
+  const apiKeys = (env.LOGSTREAM_API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+  if (apiKeys.some((k) => k.length < 16))
+    throw new ConfigError('LOGSTREAM_API_KEYS', 'each key needs 16 characters or more');
+  return {
+    apiUrl: url(env, 'LOGSTREAM_URL', `http://127.0.0.1:${port || 8080}`),
+    host,
+    port,
+    apiKeys,
+    demo: flag(env, 'LOGSTREAM_DEMO', true),
+    table: name(env, 'LOGSTREAM_TABLE', 'logstream-execution-logs', /^[A-Za-z0-9_.-]{3,255}$/),
+    logGroup: name(env, 'LOGSTREAM_LOG_GROUP', '/logstream/executions', /^[A-Za-z0-9_./#-]{1,512}$/),
+    emulatorPort,
+    temporalUiPort: integer(env, 'LOGSTREAM_TEMPORAL_UI_PORT', 8233, 1, 65535),
+    temporalAddress,
+    temporalNamespace: name(env, 'TEMPORAL_NAMESPACE', 'default', /^[A-Za-z0-9_.-]{1,255}$/),
+    taskQueue: name(env, 'LOGSTREAM_TASK_QUEUE', 'logstream', /^[A-Za-z0-9_.-]{1,255}$/),
+    awsEndpoint: endpoint,
+    awsRegion: name(env, 'AWS_REGION', 'us-east-1', /^[a-z0-9-]{4,32}$/),
+    localAws,
+    embeddedTemporal: !env.TEMPORAL_ADDRESS,
+    // AWS surfaces most events within seconds but can lag; the emulator has no lag at all.
+    settleMs: integer(env, 'LOGSTREAM_SETTLE_MS', localAws ? 2000 : 30_000, 0, 3_600_000),
+    completionBufferMs: integer(env, 'LOGSTREAM_COMPLETION_BUFFER_MS', 30_000, 0, 3_600_000),
+    ttlDays: integer(env, 'LOGSTREAM_TTL_DAYS', 7, 1, 3650),
+    maxRunHours: integer(env, 'LOGSTREAM_MAX_RUN_HOURS', 24, 1, 24 * 365),
+    pollMinMs: integer(env, 'LOGSTREAM_POLL_MIN_MS', 100, 10, 60_000),
+    pollMaxMs: integer(env, 'LOGSTREAM_POLL_MAX_MS', 2000, 10, 600_000),
+    heartbeatTimeoutMs: integer(env, 'LOGSTREAM_HEARTBEAT_TIMEOUT_MS', 20_000, 1000, 600_000),
+    dataDir: env.LOGSTREAM_DATA_DIR || '.data',
+  };
+}
+
+function integer(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(variable, `must be a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(variable, `must be between ${min} and ${max}`);
+  return value;
+}
+
+function flag(env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'no'].includes(raw)) return false;
+  throw new ConfigError(variable, 'must be 0 or 1');
+}
+
+function name(env: Env, variable: string, fallback: string, pattern: RegExp): string {
+  const value = env[variable] || fallback;
+  if (!pattern.test(value)) throw new ConfigError(variable, `invalid value ${JSON.stringify(value)}`);
+  return value;
+}
+
+function url(env: Env, variable: string, fallback: string): string {
+  const value = env[variable] || fallback;
+  if (!/^https?:\/\/[^\s/]+/.test(value)) throw new ConfigError(variable, 'must be an http(s) URL');
+  return value.replace(/\/+$/, '');
+}

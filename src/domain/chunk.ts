@@ -1,0 +1,90 @@
+import { advanceCursor, type SourceCursor, type StreamPosition } from './cursor';
+import type { LogEvent } from './log-event';
+
+/** An event read from the source, with the stream position just after it. */
+export interface SourcedEvent extends LogEvent {
+  readonly stream: string;
+  readonly after: StreamPosition;
+}
+
+/** Consecutive events `seq..last` of one log, stored as one item, with the cursor after `last`. */
+export interface LogChunk {
+  readonly seq: number;
+  readonly last: number;
+  readonly events: readonly LogEvent[];
+  readonly cursor: SourceCursor;
+}
+
+/** Bounds on one chunk, chosen well inside DynamoDB's 400 KB item limit. */
+export interface ChunkLimits {
+  /** Upper bound on the summed UTF-8 size of a chunk's messages (one larger event still gets a chunk alone). */
+  readonly maxBytes: number;
+  readonly maxEvents: number;
+}
+
+/** Defaults: about 200 KB of text per chunk, which compresses to a small fraction of the 400 KB item limit. */
+export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxBytes: 200 * 1024, maxEvents: 8000 };
+
+// Fixed per-event overhead counted with each message (timestamp and framing).
+const EVENT_OVERHEAD_BYTES = 16;
+
+/** UTF-8 size of an event as counted against a chunk's bound. */
+export function eventSize(event: LogEvent): number {
+  return utf8Length(event.message) + EVENT_OVERHEAD_BYTES;
+}
+
+/**
+ * Splits events read after `cursor` into chunks starting at index `firstIndex`; each chunk carries
+ * the cursor just after its last event, so a writer can resume from any chunk.
+ */
+export function buildChunks(
+  firstIndex: number,
+  cursor: SourceCursor,
+  events: readonly SourcedEvent[],
+  limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
+): LogChunk[] {
+  const chunks: LogChunk[] = [];
+  let current: LogEvent[] = [];
+  let bytes = 0;
+  let moves = new Map<string, StreamPosition>();
+  let chunkCursor = cursor;
+  let next = firstIndex;
+  const close = (): void => {
+    chunkCursor = advanceCursor(chunkCursor, moves);
+    chunks.push({ seq: next, last: next + current.length - 1, events: current, cursor: chunkCursor });
+    next += current.length;
+    current = [];
+    bytes = 0;
+    moves = new Map();
+  };
+  for (const event of events) {
+    const size = eventSize(event);
+    if (current.length > 0 && (bytes + size > limits.maxBytes || current.length >= limits.maxEvents)) close();
+    current.push({ timestamp: event.timestamp, message: event.message });
+    bytes += size;
+    moves.set(event.stream, event.after);
+  }
+  if (current.length > 0) close();
+  return chunks;
+}
+
+/** The index of the event at `offset` (0-based) inside a chunk. */
+export function indexAt(chunk: LogChunk, offset: number): number {
+  return chunk.seq + offset;
+}
+
+/** Exact UTF-8 size of a string. */
+export function utf8Length(text: string): number {
+  // Counted by hand: the domain runs inside workflow code too, where Buffer does not exist.
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

@@ -1,0 +1,49 @@
+import type { ExecutionStatus, TerminalStatus } from './status';
+
+/** Where an execution's log lives in CloudWatch Logs. */
+export interface LogLocation {
+  readonly logGroup: string;
+  readonly logStreams: readonly string[];
+}
+
+/** What starts an execution: a command the worker runs, or an external job that writes its own log. */
+export interface ExecutionSpec {
+  readonly executionId: string;
+  readonly location: LogLocation;
+  /** argv of a managed execution; undefined for an external one. */
+  readonly command?: readonly string[];
+}
+
+/** The completion of an execution, as the `complete` signal carries it. */
+export interface Completion {
+  readonly status: TerminalStatus;
+  /** Epoch milliseconds. */
+  readonly completedAt: number;
+}
+
+/** The seal of a log: written once the final drain is done; a sealed log is complete. */
+export interface LogSeal extends Completion {
+  readonly lastIndex: number;
+  readonly sealedAt: number;
+}
+
+/** What the log store keeps about an execution besides its chunks; outlives Temporal's retention. */
+export interface ExecutionRecord {
+  readonly executionId: string;
+  readonly location: LogLocation;
+  readonly startedAt: number;
+  readonly seal?: LogSeal;
+}
+
+/** An execution as the directory (Temporal) describes it. */
+export interface ExecutionInfo {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  readonly startedAt: number;
+  readonly completedAt?: number;
+}
+
+/** The default log stream of a managed execution. */
+export function managedLogStream(executionId: string): string {
+  return `executions/${executionId}`;
+}

@@ -1,0 +1,85 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApi } from '../api/app';
+import { createMetrics } from '../api/metrics';
+import { loadConfig, ConfigError, type Config } from '../config';
+import { TicketSigner, websocketUrl } from '../ws/ticket';
+import { createAwsAdapters, createDirectory, createLogger, provisionAws, runningExpiry } from './wiring';
+
+/** A listening API server. */
+export interface RunningServer {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+/** Starts the REST API (and, on the same server, the WebSocket tail) as the configuration says. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  if (config.apiKeys.length === 0 && !LOOPBACK.test(config.host)) {
+    throw new ConfigError('LOGSTREAM_HOST', 'without LOGSTREAM_API_KEYS the API binds to loopback only');
+  }
+  const logger = createLogger('logstream-api');
+  const metrics = createMetrics();
+  const aws = createAwsAdapters(config, metrics.observeCall);
+  const { directory, connection } = await createDirectory(config);
+  const tickets = new TicketSigner(config.apiKeys.length > 0 ? config.apiKeys.join(',') : undefined);
+  const app = createApi({
+    directory,
+    store: aws.store,
+    source: aws.source,
+    metrics,
+    logger,
+    logGroup: config.logGroup,
+    completionBufferMs: config.completionBufferMs,
+    runningExpiresAt: () => runningExpiry(config),
+    websocketUrl: (request, executionId, lastIndex) =>
+      websocketUrl(
+        request.headers.get('host') ?? `${config.host}:${config.port}`,
+        executionId,
+        lastIndex,
+        tickets.issue(executionId),
+      ),
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const created = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(created));
+    created.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (config.apiKeys.length === 0) logger.info('no LOGSTREAM_API_KEYS: API bound to loopback only, without auth');
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    host,
+    port: address.port,
+    stop: () => {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await connection.close();
+        aws.destroy();
+      })();
+      return stopping;
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  provisionAws(config)
+    .then(() => startServer(config))
+    .then(
+      (server) => {
+        process.stdout.write(`logstream API listening on ${server.url}\n`);
+        const stop = (): void => void server.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      },
+      (error: unknown) => {
+        process.stderr.write(`logstream: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+}

@@ -1,0 +1,88 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Client, Connection } from '@temporalio/client';
+import pino, { type Logger } from 'pino';
+import { CloudWatchLogSource } from '../adapters/cloudwatch/cloudwatch-log-source';
+import { DynamoDbLogStore } from '../adapters/dynamodb/dynamodb-log-store';
+import { TemporalExecutionDirectory } from '../adapters/temporal/temporal-execution-directory';
+import { ensureLogGroup } from '../adapters/cloudwatch/provision';
+import { ensureLogTable } from '../adapters/dynamodb/provision';
+import type { Config } from '../config';
+import type { CallObserver } from '../ports';
+import type { ExecutionTimings } from '../../workflows/messages';
+
+/** The AWS-facing adapters of one process. */
+export interface AwsAdapters {
+  readonly store: DynamoDbLogStore;
+  readonly source: CloudWatchLogSource;
+  readonly dynamodb: DynamoDBClient;
+  readonly cloudwatch: CloudWatchLogsClient;
+  destroy(): void;
+}
+
+/** Builds the DynamoDB store and CloudWatch source from the configuration. */
+export function createAwsAdapters(config: Config, observe?: CallObserver): AwsAdapters {
+  const common = {
+    region: config.awsRegion,
+    endpoint: config.awsEndpoint,
+    // The emulator accepts any credentials; real AWS uses the SDK's default chain.
+    credentials: config.localAws ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined,
+    maxAttempts: 4,
+  };
+  const dynamodb = new DynamoDBClient(common);
+  const cloudwatch = new CloudWatchLogsClient(common);
+  return {
+    store: new DynamoDbLogStore({ client: dynamodb, tableName: config.table, observe }),
+    source: new CloudWatchLogSource({ client: cloudwatch, observe }),
+    dynamodb,
+    cloudwatch,
+    destroy: () => {
+      dynamodb.destroy();
+      cloudwatch.destroy();
+    },
+  };
+}
+
+/** Timings every new execution gets. */
+export function executionTimings(config: Config): ExecutionTimings {
+  return {
+    settleMs: config.settleMs,
+    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    commandTimeoutMs: config.maxRunHours * 3600_000,
+  };
+}
+
+/** A Temporal client and the directory on top of it. */
+export async function createDirectory(
+  config: Config,
+): Promise<{ directory: TemporalExecutionDirectory; connection: Connection; client: Client }> {
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const directory = new TemporalExecutionDirectory({
+    client,
+    taskQueue: config.taskQueue,
+    timings: executionTimings(config),
+  });
+  return { directory, connection, client };
+}
+
+/** The process logger: JSON lines on stderr (stdout stays free for what the CLI prints). */
+export function createLogger(name: string): Logger {
+  return pino({ name, level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+}
+
+/** Epoch seconds at which data written now for a running execution expires. */
+export function runningExpiry(config: Config, now = Date.now()): number {
+  return Math.ceil(now / 1000) + (config.ttlDays * 24 + config.maxRunHours) * 3600;
+}
+
+/** Creates the log group and the table when missing (idempotent; standalone processes call it at start). */
+export async function provisionAws(config: Config): Promise<void> {
+  const aws = createAwsAdapters(config);
+  try {
+    await ensureLogGroup(aws.cloudwatch, config.logGroup);
+    await ensureLogTable(aws.dynamodb, config.table);
+  } finally {
+    aws.destroy();
+  }
+}

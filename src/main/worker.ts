@@ -1,0 +1,72 @@
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { loadConfig, type Config } from '../config';
+import type { CallObserver } from '../ports';
+import { createAwsAdapters, provisionAws } from './wiring';
+
+/** A running worker: `stop()` shuts it down gracefully and closes its connections. */
+export interface RunningWorker {
+  readonly worker: Worker;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Starts a worker for the `logstream` task queue hosting the execution workflow and its activities. */
+export async function startWorker(config: Config, observe?: CallObserver): Promise<RunningWorker> {
+  if (!runtimeInstalled) {
+    runtimeInstalled = true;
+    try {
+      Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+    } catch {
+      // Already installed by an earlier worker of this process.
+    }
+  }
+  const aws = createAwsAdapters(config, observe);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: createActivities({
+      store: aws.store,
+      source: aws.source,
+      pacing: { minMs: config.pollMinMs, maxMs: config.pollMaxMs },
+      ttlSeconds: config.ttlDays * 86_400,
+      maxRunSeconds: config.maxRunHours * 3600,
+    }),
+  });
+  const running = worker.run();
+  let stopping: Promise<void> | undefined;
+  return {
+    worker,
+    stop: () => {
+      stopping ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await connection.close();
+        aws.destroy();
+      })();
+      return stopping;
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  provisionAws(config)
+    .then(() => startWorker(config))
+    .then(
+      (running) => {
+        process.stdout.write(`logstream worker polling task queue ${config.taskQueue}\n`);
+        const stop = (): void => void running.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      },
+      (error: unknown) => {
+        process.stderr.write(`logstream worker: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+}

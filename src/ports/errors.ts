@@ -1,0 +1,48 @@
+import { LogstreamError } from '../domain';
+
+/** Another writer already stored a chunk at this index: re-read the tip and resume from its cursor. */
+export class ChunkConflictError extends LogstreamError {
+  constructor(
+    readonly executionId: string,
+    readonly seq: number,
+  ) {
+    super('CHUNK_CONFLICT', `a chunk starting at index ${seq} already exists for ${executionId}`);
+  }
+}
+
+/** A dependency (DynamoDB, CloudWatch, Temporal) failed or is unreachable. */
+export class DependencyError extends LogstreamError {
+  constructor(
+    readonly dependency: 'dynamodb' | 'cloudwatch' | 'temporal',
+    readonly operation: string,
+    cause: unknown,
+    readonly retryable = true,
+  ) {
+    super(
+      `${dependency.toUpperCase()}_UNAVAILABLE`,
+      `${dependency} ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** The execution is unknown. */
+export class ExecutionNotFoundError extends LogstreamError {
+  constructor(readonly executionId: string) {
+    super('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+  }
+}
+
+/** An execution with this id exists already. */
+export class ExecutionExistsError extends LogstreamError {
+  constructor(readonly executionId: string) {
+    super('EXECUTION_EXISTS', `execution ${executionId} already exists`);
+  }
+}
+
+/** The execution has completed: it takes no more completion or stop. */
+export class ExecutionCompletedError extends LogstreamError {
+  constructor(readonly executionId: string) {
+    super('EXECUTION_COMPLETED', `execution ${executionId} has already completed`);
+  }
+}

@@ -1,0 +1,26 @@
+import type { LogEvent, LogLocation, SourceCursor, SourcedEvent } from '../domain';
+
+/** Events read after a cursor, and the cursor after all of them. */
+export interface SourceBatch {
+  readonly events: readonly SourcedEvent[];
+  readonly cursor: SourceCursor;
+  /** CloudWatch API calls the read took (the read quotas are per call, account-wide). */
+  readonly calls: number;
+}
+
+/** Where jobs write their logs (CloudWatch Logs in production). */
+export interface LogSource {
+  /**
+   * Reads up to about `maxEvents` events of `location` after `cursor`, in arrival order
+   * (streams merged). An empty batch means nothing new is visible yet.
+   */
+  readAfter(location: LogLocation, cursor: SourceCursor, maxEvents: number): Promise<SourceBatch>;
+  /** Ensures a stream exists (writers call it before their first write). */
+  createStream(logGroup: string, logStream: string): Promise<void>;
+  /** Writes events, in the order given, to one stream. */
+  putEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): Promise<void>;
+  ping(): Promise<void>;
+}
+
+/** Observes calls to a dependency, for metrics and quota accounting. */
+export type CallObserver = (dependency: 'dynamodb' | 'cloudwatch', operation: string, ok: boolean) => void;

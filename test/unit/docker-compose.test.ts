@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LOCAL_SEARCH_ATTRIBUTES } from '../../src/main/local-stack';
+import { repoRoot, toolchainPaths } from '../../src/main/toolchain';
+
+// docker compose cannot run here, so the file is checked statically. PyYAML comes with moto in the toolchain venv.
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+}
+
+/** Every variable of DESIGN.md's configuration table, plus the AWS credentials the emulator needs. */
+const KNOWN_VARIABLES = new Set([
+  'LOGSTREAM_URL',
+  'LOGSTREAM_HOST',
+  'LOGSTREAM_PORT',
+  'LOGSTREAM_API_KEYS',
+  'LOGSTREAM_DEMO',
+  'LOGSTREAM_TABLE',
+  'LOGSTREAM_LOG_GROUP',
+  'LOGSTREAM_EMULATOR_PORT',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'AWS_ENDPOINT_URL',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+]);
+
+const root = repoRoot();
+
+function loadCompose(): ComposeFile {
+  const json = execFileSync(
+    toolchainPaths().python,
+    ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)', 'docker-compose.yml'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  return JSON.parse(json) as ComposeFile;
+}
+
+/** Container ports a service publishes ("[ip:]host:container" → container). */
+function containerPorts(service: ComposeService): number[] {
+  return (service.ports ?? []).map((mapping) => Number(mapping.split(':').at(-1)));
+}
+
+function optionValue(command: readonly string[], option: string): string | undefined {
+  const at = command.indexOf(option);
+  return at >= 0 ? command[at + 1] : undefined;
+}
+
+function service(compose: ComposeFile, name: string): ComposeService {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+}
+
+describe('docker-compose.yml', () => {
+  const compose = loadCompose();
+
+  test('has the temporal, moto, logstream API and worker services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['logstream', 'moto', 'temporal', 'worker']);
+  });
+
+  test('temporal runs the pinned CLI dev server reachable from other containers, with the search attributes', () => {
+    const temporal = service(compose, 'temporal');
+    const command = temporal.command ?? [];
+    expect(temporal.image).toMatch(/^temporalio\/temporal:\d+\.\d+\.\d+$/);
+    expect(command.slice(0, 2)).toEqual(['server', 'start-dev']);
+    expect(optionValue(command, '--ip')).toBe('0.0.0.0');
+    expect(optionValue(command, '--port')).toBe('7233');
+    expect(optionValue(command, '--ui-port')).toBe('8233');
+    const attributes = command.filter((_, i) => command[i - 1] === '--search-attribute');
+    // Same attributes as the local stack, so both modes behave alike.
+    expect(attributes.sort()).toEqual(
+      Object.entries(LOCAL_SEARCH_ATTRIBUTES)
+        .map(([k, v]) => `${k}=${v}`)
+        .sort(),
+    );
+    expect(containerPorts(temporal).sort()).toEqual([7233, 8233]);
+    expect(temporal.healthcheck?.test).toEqual(expect.arrayContaining(['temporal', 'health']));
+  });
+
+  test('moto is pinned and listens on the port the services use', () => {
+    const moto = service(compose, 'moto');
+    expect(moto.image).toMatch(/^motoserver\/moto:\d+\.\d+\.\d+$/);
+    const port = Number(moto.environment?.MOTO_PORT);
+    expect(containerPorts(moto)).toEqual([port]);
+  });
+
+  test.each(['logstream', 'worker'])('%s is wired to temporal and moto with DESIGN.md variables only', (name) => {
+    const app = service(compose, name);
+    const env = app.environment ?? {};
+    for (const variable of Object.keys(env)) expect(KNOWN_VARIABLES).toContain(variable);
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(env.AWS_ENDPOINT_URL).toBe(`http://moto:${String(service(compose, 'moto').environment?.MOTO_PORT)}`);
+    for (const variable of ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+      expect(env[variable]).toBeTruthy();
+    expect(env.LOGSTREAM_TABLE).toBe('logstream-execution-logs');
+    expect(env.LOGSTREAM_LOG_GROUP).toBe('/logstream/executions');
+    // A container must bind 0.0.0.0 to be reachable, which the API only allows with keys: compose demands them.
+    expect(env.LOGSTREAM_HOST).toBe('0.0.0.0');
+    expect(env.LOGSTREAM_API_KEYS).toMatch(/^\$\{LOGSTREAM_API_KEYS:\?.+\}$/);
+    expect(app.depends_on?.temporal?.condition).toBe('service_healthy');
+    expect(app.depends_on?.moto?.condition).toBe('service_healthy');
+  });
+
+  test('the API runs the built server and publishes LOGSTREAM_PORT', () => {
+    const api = service(compose, 'logstream');
+    expect(api.build).toBe('.');
+    expect(api.command).toEqual(['node', 'dist/src/main/server.js']);
+    expect(containerPorts(api)).toEqual([Number(api.environment?.LOGSTREAM_PORT)]);
+    expect(service(compose, 'worker').image).toBe(api.image);
+    expect(service(compose, 'worker').command).toEqual(['node', 'dist/src/main/worker.js']);
+  });
+
+  test('the Dockerfile builds on node:20-slim and starts the server', () => {
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
+    expect(dockerfile).toMatch(/npm ci/);
+    expect(dockerfile).toMatch(/npm run build/);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main\/server\.js"\]$/m);
+  });
+});

@@ -1,0 +1,45 @@
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Completion, ExecutionSpec, ExecutionStatus, LogSeal } from '../src/domain';
+
+/** Workflow type name, as clients start it. */
+export const EXECUTION_WORKFLOW_TYPE = 'executionWorkflow';
+
+/** Task queue of the worker and of every execution. */
+export const DEFAULT_TASK_QUEUE = 'logstream';
+
+/**
+ * Search attribute holding the execution's status (Keyword). DESIGN.md calls it `ExecutionStatus`,
+ * but Temporal reserves that name for its own workflow status and refuses to set it.
+ */
+export const EXECUTION_STATUS_KEY = defineSearchAttributeKey('LogstreamStatus', 'KEYWORD');
+
+/** Search attribute holding the execution's completion time (Datetime). */
+export const COMPLETED_AT_KEY = defineSearchAttributeKey('CompletedAt', 'DATETIME');
+
+/** Timing knobs of one execution (milliseconds). */
+export interface ExecutionTimings {
+  /** How long the final drain waits past `completedAt` for CloudWatch's ingestion delay. */
+  readonly settleMs: number;
+  /** Heartbeat timeout of the ingest and drain activities: how fast a lost worker is noticed. */
+  readonly heartbeatTimeoutMs: number;
+  /** Longest a managed command may run. */
+  readonly commandTimeoutMs: number;
+}
+
+/** Input of `executionWorkflow`. */
+export interface ExecutionWorkflowInput extends ExecutionSpec {
+  readonly timings: ExecutionTimings;
+}
+
+/** Result of `executionWorkflow`. */
+export interface ExecutionWorkflowResult {
+  readonly status: ExecutionStatus;
+  readonly seal: LogSeal;
+}
+
+/** Completes the execution: external runners send it; the built-in runner's result takes the same path. */
+export const completeSignal = defineSignal<[Completion]>('complete');
+
+/** The completion the workflow has accepted, if any. */
+export const completionQuery = defineQuery<Completion | null>('completion');
