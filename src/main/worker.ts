@@ -1,4 +1,11 @@
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  makeTelemetryFilterString,
+  type LogLevel,
+} from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { loadConfig, type Config } from '../config';
 import type { CallObserver } from '../ports';
@@ -17,7 +24,14 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     try {
-      Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+      const level = (process.env.LOG_LEVEL ?? 'info').toUpperCase();
+      const sdkLevel: LogLevel = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)
+        ? (level as LogLevel)
+        : 'INFO';
+      Runtime.install({
+        logger: new DefaultLogger(sdkLevel),
+        telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+      });
     } catch {
       // Already installed by an earlier worker of this process.
     }

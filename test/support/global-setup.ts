@@ -34,6 +34,8 @@ export default async function globalSetup(): Promise<void> {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     LOGSTREAM_TABLE: tableName,
+    // Quiet processes in tests: warnings and errors only.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     LOGSTREAM_LOG_GROUP: logGroup,
     // TestWorkflowEnvironment must run these instead of downloading a server at run time.
     LOGSTREAM_TEST_TEMPORAL_BIN: tools.temporal,

@@ -1,0 +1,333 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { managedLogStream } from '../../src/domain';
+import { LogPump } from '../../src/ports';
+import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Writes lines to a stream as an external job would, timestamps non-decreasing. */
+async function writeLines(h: Harness, stream: string, messages: string[]): Promise<void> {
+  await h.aws.source.createStream(h.config.logGroup, stream);
+  const now = Date.now();
+  await h.aws.source.putEvents(
+    h.config.logGroup,
+    stream,
+    messages.map((message) => ({ timestamp: now, message })),
+  );
+}
+
+describe('log store and status-based /logs with a worker', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('stores a 20,000-line job exactly once in compressed chunks: 1/20 of the write units of one item per line', async () => {
+    const id = newExecutionId('twenty-k');
+    // ~120-byte lines, printed as fast as the shell can: many share a millisecond.
+    const pad = 'x'.repeat(100);
+    await h.client.run(['sh', '-c', `i=1; while [ $i -le 20000 ]; do echo "line $i ${pad}"; i=$((i+1)); done`], id);
+    const view = await waitSealed(h.client, id, 180_000);
+    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 20_000 });
+
+    const { events, sources, pages } = await readAllLogs(h.client, id, 3000);
+    expect(sources).toEqual(new Set(['dynamodb']));
+    expect(pages).toBe(7);
+    expect(events.map((e) => e.index)).toEqual(range(1, 20_000));
+    expect(events.map((e) => e.message)).toEqual(range(1, 20_000).map((i) => `line ${i} ${pad}`));
+
+    // Write units: sum over the execution's items of ceil(item size / 1 KB).
+    let writeUnits = 0;
+    let items = 0;
+    let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    do {
+      const page = await h.aws.dynamodb.send(
+        new QueryCommand({
+          TableName: h.config.table,
+          KeyConditionExpression: 'execution_id = :id',
+          ExpressionAttributeValues: { ':id': { S: id } },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        items++;
+        writeUnits += Math.ceil(itemSize(item) / 1024);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    // One item per line would cost at least one unit per line.
+    expect(writeUnits).toBeLessThanOrEqual(20_000 / 20);
+    expect(items).toBeGreaterThan(1);
+  });
+
+  it('keeps an event that arrives after completion but inside the settle window', async () => {
+    const local = await startHarness({ env: { LOGSTREAM_SETTLE_MS: '3000' } });
+    try {
+      const id = newExecutionId('late');
+      const stream = `external/${id}`;
+      await local.client.register(local.config.logGroup, stream, id);
+      await writeLines(local, stream, ['one', 'two']);
+      await local.client.complete(id, 'SUCCEEDED', new Date().toISOString());
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await writeLines(local, stream, ['late but inside the window']);
+      const view = await waitSealed(local.client, id);
+      expect(view.status).toBe('SUCCEEDED');
+      const { events, sources } = await readAllLogs(local.client, id);
+      expect(sources).toEqual(new Set(['dynamodb']));
+      expect(events).toEqual([
+        { index: 1, message: 'one' },
+        { index: 2, message: 'two' },
+        { index: 3, message: 'late but inside the window' },
+      ]);
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it('stops a managed command: STOPPED, and the lines printed before the stop are drained and sealed', async () => {
+    const id = newExecutionId('stop');
+    await h.client.run(['sh', '-c', 'echo started; echo still here >&2; sleep 60; echo never'], id);
+    await waitFor('the first lines stored', async () => {
+      const page = await h.client.logs(id);
+      return page.events.length === 2 ? page : undefined;
+    });
+    await h.client.stop(id);
+    const view = await waitSealed(h.client, id);
+    expect(view.status).toBe('STOPPED');
+    const { events } = await readAllLogs(h.client, id);
+    expect(events.map((e) => e.message)).toEqual(['started', 'still here']);
+    const again = await fetch(`${h.server.url}/executions/${id}/stop`, { method: 'POST' });
+    expect(again.status).toBe(409);
+  });
+
+  it('ingests an external execution and completes it with the status and time it is given', async () => {
+    const id = newExecutionId('external');
+    const stream = `external/${id}`;
+    await h.client.register(h.config.logGroup, stream, id);
+    await writeLines(
+      h,
+      stream,
+      range(1, 300).map((i) => `ext ${i}`),
+    );
+    await waitFor('ingested', async () => ((await h.client.status(id)).last_index === 300 ? true : undefined));
+    const completedAt = new Date(Date.now() - 1000).toISOString();
+    await h.client.complete(id, 'FAILED', completedAt);
+    const view = await waitSealed(h.client, id);
+    expect(view).toMatchObject({ status: 'FAILED', completed_at: completedAt, last_index: 300 });
+    const { events } = await readAllLogs(h.client, id, 128);
+    expect(events.map((e) => e.message)).toEqual(range(1, 300).map((i) => `ext ${i}`));
+    const again = await fetch(`${h.server.url}/executions/${id}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'SUCCEEDED' }),
+    });
+    expect(again.status).toBe(409);
+  });
+});
+
+describe('status-based /logs with no worker (the API alone)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('running: the first call stores from CloudWatch and returns a websocket_url; the second reads DynamoDB', async () => {
+    const id = newExecutionId('first-call');
+    const stream = `external/${id}`;
+    await h.client.register(h.config.logGroup, stream, id);
+    await writeLines(
+      h,
+      stream,
+      range(1, 100).map((i) => `first ${i}`),
+    );
+    expect(await h.aws.store.latestChunk(id)).toBeUndefined();
+
+    const first = await h.client.logs(id);
+    expect(first).toMatchObject({ status: 'RUNNING', source: 'dynamodb', last_index: 100, next_index: null });
+    expect(first.events.map((e) => e.index)).toEqual(range(1, 100));
+    expect(first.websocket_url).toMatch(new RegExp(`^ws://.+/ws\\?execution_id=${id}&last_index=100&ticket=.+`));
+    expect((await h.aws.store.latestChunk(id))?.last).toBe(100);
+
+    // Nobody ingests now (no worker): the second call is served from what the first stored.
+    await writeLines(h, stream, ['not yet ingested']);
+    const second = await h.client.logs(id, 50);
+    expect(second).toMatchObject({ source: 'dynamodb', last_index: 100 });
+    expect(second.events.map((e) => e.index)).toEqual(range(51, 100));
+
+    // Transition: once completed (here: terminated by an operator), the stored log is still there,
+    // but new requests take the completed path: unsealed and recent, so CloudWatch, complete.
+    await h.temporal.workflow.getHandle(id).terminate('test: operator stop');
+    const completed = await h.client.logs(id);
+    expect(completed).toMatchObject({ status: 'STOPPED', source: 'cloudwatch', websocket_url: '', next_index: null });
+    expect(completed.events.map((e) => e.message)).toEqual([
+      ...range(1, 100).map((i) => `first ${i}`),
+      'not yet ingested',
+    ]);
+    expect((await h.aws.store.latestChunk(id))?.last).toBe(100);
+  });
+
+  it('completed with nothing stored: reads CloudWatch directly, pages with its tokens, stores nothing', async () => {
+    const id = newExecutionId('direct');
+    const stream = `external/${id}`;
+    await h.client.register(h.config.logGroup, stream, id);
+    await writeLines(
+      h,
+      stream,
+      range(1, 2500).map((i) => `direct ${i}`),
+    );
+    await h.temporal.workflow.getHandle(id).terminate('test');
+    const { events, sources, pages } = await readAllLogs(h.client, id, 1000);
+    expect(sources).toEqual(new Set(['cloudwatch']));
+    expect(pages).toBe(3);
+    expect(events.map((e) => e.index)).toEqual(range(1, 2500));
+    expect(events.map((e) => e.message)).toEqual(range(1, 2500).map((i) => `direct ${i}`));
+    const page = await h.client.logs(id, 2400, 50);
+    expect(page.events.map((e) => e.index)).toEqual(range(2401, 2450));
+    expect(page.websocket_url).toBe('');
+    expect(await h.aws.store.latestChunk(id)).toBeUndefined();
+  });
+
+  it('20 concurrent first /logs calls store every event exactly once', async () => {
+    const id = newExecutionId('race');
+    const stream = `external/${id}`;
+    await h.client.register(h.config.logGroup, stream, id);
+    await writeLines(
+      h,
+      stream,
+      range(1, 3000).map((i) => `race ${i}`),
+    );
+    const answers = await Promise.all(range(1, 20).map(() => h.client.logs(id)));
+    for (const answer of answers) {
+      expect(answer.source).toBe('dynamodb');
+      expect(answer.events.map((e) => e.message)).toEqual(range(1, 3000).map((i) => `race ${i}`));
+    }
+    const stored: string[] = [];
+    for await (const chunk of h.aws.store.readChunks(id, 1)) stored.push(...chunk.events.map((e) => e.message));
+    expect(stored).toEqual(range(1, 3000).map((i) => `race ${i}`));
+  });
+
+  it('a DynamoDB failure falls back on CloudWatch', async () => {
+    const broken = await startHarness({ worker: false, env: { LOGSTREAM_TABLE: 'no-such-table' } });
+    try {
+      const id = newExecutionId('no-table');
+      const stream = managedLogStream(id);
+      await broken.temporal.workflow.start('executionWorkflow', {
+        taskQueue: broken.config.taskQueue,
+        workflowId: id,
+        args: [
+          {
+            executionId: id,
+            location: { logGroup: broken.config.logGroup, logStreams: [stream] },
+            timings: { settleMs: 500, heartbeatTimeoutMs: 3000, commandTimeoutMs: 60_000 },
+          },
+        ],
+      });
+      await writeLines(broken, stream, ['still served']);
+      const page = await broken.client.logs(id);
+      expect(page).toMatchObject({
+        status: 'RUNNING',
+        source: 'cloudwatch',
+        events: [{ index: 1, message: 'still served' }],
+      });
+      const ready = await fetch(`${broken.server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { error: { message: string } }).error.message).toContain('dynamodb');
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  it('answers for an execution Temporal no longer knows, from its seal', async () => {
+    const id = newExecutionId('retired');
+    const location = { logGroup: h.config.logGroup, logStreams: [`external/${id}`] };
+    await h.aws.store.registerExecution({ executionId: id, location, startedAt: Date.now() - 60_000 }, 2e9);
+    await writeLines(h, `external/${id}`, ['kept after retention']);
+    await new LogPump(h.aws.store, h.aws.source, { executionId: id, location, expiresAt: () => 2e9 }).pump();
+    await h.aws.store.sealLog(
+      id,
+      { status: 'SUCCEEDED', completedAt: Date.now() - 30_000, lastIndex: 1, sealedAt: Date.now() },
+      2e9,
+    );
+    const view = await h.client.status(id);
+    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 1 });
+    const page = await h.client.logs(id);
+    expect(page).toMatchObject({ source: 'dynamodb', events: [{ index: 1, message: 'kept after retention' }] });
+  });
+});
+
+describe('exactly-once ingestion across worker crashes', () => {
+  it('SIGKILLing and restarting the worker three times during one job stores exactly the produced lines', async () => {
+    const h = await startHarness({ worker: false, env: { LOGSTREAM_HEARTBEAT_TIMEOUT_MS: '2000' } });
+    const env = {
+      ...process.env,
+      LOGSTREAM_TASK_QUEUE: h.config.taskQueue,
+      LOGSTREAM_SETTLE_MS: '500',
+      LOGSTREAM_POLL_MIN_MS: '50',
+      LOGSTREAM_POLL_MAX_MS: '200',
+    };
+    const script = path.join(__dirname, '..', 'support', 'worker-process.ts');
+    const startWorkerProcess = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (data: Buffer) => data.toString().includes('worker ready') && resolve());
+        child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+      });
+      return child;
+    };
+    let worker: ChildProcess | undefined;
+    try {
+      const id = newExecutionId('crashes');
+      const stream = `external/${id}`;
+      await h.client.register(h.config.logGroup, stream, id);
+      let written = 0;
+      const writeBatch = async (count: number): Promise<void> => {
+        await writeLines(
+          h,
+          stream,
+          range(written + 1, written + count).map((i) => `survivor ${i}`),
+        );
+        written += count;
+      };
+      for (let crash = 0; crash < 3; crash++) {
+        worker = await startWorkerProcess();
+        await writeBatch(500);
+        // Let it ingest part of what is there, then kill it without warning.
+        await waitFor('some progress', async () => ((await h.client.status(id)).last_index > 0 ? true : undefined));
+        await writeBatch(700);
+        worker.kill('SIGKILL');
+        await new Promise((resolve) => worker?.once('exit', resolve));
+      }
+      worker = await startWorkerProcess();
+      await writeBatch(300);
+      await h.client.complete(id, 'SUCCEEDED');
+      const view = await waitSealed(h.client, id, 120_000);
+      expect(view.last_index).toBe(written);
+      const { events } = await readAllLogs(h.client, id);
+      expect(events.map((e) => e.index)).toEqual(range(1, written));
+      expect(events.map((e) => e.message)).toEqual(range(1, written).map((i) => `survivor ${i}`));
+    } finally {
+      worker?.kill('SIGKILL');
+      await h.stop();
+    }
+  });
+});
+
+/** DynamoDB's item size: attribute names plus values (numbers approximated by their digits). */
+function itemSize(item: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    if (value.S !== undefined) size += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) size += Math.ceil(value.N.length / 2) + 1;
+    else if (value.B !== undefined) size += value.B.length;
+  }
+  return size;
+}
