@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { managedLogStream } from '../../src/domain';
 import { LogPump } from '../../src/ports';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
@@ -44,7 +44,7 @@ describe('log store and status-based /logs with a worker', () => {
     // Write units: sum over the execution's items of ceil(item size / 1 KB).
     let writeUnits = 0;
     let items = 0;
-    let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await h.aws.dynamodb.send(
         new QueryCommand({
@@ -321,7 +321,7 @@ describe('exactly-once ingestion across worker crashes', () => {
 });
 
 /** DynamoDB's item size: attribute names plus values (numbers approximated by their digits). */
-function itemSize(item: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>): number {
+function itemSize(item: Record<string, AttributeValue>): number {
   let size = 0;
   for (const [name, value] of Object.entries(item)) {
     size += Buffer.byteLength(name);
