@@ -28,8 +28,8 @@ export interface Config {
   readonly awsRegion: string;
   /** True when AWS calls go to the local emulator. */
   readonly localAws: boolean;
-  /** True when no Temporal address was given: the dev stack runs its own server. */
-  readonly embeddedTemporal: boolean;
+  /** True when `npm start` runs its own Temporal server and AWS emulator (`LOGSTREAM_LOCAL_STACK`). */
+  readonly localStack: boolean;
   readonly settleMs: number;
   readonly completionBufferMs: number;
   readonly ttlDays: number;
@@ -38,6 +38,25 @@ export interface Config {
   readonly pollMaxMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly dataDir: string;
+  /** How long a WebSocket ticket from `/logs` stays valid (ms). */
+  readonly ticketTtlMs: number;
+  /** WebSocket tails: limits, pacing and allowed browser origins. */
+  readonly ws: WsConfig;
+}
+
+/** Settings of the WebSocket tail server. */
+export interface WsConfig {
+  /** Most concurrent sockets (open or being admitted) from one client address. */
+  readonly maxSocketsPerAddress: number;
+  /** A socket whose send buffer stays above this many bytes for `slowConsumerMs` is closed. */
+  readonly maxBufferedBytes: number;
+  readonly slowConsumerMs: number;
+  /** Interval of the ping/pong heartbeat; a socket silent for a whole interval is terminated. */
+  readonly heartbeatMs: number;
+  /** Longest interval of an idle tail's DynamoDB poll (it polls every `pollMinMs` while events flow). */
+  readonly pollMaxMs: number;
+  /** Origins allowed besides the API's own host (a browser socket's Origin must be one of them). */
+  readonly allowedOrigins: readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -78,7 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     awsEndpoint: endpoint,
     awsRegion: name(env, 'AWS_REGION', 'us-east-1', /^[a-z0-9-]{4,32}$/),
     localAws,
-    embeddedTemporal: !env.TEMPORAL_ADDRESS,
+    localStack: localStackFlag(env, embeddedAws),
     // AWS surfaces most events within seconds but can lag; the emulator has no lag at all.
     settleMs: integer(env, 'LOGSTREAM_SETTLE_MS', localAws ? 2000 : 30_000, 0, 3_600_000),
     completionBufferMs: integer(env, 'LOGSTREAM_COMPLETION_BUFFER_MS', 30_000, 0, 3_600_000),
@@ -88,6 +107,15 @@ export function loadConfig(env: Env = process.env): Config {
     pollMaxMs: integer(env, 'LOGSTREAM_POLL_MAX_MS', 2000, 10, 600_000),
     heartbeatTimeoutMs: integer(env, 'LOGSTREAM_HEARTBEAT_TIMEOUT_MS', 20_000, 1000, 600_000),
     dataDir: env.LOGSTREAM_DATA_DIR || '.data',
+    ticketTtlMs: integer(env, 'LOGSTREAM_TICKET_TTL_MS', 60_000, 1000, 3_600_000),
+    ws: {
+      maxSocketsPerAddress: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS', 100, 1, 100_000),
+      maxBufferedBytes: integer(env, 'LOGSTREAM_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+      slowConsumerMs: integer(env, 'LOGSTREAM_WS_SLOW_CONSUMER_MS', 5000, 100, 600_000),
+      heartbeatMs: integer(env, 'LOGSTREAM_WS_HEARTBEAT_MS', 30_000, 1000, 600_000),
+      pollMaxMs: integer(env, 'LOGSTREAM_WS_POLL_MAX_MS', 1000, 10, 60_000),
+      allowedOrigins: origins(env, 'LOGSTREAM_WS_ALLOWED_ORIGINS'),
+    },
   };
 }
 
@@ -98,6 +126,13 @@ function integer(env: Env, variable: string, fallback: number, min: number, max:
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(variable, `must be between ${min} and ${max}`);
   return value;
+}
+
+// auto: run the local stack when neither Temporal nor AWS was configured; 1/0 force it on/off.
+function localStackFlag(env: Env, embeddedAws: boolean): boolean {
+  const raw = env.LOGSTREAM_LOCAL_STACK ?? 'auto';
+  if (raw === 'auto' || raw === '') return !env.TEMPORAL_ADDRESS && embeddedAws;
+  return flag(env, 'LOGSTREAM_LOCAL_STACK', false);
 }
 
 function flag(env: Env, variable: string, fallback: boolean): boolean {
@@ -112,6 +147,17 @@ function name(env: Env, variable: string, fallback: string, pattern: RegExp): st
   const value = env[variable] || fallback;
   if (!pattern.test(value)) throw new ConfigError(variable, `invalid value ${JSON.stringify(value)}`);
   return value;
+}
+
+function origins(env: Env, variable: string): string[] {
+  const list = (env[variable] ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter((o) => o.length > 0);
+  for (const origin of list) {
+    if (!/^https?:\/\/[^\s/]+$/.test(origin)) throw new ConfigError(variable, `not an origin: ${JSON.stringify(origin)}`);
+  }
+  return list;
 }
 
 function url(env: Env, variable: string, fallback: string): string {

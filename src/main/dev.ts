@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll(0));
 
   try {
-    if (config.embeddedTemporal || config.localAws) {
+    if (config.localStack) {
       const [, port] = config.temporalAddress.split(':');
       say('starting the local stack (Temporal dev server, AWS emulator)...');
       const stack: LocalStack = await startLocalStack({
