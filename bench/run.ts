@@ -1,2 +1,48 @@
-/** Benchmarks entry point (`npm run bench`). */
-process.stdout.write('no benchmarks yet\n');
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { benchCloudWatchRate } from './cloudwatch-rate';
+import { startBenchStack } from './stack';
+import { benchStoreCost } from './store-cost';
+
+/** `npm run bench`: each benchmark against its baseline in the same run; a table on stdout, bench/results.json. */
+async function main(): Promise<void> {
+  const { stack, config } = await startBenchStack();
+  const results: Record<string, Record<string, number>> = {};
+  try {
+    results.store_cost = await benchStoreCost(config({ LOGSTREAM_TASK_QUEUE: 'bench-cost' }));
+    // Baseline: the same ingest polling at a fixed 100 ms (no adaptive back-off).
+    const fixed = await benchCloudWatchRate(
+      config({ LOGSTREAM_TASK_QUEUE: 'bench-rate-fixed', LOGSTREAM_POLL_MIN_MS: '100', LOGSTREAM_POLL_MAX_MS: '100' }),
+    );
+    const adaptive = await benchCloudWatchRate(
+      config({ LOGSTREAM_TASK_QUEUE: 'bench-rate', LOGSTREAM_POLL_MIN_MS: '100', LOGSTREAM_POLL_MAX_MS: '2000' }),
+    );
+    results.cloudwatch_calls = {
+      adaptive_idle_calls_per_s: adaptive.idle_calls_per_s ?? Number.NaN,
+      adaptive_busy_calls_per_s: adaptive.busy_calls_per_s ?? Number.NaN,
+      fixed_idle_calls_per_s: fixed.idle_calls_per_s ?? Number.NaN,
+      fixed_busy_calls_per_s: fixed.busy_calls_per_s ?? Number.NaN,
+      idle_ratio_vs_fixed: (adaptive.idle_calls_per_s ?? 0) / (fixed.idle_calls_per_s ?? 1),
+      busy_lines_per_s: adaptive.busy_lines_per_s ?? Number.NaN,
+    };
+  } finally {
+    await stack.stop();
+  }
+  const rows: string[] = [];
+  for (const [bench, figures] of Object.entries(results)) {
+    for (const [name, value] of Object.entries(figures)) {
+      rows.push(`${bench.padEnd(18)} ${name.padEnd(28)} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
+    }
+  }
+  process.stdout.write(`${'benchmark'.padEnd(18)} ${'figure'.padEnd(28)} value\n${rows.join('\n')}\n`);
+  writeFileSync(
+    path.join(__dirname, 'results.json'),
+    `${JSON.stringify({ measured_at: new Date().toISOString(), results }, null, 2)}\n`,
+  );
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -86,7 +86,12 @@ export class LogPump {
         this.options.maxEventsPerPump ?? 10_000,
       );
       this.calls += batch.calls;
-      if (batch.events.length === 0) return { appended, conflicts, tip };
+      if (batch.events.length === 0) {
+        // Nothing new, but the source may have moved its tokens on: keep them so the next read
+        // starts there (one call instead of two); nothing is stored, so nothing can be skipped.
+        this.tip = { ...tip, cursor: batch.cursor };
+        return { appended, conflicts, tip: this.tip };
+      }
       const chunks = buildChunks(
         tip.lastIndex + 1,
         tip.cursor,

@@ -21,6 +21,8 @@ import { DependencyError, type CallObserver, type LogSource, type SourceBatch } 
 
 // GetLogEvents pages a read may take per stream before handing back what it has.
 const MAX_PAGES_PER_STREAM = 10;
+// Events a GetLogEvents page holds at most (the API's limit and default).
+const PAGE_LIMIT = 10_000;
 
 /** Options of the CloudWatch Logs source. */
 export interface CloudWatchLogSourceOptions {
@@ -122,6 +124,7 @@ export class CloudWatchLogSource implements LogSource {
               logStreamName: stream,
               startFromHead: true,
               nextToken: token,
+              limit: PAGE_LIMIT,
             }),
           ),
         );
@@ -149,8 +152,14 @@ export class CloudWatchLogSource implements LogSource {
         });
         position = events[events.length - 1]?.after ?? position;
       }
-      // The same token back means the end of what is visible now.
+      // The same token back means the end of what is visible now. A page with events that is not
+      // full almost always is the end too: stopping there saves a call per poll against the
+      // account-wide quota, and an event it might miss is simply read by the next poll.
       if (next === undefined || next === token || events.length >= maxEvents) break;
+      if (pageEvents.length > 0 && pageEvents.length < PAGE_LIMIT) {
+        if (pageEvents.length <= skip) position = { token: next, skip: 0 };
+        break;
+      }
       if (pageEvents.length <= skip) {
         // Nothing new on this page: the next token is a valid place to resume from.
         position = { token: next, skip: 0 };

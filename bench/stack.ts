@@ -1,0 +1,41 @@
+import { loadConfig, type Config } from '../src/config';
+import { findFreePort, startLocalStack, type LocalStack } from '../src/main/local-stack';
+
+/** A local stack on free ports for one benchmark run, and the base configuration pointing at it. */
+export async function startBenchStack(): Promise<{
+  stack: LocalStack;
+  config: (env?: Record<string, string>) => Config;
+}> {
+  const stack = await startLocalStack({
+    temporalPort: await findFreePort(),
+    temporalUiPort: await findFreePort(),
+    emulatorPort: await findFreePort(),
+    tableName: 'logstream-bench',
+    logGroup: '/logstream/bench',
+    region: 'us-east-1',
+  });
+  const base = {
+    ...process.env,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    AWS_ENDPOINT_URL: stack.awsEndpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    LOGSTREAM_TABLE: 'logstream-bench',
+    LOGSTREAM_LOG_GROUP: '/logstream/bench',
+    LOGSTREAM_PORT: '0',
+    LOGSTREAM_SETTLE_MS: '500',
+    LOG_LEVEL: 'warn',
+  };
+  process.env.LOG_LEVEL = 'warn';
+  return { stack, config: (env = {}) => loadConfig({ ...base, ...env }) };
+}
+
+/** The q-quantile (0..1) of `values`. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

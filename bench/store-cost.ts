@@ -1,0 +1,81 @@
+import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { LogstreamClient } from '../src/client/client';
+import type { Config } from '../src/config';
+import { startServer } from '../src/main/server';
+import { createAwsAdapters } from '../src/main/wiring';
+import { startWorker } from '../src/main/worker';
+import { sleep } from './stack';
+
+/** Storage cost of a 20,000-line job of ~120-byte lines: DynamoDB write units, chunked vs one item per line. */
+export async function benchStoreCost(config: Config): Promise<Record<string, number>> {
+  const worker = await startWorker(config);
+  const server = await startServer(config);
+  const aws = createAwsAdapters(config);
+  try {
+    const client = new LogstreamClient({ url: server.url });
+    const lines = 20_000;
+    const pad = 'x'.repeat(100);
+    const id = `bench-cost-${Date.now()}`;
+    await client.run(['sh', '-c', `i=1; while [ $i -le ${lines} ]; do echo "line $i ${pad}"; i=$((i+1)); done`], id);
+    while (!(await client.status(id)).sealed) await sleep(200);
+    let chunkedUnits = 0;
+    let items = 0;
+    let rawBytes = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await aws.dynamodb.send(
+        new QueryCommand({
+          TableName: config.table,
+          KeyConditionExpression: 'execution_id = :id',
+          ExpressionAttributeValues: { ':id': { S: id } },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        items++;
+        chunkedUnits += Math.ceil(itemSize(item) / 1024);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    // Baseline: the original design's one item per line (key, index, timestamp, message).
+    let perLineUnits = 0;
+    for (let i = 1; i <= lines; i++) {
+      const message = `line ${i} ${pad}`;
+      rawBytes += Buffer.byteLength(message);
+      const size =
+        'execution_id'.length +
+        id.length +
+        'seq'.length +
+        4 +
+        'timestamp'.length +
+        8 +
+        'message'.length +
+        message.length;
+      perLineUnits += Math.ceil(size / 1024);
+    }
+    return {
+      lines,
+      items,
+      raw_bytes: rawBytes,
+      chunked_write_units: chunkedUnits,
+      per_line_write_units: perLineUnits,
+      write_unit_ratio: chunkedUnits / perLineUnits,
+    };
+  } finally {
+    await server.stop();
+    await worker.stop();
+    aws.destroy();
+  }
+}
+
+/** DynamoDB's item size: attribute names plus values (numbers approximated by their digits). */
+export function itemSize(item: Record<string, AttributeValue>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    if (value.S !== undefined) size += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) size += Math.ceil(value.N.length / 2) + 1;
+    else if (value.B !== undefined) size += value.B.length;
+  }
+  return size;
+}
