@@ -22,7 +22,7 @@ export class LineSplitter {
       const newline = data.indexOf(0x0a, start);
       if (newline < 0) break;
       this.append(data.subarray(start, newline));
-      this.emitPending(true);
+      this.finishLine();
       start = newline + 1;
     }
     if (start < data.length) this.append(data.subarray(start));
@@ -30,34 +30,66 @@ export class LineSplitter {
 
   /** Emits the last line when the stream ended without a newline. */
   end(): void {
-    if (this.pendingBytes > 0) this.emitPending(true);
+    if (this.pendingBytes > 0) this.finishLine();
   }
 
   private append(bytes: Buffer): void {
     if (bytes.length === 0) return;
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
-    while (this.pendingBytes > this.maxBytes) this.emitPending(false);
+    // One spare byte: a '\r' just before the newline must not become a piece of its own.
+    while (this.pendingBytes > this.maxBytes + 1) {
+      const all = this.take();
+      const cut = utf8Boundary(all, this.maxBytes);
+      this.emitText(all.subarray(0, cut));
+      this.pending = [all.subarray(cut)];
+      this.pendingBytes = all.length - cut;
+    }
   }
 
-  private emitPending(whole: boolean): void {
-    let bytes = Buffer.concat(this.pending, this.pendingBytes);
+  private finishLine(): void {
+    let bytes = this.take();
+    if (bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
+    while (bytes.length > this.maxBytes) {
+      const cut = utf8Boundary(bytes, this.maxBytes);
+      this.emitText(bytes.subarray(0, cut));
+      bytes = bytes.subarray(cut);
+    }
+    this.emitText(bytes);
+  }
+
+  private take(): Buffer {
+    const bytes = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    if (!whole || bytes.length > this.maxBytes) {
-      const cut = utf8Boundary(bytes, Math.min(this.maxBytes, bytes.length));
-      const rest = bytes.subarray(cut);
-      bytes = bytes.subarray(0, cut);
-      if (rest.length > 0) {
-        this.pending = [rest];
-        this.pendingBytes = rest.length;
-      }
-    }
-    let line = bytes.toString('utf8');
-    if (whole && this.pendingBytes === 0 && line.endsWith('\r')) line = line.slice(0, -1);
-    this.emit(line);
-    if (whole && this.pendingBytes > 0) this.emitPending(true);
+    return bytes;
   }
+
+  private emitText(bytes: Buffer): void {
+    const text = bytes.toString('utf8');
+    // Each invalid byte decodes to U+FFFD (3 bytes): binary output can outgrow the bound once decoded.
+    if (Buffer.byteLength(text, 'utf8') <= this.maxBytes) this.emit(text);
+    else for (const piece of splitText(text, this.maxBytes)) this.emit(piece);
+  }
+}
+
+/** Cuts text into pieces of at most `maxBytes` UTF-8 bytes, at code point boundaries. */
+function splitText(text: string, maxBytes: number): string[] {
+  const pieces: string[] = [];
+  let current = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > maxBytes && current.length > 0) {
+      pieces.push(current);
+      current = '';
+      bytes = 0;
+    }
+    current += char;
+    bytes += size;
+  }
+  if (current.length > 0) pieces.push(current);
+  return pieces;
 }
 
 /** The largest offset ≤ `limit` that does not cut a UTF-8 sequence. */

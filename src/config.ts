@@ -74,7 +74,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const localAws = endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(endpoint);
   const temporalAddress = env.TEMPORAL_ADDRESS || '127.0.0.1:7233';
-  if (!/^[^\s:]+:\d{1,5}$/.test(temporalAddress)) throw new ConfigError('TEMPORAL_ADDRESS', 'must be HOST:PORT');
+  const addressPort = /^(?:[^\s:[\]]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(temporalAddress)?.[1];
+  if (addressPort === undefined || Number(addressPort) < 1 || Number(addressPort) > 65535) {
+    throw new ConfigError('TEMPORAL_ADDRESS', 'must be HOST:PORT with a port from 1 to 65535');
+  }
   const apiKeys = (env.LOGSTREAM_API_KEYS ?? '')
     .split(',')
     .map((k) => k.trim())
@@ -155,7 +158,9 @@ function origins(env: Env, variable: string): string[] {
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter((o) => o.length > 0);
   for (const origin of list) {
-    if (!/^https?:\/\/[^\s/]+$/.test(origin)) throw new ConfigError(variable, `not an origin: ${JSON.stringify(origin)}`);
+    if (!/^https?:\/\/[^\s/]+$/.test(origin)) {
+      throw new ConfigError(variable, `not an origin: ${JSON.stringify(origin)}`);
+    }
   }
   return list;
 }

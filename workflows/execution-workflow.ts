@@ -37,7 +37,7 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
   });
   const { runCommand } = proxyActivities<Activities>({
     startToCloseTimeout: timings.commandTimeoutMs,
-    heartbeatTimeout: Math.max(heartbeatTimeout, 10_000),
+    heartbeatTimeout,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     // A command is not idempotent: running it again after a lost worker would run the job twice.
     retry: { maximumAttempts: 1 },
@@ -63,7 +63,13 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
   upsertSearchAttributes([{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }]);
 
   const ingestScope = new CancellationScope();
-  const ingestDone = ingestScope.run(() => ingest({ executionId, location })).catch(ignoreCancellation);
+  // A live ingest that fails for good must not keep the execution from completing: the final
+  // drain copies whatever it left behind.
+  const ingestDone = ingestScope
+    .run(() => ingest({ executionId, location }))
+    .catch((error: unknown) => {
+      if (!isCancellation(error)) log.error('live ingest failed', { executionId, error: String(error) });
+    });
 
   const runScope = new CancellationScope();
   let runDone: Promise<void> = Promise.resolve();
@@ -101,8 +107,4 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     const seal = await drainAndSeal({ executionId, location, completion: final, settleMs: timings.settleMs });
     return { status: final.status, seal };
   });
-}
-
-function ignoreCancellation(error: unknown): void {
-  if (!isCancellation(error)) throw error;
 }

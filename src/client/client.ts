@@ -1,4 +1,5 @@
-import type { ExecutionStatus, IndexedEvent } from '../domain';
+import { WebSocket, type RawData } from 'ws';
+import type { ExecutionStatus, IndexedEvent, TerminalStatus } from '../domain';
 
 /** The error the API answered with (`code` as in its JSON body). */
 export class ApiError extends Error {
@@ -39,6 +40,25 @@ export interface StartedView {
   readonly status: ExecutionStatus;
   readonly logs_url: string;
 }
+
+/** How a WebSocket tail ended: the execution's final status and the last index of its log. */
+export interface TailResult {
+  readonly status: TerminalStatus;
+  readonly last_index: number;
+}
+
+/** Options of `tail()`. */
+export interface TailOptions {
+  /** Reconnects in a row that bring no new event before `tail()` gives up (default 8). */
+  readonly maxRetries?: number;
+  /** Aborts the tail (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
+}
+
+type TailOutcome =
+  | { readonly kind: 'done'; readonly result: TailResult }
+  | { readonly kind: 'dropped'; readonly reason: string }
+  | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly message: string };
 
 /** Options of the client. */
 export interface ClientOptions {
@@ -128,6 +148,143 @@ export class LogstreamClient {
     }
   }
 
+  /**
+   * Follows a RUNNING execution over WebSocket from `websocketUrl` (as `/logs` returns it): calls
+   * `onEvent` once per event, in index order, and resolves with the final status once the log is
+   * complete. After an abnormal close it reads `/logs?since_index=<last seen>` (a fresh ticket, and
+   * the events missed meanwhile) and reconnects from there, so nothing is lost or repeated.
+   */
+  async tail(
+    websocketUrl: string,
+    onEvent: (event: IndexedEvent) => void,
+    options: TailOptions = {},
+  ): Promise<TailResult> {
+    const start = new URL(websocketUrl);
+    const executionId = start.searchParams.get('execution_id');
+    if (!executionId) throw new ApiError(0, 'INVALID_INPUT', 'websocket_url has no execution_id');
+    let last = Number(start.searchParams.get('last_index') ?? '0');
+    if (!Number.isSafeInteger(last) || last < 0)
+      throw new ApiError(0, 'INVALID_INPUT', 'websocket_url has a bad last_index');
+    const accept = (event: IndexedEvent): void => {
+      if (event.index <= last) return;
+      if (event.index !== last + 1) throw new ApiError(0, 'TAIL_GAP', `expected index ${last + 1}, got ${event.index}`);
+      last = event.index;
+      onEvent(event);
+    };
+    const maxRetries = options.maxRetries ?? 8;
+    let url: string | undefined = websocketUrl;
+    let idle = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const before = last;
+      let reason: string;
+      if (url !== undefined) {
+        const outcome = await this.tailOnce(url, accept, options.signal);
+        // A status is final only once every event up to its last index has arrived.
+        if (outcome.kind === 'done' && last >= outcome.result.last_index) return outcome.result;
+        // 401: the ticket expired while waiting; 429/5xx: retry later. Any other refusal is final.
+        if (outcome.kind === 'refused' && ![401, 429].includes(outcome.status) && outcome.status < 500) {
+          throw new ApiError(outcome.status, outcome.code, outcome.message);
+        }
+        reason =
+          outcome.kind === 'refused'
+            ? `HTTP ${outcome.status} ${outcome.code}`
+            : outcome.kind === 'dropped'
+              ? outcome.reason
+              : `status before index ${outcome.result.last_index}`;
+      } else {
+        reason = 'the API was unreachable';
+      }
+      idle = last > before ? 0 : idle + 1;
+      if (idle > maxRetries) {
+        throw new ApiError(0, 'TAIL_FAILED', `tail of ${executionId} failed ${idle} times in a row: ${reason}`);
+      }
+      if (idle > 0) await sleep(Math.min(5000, 100 * 2 ** idle), options.signal);
+      url = undefined;
+      try {
+        for (;;) {
+          const page = await this.logs(executionId, last);
+          for (const event of page.events) accept(event);
+          if (page.websocket_url) {
+            url = page.websocket_url;
+            break;
+          }
+          // Completed meanwhile: the rest comes from /logs, complete by construction.
+          if (page.next_index === null) return { status: page.status as TerminalStatus, last_index: page.last_index };
+        }
+      } catch (error) {
+        // The network or the API failing is what a reconnect waits out; a 4xx answer is final.
+        if (!(error instanceof ApiError) || (error.status !== 0 && error.status < 500)) throw error;
+      }
+    }
+  }
+
+  private tailOnce(url: string, accept: (event: IndexedEvent) => void, signal?: AbortSignal): Promise<TailOutcome> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      let settled = false;
+      let result: TailResult | undefined;
+      let dropped: string | undefined;
+      const settle = (finish: () => void): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        finish();
+      };
+      const onAbort = (): void => {
+        ws.terminate();
+        settle(() => reject(signal?.reason));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      ws.on('unexpected-response', (request, response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (body.length < 4096) body += chunk;
+        });
+        response.on('end', () => {
+          const error = parseErrorBody(body);
+          settle(() =>
+            resolve({
+              kind: 'refused',
+              status: response.statusCode ?? 0,
+              code: error?.code ?? 'HTTP_ERROR',
+              message: error?.message ?? `WebSocket upgrade refused with HTTP ${response.statusCode ?? 0}`,
+            }),
+          );
+          request.destroy();
+        });
+      });
+      ws.on('message', (data: RawData) => {
+        try {
+          const message = JSON.parse(data.toString()) as {
+            type?: unknown;
+            events?: IndexedEvent[];
+            status?: TerminalStatus;
+            last_index?: number;
+          };
+          if (message.type === 'events' && Array.isArray(message.events)) message.events.forEach(accept);
+          else if (message.type === 'status' && typeof message.last_index === 'number' && message.status) {
+            result = { status: message.status, last_index: message.last_index };
+          }
+        } catch (error) {
+          if (error instanceof ApiError && error.code === 'TAIL_GAP') dropped = error.message;
+          else settle(() => reject(error));
+          ws.terminate();
+        }
+      });
+      ws.on('error', (error) => {
+        dropped ??= error.message;
+      });
+      ws.on('close', (code, reason) => {
+        const outcome: TailOutcome = result
+          ? { kind: 'done', result }
+          : { kind: 'dropped', reason: dropped ?? `closed with ${code} ${reason.toString()}`.trim() };
+        settle(() => resolve(outcome));
+      });
+    });
+  }
+
   private async request<T>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -155,4 +312,26 @@ export class LogstreamClient {
     }
     return parsed as T;
   }
+}
+
+function parseErrorBody(body: string): { code?: string; message?: string } | undefined {
+  try {
+    return (JSON.parse(body) as { error?: { code?: string; message?: string } }).error;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
 }

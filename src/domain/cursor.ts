@@ -15,22 +15,21 @@ export interface SourceCursor {
 
 /** The cursor before any event was read. */
 export function initialCursor(streams: readonly string[]): SourceCursor {
-  const positions: Record<string, StreamPosition> = {};
-  for (const stream of streams) positions[stream] = { skip: 0 };
-  return { streams: positions };
+  // Object.fromEntries defines own properties, so even a stream named `__proto__` is a plain key.
+  return { streams: Object.fromEntries(streams.map((stream) => [stream, { skip: 0 }])) };
 }
 
 /** The position of a stream in a cursor (the head for a stream it does not know yet). */
 export function positionOf(cursor: SourceCursor, stream: string): StreamPosition {
-  return cursor.streams[stream] ?? { skip: 0 };
+  return Object.hasOwn(cursor.streams, stream) ? (cursor.streams[stream] ?? { skip: 0 }) : { skip: 0 };
 }
 
 /** A cursor with some streams moved forward; the others keep their positions. */
 export function advanceCursor(cursor: SourceCursor, moves: ReadonlyMap<string, StreamPosition>): SourceCursor {
   if (moves.size === 0) return cursor;
-  const positions: Record<string, StreamPosition> = { ...cursor.streams };
-  for (const [stream, position] of moves) positions[stream] = position;
-  return { streams: positions };
+  const positions = new Map(Object.entries(cursor.streams));
+  for (const [stream, position] of moves) positions.set(stream, position);
+  return { streams: Object.fromEntries(positions) };
 }
 
 /** Parses a cursor read back from storage; throws on anything malformed. */
@@ -39,13 +38,13 @@ export function parseCursor(value: unknown): SourceCursor {
     throw new TypeError('cursor: expected {streams}');
   }
   const raw = (value as { streams: Record<string, unknown> }).streams;
-  const positions: Record<string, StreamPosition> = {};
+  const positions = new Map<string, StreamPosition>();
   for (const [stream, position] of Object.entries(raw)) {
     const { token, skip } = (position ?? {}) as { token?: unknown; skip?: unknown };
-    if ((token !== undefined && typeof token !== 'string') || typeof skip !== 'number' || skip < 0) {
+    if ((token !== undefined && typeof token !== 'string') || !Number.isSafeInteger(skip) || (skip as number) < 0) {
       throw new TypeError(`cursor: bad position for stream ${stream}`);
     }
-    positions[stream] = token === undefined ? { skip } : { token, skip };
+    positions.set(stream, token === undefined ? { skip: skip as number } : { token, skip: skip as number });
   }
-  return { streams: positions };
+  return { streams: Object.fromEntries(positions) };
 }

@@ -1,8 +1,11 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApi } from '../api/app';
 import { createMetrics } from '../api/metrics';
 import { loadConfig, ConfigError, type Config } from '../config';
+import { TailHub } from '../ws/tail-hub';
+import { TailServer } from '../ws/tail-server';
 import { TicketSigner, websocketUrl } from '../ws/ticket';
 import { createAwsAdapters, createDirectory, createLogger, provisionAws, runningExpiry } from './wiring';
 
@@ -25,7 +28,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const metrics = createMetrics();
   const aws = createAwsAdapters(config, metrics.observeCall);
   const { directory, connection } = await createDirectory(config);
-  const tickets = new TicketSigner(config.apiKeys.length > 0 ? config.apiKeys.join(',') : undefined);
+  const tickets = new TicketSigner(
+    config.apiKeys.length > 0 ? config.apiKeys.join(',') : undefined,
+    config.ticketTtlMs,
+  );
   const app = createApi({
     directory,
     store: aws.store,
@@ -43,9 +49,30 @@ export async function startServer(config: Config): Promise<RunningServer> {
         tickets.issue(executionId),
       ),
   });
+  const tails = new TailServer({
+    hub: new TailHub({
+      store: aws.store,
+      directory,
+      logger,
+      activeTails: metrics.activeTails,
+      pollMinMs: config.pollMinMs,
+      pollMaxMs: config.ws.pollMaxMs,
+      completionBufferMs: config.completionBufferMs,
+    }),
+    store: aws.store,
+    directory,
+    tickets,
+    requireTicket: config.apiKeys.length > 0,
+    metrics,
+    logger,
+    limits: config.ws,
+    allowedOrigins: config.ws.allowedOrigins,
+  });
   const server: ServerType = await new Promise((resolve, reject) => {
     const created = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(created));
     created.once('error', reject);
+    // REST and /ws share the server: upgrades go to the tail server.
+    tails.attach(created as Server);
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -57,6 +84,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port: address.port,
     stop: () => {
       stopping ??= (async () => {
+        // Sockets first (1001), or server.close() would wait for them.
+        await tails.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await connection.close();
         aws.destroy();

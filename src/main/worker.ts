@@ -43,6 +43,9 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowsPath: require.resolve('../../workflows'),
+    // Heartbeats carry cancellation: a stop must reach a running command within about a second,
+    // not 0.8 x the heartbeat timeout the SDK would otherwise wait.
+    maxHeartbeatThrottleInterval: '1s',
     activities: createActivities({
       store: aws.store,
       source: aws.source,

@@ -161,7 +161,7 @@ describe('startLocalStack', () => {
   test('Temporal answers with the custom search attributes registered', async () => {
     const { temporalAddress } = running();
     expect(temporalAddress).toBe(`${HOST}:${String(ports.temporal)}`);
-    expect(await temporalAnswers(temporalAddress)).toEqual(expect.arrayContaining(['ExecutionStatus', 'CompletedAt']));
+    expect(await temporalAnswers(temporalAddress)).toEqual(expect.arrayContaining(['LogstreamStatus', 'CompletedAt']));
   });
 
   test('the Temporal UI answers on its port', async () => {
@@ -263,7 +263,7 @@ describe('startLocalStack with a persistent Temporal database', () => {
         const stack = await startLocalStack(options(await freePorts(), { dbFile }));
         try {
           expect(await temporalAnswers(stack.temporalAddress)).toEqual(
-            expect.arrayContaining(['ExecutionStatus', 'CompletedAt']),
+            expect.arrayContaining(['LogstreamStatus', 'CompletedAt']),
           );
         } finally {
           await stack.stop();

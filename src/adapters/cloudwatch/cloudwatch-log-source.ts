@@ -9,6 +9,7 @@ import {
   type OutputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  advanceCursor,
   positionOf,
   splitForPut,
   type LogEvent,
@@ -59,10 +60,9 @@ export class CloudWatchLogSource implements LogSource {
     for (const stream of location.logStreams) {
       reads.push(await this.readStream(location.logGroup, stream, positionOf(cursor, stream), maxEvents));
     }
-    const positions: Record<string, StreamPosition> = { ...cursor.streams };
-    for (const read of reads) positions[read.stream] = read.position;
+    const moved = advanceCursor(cursor, new Map(reads.map((read) => [read.stream, read.position])));
     const calls = reads.reduce((sum, read) => sum + read.calls, 0);
-    return { events: mergeByArrival(reads), cursor: { streams: positions }, calls };
+    return { events: mergeByArrival(reads), cursor: moved, calls };
   }
 
   async createStream(logGroup: string, logStream: string): Promise<void> {

@@ -1,0 +1,311 @@
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Metrics } from '../api/metrics';
+import { parseIndexParam } from '../api/validation';
+import { InvalidInputError, LogstreamError, parseExecutionId } from '../domain';
+import type { ExecutionDirectory, LogStore } from '../ports';
+import { UpgradeRejectedError } from './errors';
+import type { TailHub } from './tail-hub';
+import { CLOSE_CODES, TailSocket } from './tail-socket';
+import type { TicketSigner } from './ticket';
+
+/** Limits of the tail server. */
+export interface TailServerLimits {
+  /** Most concurrent sockets (open or being admitted) from one client address. */
+  readonly maxSocketsPerAddress: number;
+  /** Send-buffer size above which a consumer counts as slow. */
+  readonly maxBufferedBytes: number;
+  /** How long a consumer may stay slow before it is closed (ms). */
+  readonly slowConsumerMs: number;
+  /** Ping interval; a socket that misses a pong for a whole interval is terminated (ms). */
+  readonly heartbeatMs: number;
+}
+
+/** Dependencies and settings of the tail server. */
+export interface TailServerOptions {
+  /** The hub the sockets subscribe to; the server closes it when it closes. */
+  readonly hub: TailHub;
+  readonly store: LogStore;
+  /** Consulted when the store has no record of an execution (e.g. started outside the API). */
+  readonly directory?: ExecutionDirectory;
+  readonly tickets: TicketSigner;
+  /** True when API keys are configured: a socket then needs the ticket from `websocket_url`. */
+  readonly requireTicket: boolean;
+  readonly metrics: Pick<Metrics, 'openSockets' | 'eventsSent'>;
+  readonly logger: Logger;
+  readonly limits: TailServerLimits;
+  /** Browser origins allowed besides the API's own host. */
+  readonly allowedOrigins: readonly string[];
+  readonly now?: () => number;
+}
+
+/** Path of the tail endpoint. */
+export const TAIL_PATH = '/ws';
+
+// Clients send nothing but control frames; anything bigger than a small text is refused by `ws` (1009).
+const MAX_PAYLOAD_BYTES = 1024;
+const QUERY_PARAMS = ['execution_id', 'last_index', 'ticket'];
+const SHUTDOWN_WAIT_MS = 3000;
+
+interface TailTarget {
+  readonly executionId: string;
+  readonly lastIndex: number;
+}
+
+/**
+ * The WebSocket tail endpoint `/ws?execution_id=ID&last_index=K&ticket=T` on an existing HTTP
+ * server. Everything is checked on upgrade, before the handshake (path, origin, query, ticket,
+ * per-address limit, the execution and the index), and a refusal is a plain HTTP 4xx/5xx with the
+ * API's JSON error body. Accepted sockets subscribe to the shared per-execution tail of the hub.
+ */
+export class TailServer {
+  private readonly wss: WebSocketServer;
+  private readonly sockets = new Set<TailSocket>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly timers: NodeJS.Timeout[];
+  private readonly now: () => number;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: TailServerOptions) {
+    this.now = options.now ?? Date.now;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_PAYLOAD_BYTES,
+      clientTracking: false,
+      perMessageDeflate: false,
+    });
+    const { heartbeatMs, slowConsumerMs } = options.limits;
+    this.timers = [
+      setInterval(() => this.sockets.forEach((socket) => socket.heartbeat()), heartbeatMs),
+      setInterval(
+        () => {
+          const now = this.now();
+          this.sockets.forEach((socket) => socket.checkBuffer(now));
+        },
+        Math.max(50, Math.min(1000, slowConsumerMs / 4)),
+      ),
+    ];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Open sockets. */
+  get socketCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Serves the tail endpoint on `server`'s upgrade requests (every other upgrade path gets a 404). */
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.admit(request, socket, head);
+    });
+  }
+
+  /** Closes every socket with 1001 and stops the tails; safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const timer of this.timers) clearInterval(timer);
+      const open = [...this.sockets];
+      for (const socket of open) socket.end(CLOSE_CODES.goingAway, 'server shutting down');
+      this.options.hub.close();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(open.map((socket) => socket.closed)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, SHUTDOWN_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const socket of this.sockets) socket.ws.terminate();
+      await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    })();
+    return this.closing;
+  }
+
+  private async admit(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // A client that resets mid-admission must not crash the process.
+    const ignoreError = (): void => undefined;
+    socket.on('error', ignoreError);
+    const address = request.socket.remoteAddress ?? 'unknown';
+    let target: TailTarget | undefined;
+    try {
+      target = this.parseRequest(request);
+      this.holdSlot(address, socket);
+      await this.checkExecution(target);
+      if (socket.destroyed) return;
+      if (this.closing) throw new UpgradeRejectedError(503, 'SHUTTING_DOWN', 'the server is shutting down');
+      const accepted = target;
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        socket.off('error', ignoreError);
+        this.accept(ws, accepted, address);
+      });
+    } catch (error) {
+      this.refuse(socket, error, { executionId: target?.executionId, address });
+    }
+  }
+
+  private parseRequest(request: IncomingMessage): TailTarget {
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://upgrade.invalid');
+    } catch {
+      throw new UpgradeRejectedError(400, 'INVALID_INPUT', 'the request target is not a valid URL');
+    }
+    if (url.pathname !== TAIL_PATH) throw new UpgradeRejectedError(404, 'NOT_FOUND', `no WebSocket at ${url.pathname}`);
+    if (this.closing) throw new UpgradeRejectedError(503, 'SHUTTING_DOWN', 'the server is shutting down');
+    if (request.method !== 'GET' || request.headers.upgrade?.toLowerCase() !== 'websocket') {
+      throw new UpgradeRejectedError(400, 'INVALID_INPUT', 'expected a GET WebSocket upgrade');
+    }
+    this.checkOrigin(request);
+    const params = url.searchParams;
+    for (const key of new Set(params.keys())) {
+      if (!QUERY_PARAMS.includes(key))
+        throw new InvalidInputError(key, `unknown query parameter ${JSON.stringify(key)}`);
+      if (params.getAll(key).length > 1) throw new InvalidInputError(key, `${key} given more than once`);
+    }
+    const executionId = parseExecutionId(params.get('execution_id') ?? undefined);
+    const lastIndex = parseIndexParam(params.get('last_index') ?? undefined, 'last_index', 0, Number.MAX_SAFE_INTEGER);
+    const ticket = params.get('ticket') ?? '';
+    if (ticket === '') {
+      if (this.options.requireTicket) {
+        throw new UpgradeRejectedError(401, 'UNAUTHORIZED', 'a ticket is required: take websocket_url from /logs');
+      }
+    } else if (!this.options.tickets.verify(executionId, ticket)) {
+      // Also without keys: a ticket that is there but wrong is a client bug worth telling.
+      throw new UpgradeRejectedError(401, 'UNAUTHORIZED', 'the ticket is invalid, expired or for another execution');
+    }
+    return { executionId, lastIndex };
+  }
+
+  private checkOrigin(request: IncomingMessage): void {
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      throw new UpgradeRejectedError(403, 'FORBIDDEN_ORIGIN', 'the Origin header is malformed');
+    }
+    const trimmed = origin.replace(/\/+$/, '');
+    if (host !== request.headers.host && !this.options.allowedOrigins.includes(trimmed)) {
+      throw new UpgradeRejectedError(403, 'FORBIDDEN_ORIGIN', `origin ${trimmed} may not open tails here`);
+    }
+  }
+
+  /** Counts the socket against its address until it closes, refusing one over the limit. */
+  private holdSlot(address: string, socket: Duplex): void {
+    const held = this.perAddress.get(address) ?? 0;
+    if (held >= this.options.limits.maxSocketsPerAddress) {
+      throw new UpgradeRejectedError(
+        429,
+        'TOO_MANY_SOCKETS',
+        `at most ${this.options.limits.maxSocketsPerAddress} sockets per address`,
+      );
+    }
+    this.perAddress.set(address, held + 1);
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
+  }
+
+  /** The execution must exist, and the client cannot have seen past what is stored. */
+  private async checkExecution(target: TailTarget): Promise<void> {
+    const { store, directory } = this.options;
+    try {
+      const [record, latest] = await Promise.all([
+        store.getExecution(target.executionId),
+        store.latestChunk(target.executionId),
+      ]);
+      if (!record && !(await directory?.describe(target.executionId))) {
+        throw new UpgradeRejectedError(404, 'EXECUTION_NOT_FOUND', `execution ${target.executionId} does not exist`);
+      }
+      const stored = Math.max(latest?.last ?? 0, record?.seal?.lastIndex ?? 0);
+      if (target.lastIndex > stored) {
+        throw new InvalidInputError(
+          'last_index',
+          `last_index ${target.lastIndex} is past the last stored index ${stored}`,
+        );
+      }
+    } catch (error) {
+      if (
+        error instanceof LogstreamError &&
+        (error.code === 'INVALID_INPUT' || error instanceof UpgradeRejectedError)
+      ) {
+        throw error;
+      }
+      const code = error instanceof LogstreamError ? error.code : 'INTERNAL';
+      throw new UpgradeRejectedError(503, code, 'the log store is unavailable; retry later', { cause: error });
+    }
+  }
+
+  private accept(ws: WebSocket, target: TailTarget, address: string): void {
+    const { logger, metrics, limits, hub } = this.options;
+    const socket = new TailSocket(ws, {
+      executionId: target.executionId,
+      lastIndex: target.lastIndex,
+      maxBufferedBytes: limits.maxBufferedBytes,
+      slowConsumerMs: limits.slowConsumerMs,
+      logger,
+      onEventsSent: (count) => metrics.eventsSent.inc(count),
+      now: this.now,
+    });
+    this.sockets.add(socket);
+    metrics.openSockets.inc();
+    logger.info({ executionId: target.executionId, lastIndex: target.lastIndex, address }, 'tail opened');
+    ws.on('error', (error) => logger.debug({ executionId: target.executionId, err: error }, 'socket error'));
+    // Clients send nothing but pings (answered by `ws`); other messages are ignored.
+    ws.on('message', () => undefined);
+    ws.once('close', (code: number) => {
+      this.sockets.delete(socket);
+      metrics.openSockets.dec();
+      logger.info({ executionId: target.executionId, code, lastIndex: socket.lastIndex }, 'tail closed');
+    });
+    if (this.closing) {
+      socket.end(CLOSE_CODES.goingAway, 'server shutting down');
+      return;
+    }
+    hub.subscribe(target.executionId, target.lastIndex, socket).then(
+      (subscription) => socket.attach(subscription),
+      (error: unknown) =>
+        socket.fail(
+          error instanceof LogstreamError
+            ? error
+            : new LogstreamError('TAIL_FAILED', 'the tail could not start', { cause: error }),
+        ),
+    );
+  }
+
+  private refuse(socket: Duplex, error: unknown, context: { executionId?: string; address: string }): void {
+    let status: number;
+    let code: string;
+    let message: string;
+    if (error instanceof UpgradeRejectedError) {
+      ({ status, code, message } = error);
+    } else if (error instanceof LogstreamError && error.code === 'INVALID_INPUT') {
+      ({ status, code, message } = { status: 400, code: error.code, message: error.message });
+    } else {
+      ({ status, code, message } = { status: 500, code: 'INTERNAL', message: 'internal error' });
+    }
+    const { logger } = this.options;
+    const details = { ...context, status, code };
+    if (status >= 500) logger.warn({ ...details, err: error }, 'WebSocket upgrade failed');
+    else if (status === 400 || status === 404) logger.debug(details, 'WebSocket upgrade refused');
+    else logger.info(details, 'WebSocket upgrade refused');
+    if (socket.destroyed) return;
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({ error: { code, message } });
+    socket.once('finish', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+        'Connection: close\r\n' +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+}

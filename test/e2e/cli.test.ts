@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { newExecutionId, startHarness, waitSealed, type Harness } from '../support/harness';
+
+const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
+
+describe('the logstream CLI against a running API', () => {
+  let h: Harness;
+  // Asynchronous on purpose: the API under test runs in this process and must keep answering.
+  const cli = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, '--url', h.server.url, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+      child.once('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('run follows the job, prints its lines and mirrors success and failure in its exit code', async () => {
+    const ok = await cli('run', '--', 'sh', '-c', 'echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toBe('one\ntwo\nthree\n');
+    expect(ok.stderr).toMatch(/SUCCEEDED/);
+    const failed = await cli('run', '--', 'sh', '-c', 'echo bad; exit 7');
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toBe('bad\n');
+    expect(failed.stderr).toMatch(/FAILED/);
+  });
+
+  it('logs prints a completed log once, as text or JSON lines, from an index', async () => {
+    const id = newExecutionId('cli-logs');
+    await h.client.run(['sh', '-c', 'for i in 1 2 3 4; do echo "l$i"; done'], id);
+    await waitSealed(h.client, id);
+    expect((await cli('logs', id)).stdout).toBe('l1\nl2\nl3\nl4\n');
+    const json = await cli('logs', id, '--since-index', '2', '--json');
+    expect(json.status).toBe(0);
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
+      { index: 3, timestamp: expect.any(Number), message: 'l3' },
+      { index: 4, timestamp: expect.any(Number), message: 'l4' },
+    ]);
+    const status = await cli('status', id);
+    expect(JSON.parse(status.stdout)).toMatchObject({ execution_id: id, status: 'SUCCEEDED', sealed: true });
+  });
+
+  it('run --detach returns the id at once; stop ends it STOPPED; logs --follow waits for the end', async () => {
+    const detached = await cli('run', '--detach', '--', 'sh', '-c', 'echo waiting; sleep 60');
+    expect(detached.status).toBe(0);
+    const id = detached.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await cli('stop', id)).toMatchObject({ status: 0, stdout: `${id} STOPPED\n` });
+    const followed = await cli('logs', id, '--follow');
+    expect(followed).toMatchObject({ status: 0, stdout: 'waiting\n' });
+  });
+
+  it('refuses bad input with a clear message and a usage exit code', async () => {
+    expect(await cli('logs', '../etc')).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/ID may contain only/),
+    });
+    expect((await cli('logs', 'abc', '--since-index', '-1')).status).toBe(2);
+    expect((await cli('frobnicate')).status).toBe(2);
+    const missing = await cli('status', 'no-such-execution-here');
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/EXECUTION_NOT_FOUND/);
+  });
+});

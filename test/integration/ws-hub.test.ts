@@ -1,0 +1,230 @@
+// The shared tail's join protocol against an in-memory store with random latency: many subscribers
+// joining at random moments while chunks are appended must each get exactly their events once.
+import pino from 'pino';
+import { initialCursor, type IndexedEvent, type LogstreamError } from '../../src/domain';
+import { type EventBatch, TailHub, type FinalStatus, type TailSink, type TailHubOptions } from '../../src/ws/tail-hub';
+import type { ExecutionDirectory } from '../../src/ports';
+import { InMemoryLogStore, jitter, seededRandom } from '../support/fakes';
+
+const ID = 'hub-test';
+// Debug level into a counter: the join tests assert that the queue-overflow path was taken.
+let overflows = 0;
+const logger = pino(
+  { level: 'debug' },
+  {
+    write: (line: string) => {
+      if (line.includes('queued too much')) overflows++;
+    },
+  },
+);
+const cursor = initialCursor(['s']);
+
+/** A sink that records everything; `slow` makes its backlog reads wait. */
+class RecordingSink implements TailSink {
+  readonly indexes: number[] = [];
+  final: FinalStatus | undefined;
+  error: LogstreamError | undefined;
+  readonly done: Promise<void>;
+  private resolveDone: () => void = () => undefined;
+
+  constructor(private readonly slowMs = 0) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  deliver(batch: EventBatch): void {
+    for (const event of batch.events) this.indexes.push(event.index);
+  }
+  drained(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, this.slowMs));
+  }
+  finish(final: FinalStatus): void {
+    this.final = final;
+    this.resolveDone();
+  }
+  fail(error: LogstreamError): void {
+    this.error = error;
+    this.resolveDone();
+  }
+}
+
+function hubOptions(store: InMemoryLogStore, extra: Partial<TailHubOptions> = {}): TailHubOptions {
+  return { store, logger, pollMinMs: 2, pollMaxMs: 10, sealCheckMs: 10, completionBufferMs: 1000, ...extra };
+}
+
+async function append(store: InMemoryLogStore, first: number, count: number): Promise<void> {
+  const events = Array.from({ length: count }, (_, i) => ({ timestamp: 1000 + first + i, message: `m${first + i}` }));
+  await store.appendChunk(ID, { seq: first, last: first + count - 1, events, cursor }, 2_000_000_000);
+}
+
+async function register(store: InMemoryLogStore): Promise<void> {
+  await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 0 }, 2e9);
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('TailHub', () => {
+  beforeEach(() => {
+    overflows = 0;
+  });
+
+  it.each([1, 2, 3])(
+    'delivers every event once, in order, to subscribers joining at random moments (seed %i)',
+    async (seed) => {
+      const store = new InMemoryLogStore({ latency: jitter(seed, 4), pageItems: 3 });
+      await register(store);
+      const random = seededRandom(seed);
+      // A small queue limit also drives catching-up subscribers through the overflow path.
+      const hub = new TailHub(hubOptions(store, { maxPendingEvents: 15 }));
+      const sinks: { sink: RecordingSink; from: number }[] = [];
+      let next = 1;
+      for (let round = 0; round < 60; round++) {
+        const count = 1 + Math.floor(random() * 8);
+        await append(store, next, count);
+        next += count;
+        if (round % 5 === 0) {
+          const from = Math.floor(random() * next);
+          const sink = new RecordingSink(random() < 0.3 ? 3 : 0);
+          sinks.push({ sink, from });
+          await hub.subscribe(ID, from, sink);
+        }
+        await pause(random() * 4);
+      }
+      const last = next - 1;
+      await store.sealLog(ID, { status: 'SUCCEEDED', completedAt: 1, lastIndex: last, sealedAt: 2 }, 2e9);
+      const late = new RecordingSink();
+      sinks.push({ sink: late, from: 17 });
+      await hub.subscribe(ID, 17, late);
+      await Promise.all(sinks.map(({ sink }) => sink.done));
+      expect(overflows).toBeGreaterThan(0);
+      for (const { sink, from } of sinks) {
+        expect(sink.error).toBeUndefined();
+        expect(sink.indexes).toEqual(range(from + 1, last));
+        expect(sink.final).toEqual({ status: 'SUCCEEDED', lastIndex: last });
+      }
+      hub.close();
+    },
+  );
+
+  it('runs one poll loop per execution and stops it after the last subscriber leaves', async () => {
+    const store = new InMemoryLogStore();
+    await register(store);
+    await append(store, 1, 5);
+    const active = { count: 0, inc: () => active.count++, dec: () => active.count-- };
+    const hub = new TailHub(hubOptions(store, { activeTails: active }));
+    const subscriptions = await Promise.all(
+      Array.from({ length: 50 }, () => hub.subscribe(ID, 0, new RecordingSink())),
+    );
+    expect(hub.activeTailCount).toBe(1);
+    expect(active.count).toBe(1);
+    await pause(50);
+    const polls = store.calls.latestChunk;
+    // 50 subscribers, one loop: a few polls in 50 ms, not hundreds.
+    expect(polls).toBeLessThan(40);
+    // Each subscriber read only its own backlog once.
+    expect(store.calls.readChunks).toBe(50);
+    for (const subscription of subscriptions) subscription.close();
+    expect(hub.activeTailCount).toBe(0);
+    expect(active.count).toBe(0);
+    const after = store.calls.latestChunk;
+    await pause(50);
+    expect(store.calls.latestChunk - after).toBeLessThanOrEqual(1);
+  });
+
+  it('hands the same batch object (and frame) to every live subscriber', async () => {
+    const store = new InMemoryLogStore();
+    await register(store);
+    const hub = new TailHub(hubOptions(store));
+    const seen: EventBatch[][] = [[], []];
+    const sink = (i: number): TailSink => ({
+      deliver: (batch) => seen[i]?.push(batch),
+      drained: () => Promise.resolve(),
+      finish: () => undefined,
+      fail: () => undefined,
+    });
+    const a = await hub.subscribe(ID, 0, sink(0));
+    const b = await hub.subscribe(ID, 0, sink(1));
+    await append(store, 1, 3);
+    while ((seen[1]?.length ?? 0) === 0) await pause(5);
+    expect(seen[0]?.[0]).toBe(seen[1]?.[0]);
+    expect(seen[0]?.[0]?.message()).toBe(
+      JSON.stringify({
+        type: 'events',
+        events: [1, 2, 3].map((i): IndexedEvent => ({ index: i, timestamp: 1000 + i, message: `m${i}` })),
+      }),
+    );
+    a.close();
+    b.close();
+  });
+
+  it('fails subscribers with LOG_GAP when the store skips an index', async () => {
+    const store = new InMemoryLogStore();
+    await register(store);
+    await append(store, 1, 2);
+    await append(store, 3, 2);
+    store.deleteChunk(ID, 3);
+    const hub = new TailHub(hubOptions(store));
+    const sink = new RecordingSink();
+    await hub.subscribe(ID, 0, sink);
+    await append(store, 5, 1);
+    await sink.done;
+    expect(sink.error?.code).toBe('LOG_GAP');
+    expect(sink.indexes).toEqual([1, 2]);
+    hub.close();
+  });
+
+  it.each([
+    // The last event's time relative to the completion (epoch ms offsets).
+    ['ends at the last stored index', -500, { status: 'STOPPED', lastIndex: 3 }, undefined],
+    ['fails with LOG_INCOMPLETE', -3_600_000, undefined, 'LOG_INCOMPLETE'],
+  ])(
+    'when a completed execution is never sealed, %s as /logs would judge it',
+    async (_name, lastEventOffset, final, code) => {
+      const completedAt = Date.now() - 5000;
+      const store = new InMemoryLogStore();
+      await register(store);
+      const events = [1, 2, 3].map((i) => ({ timestamp: completedAt + lastEventOffset, message: `m${i}` }));
+      await store.appendChunk(ID, { seq: 1, last: 3, events, cursor }, 2e9);
+      const directory: ExecutionDirectory = {
+        describe: async (executionId) => ({
+          executionId,
+          status: 'STOPPED',
+          startedAt: 0,
+          completedAt,
+        }),
+        start: () => Promise.reject(new Error('unused')),
+        list: () => Promise.reject(new Error('unused')),
+        complete: () => Promise.reject(new Error('unused')),
+        stop: () => Promise.reject(new Error('unused')),
+        ping: () => Promise.resolve(),
+      };
+      const hub = new TailHub(hubOptions(store, { directory, directoryCheckMs: 20 }));
+      const sink = new RecordingSink();
+      await hub.subscribe(ID, 0, sink);
+      await sink.done;
+      expect(sink.indexes).toEqual([1, 2, 3]);
+      expect(sink.final).toEqual(final);
+      expect(sink.error?.code).toBe(code);
+      hub.close();
+    },
+  );
+
+  it('keeps tailing through store failures without losing events', async () => {
+    const store = new InMemoryLogStore();
+    await register(store);
+    const hub = new TailHub(hubOptions(store));
+    const sink = new RecordingSink();
+    await hub.subscribe(ID, 0, sink);
+    store.failNext('latestChunk', 3);
+    await append(store, 1, 4);
+    store.failNext('readChunks', 1);
+    await append(store, 5, 4);
+    await append(store, 9, 2);
+    await store.sealLog(ID, { status: 'FAILED', completedAt: 1, lastIndex: 10, sealedAt: 2 }, 2e9);
+    await sink.done;
+    expect(sink.error).toBeUndefined();
+    expect(sink.indexes).toEqual(range(1, 10));
+    expect(sink.final).toEqual({ status: 'FAILED', lastIndex: 10 });
+    hub.close();
+  });
+});

@@ -1,0 +1,407 @@
+// WebSocket tails on the real local stack (Temporal + AWS emulator): late joiners, reconnects,
+// one shared DynamoDB poll loop for many sockets, tickets, and malformed upgrade requests.
+import net from 'node:net';
+import { WebSocket, type RawData } from 'ws';
+import { LogstreamClient } from '../../src/client/client';
+import type { IndexedEvent } from '../../src/domain';
+import { TicketSigner } from '../../src/ws/ticket';
+import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+
+/** What one raw socket received. */
+interface Received {
+  readonly events: IndexedEvent[];
+  status: { status: string; last_index: number } | undefined;
+  /** Messages received after the status message (must stay 0). */
+  afterStatus: number;
+  closeCode: number | undefined;
+  closeReason: string;
+  readonly closed: Promise<void>;
+  readonly ws: WebSocket;
+}
+
+/** Opens a raw socket and records everything it receives. */
+function openTail(url: string, headers: Record<string, string> = {}): Received {
+  const ws = new WebSocket(url, { headers });
+  let done: () => void = () => undefined;
+  const received: Received = {
+    events: [],
+    status: undefined,
+    afterStatus: 0,
+    closeCode: undefined,
+    closeReason: '',
+    closed: new Promise<void>((resolve) => (done = resolve)),
+    ws,
+  };
+  ws.on('message', (data: RawData) => {
+    const message = JSON.parse(data.toString()) as {
+      type: string;
+      events?: IndexedEvent[];
+      status?: string;
+      last_index?: number;
+    };
+    if (received.status) received.afterStatus++;
+    if (message.type === 'events') received.events.push(...(message.events ?? []));
+    if (message.type === 'status')
+      received.status = { status: message.status ?? '', last_index: message.last_index ?? -1 };
+  });
+  ws.on('error', () => undefined);
+  ws.on('close', (code, reason) => {
+    received.closeCode = code;
+    received.closeReason = reason.toString();
+    done();
+  });
+  return received;
+}
+
+/** The HTTP status an upgrade request is answered with (101 when the socket opened; it is closed at once). */
+function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (request, response) => {
+      resolve(response.statusCode ?? 0);
+      request.destroy();
+    });
+    ws.on('open', () => {
+      resolve(101);
+      ws.terminate();
+    });
+    ws.on('error', () => resolve(0));
+  });
+}
+
+/** Sends a raw HTTP request and returns the status line's code and the body. */
+function rawRequest(port: number, request: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+      // A 101 keeps the connection open: the status line is all we need.
+      if (data.startsWith('HTTP/1.1 101')) socket.destroy();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
+      resolve({ status, body: data.split('\r\n\r\n')[1] ?? '' });
+    });
+    socket.setTimeout(20_000, () => socket.destroy());
+  });
+}
+
+/** A TCP proxy whose open connections the test can cut, as a network failure would. */
+async function startProxy(port: number): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    cut: () => open.forEach((socket) => socket.destroy()),
+    close: () => {
+      open.forEach((socket) => socket.destroy());
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** A job printing `line-0`.. in bursts with pauses, so it is still running while sockets join. */
+function burstyJob(lines: number, burst: number, pause: string): string[] {
+  return [
+    'sh',
+    '-c',
+    `i=0; while [ $i -lt ${lines} ]; do echo line-$i; i=$((i+1)); if [ $((i % ${burst})) -eq 0 ]; then sleep ${pause}; fi; done`,
+  ];
+}
+
+/** Counters of `logstream_dependency_calls_total` for DynamoDB reads, from `/metrics`. */
+async function dynamoReads(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^logstream_dependency_calls_total\{([^}]*)\} (\d+)/.exec(line);
+    if (match?.[1]?.includes('dependency="dynamodb"') && /operation="(Query|GetItem)"/.test(match[1])) {
+      total += Number(match[2]);
+    }
+  }
+  return total;
+}
+
+async function gauge(baseUrl: string, name: string, apiKey?: string): Promise<number> {
+  const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const text = await (await fetch(`${baseUrl}/metrics`, { headers })).text();
+  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+function expectLines(events: readonly IndexedEvent[], from: number, to: number): void {
+  expect(events.map((e) => e.index)).toEqual(range(from, to));
+  expect(events.every((e) => e.message === `line-${e.index - 1}`)).toBe(true);
+}
+
+describe('WebSocket tails on the real stack', () => {
+  let h: Harness;
+  let wsBase: string;
+  /** A small sealed execution, for the input suite. */
+  let doneId: string;
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS: '400' } });
+    wsBase = `ws://127.0.0.1:${h.server.port}/ws`;
+    doneId = newExecutionId('ws-done');
+    await h.client.run(burstyJob(20, 1000, '0'), doneId);
+    await waitSealed(h.client, doneId);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('gives three sockets joining a 10,000-line job at start, mid-way and after completion exactly lines 1..10,000', async () => {
+    const id = newExecutionId('ws-10k');
+    await h.client.run(burstyJob(10_000, 500, '0.2'), id);
+    // At start: nothing read yet.
+    const first = openTail(`${wsBase}?execution_id=${id}&last_index=0`);
+
+    // Mid-way: the first part from /logs, the rest from its websocket_url (last_index = end of the page).
+    await waitFor('3,000 stored lines', async () => {
+      const view = await h.client.status(id);
+      return view.last_index >= 3000 ? view : undefined;
+    });
+    const page = await h.client.logs(id, 0, 2500);
+    expect(page.status).toBe('RUNNING');
+    expect(page.websocket_url).toContain('last_index=2500');
+    const second = openTail(page.websocket_url);
+
+    await Promise.all([first.closed, second.closed]);
+    await waitSealed(h.client, id);
+    // After completion: the whole backlog, the status and the close.
+    const third = openTail(`${wsBase}?execution_id=${id}&last_index=0`);
+    await third.closed;
+
+    expectLines([...page.events, ...second.events], 1, 10_000);
+    for (const socket of [first, second, third]) {
+      if (socket !== second) expectLines(socket.events, 1, 10_000);
+      expect(socket.status).toEqual({ status: 'SUCCEEDED', last_index: 10_000 });
+      expect(socket.afterStatus).toBe(0);
+      expect(socket.closeCode).toBe(1000);
+    }
+  });
+
+  it('loses and repeats nothing when the connection is cut mid-stream and the client reconnects', async () => {
+    const proxy = await startProxy(h.server.port);
+    try {
+      const client = new LogstreamClient({ url: proxy.url });
+      const id = newExecutionId('ws-cut');
+      await client.run(burstyJob(3000, 300, '0.3'), id);
+      const page = await client.logs(id, 0, 1);
+      const events: IndexedEvent[] = [...page.events];
+      const cutAt = new Set([700, 1900]);
+      const result = await client.tail(page.websocket_url, (event) => {
+        events.push(event);
+        if (cutAt.delete(event.index)) proxy.cut();
+      });
+      expect(cutAt.size).toBe(0);
+      expect(result).toEqual({ status: 'SUCCEEDED', last_index: 3000 });
+      expectLines(events, 1, 3000);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('serves 200 sockets on one execution with the DynamoDB read rate of one', async () => {
+    const id = newExecutionId('ws-200');
+    await h.client.run(burstyJob(1000, 5, '0.1'), id);
+    const url = `${wsBase}?execution_id=${id}&last_index=0`;
+    const sockets = [openTail(url)];
+    await waitFor('the first socket to receive events', async () => (sockets[0]?.events.length ? true : undefined));
+
+    const measure = async (): Promise<number> => {
+      const startedAt = Date.now();
+      const before = await dynamoReads(h.server.url);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const reads = (await dynamoReads(h.server.url)) - before;
+      return (reads * 1000) / (Date.now() - startedAt);
+    };
+    const oneSocket = await measure();
+
+    for (let i = 1; i < 200; i++) sockets.push(openTail(url));
+    // Wait until every socket has read its backlog and is on the live feed: all at the same index,
+    // past where the first one was when they joined (a backlog read stops at the join point).
+    const joinedAt = sockets[0]?.events.length ?? 0;
+    const lastOf = (s: Received): number => s.events[s.events.length - 1]?.index ?? 0;
+    await waitFor('199 sockets to catch up', async () => {
+      const head = lastOf(sockets[0] as Received);
+      return head > joinedAt && sockets.every((s) => lastOf(s) === head) ? true : undefined;
+    });
+    expect(await gauge(h.server.url, 'logstream_ws_open_sockets')).toBe(200);
+    expect(await gauge(h.server.url, 'logstream_ws_active_tails')).toBe(1);
+    const manySockets = await measure();
+    expect(sockets.every((s) => s.closeCode === undefined)).toBe(true);
+
+    // Both windows poll the same running job: the rate must not grow with the sockets.
+    expect(oneSocket).toBeGreaterThan(0);
+    expect(manySockets).toBeLessThanOrEqual(oneSocket * 1.5);
+
+    for (const socket of sockets) socket.ws.close();
+    await Promise.all(sockets.map((s) => s.closed));
+    await waitFor('the tail to stop', async () =>
+      (await gauge(h.server.url, 'logstream_ws_active_tails')) === 0 ? true : undefined,
+    );
+    await h.client.stop(id);
+  });
+
+  it('refuses malformed upgrade requests with a 4xx and keeps serving', async () => {
+    const port = h.server.port;
+    const unknownId = newExecutionId('no-such-execution');
+    const cases: [string, string, number][] = [
+      ['wrong path', `/wsx?execution_id=${doneId}`, 404],
+      ['sub-path', `/ws/extra?execution_id=${doneId}`, 404],
+      ['root path', '/', 404],
+      ['REST path', `/executions/${doneId}/logs`, 404],
+      ['missing execution_id', '/ws?last_index=0', 400],
+      ['empty execution_id', '/ws?execution_id=&last_index=0', 400],
+      ['path traversal id', '/ws?execution_id=..%2Fetc', 400],
+      ['id with a space', '/ws?execution_id=a%20b', 400],
+      ['id with a quote', '/ws?execution_id=a%22b', 400],
+      ['non-ASCII id', '/ws?execution_id=%C3%A9t%C3%A9', 400],
+      ['id too long', `/ws?execution_id=${'a'.repeat(129)}`, 400],
+      ['negative last_index', `/ws?execution_id=${doneId}&last_index=-1`, 400],
+      ['non-numeric last_index', `/ws?execution_id=${doneId}&last_index=abc`, 400],
+      ['fractional last_index', `/ws?execution_id=${doneId}&last_index=1.5`, 400],
+      ['exponent last_index', `/ws?execution_id=${doneId}&last_index=1e3`, 400],
+      ['hex last_index', `/ws?execution_id=${doneId}&last_index=0x10`, 400],
+      ['empty last_index', `/ws?execution_id=${doneId}&last_index=`, 400],
+      ['huge last_index', `/ws?execution_id=${doneId}&last_index=99999999999999999999`, 400],
+      ['last_index past the log', `/ws?execution_id=${doneId}&last_index=1000000`, 400],
+      ['duplicate execution_id', `/ws?execution_id=${doneId}&execution_id=${doneId}`, 400],
+      ['duplicate last_index', `/ws?execution_id=${doneId}&last_index=0&last_index=1`, 400],
+      ['unknown parameter', `/ws?execution_id=${doneId}&follow=1`, 400],
+      ['unknown execution', `/ws?execution_id=${unknownId}`, 404],
+      ['forged ticket', `/ws?execution_id=${doneId}&ticket=zzzzzz.${'A'.repeat(43)}`, 401],
+      ['garbage ticket', `/ws?execution_id=${doneId}&ticket=not-a-ticket`, 401],
+    ];
+    const request = (path: string, extra = ''): string =>
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
+    const answers: [string, number, number][] = [];
+    for (const [name, path, expected] of cases) {
+      const { status, body } = await rawRequest(port, request(path));
+      answers.push([name, status, expected]);
+      if (status !== 101)
+        expect(JSON.parse(body)).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    }
+    const good = `/ws?execution_id=${doneId}`;
+    const headerCases: [string, string, number][] = [
+      ['foreign Origin', request(good, 'Origin: http://evil.example\r\n'), 403],
+      ['null Origin', request(good, 'Origin: null\r\n'), 403],
+      ['POST upgrade', request(good).replace(/^GET/, 'POST'), 400],
+      ['not a WebSocket upgrade', request(good).replace('Upgrade: websocket', 'Upgrade: h2c'), 400],
+      ['no Sec-WebSocket-Key', request(good).replace(/Sec-WebSocket-Key: [^\r]*\r\n/, ''), 400],
+      ['unsupported version', request(good).replace('Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 99'), 400],
+      ['own Origin', request(good, `Origin: http://127.0.0.1:${port}\r\n`), 101],
+    ];
+    for (const [name, raw, expected] of headerCases) {
+      const { status } = await rawRequest(port, raw);
+      answers.push([name, status, expected]);
+    }
+    expect(answers.filter(([, status, expected]) => status !== expected)).toEqual([]);
+
+    // Still serving: REST, and a full tail of the sealed execution.
+    expect((await fetch(`${h.server.url}/healthz`)).status).toBe(200);
+    const tail = openTail(`${wsBase}?execution_id=${doneId}&last_index=5`);
+    await tail.closed;
+    expectLines(tail.events, 6, 20);
+    expect(tail.status).toEqual({ status: 'SUCCEEDED', last_index: 20 });
+    expect(tail.closeCode).toBe(1000);
+  });
+
+  describe('with API keys', () => {
+    const keys = ['ws-test-key-aaaaaaaaaaaa', 'ws-test-key-bbbbbbbbbbbb'];
+    let auth: Harness;
+    let client: LogstreamClient;
+    let running: string;
+    let other: string;
+
+    beforeAll(async () => {
+      // No worker: the executions stay RUNNING (nobody polls their task queue), which is all a tail needs.
+      auth = await startHarness({
+        worker: false,
+        env: { LOGSTREAM_API_KEYS: keys.join(','), LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS: '3' },
+      });
+      client = new LogstreamClient({ url: auth.server.url, apiKey: keys[0] });
+      running = newExecutionId('ws-auth');
+      other = newExecutionId('ws-auth-other');
+      await client.run(['true'], running);
+      await client.run(['true'], other);
+    });
+    afterAll(async () => {
+      for (const id of [running, other]) {
+        await auth?.temporal.workflow
+          .getHandle(id)
+          .terminate('test done')
+          .catch(() => undefined);
+      }
+      await auth?.stop();
+    });
+
+    const wsUrl = (id: string, ticket?: string): string =>
+      `ws://127.0.0.1:${auth.server.port}/ws?execution_id=${id}&last_index=0${ticket === undefined ? '' : `&ticket=${ticket}`}`;
+
+    it('accepts the ticket of websocket_url and refuses missing, forged, expired and foreign tickets with 401', async () => {
+      const page = await client.logs(running);
+      expect(page.websocket_url).toMatch(/ticket=/);
+      const ticket = new URL(page.websocket_url).searchParams.get('ticket') ?? '';
+      const forged = `${ticket.slice(0, -2)}${ticket.endsWith('AA') ? 'BB' : 'AA'}`;
+      const otherKey = new TicketSigner('some-other-secret-0123456789').issue(running);
+      // The server derives its ticket key from the API keys; an hour-old ticket of that key has expired.
+      const expired = new TicketSigner(keys.join(','), 60_000, () => Date.now() - 3_600_000).issue(running);
+      const foreign = new URL((await client.logs(other)).websocket_url).searchParams.get('ticket') ?? '';
+
+      expect(await upgradeStatus(page.websocket_url)).toBe(101);
+      expect({
+        none: await upgradeStatus(wsUrl(running)),
+        empty: await upgradeStatus(wsUrl(running, '')),
+        forged: await upgradeStatus(wsUrl(running, forged)),
+        otherKey: await upgradeStatus(wsUrl(running, otherKey)),
+        expired: await upgradeStatus(wsUrl(running, expired)),
+        foreign: await upgradeStatus(wsUrl(running, foreign)),
+      }).toEqual({ none: 401, empty: 401, forged: 401, otherKey: 401, expired: 401, foreign: 401 });
+      // A ticket of the right key for the other execution still opens that one.
+      expect(await upgradeStatus(wsUrl(other, foreign))).toBe(101);
+    });
+
+    it('limits concurrent sockets per address', async () => {
+      const openSockets = (): Promise<number> => gauge(auth.server.url, 'logstream_ws_open_sockets', keys[0]);
+      await waitFor('earlier sockets to close', async () => ((await openSockets()) === 0 ? true : undefined));
+      const url = (await client.logs(running)).websocket_url;
+      const open = [openTail(url), openTail(url), openTail(url)];
+      await Promise.all(open.map((s) => new Promise((resolve) => s.ws.once('open', resolve))));
+      expect(await upgradeStatus(url)).toBe(429);
+      open[0]?.ws.close();
+      await waitFor('a slot to free up', async () => ((await openSockets()) === 2 ? true : undefined));
+      expect(await upgradeStatus(url)).toBe(101);
+      for (const socket of open) socket.ws.close();
+      await Promise.all(open.map((s) => s.closed));
+    });
+
+    it('closes open sockets with 1001 when the server stops', async () => {
+      const socket = openTail((await client.logs(running)).websocket_url);
+      await new Promise((resolve) => socket.ws.once('open', resolve));
+      await auth.server.stop();
+      await socket.closed;
+      expect(socket.closeCode).toBe(1001);
+    });
+  });
+});

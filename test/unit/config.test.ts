@@ -1,0 +1,130 @@
+import { loadConfig } from '../../src/config';
+
+function thrown(fn: () => unknown): { code?: unknown; variable?: unknown; message?: unknown; name?: unknown } {
+  try {
+    fn();
+  } catch (error) {
+    return error as { code?: unknown };
+  }
+  throw new Error('expected a throw');
+}
+
+/** Asserts loading `env` fails with INVALID_CONFIG naming `variable` in the message. */
+function expectInvalid(env: Record<string, string>, variable: string): void {
+  const error = thrown(() => loadConfig(env));
+  expect(error.code).toBe('INVALID_CONFIG');
+  expect(error.name).toBe('ConfigError');
+  expect(error.variable).toBe(variable);
+  expect(String(error.message)).toContain(variable);
+}
+
+describe('loadConfig', () => {
+  test('defaults describe the local setup of DESIGN.md', () => {
+    expect(loadConfig({})).toMatchObject({
+      apiUrl: 'http://127.0.0.1:8080',
+      host: '127.0.0.1',
+      port: 8080,
+      apiKeys: [],
+      demo: true,
+      table: 'logstream-execution-logs',
+      logGroup: '/logstream/executions',
+      emulatorPort: 4566,
+      temporalUiPort: 8233,
+      temporalAddress: '127.0.0.1:7233',
+      temporalNamespace: 'default',
+      taskQueue: 'logstream',
+      awsEndpoint: 'http://127.0.0.1:4566',
+      awsRegion: 'us-east-1',
+      localAws: true,
+      ttlDays: 7,
+    });
+  });
+
+  test('does not read process.env when given an environment', () => {
+    // The test run's global setup puts a real TEMPORAL_ADDRESS and AWS_ENDPOINT_URL in process.env.
+    expect(loadConfig({}).temporalAddress).toBe('127.0.0.1:7233');
+  });
+
+  test('the emulator port moves the default AWS endpoint', () => {
+    expect(loadConfig({ LOGSTREAM_EMULATOR_PORT: '5000' }).awsEndpoint).toBe('http://127.0.0.1:5000');
+  });
+
+  test('AWS credentials without an endpoint mean real AWS', () => {
+    const config = loadConfig({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' });
+    expect(config.awsEndpoint).toBeUndefined();
+    expect(config.localAws).toBe(false);
+  });
+
+  test('a remote endpoint is not local, and waits longer for CloudWatch to settle', () => {
+    const remote = loadConfig({ AWS_ENDPOINT_URL: 'https://logs.eu-west-1.amazonaws.com' });
+    const local = loadConfig({});
+    expect(remote.localAws).toBe(false);
+    expect(remote.settleMs).toBeGreaterThan(local.settleMs);
+  });
+
+  test('reads a port, a host and a Temporal address', () => {
+    const config = loadConfig({
+      LOGSTREAM_PORT: '9090',
+      LOGSTREAM_HOST: '0.0.0.0',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+    });
+    expect(config).toMatchObject({ port: 9090, host: '0.0.0.0', temporalAddress: 'temporal.internal:7233' });
+    expect(config.apiUrl).toBe('http://127.0.0.1:9090');
+  });
+
+  test('splits API keys on commas, trimming and skipping empty entries', () => {
+    const keys = ['k'.repeat(16), 'another-key-0123456789'];
+    expect(loadConfig({ LOGSTREAM_API_KEYS: ` ${keys[0]} ,, ${keys[1]},` }).apiKeys).toEqual(keys);
+  });
+
+  test('LOGSTREAM_URL loses its trailing slashes', () => {
+    expect(loadConfig({ LOGSTREAM_URL: 'https://logs.example.com/' }).apiUrl).toBe('https://logs.example.com');
+  });
+
+  test.each([
+    ['1', true],
+    ['true', true],
+    ['0', false],
+    ['no', false],
+  ])('LOGSTREAM_DEMO=%s → %s', (raw, demo) => {
+    expect(loadConfig({ LOGSTREAM_DEMO: raw }).demo).toBe(demo);
+  });
+
+  test.each(['abc', '-1', '8080x', '1.5', '65536', '99999999999999999999', ' 80'])('bad LOGSTREAM_PORT %j', (port) => {
+    expectInvalid({ LOGSTREAM_PORT: port }, 'LOGSTREAM_PORT');
+  });
+
+  test.each(['localhost', 'host:port', 'a b:7233', ':7233', 'host:', 'host:123456', 'http://host:7233'])(
+    'bad TEMPORAL_ADDRESS %j',
+    (address) => {
+      expectInvalid({ TEMPORAL_ADDRESS: address }, 'TEMPORAL_ADDRESS');
+    },
+  );
+
+  // The pattern checks at most 5 digits but not the range: port 99999 is accepted and fails only at connect.
+  test('TEMPORAL_ADDRESS with a port beyond 65535 is refused', () => {
+    expectInvalid({ TEMPORAL_ADDRESS: '127.0.0.1:99999' }, 'TEMPORAL_ADDRESS');
+  });
+
+  test.each(['short', `${'k'.repeat(16)},tiny`, 'k'.repeat(15)])('short API key in %j', (keys) => {
+    expectInvalid({ LOGSTREAM_API_KEYS: keys }, 'LOGSTREAM_API_KEYS');
+  });
+
+  test('never puts a key in the error message', () => {
+    const error = thrown(() => loadConfig({ LOGSTREAM_API_KEYS: 'secret-short' }));
+    expect(String(error.message)).not.toContain('secret-short');
+  });
+
+  test.each([
+    ['LOGSTREAM_DEMO', 'maybe'],
+    ['LOGSTREAM_EMULATOR_PORT', '0'],
+    ['AWS_ENDPOINT_URL', 'ftp://example.com'],
+    ['LOGSTREAM_URL', 'localhost:8080'],
+    ['LOGSTREAM_TABLE', 'x'],
+    ['LOGSTREAM_LOG_GROUP', 'bad group'],
+    ['AWS_REGION', 'US EAST'],
+    ['LOGSTREAM_TTL_DAYS', '0'],
+  ])('bad %s', (variable, value) => {
+    expectInvalid({ [variable]: value }, variable);
+  });
+});

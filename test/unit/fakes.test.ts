@@ -1,0 +1,146 @@
+import type { LogChunk } from '../../src/domain';
+import { InMemoryLogSource, InMemoryLogStore } from '../support/fakes';
+
+// The fakes stand in for DynamoDB and CloudWatch in the other unit tests: these pin the semantics they copy.
+
+const ID = 'exec-fake';
+const FAR = 4_000_000_000;
+const chunk = (seq: number, size: number): LogChunk => ({
+  seq,
+  last: seq + size - 1,
+  events: Array.from({ length: size }, (_, i) => ({ timestamp: 1000 + seq + i, message: `m${seq + i}` })),
+  cursor: { streams: { s: { token: `f/${seq + size - 1}`, skip: 0 } } },
+});
+
+async function errorOf(promise: Promise<unknown>): Promise<{ code?: unknown; name?: unknown }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: unknown };
+  }
+  throw new Error('expected a rejection');
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('InMemoryLogStore', () => {
+  test('a second chunk at the same index is a CHUNK_CONFLICT and changes nothing', async () => {
+    const store = new InMemoryLogStore();
+    await store.appendChunk(ID, chunk(1, 3), FAR);
+    const error = await errorOf(store.appendChunk(ID, chunk(1, 5), FAR));
+    expect(error.code).toBe('CHUNK_CONFLICT');
+    expect(error.name).toBe('ChunkConflictError');
+    expect(store.events(ID).map((e) => e.message)).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  test('latestChunk is the highest chunk with its cursor and last timestamp', async () => {
+    const store = new InMemoryLogStore();
+    expect(await store.latestChunk(ID)).toBeUndefined();
+    await store.appendChunk(ID, chunk(1, 3), FAR);
+    await store.appendChunk(ID, chunk(4, 2), FAR);
+    expect(await store.latestChunk(ID)).toMatchObject({
+      seq: 4,
+      last: 5,
+      lastTimestamp: 1005,
+      cursor: chunk(4, 2).cursor,
+    });
+  });
+
+  test('readChunks starts with the chunk holding fromIndex and pages through the rest', async () => {
+    const store = new InMemoryLogStore({ pageItems: 2 });
+    for (let seq = 1; seq <= 20; seq += 2) await store.appendChunk(ID, chunk(seq, 2), FAR);
+    expect((await collect(store.readChunks(ID, 6))).map((c) => c.seq)).toEqual([5, 7, 9, 11, 13, 15, 17, 19]);
+    expect((await collect(store.readChunks(ID, 1))).map((c) => c.seq)).toHaveLength(10);
+    expect(await collect(store.readChunks(ID, 21))).toEqual([]);
+  });
+
+  test('registerExecution keeps the first record; sealLog keeps the first seal', async () => {
+    const store = new InMemoryLogStore();
+    const record = { executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 5 };
+    expect(await store.registerExecution(record, FAR)).toEqual(record);
+    expect(await store.registerExecution({ ...record, startedAt: 9 }, FAR)).toMatchObject({ startedAt: 5 });
+    const seal = { status: 'SUCCEEDED' as const, completedAt: 10, lastIndex: 3, sealedAt: 11 };
+    expect(await store.sealLog(ID, seal, FAR)).toEqual(seal);
+    expect(await store.sealLog(ID, { ...seal, status: 'FAILED', lastIndex: 4 }, FAR)).toEqual(seal);
+    expect(await store.getExecution(ID)).toEqual({ ...record, seal });
+  });
+
+  test('expired items are hidden from reads but not from latestChunk', async () => {
+    let now = 0;
+    const store = new InMemoryLogStore({ now: () => now });
+    await store.appendChunk(ID, chunk(1, 1), 10);
+    await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: [] }, startedAt: 1 }, 10);
+    now = 11_000;
+    expect(await collect(store.readChunks(ID, 1))).toEqual([]);
+    expect(await store.getExecution(ID)).toBeUndefined();
+    expect((await store.latestChunk(ID))?.seq).toBe(1);
+  });
+
+  test('injected failures hit the chosen call only', async () => {
+    const store = new InMemoryLogStore();
+    store.failNext('appendChunk', 1, { after: 1 });
+    await store.appendChunk(ID, chunk(1, 1), FAR);
+    expect((await errorOf(store.appendChunk(ID, chunk(2, 1), FAR))).code).toBe('DYNAMODB_UNAVAILABLE');
+    await store.appendChunk(ID, chunk(2, 1), FAR);
+    expect(store.calls.appendChunk).toBe(3);
+    expect(store.events(ID)).toHaveLength(2);
+  });
+});
+
+describe('InMemoryLogSource', () => {
+  test('GetLogEvents pages with forward tokens; the same token comes back at the end', async () => {
+    const source = new InMemoryLogSource({ pageSize: 3 });
+    source.append('g', 's', ['a', 'b', 'c', 'd']);
+    const first = await source.getLogEvents('g', 's', undefined);
+    expect(first.events.map((e) => e.message)).toEqual(['a', 'b', 'c']);
+    const second = await source.getLogEvents('g', 's', first.nextForwardToken);
+    expect(second.events.map((e) => e.message)).toEqual(['d']);
+    const end = await source.getLogEvents('g', 's', second.nextForwardToken);
+    expect(end).toEqual({ events: [], nextForwardToken: second.nextForwardToken });
+    expect(source.calls.GetLogEvents).toBe(3);
+  });
+
+  test('readAfter honours a position inside a page', async () => {
+    const source = new InMemoryLogSource({ pageSize: 3 });
+    source.append('g', 's', ['a', 'b', 'c', 'd', 'e']);
+    const batch = await source.readAfter(
+      { logGroup: 'g', logStreams: ['s'] },
+      { streams: { s: { token: 'f/3', skip: 1 } } },
+      10,
+    );
+    expect(batch.events.map((e) => e.message)).toEqual(['e']);
+    expect(batch.cursor).toEqual({ streams: { s: { token: 'f/5', skip: 0 } } });
+  });
+
+  test('putEvents refuses what CloudWatch refuses, without storing it', async () => {
+    const source = new InMemoryLogSource();
+    expect((await errorOf(source.putEvents('g', 'missing', [{ timestamp: 1, message: 'x' }]))).code).toBe(
+      'CLOUDWATCH_UNAVAILABLE',
+    );
+    await source.createStream('g', 's');
+    const unordered = [
+      { timestamp: 2, message: 'late' },
+      { timestamp: 1, message: 'early' },
+    ];
+    expect((await errorOf(source.putEvents('g', 's', unordered))).code).toBe('CLOUDWATCH_UNAVAILABLE');
+    expect(source.events('g', 's')).toEqual([]);
+  });
+
+  test('failNext fails the next calls of one operation with CLOUDWATCH_UNAVAILABLE', async () => {
+    const source = new InMemoryLogSource();
+    await source.createStream('g', 's');
+    source.failNext(2, { operation: 'PutLogEvents' });
+    for (let i = 0; i < 2; i++) {
+      expect((await errorOf(source.putEvents('g', 's', [{ timestamp: 1, message: 'x' }]))).code).toBe(
+        'CLOUDWATCH_UNAVAILABLE',
+      );
+    }
+    await source.putEvents('g', 's', [{ timestamp: 1, message: 'x' }]);
+    expect(source.events('g', 's')).toEqual([{ timestamp: 1, message: 'x' }]);
+    expect(source.calls.PutLogEvents).toBe(3);
+  });
+});

@@ -1,0 +1,468 @@
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { createActivities, DrainInput, IngestInput, RunCommandInput, RunCommandResult } from '../../activities';
+import type { Completion, LogSeal } from '../../src/domain';
+import {
+  COMPLETED_AT_KEY,
+  completeSignal,
+  completionQuery,
+  EXECUTION_STATUS_KEY,
+  type ExecutionWorkflowInput,
+  type ExecutionWorkflowResult,
+} from '../../workflows/messages';
+import { bundleWorkflows, createLocalWorkflowEnv } from '../support/workflow-env';
+
+type Activities = ReturnType<typeof createActivities>;
+type ExecutionHandle = WorkflowHandleWithFirstExecutionRunId<
+  (input: ExecutionWorkflowInput) => Promise<ExecutionWorkflowResult>
+>;
+
+const SETTLE_MS = 1234;
+const SEALED_LAST_INDEX = 42;
+const COMMAND = ['sh', '-c', 'echo hello'];
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createLocalWorkflowEnv(), bundleWorkflows()]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** A flag the test raises when it wants a mocked activity to move on. */
+class Gate {
+  released = false;
+  release(): void {
+    this.released = true;
+  }
+}
+
+/** What the mocked activities saw. */
+interface Recording {
+  /** Activity milestones, in the order they happened. */
+  readonly events: string[];
+  readonly runCommandInputs: RunCommandInput[];
+  readonly ingestInputs: IngestInput[];
+  readonly drainInputs: DrainInput[];
+}
+
+type RunCommandBehaviour = (input: RunCommandInput, recording: Recording) => Promise<RunCommandResult>;
+
+interface MockOptions {
+  readonly runCommand?: RunCommandBehaviour;
+  /** When set, ingest acknowledges its cancellation only once this gate opens (keeps the workflow finishing). */
+  readonly holdIngestCancellation?: Gate;
+}
+
+/** Heartbeats (cancellation only reaches an activity through a heartbeat) until `gate` opens or it is cancelled. */
+async function heartbeatUntil(name: string, recording: Recording, gate?: Gate): Promise<void> {
+  const context = Context.current();
+  try {
+    while (!gate?.released) {
+      context.heartbeat();
+      await context.sleep(20);
+    }
+  } catch (error) {
+    if (error instanceof Error && error.name === 'CancelledFailure') recording.events.push(`${name}:cancelled`);
+    throw error;
+  }
+}
+
+const exitsWith =
+  (exitCode: number, completedAt: number): RunCommandBehaviour =>
+  async () => ({ exitCode, completedAt, lines: 1 });
+
+const runsUntilCancelled: RunCommandBehaviour = async (_input, recording) => {
+  await heartbeatUntil('runCommand', recording);
+  throw new Error('unreachable: heartbeatUntil without a gate ends only by cancellation');
+};
+
+function mockActivities({ runCommand = runsUntilCancelled, holdIngestCancellation }: MockOptions): {
+  activities: Activities;
+  recording: Recording;
+} {
+  const recording: Recording = { events: [], runCommandInputs: [], ingestInputs: [], drainInputs: [] };
+  const activities: Activities = {
+    runCommand: async (input) => {
+      recording.runCommandInputs.push(input);
+      recording.events.push('runCommand:start');
+      const result = await runCommand(input, recording);
+      recording.events.push('runCommand:end');
+      return result;
+    },
+    ingest: async (input) => {
+      recording.ingestInputs.push(input);
+      recording.events.push('ingest:start');
+      try {
+        await heartbeatUntil('ingest', recording);
+      } finally {
+        if (holdIngestCancellation) await waitFor(() => holdIngestCancellation.released);
+        recording.events.push('ingest:end');
+      }
+    },
+    drainAndSeal: async (input): Promise<LogSeal> => {
+      recording.drainInputs.push(input);
+      recording.events.push('drainAndSeal');
+      return { ...input.completion, lastIndex: SEALED_LAST_INDEX, sealedAt: input.completion.completedAt + 1 };
+    },
+  };
+  return { activities, recording };
+}
+
+function workflowInput(executionId: string, command?: readonly string[]): ExecutionWorkflowInput {
+  return {
+    executionId,
+    location: { logGroup: '/logstream/test', logStreams: [`executions/${executionId}`] },
+    ...(command ? { command } : {}),
+    timings: { settleMs: SETTLE_MS, heartbeatTimeoutMs: 2000, commandTimeoutMs: 60_000 },
+  };
+}
+
+interface Harness {
+  readonly taskQueue: string;
+  readonly recording: Recording;
+  readonly worker: Worker;
+  start(command?: readonly string[]): Promise<ExecutionHandle>;
+}
+
+async function harness(options: MockOptions = {}): Promise<Harness> {
+  const taskQueue = `test-${randomUUID()}`;
+  const { activities, recording } = mockActivities(options);
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities,
+    // Cancellation rides on heartbeat responses; don't let throttling (0.8 × heartbeat timeout) slow the tests.
+    maxHeartbeatThrottleInterval: '50ms',
+    shutdownGraceTime: '2s',
+  });
+  const start = (command?: readonly string[]): Promise<ExecutionHandle> => {
+    const executionId = `exec-${randomUUID()}`;
+    return env.client.workflow.start('executionWorkflow', {
+      taskQueue,
+      workflowId: executionId,
+      args: [workflowInput(executionId, command)],
+    }) as Promise<ExecutionHandle>;
+  };
+  return { taskQueue, recording, worker, start };
+}
+
+async function searchAttributes(handle: ExecutionHandle): Promise<{ status?: string; completedAt?: number }> {
+  const description = await handle.describe();
+  return {
+    status: description.typedSearchAttributes.get(EXECUTION_STATUS_KEY),
+    completedAt: description.typedSearchAttributes.get(COMPLETED_AT_KEY)?.getTime(),
+  };
+}
+
+/** Asserts that the log was drained and sealed once, after live ingest had ended, with `completion`. */
+function expectSealedAfterIngest(recording: Recording, handle: ExecutionHandle, completion: Completion): void {
+  expect(recording.ingestInputs).toEqual([
+    { executionId: handle.workflowId, location: workflowInput(handle.workflowId).location },
+  ]);
+  expect(recording.drainInputs).toEqual([
+    {
+      executionId: handle.workflowId,
+      location: workflowInput(handle.workflowId).location,
+      completion,
+      settleMs: SETTLE_MS,
+    },
+  ]);
+  const { events } = recording;
+  expect(events).toContain('ingest:cancelled');
+  expect(events.indexOf('ingest:end')).toBeLessThan(events.indexOf('drainAndSeal'));
+  expect(events.filter((event) => event === 'drainAndSeal')).toHaveLength(1);
+}
+
+describe('executionWorkflow: managed execution', () => {
+  it('succeeds when the command exits 0 and records the runner completedAt', async () => {
+    const completedAt = Date.parse('2024-05-01T12:00:00.123Z');
+    const { worker, recording, start } = await harness({ runCommand: exitsWith(0, completedAt) });
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result).toEqual({
+      status: 'SUCCEEDED',
+      seal: { status: 'SUCCEEDED', completedAt, lastIndex: SEALED_LAST_INDEX, sealedAt: completedAt + 1 },
+    });
+    expect(await searchAttributes(handle)).toEqual({ status: 'SUCCEEDED', completedAt });
+    expect(recording.runCommandInputs).toEqual([
+      { executionId: handle.workflowId, location: workflowInput(handle.workflowId).location, command: COMMAND },
+    ]);
+    expectSealedAfterIngest(recording, handle, { status: 'SUCCEEDED', completedAt });
+  });
+
+  it('fails when the command exits non-zero', async () => {
+    const completedAt = Date.parse('2024-05-01T12:00:01.000Z');
+    const { worker, recording, start } = await harness({ runCommand: exitsWith(3, completedAt) });
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result.status).toBe('FAILED');
+    expect(result.seal).toMatchObject({ status: 'FAILED', completedAt });
+    expect(await searchAttributes(handle)).toEqual({ status: 'FAILED', completedAt });
+    expectSealedAfterIngest(recording, handle, { status: 'FAILED', completedAt });
+  });
+
+  it('fails (and still seals) when the command runner throws a non-retryable failure', async () => {
+    const { worker, recording, start } = await harness({
+      runCommand: async () => {
+        throw ApplicationFailure.nonRetryable('spawn failed', 'CommandSpawnFailed');
+      },
+    });
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result.status).toBe('FAILED');
+    const attributes = await searchAttributes(handle);
+    expect(attributes.status).toBe('FAILED');
+    expect(attributes.completedAt).toEqual(expect.any(Number));
+    expect(recording.runCommandInputs).toHaveLength(1);
+    expectSealedAfterIngest(recording, handle, { status: 'FAILED', completedAt: result.seal.completedAt });
+    expect(result.seal.completedAt).toBe(attributes.completedAt);
+  });
+
+  it('a complete signal while the command runs cancels the command and wins', async () => {
+    const completion: Completion = { status: 'FAILED', completedAt: Date.parse('2024-05-01T12:00:02.000Z') };
+    const { worker, recording, start } = await harness({ runCommand: runsUntilCancelled });
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await waitFor(() => recording.events.includes('runCommand:start'));
+      await handle.signal(completeSignal, completion);
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result).toEqual({
+      status: 'FAILED',
+      seal: { ...completion, lastIndex: SEALED_LAST_INDEX, sealedAt: completion.completedAt + 1 },
+    });
+    expect(recording.events).toContain('runCommand:cancelled');
+    expect(recording.events).not.toContain('runCommand:end');
+    expect(await searchAttributes(handle)).toEqual(completion);
+    expectSealedAfterIngest(recording, handle, completion);
+  });
+
+  it('answers the completion query with null while running and with the completion afterwards', async () => {
+    const gate = new Gate();
+    const completedAt = Date.parse('2024-05-01T12:00:03.000Z');
+    const { worker, recording, start } = await harness({
+      runCommand: async (_input, rec) => {
+        await heartbeatUntil('runCommand', rec, gate);
+        return { exitCode: 0, completedAt, lines: 0 };
+      },
+    });
+    await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await waitFor(() => recording.events.includes('runCommand:start'));
+      expect(await handle.query(completionQuery)).toBeNull();
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      expect(await searchAttributes(handle)).toEqual({ status: 'RUNNING', completedAt: undefined });
+
+      gate.release();
+      await handle.result();
+      expect(await handle.query(completionQuery)).toEqual({ status: 'SUCCEEDED', completedAt });
+    });
+  });
+});
+
+describe('executionWorkflow: cancellation', () => {
+  it('stops a managed execution: cancels the command, reports STOPPED and still seals the log', async () => {
+    const { worker, recording, start } = await harness({ runCommand: runsUntilCancelled });
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await waitFor(() => recording.events.includes('runCommand:start'));
+      await handle.cancel();
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result.status).toBe('STOPPED');
+    expect(result.seal.status).toBe('STOPPED');
+    expect(recording.events).toContain('runCommand:cancelled');
+    expect(recording.events).not.toContain('runCommand:end');
+    const attributes = await searchAttributes(handle);
+    expect(attributes).toEqual({ status: 'STOPPED', completedAt: result.seal.completedAt });
+    expectSealedAfterIngest(recording, handle, { status: 'STOPPED', completedAt: result.seal.completedAt });
+    // Cancelling is how the execution stops; the workflow itself completes with its STOPPED result.
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+  });
+  it('stops an external execution: reports STOPPED and still seals the log', async () => {
+    const { worker, recording, start } = await harness();
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start();
+      await waitFor(() => recording.events.includes('ingest:start'));
+      await handle.cancel();
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result.status).toBe('STOPPED');
+    expect(recording.runCommandInputs).toEqual([]);
+    expect(await searchAttributes(handle)).toEqual({ status: 'STOPPED', completedAt: result.seal.completedAt });
+    expectSealedAfterIngest(recording, handle, { status: 'STOPPED', completedAt: result.seal.completedAt });
+  });
+});
+
+describe('executionWorkflow: external execution', () => {
+  it('completes with exactly the signalled status and completedAt', async () => {
+    const completion: Completion = { status: 'FAILED', completedAt: Date.parse('2024-05-01T12:00:04.567Z') };
+    const { worker, recording, start } = await harness();
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start();
+      await waitFor(() => recording.events.includes('ingest:start'));
+      await handle.signal(completeSignal, completion);
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result).toEqual({
+      status: 'FAILED',
+      seal: { ...completion, lastIndex: SEALED_LAST_INDEX, sealedAt: completion.completedAt + 1 },
+    });
+    expect(await searchAttributes(handle)).toEqual(completion);
+    expect(recording.runCommandInputs).toEqual([]);
+    expectSealedAfterIngest(recording, handle, completion);
+  });
+
+  it('keeps the first complete signal and ignores a second one', async () => {
+    const first: Completion = { status: 'SUCCEEDED', completedAt: Date.parse('2024-05-01T12:00:05.000Z') };
+    const second: Completion = { status: 'FAILED', completedAt: Date.parse('2024-05-01T12:00:06.000Z') };
+    const ingestGate = new Gate();
+    const { worker, recording, start } = await harness({ holdIngestCancellation: ingestGate });
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start();
+      await waitFor(() => recording.events.includes('ingest:start'));
+      await handle.signal(completeSignal, first);
+      // The workflow has accepted `first` and is waiting for ingest to stop: still running, finishing.
+      await waitFor(() => recording.events.includes('ingest:cancelled'));
+      await handle.signal(completeSignal, second);
+      expect(await handle.query(completionQuery)).toEqual(first);
+      ingestGate.release();
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.seal).toMatchObject(first);
+    expect(await searchAttributes(handle)).toEqual(first);
+    expectSealedAfterIngest(recording, handle, first);
+  });
+
+  it('keeps the first of two complete signals delivered together', async () => {
+    const first: Completion = { status: 'STOPPED', completedAt: Date.parse('2024-05-01T12:00:05.500Z') };
+    const second: Completion = { status: 'SUCCEEDED', completedAt: Date.parse('2024-05-01T12:00:06.500Z') };
+    const { worker, recording, start } = await harness();
+    // Both signals are in history before the worker polls, so one workflow task delivers both, in order.
+    const handle = await start();
+    await handle.signal(completeSignal, first);
+    await handle.signal(completeSignal, second);
+    const result = await worker.runUntil(handle.result());
+
+    expect(result.status).toBe('STOPPED');
+    expect(result.seal).toMatchObject(first);
+    expect(await searchAttributes(handle)).toEqual(first);
+    expect(recording.drainInputs.map((input) => input.completion)).toEqual([first]);
+  });
+
+  it('ignores malformed complete signals and keeps running until a valid one', async () => {
+    const completion: Completion = { status: 'STOPPED', completedAt: Date.parse('2024-05-01T12:00:07.000Z') };
+    const { worker, recording, start } = await harness();
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start();
+      await waitFor(() => recording.events.includes('ingest:start'));
+      await handle.signal<[unknown]>('complete', { status: 'BOGUS', completedAt: completion.completedAt });
+      await handle.signal<[unknown]>('complete', { status: 'FAILED', completedAt: 'yesterday' });
+      await handle.signal<[unknown]>('complete', null);
+      // Queries are answered after the signals delivered before them.
+      expect(await handle.query(completionQuery)).toBeNull();
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      expect(await searchAttributes(handle)).toEqual({ status: 'RUNNING', completedAt: undefined });
+
+      await handle.signal(completeSignal, completion);
+      return { handle, result: await handle.result() };
+    });
+
+    expect(result.status).toBe('STOPPED');
+    expect(result.seal).toMatchObject(completion);
+    expect(await searchAttributes(handle)).toEqual(completion);
+    expectSealedAfterIngest(recording, handle, completion);
+  });
+});
+
+describe('executionWorkflow: failing live ingest', () => {
+  it('still completes and seals when live ingest fails for good (the final drain copies the rest)', async () => {
+    const completion: Completion = { status: 'SUCCEEDED', completedAt: Date.parse('2024-05-01T12:00:07.000Z') };
+    const { activities, recording } = mockActivities({});
+    let ingestFailed = false;
+    const taskQueue = `test-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle,
+      activities: {
+        ...activities,
+        ingest: async () => {
+          ingestFailed = true;
+          throw ApplicationFailure.nonRetryable('table missing', 'ResourceNotFound');
+        },
+      },
+      shutdownGraceTime: '2s',
+    });
+    const result = await worker.runUntil(async () => {
+      const executionId = `exec-${randomUUID()}`;
+      const handle = await env.client.workflow.start('executionWorkflow', {
+        taskQueue,
+        workflowId: executionId,
+        args: [workflowInput(executionId)],
+      });
+      await waitFor(() => ingestFailed);
+      await handle.signal(completeSignal, completion);
+      return handle.result();
+    });
+    expect(result).toEqual({
+      status: 'SUCCEEDED',
+      seal: { ...completion, lastIndex: SEALED_LAST_INDEX, sealedAt: completion.completedAt + 1 },
+    });
+    expect(recording.drainInputs).toEqual([
+      { executionId: expect.any(String), location: expect.any(Object), completion, settleMs: SETTLE_MS },
+    ]);
+  });
+});
+
+describe('executionWorkflow: determinism', () => {
+  it('replays the history of a finished execution', async () => {
+    const completion: Completion = { status: 'SUCCEEDED', completedAt: Date.parse('2024-05-01T12:00:08.000Z') };
+    const { worker, recording, start } = await harness({ runCommand: runsUntilCancelled });
+    const history = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await waitFor(() => recording.events.includes('runCommand:start'));
+      await handle.signal(completeSignal, completion);
+      await handle.result();
+      return handle.fetchHistory();
+    });
+
+    await expect(
+      Worker.runReplayHistory({ workflowBundle, replayName: 'execution-workflow-replay' }, history),
+    ).resolves.toBeUndefined();
+  });
+});
+
+/** Polls a condition the mocked activities make true (no fixed sleeps standing in for synchronisation). */
+async function waitFor(predicate: () => boolean): Promise<void> {
+  // A guard so a broken workflow fails the test with a message instead of hitting Jest's timeout.
+  const deadline = Date.now() + 20_000;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`condition not met: ${predicate.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
