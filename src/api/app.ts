@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
@@ -33,6 +33,8 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly logGroup: string;
+  /** Keys accepted as `Authorization: Bearer KEY`; empty = no auth (the server then binds to loopback only). */
+  readonly apiKeys: readonly string[];
   readonly completionBufferMs: number;
   /** Epoch seconds at which records and chunks written now expire. */
   readonly runningExpiresAt: () => number;
@@ -74,11 +76,30 @@ export function createApi(deps: ApiDeps): Hono {
     '*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: () => {
+      onError: (c) => {
+        // The rest of the body is left unread: the connection cannot be reused for another request.
+        c.header('Connection', 'close');
         throw new HttpError(413, 'BODY_TOO_LARGE', `request body must be at most ${MAX_BODY_BYTES} bytes`);
       },
     }),
   );
+
+  // Probes stay open; everything else needs a key when keys are configured.
+  const keyDigests = deps.apiKeys.map(digest);
+  app.use('*', async (c, next) => {
+    if (keyDigests.length === 0 || c.req.path === '/healthz' || c.req.path === '/readyz') return next();
+    const header = c.req.header('authorization');
+    const match = header === undefined ? null : /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
+    if (!match?.[1]) {
+      c.header('WWW-Authenticate', 'Bearer');
+      throw new HttpError(401, 'UNAUTHENTICATED', 'send Authorization: Bearer <API key>');
+    }
+    const given = digest(match[1]);
+    if (!keyDigests.some((key) => timingSafeEqual(key, given))) {
+      throw new HttpError(403, 'FORBIDDEN', 'unknown API key');
+    }
+    return next();
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -245,6 +266,11 @@ async function check(
   } catch (error) {
     return { dependency, ok: false, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+// Comparing fixed-size digests keeps the comparison constant-time whatever the key lengths.
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
 }
 
 function iso(ms: number | undefined): string | null {

@@ -39,6 +39,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     metrics,
     logger,
     logGroup: config.logGroup,
+    apiKeys: config.apiKeys,
     completionBufferMs: config.completionBufferMs,
     runningExpiresAt: () => runningExpiry(config),
     websocketUrl: (request, executionId, lastIndex) =>
