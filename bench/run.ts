@@ -3,6 +3,7 @@ import path from 'node:path';
 import { benchCloudWatchRate } from './cloudwatch-rate';
 import { startBenchStack } from './stack';
 import { benchStoreCost } from './store-cost';
+import { benchTailLatency } from './tail-latency';
 
 /** `npm run bench`: each benchmark against its baseline in the same run; a table on stdout, bench/results.json. */
 async function main(): Promise<void> {
@@ -24,6 +25,19 @@ async function main(): Promise<void> {
       fixed_busy_calls_per_s: fixed.busy_calls_per_s ?? Number.NaN,
       idle_ratio_vs_fixed: (adaptive.idle_calls_per_s ?? 0) / (fixed.idle_calls_per_s ?? 1),
       busy_lines_per_s: adaptive.busy_lines_per_s ?? Number.NaN,
+    };
+    const ws = await benchTailLatency(config({ LOGSTREAM_TASK_QUEUE: 'bench-latency-ws' }), 'websocket');
+    // Baseline: a client without the tail, polling /logs every 500 ms.
+    const polling = await benchTailLatency(config({ LOGSTREAM_TASK_QUEUE: 'bench-latency-rest' }), 'rest-polling');
+    results.tail_latency = {
+      websocket_lines_received: ws.lines_received ?? Number.NaN,
+      websocket_p50_ms: ws.p50_ms ?? Number.NaN,
+      websocket_p99_ms: ws.p99_ms ?? Number.NaN,
+      websocket_max_ms: ws.max_ms ?? Number.NaN,
+      rest_polling_p50_ms: polling.p50_ms ?? Number.NaN,
+      rest_polling_p99_ms: polling.p99_ms ?? Number.NaN,
+      p50_ratio_vs_polling: (ws.p50_ms ?? 0) / (polling.p50_ms ?? 1),
+      lines_per_s: 200,
     };
   } finally {
     await stack.stop();

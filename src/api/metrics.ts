@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallObserver } from '../ports';
 
 /** The process's Prometheus metrics. */
@@ -11,6 +11,8 @@ export interface Metrics {
   readonly openSockets: Gauge;
   readonly activeTails: Gauge;
   readonly eventsSent: Counter;
+  /** Seconds from an event's timestamp to its publication to the tails. */
+  readonly ingestLag: Histogram;
 }
 
 /** Creates the metrics on a registry of their own (so tests can build several apps). */
@@ -47,6 +49,12 @@ export function createMetrics(): Metrics {
     eventsSent: new Counter({
       name: 'logstream_ws_events_sent_total',
       help: 'Events sent to sockets',
+      registers: [registry],
+    }),
+    ingestLag: new Histogram({
+      name: 'logstream_ingest_lag_seconds',
+      help: 'From an event timestamp to its publication to WebSocket tails',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers: [registry],
     }),
   };

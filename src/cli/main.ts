@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApiError, LogstreamClient, type ExecutionView } from '../client/client';
+import { ApiError, LogstreamClient, type ExecutionView, type LogsView } from '../client/client';
 import { parseExecutionId, type IndexedEvent } from '../domain';
 
 /** Exit codes of the CLI besides a job's own (which `run` mirrors). */
@@ -41,12 +41,18 @@ async function printLogs(
   options: { sinceIndex: number; follow: boolean; json: boolean },
 ): Promise<ExecutionView> {
   if (options.follow) {
-    const stream = client.follow(id, options.sinceIndex);
-    for (;;) {
-      const next = await stream.next();
-      if (next.done) return next.value;
-      printEvent(io, next.value, options.json);
+    // Page what is stored, then tail the rest over WebSocket until the log is sealed.
+    let since = options.sinceIndex;
+    let page: LogsView;
+    do {
+      page = await client.logs(id, since);
+      for (const event of page.events) printEvent(io, event, options.json);
+      since = page.events[page.events.length - 1]?.index ?? since;
+    } while (page.next_index !== null);
+    if (page.status === 'RUNNING' && page.websocket_url) {
+      await client.tail(page.websocket_url, (event) => printEvent(io, event, options.json));
     }
+    return client.status(id);
   }
   for await (const event of client.allLogs(id, options.sinceIndex)) printEvent(io, event, options.json);
   return client.status(id);

@@ -56,6 +56,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       directory,
       logger,
       activeTails: metrics.activeTails,
+      ingestLag: metrics.ingestLag,
       pollMinMs: config.pollMinMs,
       pollMaxMs: config.ws.pollMaxMs,
       completionBufferMs: config.completionBufferMs,

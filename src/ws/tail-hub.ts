@@ -65,6 +65,8 @@ export interface TailHubOptions {
   readonly directory?: ExecutionDirectory;
   readonly logger: Logger;
   readonly activeTails?: { inc(): void; dec(): void };
+  /** Observes, per new batch, seconds from the last event's timestamp to its publication (ingest lag). */
+  readonly ingestLag?: { observe(seconds: number): void };
   /** Poll interval while events flow (ms). */
   readonly pollMinMs: number;
   /** Poll interval reached when idle, doubling from `pollMinMs` (ms). */
@@ -80,8 +82,8 @@ export interface TailHubOptions {
   readonly now?: () => number;
 }
 
-type Settings = Required<Omit<TailHubOptions, 'directory' | 'activeTails'>> &
-  Pick<TailHubOptions, 'directory' | 'activeTails'>;
+type Settings = Required<Omit<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'>> &
+  Pick<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'>;
 
 /**
  * One DynamoDB poll loop per watched execution, shared by all its subscribers. Each new chunk is
@@ -324,6 +326,8 @@ class Tail {
     if (events.length === 0) return;
     const batch = new EventBatch(events);
     this.position = batch.last;
+    const newest = events[events.length - 1];
+    if (newest) this.settings.ingestLag?.observe(Math.max(0, this.settings.now() - newest.timestamp) / 1000);
     for (const subscriber of [...this.subscribers]) subscriber.onLive(batch);
   }
 
