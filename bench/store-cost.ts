@@ -1,4 +1,5 @@
 import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { itemSize } from '../src/adapters/dynamodb/item-size';
 import { LogstreamClient } from '../src/client/client';
 import type { Config } from '../src/config';
 import { startServer } from '../src/main/server';
@@ -66,16 +67,4 @@ export async function benchStoreCost(config: Config): Promise<Record<string, num
     await worker.stop();
     aws.destroy();
   }
-}
-
-/** DynamoDB's item size: attribute names plus values (numbers approximated by their digits). */
-export function itemSize(item: Record<string, AttributeValue>): number {
-  let size = 0;
-  for (const [name, value] of Object.entries(item)) {
-    size += Buffer.byteLength(name);
-    if (value.S !== undefined) size += Buffer.byteLength(value.S);
-    else if (value.N !== undefined) size += Math.ceil(value.N.length / 2) + 1;
-    else if (value.B !== undefined) size += value.B.length;
-  }
-  return size;
 }

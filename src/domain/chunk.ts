@@ -7,6 +7,32 @@ export interface SourcedEvent extends LogEvent {
   readonly after: StreamPosition;
 }
 
+/** An event as read from one stream, with the time the source took it in. */
+export interface ArrivedEvent extends SourcedEvent {
+  readonly ingestionTime: number;
+}
+
+/** Merges per-stream reads in arrival (ingestion) order, keeping each stream's own order. */
+export function mergeByArrival(streams: readonly (readonly ArrivedEvent[])[]): SourcedEvent[] {
+  const heads = streams.map(() => 0);
+  const merged: SourcedEvent[] = [];
+  for (;;) {
+    let best = -1;
+    let bestTime = Number.POSITIVE_INFINITY;
+    for (let s = 0; s < streams.length; s++) {
+      const candidate = streams[s]?.[heads[s] ?? 0];
+      if (candidate && candidate.ingestionTime < bestTime) {
+        best = s;
+        bestTime = candidate.ingestionTime;
+      }
+    }
+    const event = best >= 0 ? streams[best]?.[heads[best] ?? 0] : undefined;
+    if (!event) return merged;
+    merged.push({ stream: event.stream, timestamp: event.timestamp, message: event.message, after: event.after });
+    heads[best] = (heads[best] ?? 0) + 1;
+  }
+}
+
 /** Consecutive events `seq..last` of one log, stored as one item, with the cursor after `last`. */
 export interface LogChunk {
   readonly seq: number;

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApi } from '../api/app';
 import { createMetrics } from '../api/metrics';
-import { loadConfig, ConfigError, type Config } from '../config';
+import { ConfigError, type Config } from '../config';
 import { TailHub } from '../ws/tail-hub';
 import { TailServer } from '../ws/tail-server';
 import { TicketSigner, websocketUrl } from '../ws/ticket';
-import { createAwsAdapters, createDirectory, createLogger, provisionAws, runningExpiry } from './wiring';
+import { createAwsAdapters, createDirectory, createLogger, runningExpiry, runStandalone } from './wiring';
 
 /** A listening API server. */
 export interface RunningServer {
@@ -98,19 +98,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 if (require.main === module) {
-  const config = loadConfig();
-  provisionAws(config)
-    .then(() => startServer(config))
-    .then(
-      (server) => {
-        process.stdout.write(`logstream API listening on ${server.url}\n`);
-        const stop = (): void => void server.stop().then(() => process.exit(0));
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      },
-      (error: unknown) => {
-        process.stderr.write(`logstream: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
+  runStandalone('logstream API', async (config) => {
+    const server = await startServer(config);
+    return { stop: () => server.stop(), banner: `logstream API listening on ${server.url}` };
+  });
 }

@@ -7,7 +7,7 @@ import { DynamoDbLogStore } from '../adapters/dynamodb/dynamodb-log-store';
 import { TemporalExecutionDirectory } from '../adapters/temporal/temporal-execution-directory';
 import { ensureLogGroup } from '../adapters/cloudwatch/provision';
 import { ensureLogTable } from '../adapters/dynamodb/provision';
-import type { Config } from '../config';
+import { loadConfig, type Config } from '../config';
 import type { CallObserver } from '../ports';
 import type { ExecutionTimings } from '../../workflows/messages';
 
@@ -85,4 +85,33 @@ export async function provisionAws(config: Config): Promise<void> {
   } finally {
     aws.destroy();
   }
+}
+
+/**
+ * Runs a standalone process (API server or worker) from the environment: provisions the table and
+ * log group, starts it, prints its banner, and stops it on SIGINT/SIGTERM; a start failure exits 1.
+ */
+export function runStandalone(
+  name: string,
+  start: (config: Config) => Promise<{ stop(): Promise<void>; banner: string }>,
+): void {
+  const fail = (error: unknown): never => {
+    process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  };
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  provisionAws(config)
+    .then(() => start(config))
+    .then((running) => {
+      process.stdout.write(`${running.banner}\n`);
+      const stop = (): void => void running.stop().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }, fail);
 }

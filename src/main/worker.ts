@@ -7,9 +7,9 @@ import {
   type LogLevel,
 } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { loadConfig, type Config } from '../config';
+import type { Config } from '../config';
 import type { CallObserver } from '../ports';
-import { createAwsAdapters, provisionAws } from './wiring';
+import { createAwsAdapters, runStandalone } from './wiring';
 
 /** A running worker: `stop()` shuts it down gracefully and closes its connections. */
 export interface RunningWorker {
@@ -71,19 +71,8 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
 }
 
 if (require.main === module) {
-  const config = loadConfig();
-  provisionAws(config)
-    .then(() => startWorker(config))
-    .then(
-      (running) => {
-        process.stdout.write(`logstream worker polling task queue ${config.taskQueue}\n`);
-        const stop = (): void => void running.stop().then(() => process.exit(0));
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      },
-      (error: unknown) => {
-        process.stderr.write(`logstream worker: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
+  runStandalone('logstream worker', async (config) => {
+    const worker = await startWorker(config);
+    return { stop: () => worker.stop(), banner: `logstream worker polling task queue ${config.taskQueue}` };
+  });
 }

@@ -102,7 +102,11 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 1
 async function expectGone(pids: readonly number[], ports: Ports): Promise<void> {
   expect(await eventually(() => pids.every((pid) => !isRunning(pid)))).toBe(true);
   for (const port of [ports.temporal, ports.temporalUi, ports.emulator]) {
-    expect(await isListening(port)).toBe(false);
+    // The kernel may take a moment after the process is reaped to drop its listening socket.
+    expect({ port, free: await eventually(async () => !(await isListening(port)), 5000) }).toEqual({
+      port,
+      free: true,
+    });
   }
 }
 

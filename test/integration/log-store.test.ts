@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { itemSize } from '../../src/adapters/dynamodb/item-size';
 import { managedLogStream } from '../../src/domain';
 import { LogPump } from '../../src/ports';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
@@ -319,15 +320,3 @@ describe('exactly-once ingestion across worker crashes', () => {
     }
   });
 });
-
-/** DynamoDB's item size: attribute names plus values (numbers approximated by their digits). */
-function itemSize(item: Record<string, AttributeValue>): number {
-  let size = 0;
-  for (const [name, value] of Object.entries(item)) {
-    size += Buffer.byteLength(name);
-    if (value.S !== undefined) size += Buffer.byteLength(value.S);
-    else if (value.N !== undefined) size += Math.ceil(value.N.length / 2) + 1;
-    else if (value.B !== undefined) size += value.B.length;
-  }
-  return size;
-}

@@ -10,6 +10,7 @@ import {
   type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  mergeByArrival,
   parseCursor,
   positionOf,
   PUT_LIMITS,
@@ -21,7 +22,7 @@ import {
   type LogLocation,
   type LogSeal,
   type SourceCursor,
-  type SourcedEvent,
+  type ArrivedEvent,
   type StreamPosition,
 } from '../../src/domain';
 import {
@@ -470,7 +471,7 @@ export class InMemoryLogSource implements LogSource {
     const positions: Record<string, StreamPosition> = { ...cursor.streams };
     for (const read of reads) positions[read.stream] = read.position;
     const calls = reads.reduce((sum, read) => sum + read.calls, 0);
-    return { events: mergeByArrival(reads), cursor: { streams: positions }, calls };
+    return { events: mergeByArrival(reads.map((read) => read.events)), cursor: { streams: positions }, calls };
   }
 
   async createStream(logGroup: string, logStream: string): Promise<void> {
@@ -570,7 +571,7 @@ export class InMemoryLogSource implements LogSource {
 
 interface StreamRead {
   readonly stream: string;
-  readonly events: (SourcedEvent & { readonly ingestionTime: number })[];
+  readonly events: ArrivedEvent[];
   readonly position: StreamPosition;
   readonly calls: number;
 }
@@ -602,26 +603,6 @@ function checkPutBatch(batch: readonly LogEvent[]): void {
   const first = batch[0]?.timestamp ?? 0;
   const last = batch[batch.length - 1]?.timestamp ?? 0;
   if (last - first > PUT_LIMITS.maxSpanMs) invalid('batch spans more than 24 hours');
-}
-
-/** Merges per-stream reads in arrival order, keeping each stream's own order (as the adapter does). */
-function mergeByArrival(reads: readonly StreamRead[]): SourcedEvent[] {
-  const heads = reads.map(() => 0);
-  const merged: SourcedEvent[] = [];
-  for (;;) {
-    let best = -1;
-    for (let r = 0; r < reads.length; r++) {
-      const candidate = reads[r]?.events[heads[r] ?? 0];
-      if (!candidate) continue;
-      const current = best >= 0 ? reads[best]?.events[heads[best] ?? 0] : undefined;
-      if (!current || candidate.ingestionTime < current.ingestionTime) best = r;
-    }
-    if (best < 0) return merged;
-    const event = reads[best]?.events[heads[best] ?? 0];
-    if (event)
-      merged.push({ stream: event.stream, timestamp: event.timestamp, message: event.message, after: event.after });
-    heads[best] = (heads[best] ?? 0) + 1;
-  }
 }
 
 /**

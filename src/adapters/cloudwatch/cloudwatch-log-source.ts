@@ -10,12 +10,13 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   advanceCursor,
+  mergeByArrival,
+  type ArrivedEvent,
   positionOf,
   splitForPut,
   type LogEvent,
   type LogLocation,
   type SourceCursor,
-  type SourcedEvent,
   type StreamPosition,
 } from '../../domain';
 import { DependencyError, type CallObserver, type LogSource, type SourceBatch } from '../../ports';
@@ -33,7 +34,7 @@ export interface CloudWatchLogSourceOptions {
 
 interface StreamRead {
   readonly stream: string;
-  readonly events: (SourcedEvent & { readonly ingestionTime: number })[];
+  readonly events: ArrivedEvent[];
   readonly position: StreamPosition;
   readonly calls: number;
 }
@@ -62,7 +63,7 @@ export class CloudWatchLogSource implements LogSource {
     }
     const moved = advanceCursor(cursor, new Map(reads.map((read) => [read.stream, read.position])));
     const calls = reads.reduce((sum, read) => sum + read.calls, 0);
-    return { events: mergeByArrival(reads), cursor: moved, calls };
+    return { events: mergeByArrival(reads.map((read) => read.events)), cursor: moved, calls };
   }
 
   async createStream(logGroup: string, logStream: string): Promise<void> {
@@ -180,28 +181,4 @@ export class CloudWatchLogSource implements LogSource {
       throw new DependencyError('cloudwatch', operation, error);
     }
   }
-}
-
-/** Merges per-stream reads in arrival order, keeping each stream's own order. */
-function mergeByArrival(reads: readonly StreamRead[]): SourcedEvent[] {
-  if (reads.length === 1) return reads[0]?.events.map(stripIngestion) ?? [];
-  const heads = reads.map(() => 0);
-  const merged: SourcedEvent[] = [];
-  for (;;) {
-    let best = -1;
-    for (let r = 0; r < reads.length; r++) {
-      const candidate = reads[r]?.events[heads[r] ?? 0];
-      if (!candidate) continue;
-      const current = best >= 0 ? reads[best]?.events[heads[best] ?? 0] : undefined;
-      if (!current || candidate.ingestionTime < current.ingestionTime) best = r;
-    }
-    if (best < 0) return merged;
-    const event = reads[best]?.events[heads[best] ?? 0];
-    if (event) merged.push(stripIngestion(event));
-    heads[best] = (heads[best] ?? 0) + 1;
-  }
-}
-
-function stripIngestion(event: SourcedEvent & { ingestionTime: number }): SourcedEvent {
-  return { stream: event.stream, timestamp: event.timestamp, message: event.message, after: event.after };
 }
