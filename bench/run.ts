@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchCloudWatchRate } from './cloudwatch-rate';
+import { benchLargeLog } from './large-log';
 import { startBenchStack } from './stack';
 import { benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
@@ -38,6 +39,18 @@ async function main(): Promise<void> {
       rest_polling_p99_ms: polling.p99_ms ?? Number.NaN,
       p50_ratio_vs_polling: (ws.p50_ms ?? 0) / (polling.p50_ms ?? 1),
       lines_per_s: 200,
+    };
+    // Memory while paging a log 10x larger than the baseline log: bounded = about the same growth.
+    const small = await benchLargeLog(config(), 100_000);
+    const large = await benchLargeLog(config(), 1_000_000);
+    results.large_log = {
+      baseline_lines: small.lines ?? Number.NaN,
+      baseline_dynamodb_path_peak_heap_growth_mb: small.dynamodb_path_peak_heap_growth_mb ?? Number.NaN,
+      baseline_cloudwatch_path_peak_heap_growth_mb: small.cloudwatch_path_peak_heap_growth_mb ?? Number.NaN,
+      lines: large.lines ?? Number.NaN,
+      ingest_lines_per_s: large.ingest_lines_per_s ?? Number.NaN,
+      dynamodb_path_peak_heap_growth_mb: large.dynamodb_path_peak_heap_growth_mb ?? Number.NaN,
+      cloudwatch_path_peak_heap_growth_mb: large.cloudwatch_path_peak_heap_growth_mb ?? Number.NaN,
     };
   } finally {
     await stack.stop();
