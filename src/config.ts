@@ -48,6 +48,8 @@ export interface Config {
 export interface WsConfig {
   /** Most concurrent sockets (open or being admitted) from one client address. */
   readonly maxSocketsPerAddress: number;
+  /** Most concurrent sockets opened with the tickets of one API key. */
+  readonly maxSocketsPerKey: number;
   /** A socket whose send buffer stays above this many bytes for `slowConsumerMs` is closed. */
   readonly maxBufferedBytes: number;
   readonly slowConsumerMs: number;
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     ticketTtlMs: integer(env, 'LOGSTREAM_TICKET_TTL_MS', 60_000, 1000, 3_600_000),
     ws: {
       maxSocketsPerAddress: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS', 100, 1, 100_000),
+      maxSocketsPerKey: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_KEY', 1000, 1, 1_000_000),
       maxBufferedBytes: integer(env, 'LOGSTREAM_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       slowConsumerMs: integer(env, 'LOGSTREAM_WS_SLOW_CONSUMER_MS', 5000, 100, 600_000),
       heartbeatMs: integer(env, 'LOGSTREAM_WS_HEARTBEAT_MS', 30_000, 1000, 600_000),

@@ -38,8 +38,8 @@ export interface ApiDeps {
   readonly completionBufferMs: number;
   /** Epoch seconds at which records and chunks written now expire. */
   readonly runningExpiresAt: () => number;
-  /** The `websocket_url` for a client resuming after `lastIndex`; undefined when tails are not served. */
-  readonly websocketUrl: (request: Request, executionId: string, lastIndex: number) => string;
+  /** The `websocket_url` for a client resuming after `lastIndex`; `keyId` identifies the caller's API key ('' without keys). */
+  readonly websocketUrl: (request: Request, executionId: string, lastIndex: number, keyId: string) => string;
   readonly now?: () => number;
 }
 
@@ -47,7 +47,7 @@ const MAX_BODY_BYTES = 256 * 1024;
 const MAX_LIST_LIMIT = 1000;
 
 /** The REST API as a Hono app (served by `src/main/server.ts`, called in-process by tests). */
-export function createApi(deps: ApiDeps): Hono {
+export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string } }> {
   const now = deps.now ?? Date.now;
   const query = new LogQuery({
     directory: deps.directory,
@@ -62,7 +62,7 @@ export function createApi(deps: ApiDeps): Hono {
       deps.logger.info({ executionId, reason, err: error }, 'logs served from CloudWatch');
     },
   });
-  const app = new Hono();
+  const app = new Hono<{ Variables: { apiKeyId: string } }>();
 
   app.onError((error, c) => {
     const { status, body } = toErrorResponse(error);
@@ -87,6 +87,10 @@ export function createApi(deps: ApiDeps): Hono {
   // Probes stay open; everything else needs a key when keys are configured.
   const keyDigests = deps.apiKeys.map(digest);
   app.use('*', async (c, next) => {
+    c.set('apiKeyId', '');
+    return next();
+  });
+  app.use('*', async (c, next) => {
     if (keyDigests.length === 0 || c.req.path === '/healthz' || c.req.path === '/readyz') return next();
     const header = c.req.header('authorization');
     const match = header === undefined ? null : /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
@@ -98,6 +102,8 @@ export function createApi(deps: ApiDeps): Hono {
     if (!keyDigests.some((key) => timingSafeEqual(key, given))) {
       throw new HttpError(403, 'FORBIDDEN', 'unknown API key');
     }
+    // A short, non-secret id of the key: WebSocket tickets carry it so sockets are limited per key.
+    c.set('apiKeyId', given.toString('hex').slice(0, 12));
     return next();
   });
 
@@ -221,7 +227,7 @@ export function createApi(deps: ApiDeps): Hono {
       events: page.events,
       last_index: page.lastIndex,
       next_index: page.nextIndex,
-      websocket_url: page.running ? deps.websocketUrl(c.req.raw, executionId, resumeAfter) : '',
+      websocket_url: page.running ? deps.websocketUrl(c.req.raw, executionId, resumeAfter, c.get('apiKeyId')) : '',
       source: page.source,
     });
   });

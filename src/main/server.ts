@@ -42,12 +42,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     apiKeys: config.apiKeys,
     completionBufferMs: config.completionBufferMs,
     runningExpiresAt: () => runningExpiry(config),
-    websocketUrl: (request, executionId, lastIndex) =>
+    websocketUrl: (request, executionId, lastIndex, keyId) =>
       websocketUrl(
         request.headers.get('host') ?? `${config.host}:${config.port}`,
         executionId,
         lastIndex,
-        tickets.issue(executionId),
+        tickets.issue(executionId, keyId),
       ),
   });
   const tails = new TailServer({

@@ -15,6 +15,8 @@ import type { TicketSigner } from './ticket';
 export interface TailServerLimits {
   /** Most concurrent sockets (open or being admitted) from one client address. */
   readonly maxSocketsPerAddress: number;
+  /** Most concurrent sockets opened with tickets of one API key. */
+  readonly maxSocketsPerKey: number;
   /** Send-buffer size above which a consumer counts as slow. */
   readonly maxBufferedBytes: number;
   /** How long a consumer may stay slow before it is closed (ms). */
@@ -52,6 +54,8 @@ const SHUTDOWN_WAIT_MS = 3000;
 interface TailTarget {
   readonly executionId: string;
   readonly lastIndex: number;
+  /** Id of the API key the ticket was issued to ('' without one). */
+  readonly holder: string;
 }
 
 /**
@@ -64,6 +68,7 @@ export class TailServer {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<TailSocket>();
   private readonly perAddress = new Map<string, number>();
+  private readonly perKey = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[];
   private readonly now: () => number;
   private closing: Promise<void> | undefined;
@@ -131,7 +136,10 @@ export class TailServer {
     let target: TailTarget | undefined;
     try {
       target = this.parseRequest(request);
-      this.holdSlot(address, socket);
+      this.holdSlot(this.perAddress, address, this.options.limits.maxSocketsPerAddress, 'address', socket);
+      if (target.holder !== '') {
+        this.holdSlot(this.perKey, target.holder, this.options.limits.maxSocketsPerKey, 'API key', socket);
+      }
       await this.checkExecution(target);
       if (socket.destroyed) return;
       if (this.closing) throw new UpgradeRejectedError(503, 'SHUTTING_DOWN', 'the server is shutting down');
@@ -167,15 +175,20 @@ export class TailServer {
     const executionId = parseExecutionId(params.get('execution_id') ?? undefined);
     const lastIndex = parseIndexParam(params.get('last_index') ?? undefined, 'last_index', 0, Number.MAX_SAFE_INTEGER);
     const ticket = params.get('ticket') ?? '';
+    let holder = '';
     if (ticket === '') {
       if (this.options.requireTicket) {
         throw new UpgradeRejectedError(401, 'UNAUTHORIZED', 'a ticket is required: take websocket_url from /logs');
       }
-    } else if (!this.options.tickets.verify(executionId, ticket)) {
+    } else {
+      const valid = this.options.tickets.holderOf(executionId, ticket);
       // Also without keys: a ticket that is there but wrong is a client bug worth telling.
-      throw new UpgradeRejectedError(401, 'UNAUTHORIZED', 'the ticket is invalid, expired or for another execution');
+      if (valid === undefined) {
+        throw new UpgradeRejectedError(401, 'UNAUTHORIZED', 'the ticket is invalid, expired or for another execution');
+      }
+      holder = valid;
     }
-    return { executionId, lastIndex };
+    return { executionId, lastIndex, holder };
   }
 
   private checkOrigin(request: IncomingMessage): void {
@@ -193,21 +206,15 @@ export class TailServer {
     }
   }
 
-  /** Counts the socket against its address until it closes, refusing one over the limit. */
-  private holdSlot(address: string, socket: Duplex): void {
-    const held = this.perAddress.get(address) ?? 0;
-    if (held >= this.options.limits.maxSocketsPerAddress) {
-      throw new UpgradeRejectedError(
-        429,
-        'TOO_MANY_SOCKETS',
-        `at most ${this.options.limits.maxSocketsPerAddress} sockets per address`,
-      );
-    }
-    this.perAddress.set(address, held + 1);
+  /** Counts the socket against `key` (an address or an API key) until it closes, refusing one over `limit`. */
+  private holdSlot(counts: Map<string, number>, key: string, limit: number, what: string, socket: Duplex): void {
+    const held = counts.get(key) ?? 0;
+    if (held >= limit) throw new UpgradeRejectedError(429, 'TOO_MANY_SOCKETS', `at most ${limit} sockets per ${what}`);
+    counts.set(key, held + 1);
     socket.once('close', () => {
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
+      const left = (counts.get(key) ?? 1) - 1;
+      if (left > 0) counts.set(key, left);
+      else counts.delete(key);
     });
   }
 

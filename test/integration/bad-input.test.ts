@@ -365,6 +365,6 @@ describe('REST API with API keys', () => {
     const id = newExecutionId('keyed');
     await h.client.register(h.config.logGroup, `external/${id}`, id);
     const page = await h.client.logs(id);
-    expect(page.websocket_url).toMatch(/ticket=[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+    expect(page.websocket_url).toMatch(/ticket=[0-9a-z]+\.[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -75,7 +75,13 @@ describe('TailServer', () => {
       requireTicket: false,
       metrics,
       logger,
-      limits: { maxSocketsPerAddress: 10, maxBufferedBytes: 64 * 1024, slowConsumerMs: 200, heartbeatMs: 1000 },
+      limits: {
+        maxSocketsPerAddress: 10,
+        maxSocketsPerKey: 10,
+        maxBufferedBytes: 64 * 1024,
+        slowConsumerMs: 200,
+        heartbeatMs: 1000,
+      },
       allowedOrigins: [],
     });
     server = http.createServer((_request, response) => response.writeHead(404).end());

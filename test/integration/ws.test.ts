@@ -405,3 +405,43 @@ describe('WebSocket tails on the real stack', () => {
     });
   });
 });
+
+describe('WebSocket tail: sockets per API key', () => {
+  const keys = ['ws-key-one-aaaaaaaaaaaaaaa', 'ws-key-two-bbbbbbbbbbbbbbb'];
+  let h: Harness;
+  let id: string;
+  beforeAll(async () => {
+    h = await startHarness({
+      worker: false,
+      env: { LOGSTREAM_API_KEYS: keys.join(','), LOGSTREAM_WS_MAX_SOCKETS_PER_KEY: '2' },
+    });
+    id = newExecutionId('ws-per-key');
+    await new LogstreamClient({ url: h.server.url, apiKey: keys[0] }).run(['true'], id);
+  });
+  afterAll(async () => {
+    await h?.temporal.workflow
+      .getHandle(id)
+      .terminate('test done')
+      .catch(() => undefined);
+    await h?.stop();
+  });
+
+  it('refuses a third socket of one key with 429 while another key still gets in', async () => {
+    const urlFor = async (key: string | undefined): Promise<string> =>
+      (await new LogstreamClient({ url: h.server.url, apiKey: key }).logs(id)).websocket_url;
+    const first = await urlFor(keys[0]);
+    expect(new URL(first).searchParams.get('ticket')).toMatch(/^[0-9a-z]+\.[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
+    const second = await urlFor(keys[0]);
+    expect({ first: await upgradeStatus(first), second: await upgradeStatus(second) }).toEqual({
+      first: 101,
+      second: 101,
+    });
+    const open = [openTail(first), openTail(second)];
+    await Promise.all(open.map((s) => new Promise((resolve) => s.ws.once('open', resolve))));
+    expect(await upgradeStatus(await urlFor(keys[0]))).toBe(429);
+    const other = openTail(await urlFor(keys[1]));
+    await new Promise((resolve) => other.ws.once('open', resolve));
+    for (const socket of [...open, other]) socket.ws.close();
+    await Promise.all([...open, other].map((s) => s.closed));
+  });
+});

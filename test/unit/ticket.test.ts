@@ -98,4 +98,16 @@ describe('websocketUrl', () => {
       ticket: 'abc.d_e-f',
     });
   });
+
+  it('signs a holder (the API key id) into the ticket and gives it back', () => {
+    const signer = new TicketSigner('secret-for-holders', 60_000, () => 1_000_000);
+    const ticket = signer.issue('exec-1', '0123abcd');
+    expect(ticket).toMatch(/^[0-9a-z]+\.0123abcd\.[A-Za-z0-9_-]{43}$/);
+    expect(signer.holderOf('exec-1', ticket)).toBe('0123abcd');
+    expect(signer.holderOf('exec-1', signer.issue('exec-1'))).toBe('');
+    const [expiry, , signature] = ticket.split('.');
+    expect(signer.holderOf('exec-1', `${expiry}.ffffffff.${signature}`)).toBeUndefined();
+    expect(signer.holderOf('exec-1', `${expiry}.${signature}`)).toBeUndefined();
+    expect(() => signer.issue('exec-1', 'not-hex')).toThrow(RangeError);
+  });
 });
