@@ -37,7 +37,8 @@ export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<
     const startedAt = Date.now();
     const result = await pump.pump();
     context.heartbeat({ lastIndex: result.tip.lastIndex });
-    if (result.appended === 0 && startedAt >= quietAfter) {
+    // Quiet = a read that started after the window found nothing and reached the end of every stream.
+    if (result.appended === 0 && result.exhausted && startedAt >= quietAfter) {
       return deps.store.sealLog(
         input.executionId,
         {
@@ -49,6 +50,7 @@ export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<
         expiresAt,
       );
     }
-    if (result.appended === 0) await context.sleep(Math.min(deps.pollMs, Math.max(1, quietAfter - Date.now())));
+    if (result.appended === 0 && result.exhausted)
+      await context.sleep(Math.min(deps.pollMs, Math.max(1, quietAfter - Date.now())));
   }
 }

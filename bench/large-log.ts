@@ -30,7 +30,12 @@ class SyntheticSource implements LogSource {
       });
     }
     const end = events[events.length - 1]?.after ?? start;
-    return { events, cursor: { streams: { ...cursor.streams, [stream]: end } }, calls: 1 };
+    return {
+      events,
+      cursor: { streams: { ...cursor.streams, [stream]: end } },
+      calls: 1,
+      exhausted: events.length < Math.min(maxEvents, PAGE),
+    };
   }
 
   async createStream(): Promise<void> {}
@@ -116,6 +121,8 @@ export async function benchLargeLog(config: Config, lines: number): Promise<Reco
       startedAt: now,
       completedAt: now,
       record,
+      open: false,
+      location,
     });
     // The direct CloudWatch path: no record of the execution in the store, completed long ago.
     const direct = await pageThrough({
@@ -124,6 +131,8 @@ export async function benchLargeLog(config: Config, lines: number): Promise<Reco
       startedAt: now,
       completedAt: now - 3600_000,
       record: { executionId: `${id}-direct`, location, startedAt: now },
+      open: false,
+      location,
     });
     if (sealed.count !== lines || direct.count !== lines) {
       throw new Error(`read ${sealed.count} (dynamodb) and ${direct.count} (cloudwatch) of ${lines} lines`);

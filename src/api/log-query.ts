@@ -10,6 +10,7 @@ import {
   type StreamPosition,
 } from '../domain';
 import {
+  DependencyError,
   ExecutionNotFoundError,
   LogPump,
   readStoredEvents,
@@ -35,6 +36,10 @@ export interface ResolvedExecution {
   readonly startedAt: number | undefined;
   readonly completedAt: number | undefined;
   readonly record: ExecutionRecord | undefined;
+  /** True while the workflow runs (for a completed status: its final drain has not ended). */
+  readonly open: boolean;
+  /** Where the log lives: from the store's record, else from the workflow. */
+  readonly location: LogLocation | undefined;
 }
 
 /** Dependencies of the log query. */
@@ -52,6 +57,8 @@ export interface LogQueryDeps {
 // CloudWatch cursors by `${executionId}:${index}`: the next page of a direct read resumes from its
 // token instead of re-reading the stream from its head.
 const CURSOR_CACHE_SIZE = 2000;
+// Reads one direct page may take (each up to 10,000 events): a bound against a source that never ends.
+const MAX_DIRECT_READS = 1000;
 
 /**
  * The status-based strategy of `/logs`. RUNNING: DynamoDB, filled from CloudWatch through the
@@ -79,6 +86,8 @@ export class LogQuery {
         startedAt: info.startedAt,
         completedAt: info.completedAt,
         record,
+        open: info.open,
+        location: record?.location ?? info.location,
       };
     }
     if (!record) throw new ExecutionNotFoundError(executionId);
@@ -89,12 +98,18 @@ export class LogQuery {
       startedAt: record.startedAt,
       completedAt: record.seal?.completedAt,
       record,
+      open: false,
+      location: record.location,
     };
   }
 
   /** A page of events with index > `sinceIndex`. */
   async page(execution: ResolvedExecution, sinceIndex: number, limit: number): Promise<LogsPage> {
-    const location = execution.record?.location ?? this.managedLocation(execution.executionId);
+    const location = execution.location;
+    if (!location) {
+      // Neither the store nor Temporal could say where the log is: an error, never a guessed empty log.
+      throw new DependencyError('dynamodb', 'GetItem', new Error(`no readable record of ${execution.executionId}`));
+    }
     try {
       if (execution.status === 'RUNNING') return await this.runningPage(execution, location, sinceIndex, limit);
       const stored = await this.completedStoredPage(execution, sinceIndex, limit);
@@ -105,10 +120,6 @@ export class LogQuery {
     return this.cloudWatchPage(execution, location, sinceIndex, limit);
   }
 
-  private managedLocation(executionId: string): LogLocation {
-    return { logGroup: this.deps.defaultLogGroup, logStreams: [`executions/${executionId}`] };
-  }
-
   private async runningPage(
     execution: ResolvedExecution,
     location: LogLocation,
@@ -117,7 +128,7 @@ export class LogQuery {
   ): Promise<LogsPage> {
     const latest = await this.deps.store.latestChunk(execution.executionId);
     let lastIndex = latest?.last ?? 0;
-    if (!latest) {
+    if (!latest && !execution.record?.seal) {
       // First request before the ingester stored anything: fetch and store through the same
       // protocol, so racing requests (or the ingester) never store an event twice.
       const pump = new LogPump(this.deps.store, this.deps.source, {
@@ -152,6 +163,7 @@ export class LogQuery {
       const latest = await this.deps.store.latestChunk(execution.executionId);
       const verdict = judgeCompleteness({
         sealed: false,
+        draining: execution.open,
         completedAt: execution.completedAt ?? 0,
         lastStoredTimestamp: latest?.lastTimestamp,
         now: (this.deps.now ?? Date.now)(),
@@ -188,9 +200,18 @@ export class LogQuery {
     cursor ??= initialCursor(location.logStreams);
     const events: IndexedEvent[] = [];
     let more = false;
-    for (;;) {
+    let ended = false;
+    // A read may stop on its page budget with nothing to show: keep going until the source is exhausted.
+    for (let reads = 0; reads < MAX_DIRECT_READS; reads++) {
       const batch = await this.deps.source.readAfter(location, cursor, Math.min(10_000, limit + 1));
-      if (batch.events.length === 0) break;
+      if (batch.events.length === 0) {
+        if (batch.exhausted) {
+          ended = true;
+          break;
+        }
+        cursor = batch.cursor;
+        continue;
+      }
       const moves = new Map<string, StreamPosition>();
       for (const event of batch.events) {
         if (events.length === limit) {
@@ -203,6 +224,14 @@ export class LogQuery {
       }
       cursor = advanceCursor(cursor, moves);
       if (more) break;
+    }
+    if (!more && !ended) {
+      // Never answer a truncated page as if it were the end of the log.
+      throw new DependencyError(
+        'cloudwatch',
+        'GetLogEvents',
+        new Error(`no end of log after ${MAX_DIRECT_READS} reads`),
+      );
     }
     const last = events[events.length - 1]?.index ?? sinceIndex;
     if (more) this.remember(`${id}:${last}`, cursor);

@@ -1,6 +1,11 @@
 import { WebSocket, type RawData } from 'ws';
 import type { ExecutionStatus, IndexedEvent, TerminalStatus } from '../domain';
 
+// A stalled upgrade is abandoned (and retried) after this long.
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+// More than two server heartbeats (30 s by default) without a ping or a frame: the connection is dead.
+const SILENCE_LIMIT_MS = 75_000;
+
 /** The error the API answered with (`code` as in its JSON body). */
 export class ApiError extends Error {
   constructor(
@@ -221,13 +226,26 @@ export class LogstreamClient {
 
   private tailOnce(url: string, accept: (event: IndexedEvent) => void, signal?: AbortSignal): Promise<TailOutcome> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
       let settled = false;
+      // The server pings every heartbeat: a silent connection (peer gone without a FIN) is dropped
+      // and reconnected rather than waited on forever.
+      let watchdog: NodeJS.Timeout | undefined;
+      const feedWatchdog = (): void => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => {
+          dropped ??= 'no ping from the server';
+          ws.terminate();
+        }, SILENCE_LIMIT_MS);
+      };
+      ws.on('open', feedWatchdog);
+      ws.on('ping', feedWatchdog);
       let result: TailResult | undefined;
       let dropped: string | undefined;
       const settle = (finish: () => void): void => {
         if (settled) return;
         settled = true;
+        clearTimeout(watchdog);
         signal?.removeEventListener('abort', onAbort);
         finish();
       };
@@ -256,6 +274,9 @@ export class LogstreamClient {
         });
       });
       ws.on('message', (data: RawData) => {
+        // Frames already received keep arriving after a failure: none may reach onEvent then.
+        if (settled) return;
+        feedWatchdog();
         try {
           const message = JSON.parse(data.toString()) as {
             type?: unknown;
@@ -324,14 +345,14 @@ function parseErrorBody(body: string): { code?: string; message?: string } | und
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

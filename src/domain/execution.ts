@@ -41,6 +41,13 @@ export interface ExecutionInfo {
   readonly status: ExecutionStatus;
   readonly startedAt: number;
   readonly completedAt?: number;
+  /**
+   * True while the workflow itself runs. A completed status with `open` means the final drain has
+   * not sealed the log yet: the stored log must not be guessed complete.
+   */
+  readonly open: boolean;
+  /** Where the log lives, as the workflow was started with (so it is known without the store). */
+  readonly location?: LogLocation;
 }
 
 /** The default log stream of a managed execution. */

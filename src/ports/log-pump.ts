@@ -35,6 +35,8 @@ export interface PumpResult {
   readonly appended: number;
   /** Events read from the source but already stored by another writer. */
   readonly conflicts: number;
+  /** True when the source had nothing more to give (see `SourceBatch.exhausted`). */
+  readonly exhausted: boolean;
   readonly tip: LogTip;
 }
 
@@ -90,7 +92,7 @@ export class LogPump {
         // Nothing new, but the source may have moved its tokens on: keep them so the next read
         // starts there (one call instead of two); nothing is stored, so nothing can be skipped.
         this.tip = { ...tip, cursor: batch.cursor };
-        return { appended, conflicts, tip: this.tip };
+        return { appended, conflicts, tip: this.tip, exhausted: batch.exhausted };
       }
       const chunks = buildChunks(
         tip.lastIndex + 1,
@@ -114,7 +116,7 @@ export class LogPump {
         const lastEvent = chunk.events[chunk.events.length - 1];
         this.tip = { lastIndex: chunk.last, cursor: chunk.cursor, lastTimestamp: lastEvent?.timestamp };
       }
-      if (!lost) return { appended, conflicts, tip: this.tip ?? tip };
+      if (!lost) return { appended, conflicts, tip: this.tip ?? tip, exhausted: false };
     }
   }
 }

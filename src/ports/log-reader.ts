@@ -44,5 +44,7 @@ export async function readStoredEvents(
     }
     if (expected > upTo) return { events, more: false };
   }
+  // A sealed log's chunks must reach its last index; running out before it is a hole, not the end.
+  if (Number.isFinite(upTo) && expected <= upTo) throw new LogGapError(executionId, expected);
   return { events, more: false };
 }

@@ -6,6 +6,11 @@ export interface SourceBatch {
   readonly cursor: SourceCursor;
   /** CloudWatch API calls the read took (the read quotas are per call, account-wide). */
   readonly calls: number;
+  /**
+   * True when every stream was read to the end of what is visible now. A read can stop early (page
+   * or event budget) with few or even no events: only an exhausted read means "nothing more yet".
+   */
+  readonly exhausted: boolean;
 }
 
 /** Where jobs write their logs (CloudWatch Logs in production). */

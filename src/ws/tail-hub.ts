@@ -215,7 +215,8 @@ class Tail {
     this.lastSealCheck = this.settings.now();
     if (record?.seal) {
       // Sealed already: nobody is subscribed yet, and the seal proves (position, lastIndex] is stored.
-      this.position = Math.max(this.position, record.seal.lastIndex);
+      // Capped at the seal: a chunk a late writer stored past it is not part of the log.
+      this.position = record.seal.lastIndex;
       this.final = { status: record.seal.status, lastIndex: record.seal.lastIndex };
       return;
     }
@@ -243,6 +244,13 @@ class Tail {
       const code = (error as { code?: unknown }).code;
       if (error instanceof LogstreamError && (code === 'LOG_GAP' || code === 'LOG_INCOMPLETE')) {
         this.fail(error);
+        return;
+      }
+      // Only a dependency failing is worth retrying; anything else (a malformed item, a bug) would
+      // fail again forever while the sockets wait in silence.
+      if ((error as { retryable?: unknown }).retryable !== true) {
+        logger.error({ executionId: this.executionId, err: error }, 'tail failed');
+        this.fail(new LogstreamError('TAIL_FAILED', `the tail of ${this.executionId} failed`, { cause: error }));
         return;
       }
       this.delay = Math.min(pollMaxMs * 5, Math.max(this.delay * 2, 500));
@@ -280,7 +288,8 @@ class Tail {
     if (!directory || now() - this.lastDirectoryCheck < directoryCheckMs) return;
     this.lastDirectoryCheck = now();
     const info = await directory.describe(this.executionId);
-    if (this.retired || info?.status === 'RUNNING') return;
+    // A completed status while the workflow still runs means its drain will seal the log: wait for it.
+    if (this.retired || info?.status === 'RUNNING' || info?.open) return;
     // The final drain seals a log soon after completion; one still unsealed well past it never will
     // be (e.g. a terminated workflow). Judge it like `/logs` does rather than tail it forever.
     const completedAt = info?.completedAt;

@@ -222,18 +222,17 @@ export class TailServer {
   private async checkExecution(target: TailTarget): Promise<void> {
     const { store, directory } = this.options;
     try {
-      const [record, latest] = await Promise.all([
-        store.getExecution(target.executionId),
-        store.latestChunk(target.executionId),
-      ]);
+      const record = await store.getExecution(target.executionId);
       if (!record && !(await directory?.describe(target.executionId))) {
         throw new UpgradeRejectedError(404, 'EXECUTION_NOT_FOUND', `execution ${target.executionId} does not exist`);
       }
-      const stored = Math.max(latest?.last ?? 0, record?.seal?.lastIndex ?? 0);
-      if (target.lastIndex > stored) {
+      // Only a sealed log has a known end. While running, a client may be ahead of the store (its
+      // index came from a CloudWatch read): the tail then sends what follows once it is stored.
+      const sealedAt = record?.seal?.lastIndex;
+      if (sealedAt !== undefined && target.lastIndex > sealedAt) {
         throw new InvalidInputError(
           'last_index',
-          `last_index ${target.lastIndex} is past the last stored index ${stored}`,
+          `last_index ${target.lastIndex} is past the log's last index ${sealedAt}`,
         );
       }
     } catch (error) {

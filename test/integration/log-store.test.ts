@@ -223,6 +223,8 @@ describe('status-based /logs with no worker (the API alone)', () => {
       await broken.temporal.workflow.start('executionWorkflow', {
         taskQueue: broken.config.taskQueue,
         workflowId: id,
+        // As the API starts executions: the log's location travels in the memo, readable without the store.
+        memo: { log_group: broken.config.logGroup, log_streams: [stream] },
         args: [
           {
             executionId: id,

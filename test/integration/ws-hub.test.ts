@@ -189,6 +189,7 @@ describe('TailHub', () => {
         describe: async (executionId) => ({
           executionId,
           status: 'STOPPED',
+          open: false,
           startedAt: 0,
           completedAt,
         }),

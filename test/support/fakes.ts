@@ -471,7 +471,13 @@ export class InMemoryLogSource implements LogSource {
     const positions: Record<string, StreamPosition> = { ...cursor.streams };
     for (const read of reads) positions[read.stream] = read.position;
     const calls = reads.reduce((sum, read) => sum + read.calls, 0);
-    return { events: mergeByArrival(reads.map((read) => read.events)), cursor: { streams: positions }, calls };
+    const exhausted = reads.every((read) => read.exhausted);
+    return {
+      events: mergeByArrival(reads.map((read) => read.events)),
+      cursor: { streams: positions },
+      calls,
+      exhausted,
+    };
   }
 
   async createStream(logGroup: string, logStream: string): Promise<void> {
@@ -508,13 +514,17 @@ export class InMemoryLogSource implements LogSource {
     let skip = start.skip;
     let position = start;
     let calls = 0;
+    let exhausted = false;
     for (let page = 0; page < this.maxPagesPerRead && events.length < maxEvents; page++) {
       let output: GetLogEventsPage;
       calls++;
       try {
         output = await this.getLogEvents(logGroup, stream, token);
       } catch (error) {
-        if ((error as { code?: unknown }).code === 'RESOURCE_NOT_FOUND') break;
+        if ((error as { code?: unknown }).code === 'RESOURCE_NOT_FOUND') {
+          exhausted = true;
+          break;
+        }
         throw error;
       }
       const pageEvents = output.events;
@@ -537,17 +547,22 @@ export class InMemoryLogSource implements LogSource {
         });
         position = after;
       }
-      if (next === token || events.length >= maxEvents) break;
+      if (next === token) {
+        exhausted = true;
+        break;
+      }
+      if (events.length >= maxEvents) break;
       // Like the adapter: a page with events that is not full is taken as the end of what is visible.
       if (pageEvents.length > 0 && pageEvents.length < this.pageSize) {
         if (pageEvents.length <= skip) position = { token: next, skip: 0 };
+        exhausted = true;
         break;
       }
       if (pageEvents.length <= skip) position = { token: next, skip: 0 };
       token = next;
       skip = 0;
     }
-    return { stream, events, position, calls };
+    return { stream, events, position, calls, exhausted };
   }
 
   private async enter(operation: SourceOperation): Promise<void> {
@@ -574,6 +589,7 @@ interface StreamRead {
   readonly events: ArrivedEvent[];
   readonly position: StreamPosition;
   readonly calls: number;
+  readonly exhausted: boolean;
 }
 
 function streamKey(logGroup: string, logStream: string): string {

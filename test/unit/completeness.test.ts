@@ -66,3 +66,17 @@ describe('judgeCompleteness', () => {
     expect(judgeCompleteness(facts({ lastStoredTimestamp: 0, now: completedAt })).reason).toBe('recently-completed');
   });
 });
+
+describe('judgeCompleteness while the workflow drains', () => {
+  it('never trusts an unsealed log whose workflow still runs its final drain, however old the completion', () => {
+    const verdict = judgeCompleteness({
+      sealed: false,
+      draining: true,
+      completedAt: 1_000_000,
+      lastStoredTimestamp: 1_000_000,
+      now: 1_000_000 + 3_600_000,
+      bufferMs: 30_000,
+    });
+    expect(verdict).toEqual({ complete: false, reason: 'draining' });
+  });
+});

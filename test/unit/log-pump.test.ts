@@ -159,6 +159,7 @@ describe.each(SOURCES)('LogPump with %s', (kind) => {
       expect(empty).toEqual({
         appended: 0,
         conflicts: 0,
+        exhausted: true,
         tip: { lastIndex: 0, cursor: expect.any(Object), lastTimestamp: undefined },
       });
       s.write('stdout', numbered('l', 1, 20));

@@ -183,3 +183,17 @@ describe('readStoredEvents', () => {
     expect(error.expectedIndex).toBe(4);
   });
 });
+
+describe('readStoredEvents up to a seal', () => {
+  it('reports a hole when the chunks end before the sealed last index', async () => {
+    const store = new InMemoryLogStore();
+    const cursor = { streams: {} };
+    await store.appendChunk('sealed-short', { seq: 1, last: 2, events: [ev(1), ev(2)], cursor }, 2e9);
+    await expect(readStoredEvents(store, 'sealed-short', 0, 100, 5)).rejects.toMatchObject({ code: 'LOG_GAP' });
+    await expect(readStoredEvents(store, 'sealed-short', 0, 100, 2)).resolves.toMatchObject({ more: false });
+  });
+});
+
+function ev(i: number): { timestamp: number; message: string } {
+  return { timestamp: 1000 + i, message: `m${i}` };
+}

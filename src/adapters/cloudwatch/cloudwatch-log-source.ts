@@ -37,6 +37,7 @@ interface StreamRead {
   readonly events: ArrivedEvent[];
   readonly position: StreamPosition;
   readonly calls: number;
+  readonly exhausted: boolean;
 }
 
 /**
@@ -63,7 +64,8 @@ export class CloudWatchLogSource implements LogSource {
     }
     const moved = advanceCursor(cursor, new Map(reads.map((read) => [read.stream, read.position])));
     const calls = reads.reduce((sum, read) => sum + read.calls, 0);
-    return { events: mergeByArrival(reads.map((read) => read.events)), cursor: moved, calls };
+    const exhausted = reads.every((read) => read.exhausted);
+    return { events: mergeByArrival(reads.map((read) => read.events)), cursor: moved, calls, exhausted };
   }
 
   async createStream(logGroup: string, logStream: string): Promise<void> {
@@ -114,6 +116,7 @@ export class CloudWatchLogSource implements LogSource {
     let skip = start.skip;
     let position = start;
     let calls = 0;
+    let exhausted = false;
     for (let page = 0; page < MAX_PAGES_PER_STREAM && events.length < maxEvents; page++) {
       let output: { events?: OutputLogEvent[]; nextForwardToken?: string };
       calls++;
@@ -131,7 +134,10 @@ export class CloudWatchLogSource implements LogSource {
         );
       } catch (error) {
         // A stream the job has not created yet simply has no events.
-        if (error instanceof DependencyError && error.cause instanceof ResourceNotFoundException) break;
+        if (error instanceof DependencyError && error.cause instanceof ResourceNotFoundException) {
+          exhausted = true;
+          break;
+        }
         throw error;
       }
       const pageEvents = output.events ?? [];
@@ -156,9 +162,14 @@ export class CloudWatchLogSource implements LogSource {
       // The same token back means the end of what is visible now. A page with events that is not
       // full almost always is the end too: stopping there saves a call per poll against the
       // account-wide quota, and an event it might miss is simply read by the next poll.
-      if (next === undefined || next === token || events.length >= maxEvents) break;
+      if (next === undefined || next === token) {
+        exhausted = true;
+        break;
+      }
+      if (events.length >= maxEvents) break;
       if (pageEvents.length > 0 && pageEvents.length < PAGE_LIMIT) {
         if (pageEvents.length <= skip) position = { token: next, skip: 0 };
+        exhausted = true;
         break;
       }
       if (pageEvents.length <= skip) {
@@ -168,7 +179,7 @@ export class CloudWatchLogSource implements LogSource {
       token = next;
       skip = 0;
     }
-    return { stream, events, position, calls };
+    return { stream, events, position, calls, exhausted };
   }
 
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {

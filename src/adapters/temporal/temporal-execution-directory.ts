@@ -48,6 +48,8 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
         taskQueue: this.options.taskQueue,
         workflowId: spec.executionId,
         args: [input],
+        // The log's location travels with the workflow, so readers find it without the store.
+        memo: { log_group: spec.location.logGroup, log_streams: [...spec.location.logStreams] },
         typedSearchAttributes: [{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }],
       });
     } catch (error) {
@@ -138,10 +140,18 @@ function toInfo(description: Omit<WorkflowExecutionInfo, 'raw'>): ExecutionInfo 
     }
   }
   const closedAt = description.closeTime?.getTime();
+  const memo = description.memo ?? {};
+  const streams = memo.log_streams;
+  const location =
+    typeof memo.log_group === 'string' && Array.isArray(streams) && streams.every((s) => typeof s === 'string')
+      ? { logGroup: memo.log_group, logStreams: streams as string[] }
+      : undefined;
   return {
     executionId: description.workflowId,
     status,
     startedAt: description.startTime.getTime(),
     completedAt: completedAt?.getTime() ?? (status === 'RUNNING' ? undefined : closedAt),
+    open: description.status.name === 'RUNNING',
+    location,
   };
 }
