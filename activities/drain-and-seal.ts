@@ -42,8 +42,7 @@ export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<
       return deps.store.sealLog(
         input.executionId,
         {
-          status: input.completion.status,
-          completedAt: input.completion.completedAt,
+          ...input.completion,
           lastIndex: result.tip.lastIndex,
           sealedAt: Date.now(),
         },

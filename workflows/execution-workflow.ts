@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { isTerminalStatus, statusForExitCode, type Completion } from '../src/domain';
+import { isExitCode, isTerminalStatus, statusForExitCode, type Completion } from '../src/domain';
 import {
   COMPLETED_AT_KEY,
   completeSignal,
@@ -54,7 +54,11 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
   };
   setHandler(completeSignal, (signal) => {
     if (isTerminalStatus(signal?.status) && Number.isFinite(signal.completedAt)) {
-      complete({ status: signal.status, completedAt: signal.completedAt });
+      complete({
+        status: signal.status,
+        completedAt: signal.completedAt,
+        ...(isExitCode(signal.exitCode) ? { exitCode: signal.exitCode } : {}),
+      });
     } else {
       log.warn('ignored a malformed complete signal', { executionId });
     }
@@ -77,7 +81,12 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     runDone = runScope
       .run(() => runCommand({ executionId, location, command }))
       .then(
-        (result) => complete({ status: statusForExitCode(result.exitCode), completedAt: result.completedAt }),
+        (result) =>
+          complete({
+            status: statusForExitCode(result.exitCode),
+            completedAt: result.completedAt,
+            exitCode: result.exitCode,
+          }),
         (error: unknown) => {
           if (isCancellation(error)) return;
           log.error('command runner failed', { executionId, error: String(error) });

@@ -17,6 +17,7 @@ import type { Metrics } from './metrics';
 import {
   parseCommand,
   parseCompletedAt,
+  parseExitCode,
   parseIndexParam,
   parseLimit,
   parseLogGroup,
@@ -188,16 +189,18 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
       completed_at: iso(execution.completedAt),
       last_index: seal?.lastIndex ?? latest?.last ?? 0,
       sealed: seal !== undefined,
+      exit_code: seal?.exitCode ?? null,
     });
   });
 
   app.post('/executions/:id/complete', async (c) => {
     const executionId = parseExecutionId(c.req.param('id'));
     const body = await jsonBody(c);
-    rejectUnknownFields(body, ['status', 'completed_at']);
+    rejectUnknownFields(body, ['status', 'completed_at', 'exit_code']);
     const completion = {
       status: parseTerminalStatus(body.status),
       completedAt: parseCompletedAt(body.completed_at, now()),
+      ...(body.exit_code === undefined ? {} : { exitCode: parseExitCode(body.exit_code) }),
     };
     await deps.directory.complete(executionId, completion);
     return c.json(

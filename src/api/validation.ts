@@ -1,4 +1,4 @@
-import { InvalidInputError, isTerminalStatus, type TerminalStatus } from '../domain';
+import { InvalidInputError, isExitCode, isTerminalStatus, type TerminalStatus } from '../domain';
 
 /** Most arguments of a command. */
 export const MAX_COMMAND_ARGS = 256;
@@ -71,6 +71,12 @@ export function parseLogStream(value: unknown): string {
 /** Validates a terminal status. */
 export function parseTerminalStatus(value: unknown): TerminalStatus {
   if (!isTerminalStatus(value)) throw new InvalidInputError('status', 'status must be SUCCEEDED, FAILED or STOPPED');
+  return value;
+}
+
+/** Validates an exit code (0..255). */
+export function parseExitCode(value: unknown): number {
+  if (!isExitCode(value)) throw new InvalidInputError('exit_code', 'exit_code must be an integer from 0 to 255');
   return value;
 }
 

@@ -87,7 +87,8 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
       io.err(`logstream: execution ${started.execution_id}`);
       const view = await printLogs(client(), io, started.execution_id, { sinceIndex: 0, follow: true, json: false });
       io.err(`logstream: ${view.status}`);
-      exit(view.status === 'SUCCEEDED' ? 0 : 1);
+      // The job's own exit code when the runner reported one; else what its status implies.
+      exit(view.exit_code ?? (view.status === 'SUCCEEDED' ? 0 : view.status === 'STOPPED' ? EXIT.interrupted : 1));
     });
 
   program

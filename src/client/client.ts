@@ -26,6 +26,8 @@ export interface ExecutionView {
   readonly completed_at: string | null;
   readonly last_index: number;
   readonly sealed: boolean;
+  /** The job's exit code once the log is sealed (null when unknown). */
+  readonly exit_code: number | null;
 }
 
 /** `GET /executions/{id}/logs`. */
@@ -102,10 +104,12 @@ export class LogstreamClient {
     executionId: string,
     status: 'SUCCEEDED' | 'FAILED' | 'STOPPED',
     completedAt?: string | number,
+    exitCode?: number,
   ): Promise<unknown> {
     return this.request('POST', `/executions/${encodeURIComponent(executionId)}/complete`, {
       status,
       completed_at: completedAt,
+      exit_code: exitCode,
     });
   }
 

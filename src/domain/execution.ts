@@ -19,6 +19,13 @@ export interface Completion {
   readonly status: TerminalStatus;
   /** Epoch milliseconds. */
   readonly completedAt: number;
+  /** The job's exit code, when it has one (the built-in runner's command, or what a runner reports). */
+  readonly exitCode?: number;
+}
+
+/** True for an exit code a process can report (0..255). */
+export function isExitCode(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255;
 }
 
 /** The seal of a log: written once the final drain is done; a sealed log is complete. */

@@ -31,7 +31,7 @@ describe('the logstream CLI against a running API', () => {
     expect(ok.stdout).toBe('one\ntwo\nthree\n');
     expect(ok.stderr).toMatch(/SUCCEEDED/);
     const failed = await cli('run', '--', 'sh', '-c', 'echo bad; exit 7');
-    expect(failed.status).toBe(1);
+    expect(failed.status).toBe(7);
     expect(failed.stdout).toBe('bad\n');
     expect(failed.stderr).toMatch(/FAILED/);
   });

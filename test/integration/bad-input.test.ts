@@ -293,6 +293,14 @@ describe('REST API: every malformed input gets a 4xx JSON error and the server k
       code: 'INVALID_INPUT',
     },
     {
+      name: 'exit code out of range',
+      method: 'POST',
+      path: `/executions/${known}/complete`,
+      body: '{"status":"FAILED","exit_code":300}',
+      status: 400,
+      code: 'INVALID_INPUT',
+    },
+    {
       name: 'complete unknown',
       method: 'POST',
       path: '/executions/never-seen-123/complete',

@@ -117,9 +117,9 @@ describe('log store and status-based /logs with a worker', () => {
     );
     await waitFor('ingested', async () => ((await h.client.status(id)).last_index === 300 ? true : undefined));
     const completedAt = new Date(Date.now() - 1000).toISOString();
-    await h.client.complete(id, 'FAILED', completedAt);
+    await h.client.complete(id, 'FAILED', completedAt, 4);
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ status: 'FAILED', completed_at: completedAt, last_index: 300 });
+    expect(view).toMatchObject({ status: 'FAILED', completed_at: completedAt, last_index: 300, exit_code: 4 });
     const { events } = await readAllLogs(h.client, id, 128);
     expect(events.map((e) => e.message)).toEqual(range(1, 300).map((i) => `ext ${i}`));
     const again = await fetch(`${h.server.url}/executions/${id}/complete`, {

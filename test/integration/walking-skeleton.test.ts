@@ -41,7 +41,7 @@ describe('walking skeleton on the real local stack', () => {
     const id = newExecutionId('exit-3');
     await h.client.run(['sh', '-c', 'echo before failing; exit 3'], id);
     const view = await waitSealed(h.client, id);
-    expect(view.status).toBe('FAILED');
+    expect(view).toMatchObject({ status: 'FAILED', exit_code: 3 });
     const { events } = await readAllLogs(h.client, id);
     expect(events).toEqual([{ index: 1, message: 'before failing' }]);
   });

@@ -193,13 +193,13 @@ describe('executionWorkflow: managed execution', () => {
 
     expect(result).toEqual({
       status: 'SUCCEEDED',
-      seal: { status: 'SUCCEEDED', completedAt, lastIndex: SEALED_LAST_INDEX, sealedAt: completedAt + 1 },
+      seal: { status: 'SUCCEEDED', completedAt, exitCode: 0, lastIndex: SEALED_LAST_INDEX, sealedAt: completedAt + 1 },
     });
     expect(await searchAttributes(handle)).toEqual({ status: 'SUCCEEDED', completedAt });
     expect(recording.runCommandInputs).toEqual([
       { executionId: handle.workflowId, location: workflowInput(handle.workflowId).location, command: COMMAND },
     ]);
-    expectSealedAfterIngest(recording, handle, { status: 'SUCCEEDED', completedAt });
+    expectSealedAfterIngest(recording, handle, { status: 'SUCCEEDED', completedAt, exitCode: 0 });
   });
 
   it('fails when the command exits non-zero', async () => {
@@ -211,9 +211,9 @@ describe('executionWorkflow: managed execution', () => {
     });
 
     expect(result.status).toBe('FAILED');
-    expect(result.seal).toMatchObject({ status: 'FAILED', completedAt });
+    expect(result.seal).toMatchObject({ status: 'FAILED', completedAt, exitCode: 3 });
     expect(await searchAttributes(handle)).toEqual({ status: 'FAILED', completedAt });
-    expectSealedAfterIngest(recording, handle, { status: 'FAILED', completedAt });
+    expectSealedAfterIngest(recording, handle, { status: 'FAILED', completedAt, exitCode: 3 });
   });
 
   it('fails (and still seals) when the command runner throws a non-retryable failure', async () => {
@@ -274,7 +274,7 @@ describe('executionWorkflow: managed execution', () => {
 
       gate.release();
       await handle.result();
-      expect(await handle.query(completionQuery)).toEqual({ status: 'SUCCEEDED', completedAt });
+      expect(await handle.query(completionQuery)).toEqual({ status: 'SUCCEEDED', completedAt, exitCode: 0 });
     });
   });
 });

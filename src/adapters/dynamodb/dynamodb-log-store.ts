@@ -182,8 +182,9 @@ export class DynamoDbLogStore implements LogStore {
           new UpdateItemCommand({
             TableName: this.table,
             Key: { execution_id: { S: executionId }, seq: { N: RECORD_SEQ } },
-            UpdateExpression:
-              'SET #status = :status, completed_at = :completed, last_index = :last, sealed_at = :sealed, expires_at = :expires',
+            UpdateExpression: `SET #status = :status, completed_at = :completed, last_index = :last, sealed_at = :sealed, expires_at = :expires${
+              seal.exitCode === undefined ? '' : ', exit_code = :exit'
+            }`,
             ConditionExpression: 'attribute_not_exists(sealed_at)',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
@@ -192,6 +193,7 @@ export class DynamoDbLogStore implements LogStore {
               ':last': { N: String(seal.lastIndex) },
               ':sealed': { N: String(seal.sealedAt) },
               ':expires': { N: String(expiresAt) },
+              ...(seal.exitCode === undefined ? {} : { ':exit': { N: String(seal.exitCode) } }),
             },
           }),
         ),
@@ -262,6 +264,7 @@ function toRecord(item: Item): ExecutionRecord {
             completedAt: Number(item.completed_at?.N ?? 0),
             lastIndex: Number(item.last_index?.N ?? 0),
             sealedAt: Number(sealedAt),
+            ...(item.exit_code?.N === undefined ? {} : { exitCode: Number(item.exit_code.N) }),
           }
         : undefined,
   };
