@@ -5,11 +5,12 @@ import { benchLargeLog } from './large-log';
 import { startBenchStack } from './stack';
 import { benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
+import { benchToolchain } from './toolchain';
 
 /** `npm run bench`: each benchmark against its baseline in the same run; a table on stdout, bench/results.json. */
 async function main(): Promise<void> {
   const { stack, config } = await startBenchStack();
-  const results: Record<string, Record<string, number>> = {};
+  const results: Record<string, Record<string, number>> = { toolchain: benchToolchain() };
   try {
     results.store_cost = await benchStoreCost(config({ LOGSTREAM_TASK_QUEUE: 'bench-cost' }));
     // Baseline: the same ingest polling at a fixed 100 ms (no adaptive back-off).

@@ -1,4 +1,4 @@
-import { newExecutionId, readAllLogs, startHarness, waitSealed, type Harness } from '../support/harness';
+import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
 
 describe('walking skeleton on the real local stack', () => {
   let h: Harness;
@@ -68,6 +68,27 @@ describe('walking skeleton on the real local stack', () => {
     }
     const status = await fetch(`${h.server.url}/executions/${'y'.repeat(200)}`);
     expect(status.status).toBe(400);
+  });
+
+  it('lists executions newest first, filtered by status', async () => {
+    const failed = newExecutionId('list-failed');
+    await h.client.run(['sh', '-c', 'exit 1'], failed);
+    await waitSealed(h.client, failed);
+    type Listing = { executions: { execution_id: string; status: string; started_at: string }[] };
+    const list = async (query: string): Promise<Listing> =>
+      (await fetch(`${h.server.url}/executions${query}`)).json() as Promise<Listing>;
+    // Visibility is eventually consistent: wait until the search attribute is indexed.
+    const onlyFailed = await waitFor('the FAILED execution listed', async () => {
+      const page = await list('?status=FAILED&limit=100');
+      return page.executions.some((e) => e.execution_id === failed) ? page : undefined;
+    });
+    expect(onlyFailed.executions.every((e) => e.status === 'FAILED')).toBe(true);
+    const succeeded = await list('?status=SUCCEEDED&limit=100');
+    expect(succeeded.executions.some((e) => e.execution_id === failed)).toBe(false);
+    const all = await list('?limit=3');
+    expect(all.executions.length).toBeLessThanOrEqual(3);
+    const starts = all.executions.map((e) => Date.parse(e.started_at));
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
   });
 
   it('is healthy and ready when Temporal, DynamoDB and CloudWatch answer', async () => {

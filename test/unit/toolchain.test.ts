@@ -36,13 +36,11 @@ describe('toolchainPaths', () => {
 });
 
 describe('scripts/install-toolchain.sh', () => {
-  test('is quiet and fast when everything is installed', () => {
-    const started = process.hrtime.bigint();
+  // How fast that is belongs to `npm run bench` (toolchain figures), not to a test.
+  test('is quiet and succeeds when everything is installed', () => {
     const result = spawnSync('bash', [installer], { encoding: 'utf8' });
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     expect(result.status).toBe(0);
     expect(result.stdout + result.stderr).toBe('');
-    expect(elapsedMs).toBeLessThan(5_000);
   });
 
   test('without python3 it says what is missing and how to get it', () => {
