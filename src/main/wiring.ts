@@ -28,6 +28,9 @@ export function createAwsAdapters(config: Config, observe?: CallObserver): AwsAd
     // The emulator accepts any credentials; real AWS uses the SDK's default chain.
     credentials: config.localAws ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined,
     maxAttempts: 4,
+    // Bursts of WebSocket upgrades and first /logs calls run many requests at once; the SDK's
+    // default of 50 sockets would queue them.
+    requestHandler: { httpAgent: { maxSockets: 256 }, httpsAgent: { maxSockets: 256 } },
   };
   const dynamodb = new DynamoDBClient(common);
   const cloudwatch = new CloudWatchLogsClient(common);
