@@ -281,14 +281,25 @@ async function temporalProbe(host: string, port: number): Promise<void> {
   }
 }
 
-function httpProbe(url: string): Promise<void> {
+/** Answers only when the emulator itself serves the port (its state API returns JSON), not any HTTP server. */
+function motoProbe(endpoint: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    // agent:false = no pooled keep-alive socket left behind after the probe.
-    const request = http.get(url, { agent: false, timeout: PROBE_TIMEOUT_MS }, (response) => {
-      response.resume();
-      response.once('end', () => resolve());
-    });
-    request.once('timeout', () => request.destroy(new Error(`timeout waiting for ${url}`)));
+    const request = http.get(
+      `${endpoint}/moto-api/data.json`,
+      { agent: false, timeout: PROBE_TIMEOUT_MS },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (body.length < 64) body += chunk;
+        });
+        response.once('end', () => {
+          if (response.statusCode === 200 && body.trimStart().startsWith('{')) resolve();
+          else reject(new Error(`port answers, but not as the AWS emulator (HTTP ${response.statusCode ?? 0})`));
+        });
+      },
+    );
+    request.once('timeout', () => request.destroy(new Error(`timeout waiting for ${endpoint}`)));
     request.once('error', reject);
   });
 }
@@ -358,14 +369,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const emulatorArgs = ['-H', host, '-p', String(opts.emulatorPort)];
     const emulator = new ManagedProcess('aws-emulator (moto_server)', tools.moto, emulatorArgs);
     started.push(emulator);
+    // The emulator is bound before Temporal starts: the dev server picks random free ports for its
+    // metrics and HTTP API, and must not take the emulator's port in between.
+    await waitUntilReady(emulator, () => motoProbe(awsEndpoint), readyTimeoutMs);
     log(`starting Temporal dev server on ${temporalAddress} (UI ${temporalUiUrl}, ${opts.dbFile ?? 'in-memory'})`);
     const temporal = new ManagedProcess('temporal (server start-dev)', tools.temporal, temporalArgs);
     started.push(temporal);
-
-    await Promise.all([
-      waitUntilReady(emulator, () => httpProbe(`${awsEndpoint}/moto-api/`), readyTimeoutMs),
-      waitUntilReady(temporal, () => temporalProbe(host, opts.temporalPort), readyTimeoutMs),
-    ]);
+    await waitUntilReady(temporal, () => temporalProbe(host, opts.temporalPort), readyTimeoutMs);
     log('Temporal and AWS emulator are ready');
     await ensureSearchAttributes(temporalAddress, 'default', LOCAL_SEARCH_ATTRIBUTES);
 
