@@ -1,10 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { itemSize } from '../../src/adapters/dynamodb/item-size';
 import { managedLogStream } from '../../src/domain';
 import { LogPump } from '../../src/ports';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+
+/** Running processes that have `arg` as one of their arguments (Linux /proc). */
+function processesWithArg(arg: string): number {
+  return readdirSync('/proc').filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      return readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(arg);
+    } catch {
+      return false;
+    }
+  }).length;
+}
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -92,7 +105,9 @@ describe('log store and status-based /logs with a worker', () => {
 
   it('stops a managed command: STOPPED, and the lines printed before the stop are drained and sealed', async () => {
     const id = newExecutionId('stop');
-    await h.client.run(['sh', '-c', 'echo started; echo still here >&2; sleep 60; echo never'], id);
+    // The job's own child (a background sleep) must stop with it: the whole process group is killed.
+    const marker = `${60 + Math.floor(Math.random() * 1000)}.123`;
+    await h.client.run(['sh', '-c', `echo started; echo still here >&2; sleep ${marker} & wait; echo never`], id);
     await waitFor('the first lines stored', async () => {
       const page = await h.client.logs(id);
       return page.events.length === 2 ? page : undefined;
@@ -104,6 +119,9 @@ describe('log store and status-based /logs with a worker', () => {
     expect(events.map((e) => e.message)).toEqual(['started', 'still here']);
     const again = await fetch(`${h.server.url}/executions/${id}/stop`, { method: 'POST' });
     expect(again.status).toBe(409);
+    expect(
+      await waitFor('the background sleep gone', async () => (processesWithArg(marker) === 0 ? true : undefined)),
+    ).toBe(true);
   });
 
   it('ingests an external execution and completes it with the status and time it is given', async () => {
