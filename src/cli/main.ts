@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApiError, LogstreamClient, type ExecutionView, type LogsView } from '../client/client';
+import { ApiError, LogstreamClient, type ExecutionView } from '../client/client';
 import { parseExecutionId, type IndexedEvent } from '../domain';
 
 /** Exit codes of the CLI besides a job's own (which `run` mirrors). */
@@ -40,20 +40,8 @@ async function printLogs(
   id: string,
   options: { sinceIndex: number; follow: boolean; json: boolean },
 ): Promise<ExecutionView> {
-  if (options.follow) {
-    // Page what is stored, then tail the rest over WebSocket until the log is sealed.
-    let since = options.sinceIndex;
-    let page: LogsView;
-    do {
-      page = await client.logs(id, since);
-      for (const event of page.events) printEvent(io, event, options.json);
-      since = page.events[page.events.length - 1]?.index ?? since;
-    } while (page.next_index !== null);
-    if (page.status === 'RUNNING' && page.websocket_url) {
-      await client.tail(page.websocket_url, (event) => printEvent(io, event, options.json));
-    }
-    return client.status(id);
-  }
+  if (options.follow) return client.follow(id, (event) => printEvent(io, event, options.json), options.sinceIndex);
+
   for await (const event of client.allLogs(id, options.sinceIndex)) printEvent(io, event, options.json);
   return client.status(id);
 }

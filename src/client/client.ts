@@ -136,25 +136,24 @@ export class LogstreamClient {
   }
 
   /**
-   * Every event with index > `sinceIndex` until the execution's log is complete: follows a RUNNING
-   * execution until it is sealed, then reads the rest once.
+   * Every event with index > `sinceIndex` until the execution's log is complete: pages what is
+   * stored, then, while the execution runs, tails the rest over WebSocket. Resolves with the final view.
    */
-  async *follow(executionId: string, sinceIndex = 0, pollMs = 250): AsyncGenerator<IndexedEvent, ExecutionView> {
+  async follow(
+    executionId: string,
+    onEvent: (event: IndexedEvent) => void,
+    sinceIndex = 0,
+    options: TailOptions = {},
+  ): Promise<ExecutionView> {
     let since = sinceIndex;
-    for (;;) {
-      const view = await this.status(executionId);
-      let page: LogsView;
-      do {
-        page = await this.logs(executionId, since);
-        for (const event of page.events) {
-          since = event.index;
-          yield event;
-        }
-      } while (page.next_index !== null);
-      // Pages read after a completed status come from the completed path: complete by construction.
-      if (view.status !== 'RUNNING') return view;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
+    let page: LogsView;
+    do {
+      page = await this.logs(executionId, since);
+      for (const event of page.events) onEvent(event);
+      since = page.events[page.events.length - 1]?.index ?? since;
+    } while (page.next_index !== null);
+    if (page.status === 'RUNNING' && page.websocket_url) await this.tail(page.websocket_url, onEvent, options);
+    return this.status(executionId);
   }
 
   /**

@@ -62,15 +62,8 @@ async function runDemo(config: Config, url: string, say: (line: string) => void)
   const script = 'for i in $(seq 1 20); do echo "demo line $i"; sleep 0.2; done; echo "done" >&2';
   const { execution_id: id } = await client.run(['sh', '-c', script]);
   say(`demo execution ${id}: ${url}/executions/${id}/logs`);
-  const follow = client.follow(id);
-  for (;;) {
-    const next = await follow.next();
-    if (next.done) {
-      say(`demo execution ${id} ${next.value.status} (last index ${next.value.last_index})`);
-      return;
-    }
-    say(`  [${next.value.index}] ${next.value.message}`);
-  }
+  const view = await client.follow(id, (event) => say(`  [${event.index}] ${event.message}`));
+  say(`demo execution ${id} ${view.status} (last index ${view.last_index})`);
 }
 
 void main();
