@@ -1,5 +1,4 @@
-import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { itemSize } from '../src/adapters/dynamodb/item-size';
+import { executionWriteUnits } from '../src/adapters/dynamodb/item-size';
 import { LogstreamClient } from '../src/client/client';
 import type { Config } from '../src/config';
 import { startServer } from '../src/main/server';
@@ -19,25 +18,8 @@ export async function benchStoreCost(config: Config): Promise<Record<string, num
     const id = `bench-cost-${Date.now()}`;
     await client.run(['sh', '-c', `i=1; while [ $i -le ${lines} ]; do echo "line $i ${pad}"; i=$((i+1)); done`], id);
     while (!(await client.status(id)).sealed) await sleep(200);
-    let chunkedUnits = 0;
-    let items = 0;
+    const { items, writeUnits: chunkedUnits } = await executionWriteUnits(aws.dynamodb, config.table, id);
     let rawBytes = 0;
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await aws.dynamodb.send(
-        new QueryCommand({
-          TableName: config.table,
-          KeyConditionExpression: 'execution_id = :id',
-          ExpressionAttributeValues: { ':id': { S: id } },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        items++;
-        chunkedUnits += Math.ceil(itemSize(item) / 1024);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
     // Baseline: the original design's one item per line (key, index, timestamp, message).
     let perLineUnits = 0;
     for (let i = 1; i <= lines; i++) {

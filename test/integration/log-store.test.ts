@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { itemSize } from '../../src/adapters/dynamodb/item-size';
+import { executionWriteUnits } from '../../src/adapters/dynamodb/item-size';
 import { managedLogStream } from '../../src/domain';
 import { LogPump } from '../../src/ports';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
@@ -56,24 +55,7 @@ describe('log store and status-based /logs with a worker', () => {
     expect(events.map((e) => e.message)).toEqual(range(1, 20_000).map((i) => `line ${i} ${pad}`));
 
     // Write units: sum over the execution's items of ceil(item size / 1 KB).
-    let writeUnits = 0;
-    let items = 0;
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await h.aws.dynamodb.send(
-        new QueryCommand({
-          TableName: h.config.table,
-          KeyConditionExpression: 'execution_id = :id',
-          ExpressionAttributeValues: { ':id': { S: id } },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        items++;
-        writeUnits += Math.ceil(itemSize(item) / 1024);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const { items, writeUnits } = await executionWriteUnits(h.aws.dynamodb, h.config.table, id);
     // One item per line would cost at least one unit per line.
     expect(writeUnits).toBeLessThanOrEqual(20_000 / 20);
     expect(items).toBeGreaterThan(1);
