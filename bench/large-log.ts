@@ -97,7 +97,6 @@ export async function benchLargeLog(config: Config, lines: number): Promise<Reco
       directory: unusedDirectory,
       store,
       source,
-      defaultLogGroup: config.logGroup,
       completionBufferMs: 30_000,
       runningExpiresAt: () => Math.ceil(now / 1000) + 3600,
     });

@@ -27,7 +27,6 @@ export async function startBenchStack(): Promise<{
     LOGSTREAM_SETTLE_MS: '500',
     LOG_LEVEL: 'warn',
   };
-  process.env.LOG_LEVEL = 'warn';
   return { stack, config: (env = {}) => loadConfig({ ...base, ...env }) };
 }
 

@@ -38,6 +38,8 @@ export interface Config {
   readonly pollMaxMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly dataDir: string;
+  /** Level of the processes' own logs (JSON on stderr) and of the Temporal worker's. */
+  readonly logLevel: LogLevel;
   /** How long a WebSocket ticket from `/logs` stays valid (ms). */
   readonly ticketTtlMs: number;
   /** WebSocket tails: limits, pacing and allowed browser origins. */
@@ -62,6 +64,10 @@ export interface WsConfig {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Log levels, most verbose first. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Reads and validates the configuration from `env`. */
 export function loadConfig(env: Env = process.env): Config {
@@ -112,6 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     pollMaxMs: integer(env, 'LOGSTREAM_POLL_MAX_MS', 2000, 10, 600_000),
     heartbeatTimeoutMs: integer(env, 'LOGSTREAM_HEARTBEAT_TIMEOUT_MS', 20_000, 1000, 600_000),
     dataDir: env.LOGSTREAM_DATA_DIR || '.data',
+    logLevel: logLevel(env),
     ticketTtlMs: integer(env, 'LOGSTREAM_TICKET_TTL_MS', 60_000, 1000, 3_600_000),
     ws: {
       maxSocketsPerAddress: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS', 100, 1, 100_000),
@@ -139,6 +146,14 @@ function localStackFlag(env: Env, embeddedAws: boolean): boolean {
   const raw = env.LOGSTREAM_LOCAL_STACK ?? 'auto';
   if (raw === 'auto' || raw === '') return !env.TEMPORAL_ADDRESS && embeddedAws;
   return flag(env, 'LOGSTREAM_LOCAL_STACK', false);
+}
+
+function logLevel(env: Env): LogLevel {
+  const raw = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return raw as LogLevel;
 }
 
 function flag(env: Env, variable: string, fallback: boolean): boolean {

@@ -54,7 +54,6 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
     directory: deps.directory,
     store: deps.store,
     source: deps.source,
-    defaultLogGroup: deps.logGroup,
     completionBufferMs: deps.completionBufferMs,
     runningExpiresAt: deps.runningExpiresAt,
     now,
@@ -89,9 +88,6 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
   const keyDigests = deps.apiKeys.map(digest);
   app.use('*', async (c, next) => {
     c.set('apiKeyId', '');
-    return next();
-  });
-  app.use('*', async (c, next) => {
     if (keyDigests.length === 0 || c.req.path === '/healthz' || c.req.path === '/readyz') return next();
     const header = c.req.header('authorization');
     const match = header === undefined ? null : /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);

@@ -47,7 +47,6 @@ export interface LogQueryDeps {
   readonly directory: ExecutionDirectory;
   readonly store: LogStore;
   readonly source: LogSource;
-  readonly defaultLogGroup: string;
   readonly completionBufferMs: number;
   readonly runningExpiresAt: () => number;
   readonly onFallback?: (executionId: string, reason: string, error?: unknown) => void;

@@ -145,13 +145,11 @@ export class LogstreamClient {
     sinceIndex = 0,
     options: TailOptions = {},
   ): Promise<ExecutionView> {
-    let since = sinceIndex;
-    let page: LogsView;
-    do {
-      page = await this.logs(executionId, since);
-      for (const event of page.events) onEvent(event);
-      since = page.events[page.events.length - 1]?.index ?? since;
-    } while (page.next_index !== null);
+    const pages = this.allLogs(executionId, sinceIndex);
+    let next = await pages.next();
+    for (; !next.done; next = await pages.next()) onEvent(next.value);
+    // The last page's websocket_url resumes right after the last event paged.
+    const page = next.value;
     if (page.status === 'RUNNING' && page.websocket_url) await this.tail(page.websocket_url, onEvent, options);
     return this.status(executionId);
   }

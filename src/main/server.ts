@@ -24,7 +24,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.apiKeys.length === 0 && !LOOPBACK.test(config.host)) {
     throw new ConfigError('LOGSTREAM_HOST', 'without LOGSTREAM_API_KEYS the API binds to loopback only');
   }
-  const logger = createLogger('logstream-api');
+  const logger = createLogger('logstream-api', config.logLevel);
   const metrics = createMetrics();
   const aws = createAwsAdapters(config, metrics.observeCall);
   const { directory, connection } = await createDirectory(config);

@@ -70,8 +70,8 @@ export async function createDirectory(
 }
 
 /** The process logger: JSON lines on stderr (stdout stays free for what the CLI prints). */
-export function createLogger(name: string): Logger {
-  return pino({ name, level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+export function createLogger(name: string, level: Config['logLevel']): Logger {
+  return pino({ name, level }, pino.destination(2));
 }
 
 /** Epoch seconds at which data written now for a running execution expires. */

@@ -24,12 +24,8 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     try {
-      const level = (process.env.LOG_LEVEL ?? 'info').toUpperCase();
-      const sdkLevel: LogLevel = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)
-        ? (level as LogLevel)
-        : 'INFO';
       Runtime.install({
-        logger: new DefaultLogger(sdkLevel),
+        logger: new DefaultLogger(config.logLevel.toUpperCase() as LogLevel),
         telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
       });
     } catch {
