@@ -16,14 +16,23 @@ export class DependencyError extends LogstreamError {
     readonly dependency: 'dynamodb' | 'cloudwatch' | 'temporal',
     readonly operation: string,
     cause: unknown,
+    /** True when the same call may succeed later (throttling, 5xx, network); see `classifyAwsError`. */
     readonly retryable = true,
+    details: { readonly throttled?: boolean; readonly awsCode?: string } = {},
   ) {
     super(
       `${dependency.toUpperCase()}_UNAVAILABLE`,
       `${dependency} ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
+    this.throttled = details.throttled ?? false;
+    this.awsCode = details.awsCode;
   }
+
+  /** True when the dependency refused the call for rate (a quota or throughput limit). */
+  readonly throttled: boolean;
+  /** The AWS error code behind the failure, when it came from AWS. */
+  readonly awsCode: string | undefined;
 }
 
 /** The execution is unknown. */

@@ -19,6 +19,7 @@ import {
   type SourceCursor,
   type StreamPosition,
 } from '../../domain';
+import { toDependencyError } from '../aws-errors';
 import { DependencyError, type CallObserver, type LogSource, type SourceBatch } from '../../ports';
 
 // GetLogEvents pages a read may take per stream before handing back what it has.
@@ -189,7 +190,7 @@ export class CloudWatchLogSource implements LogSource {
       return result;
     } catch (error) {
       this.observe('cloudwatch', operation, false);
-      throw new DependencyError('cloudwatch', operation, error);
+      throw toDependencyError('cloudwatch', operation, error);
     }
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { isTerminalStatus, parseCursor, type ExecutionRecord, type LogChunk, type LogSeal } from '../../domain';
 import { ChunkConflictError, DependencyError, type CallObserver, type LogStore, type StoredChunk } from '../../ports';
+import { toDependencyError } from '../aws-errors';
 import { decodeEvents, encodeEvents } from './chunk-codec';
 
 type Item = Record<string, AttributeValue>;
@@ -223,9 +224,8 @@ export class DynamoDbLogStore implements LogStore {
       this.observe('dynamodb', operation, true);
       return result;
     } catch (error) {
-      const expected = error instanceof ConditionalCheckFailedException;
-      this.observe('dynamodb', operation, expected);
-      throw new DependencyError('dynamodb', operation, error, !expected);
+      this.observe('dynamodb', operation, error instanceof ConditionalCheckFailedException);
+      throw toDependencyError('dynamodb', operation, error);
     }
   }
 }
