@@ -1,6 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { COMPLETED_AT_KEY, EXECUTION_STATUS_KEY } from '../../workflows/messages';
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -11,17 +10,15 @@ function requiredEnv(name: string): string {
 }
 
 /**
- * Starts a Temporal dev server (the installed `temporal` CLI, never a download) with the search
- * attributes the execution workflow upserts registered.
+ * A workflow test environment on the Temporal dev server of the shared test stack (global setup registered the
+ * search attributes the execution workflow upserts): no second server. Tests isolate themselves by task queue and
+ * workflow id; `teardown()` closes the connections only.
  */
 export function createLocalWorkflowEnv(): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: requiredEnv('LOGSTREAM_TEST_TEMPORAL_BIN') },
-      searchAttributes: [EXECUTION_STATUS_KEY, COMPLETED_AT_KEY],
-      log: { format: 'pretty', level: 'error' },
-    },
+  return TestWorkflowEnvironment.createFromExistingServer({
+    address: requiredEnv('TEMPORAL_ADDRESS'),
+    namespace: process.env.TEMPORAL_NAMESPACE || 'default',
   });
 }
 
