@@ -1,0 +1,55 @@
+// Drill: the Temporal dev server is SIGKILLed and restarted (same port, same SQLite file) while a managed job runs
+// and its log is being stored. The job's process lives in the worker, which survives; the execution must still end
+// sealed with every line exactly once.
+import { drillJob, expectSealedExact, storedLastIndex, waitStoredPast, type DrillJob } from '../../support/drill';
+import { newExecutionId, startHarness, waitFor, type Harness } from '../../support/harness';
+import { startTemporalDevServer, type TemporalDevServer } from '../../support/temporal-server';
+
+describe('drill: Temporal dev server killed and restarted mid-job', () => {
+  let temporal: TemporalDevServer;
+  let h: Harness;
+  let job: DrillJob;
+
+  beforeAll(async () => {
+    temporal = await startTemporalDevServer();
+    h = await startHarness({
+      env: {
+        TEMPORAL_ADDRESS: temporal.address,
+        // The command runner is not retried (a job must not run twice): its heartbeat timeout must outlast the
+        // restart, which takes seconds on a loaded machine. The production default is 20 s.
+        LOGSTREAM_HEARTBEAT_TIMEOUT_MS: '120000',
+      },
+    });
+    job = drillJob();
+  });
+  afterAll(async () => {
+    job?.end();
+    await h?.stop();
+    await temporal?.stop();
+    job?.cleanup();
+  });
+
+  it('seals the log exact, indexes 1..N, after two kills of the server while the log is storing', async () => {
+    const id = newExecutionId('drill-temporal');
+    await h.client.run(job.command, id);
+    let tip = await waitStoredPast(h.aws.store, id, 0);
+
+    for (let kill = 0; kill < 2; kill++) {
+      // Kill only while ingestion is storing: the tip grew since the last restart.
+      tip = await waitStoredPast(h.aws.store, id, tip);
+      await temporal.kill();
+      // The job, its shipper and the ingest loop live in the worker: lines keep reaching the store meanwhile.
+      // Stay down for 50 more stored lines, so the outage spans real work.
+      tip = await waitStoredPast(h.aws.store, id, tip + 50);
+      await temporal.restart();
+      await waitFor('the API to see the execution RUNNING again', async () =>
+        (await h.client.status(id)).status === 'RUNNING' ? true : undefined,
+      );
+      tip = await waitStoredPast(h.aws.store, id, await storedLastIndex(h.aws.store, id));
+    }
+
+    job.end();
+    const n = await expectSealedExact(h.client, id);
+    expect(n).toBeGreaterThanOrEqual(tip);
+  });
+});

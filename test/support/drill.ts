@@ -1,0 +1,84 @@
+// Shared parts of the drills (test/integration/drills): a job that prints numbered lines until the test ends it,
+// progress read straight from the store (so it works while Temporal or the API is down), and the final check.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LogstreamClient } from '../../src/client/client';
+import type { LogStore } from '../../src/ports';
+
+/** The one store call the drills need (reads the tip without Temporal or the API). */
+type TipReader = Pick<LogStore, 'latestChunk'>;
+import { readAllLogs, waitFor, waitSealed } from './harness';
+
+/** The line the drill job prints as its `index`-th line (its log index once stored). */
+export function drillLine(index: number): string {
+  return `drill line ${index}`;
+}
+
+/** A job that prints `drill line 1`, `drill line 2`, ... every 20 ms until `end()` is called, then exits 0. */
+export interface DrillJob {
+  readonly command: string[];
+  /** Creates the marker file the job polls for: it prints nothing more and exits 0. */
+  end(): void;
+  /** Removes the marker's directory. */
+  cleanup(): void;
+}
+
+/** A fresh drill job with its own marker file. */
+export function drillJob(): DrillJob {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'logstream-drill-'));
+  const marker = path.join(dir, 'end');
+  const script = 'i=1; while [ ! -e "$1" ]; do echo "drill line $i"; i=$((i+1)); sleep 0.02; done';
+  return {
+    command: ['sh', '-c', script, 'drill-job', marker],
+    end: () => writeFileSync(marker, ''),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The highest index stored for the execution, read from the store itself (no Temporal, no API). */
+export async function storedLastIndex(store: TipReader, executionId: string): Promise<number> {
+  return (await store.latestChunk(executionId))?.last ?? 0;
+}
+
+/** Waits until the store holds more than `index` events of the execution: ingestion is storing. Returns the new tip. */
+export function waitStoredPast(
+  store: TipReader,
+  executionId: string,
+  index: number,
+  timeoutMs = 90_000,
+): Promise<number> {
+  return waitFor(
+    `${executionId} stored past index ${index}`,
+    async () => {
+      const last = await storedLastIndex(store, executionId);
+      return last > index ? last : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Range 1..n. */
+export function indexes(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+/**
+ * Waits for the seal and checks the log is exact: SUCCEEDED, indexes 1..N, and line i is `drill line i`, so every
+ * line the job printed is there once, in order. Returns N.
+ */
+export async function expectSealedExact(
+  client: LogstreamClient,
+  executionId: string,
+  timeoutMs = 180_000,
+): Promise<number> {
+  const view = await waitSealed(client, executionId, timeoutMs);
+  expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, exit_code: 0 });
+  const { events, sources } = await readAllLogs(client, executionId);
+  expect(sources).toEqual(new Set(['dynamodb']));
+  const n = view.last_index;
+  expect(n).toBeGreaterThan(0);
+  expect(events.map((e) => e.index)).toEqual(indexes(n));
+  expect(events.map((e) => e.message)).toEqual(indexes(n).map(drillLine));
+  return n;
+}
