@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ToolchainMissingError } from './errors';
 
@@ -51,4 +52,38 @@ export function toolchainPaths(root: string = repoRoot()): ToolchainPaths {
   ];
   if (missing.length > 0) throw new ToolchainMissingError(missing);
   return paths;
+}
+
+const botocoreDataDirs = new Map<string, string>();
+
+/**
+ * The botocore `data` directory (AWS service models) inside the toolchain venv; botocore comes with moto.
+ * Globs `.tools/venv/lib/python3.*` (newest Python first) and otherwise asks the venv's Python once; cached per root.
+ */
+export function botocoreDataDir(root: string = repoRoot()): string {
+  const cached = botocoreDataDirs.get(root);
+  if (cached !== undefined) return cached;
+  const lib = path.join(root, '.tools', 'venv', 'lib');
+  const pythons = existsSync(lib) ? readdirSync(lib).filter((name) => /^python3\.\d+$/.test(name)) : [];
+  pythons.sort((a, b) => Number(b.slice('python3.'.length)) - Number(a.slice('python3.'.length)));
+  let found = pythons
+    .map((name) => path.join(lib, name, 'site-packages', 'botocore', 'data'))
+    .find((dir) => existsSync(dir));
+  if (found === undefined) found = askVenvPython(root);
+  if (found === undefined) throw new ToolchainMissingError(['botocore']);
+  botocoreDataDirs.set(root, found);
+  return found;
+}
+
+// A venv laid out differently (lib64, a distribution's own layout) still knows where its botocore is.
+function askVenvPython(root: string): string | undefined {
+  const python = path.join(root, '.tools', 'venv', 'bin', 'python');
+  if (!isExecutable(python)) return undefined;
+  try {
+    const script = 'import os, botocore; print(os.path.join(os.path.dirname(botocore.__file__), "data"))';
+    const dir = execFileSync(python, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dir !== '' && existsSync(dir) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
 }
