@@ -10,6 +10,9 @@ import type { LogStore } from '../../src/ports';
 type TipReader = Pick<LogStore, 'latestChunk'>;
 import { readAllLogs, waitFor, waitSealed } from './harness';
 
+/** Bound of one drill: outages of 15-20 s, restarts and a backlog to catch up on a loaded 2-core machine. */
+export const DRILL_TIMEOUT_MS = 400_000;
+
 /** The line the drill job prints as its `index`-th line (its log index once stored). */
 export function drillLine(index: number): string {
   return `drill line ${index}`;
@@ -81,4 +84,18 @@ export async function expectSealedExact(
   expect(events.map((e) => e.index)).toEqual(indexes(n));
   expect(events.map((e) => e.message)).toEqual(indexes(n).map(drillLine));
   return n;
+}
+
+/** The strict layer's control calls the drills need (see strict-aws.ts). */
+interface FaultControl {
+  state(): Promise<{ faults: readonly { id: string }[] }>;
+}
+
+/** Waits until the strict layer no longer lists fault `id`: the fault is over (it ends by itself after its seconds). */
+export function waitFaultOver(strict: FaultControl, id: string, timeoutMs = 180_000): Promise<true> {
+  return waitFor(
+    `strict-layer fault ${id} to be over`,
+    async () => ((await strict.state()).faults.some((fault) => fault.id === id) ? undefined : true),
+    timeoutMs,
+  );
 }

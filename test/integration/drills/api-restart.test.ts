@@ -5,6 +5,7 @@ import { LogstreamClient } from '../../../src/client/client';
 import type { IndexedEvent } from '../../../src/domain';
 import { startApiProcess, type ApiProcess } from '../../support/api-process';
 import {
+  DRILL_TIMEOUT_MS,
   drillJob,
   drillLine,
   expectSealedExact,
@@ -54,55 +55,61 @@ describe('drill: API process restarted under 50 tailing sockets', () => {
     job?.cleanup();
   });
 
-  it('every client resumes from its last index across a graceful stop and a kill of the API', async () => {
-    const client = new LogstreamClient({ url: api.url });
-    const id = newExecutionId('drill-api');
-    await client.run(job.command, id);
-    let tip = await waitStoredPast(h.aws.store, id, 0);
+  it(
+    'every client resumes from its last index across a graceful stop and a kill of the API',
+    async () => {
+      const client = new LogstreamClient({ url: api.url });
+      const id = newExecutionId('drill-api');
+      await client.run(job.command, id);
+      let tip = await waitStoredPast(h.aws.store, id, 0);
 
-    const followers: Follower[] = Array.from({ length: FOLLOWERS }, () => {
-      const events: IndexedEvent[] = [];
-      // Generous retries: the API is down while a child process restarts on a loaded machine.
-      const done = client.follow(id, (event) => events.push(event), 0, { maxRetries: 30 });
-      done.catch(() => undefined);
-      return { events, done };
-    });
-    const wsBase = `ws://127.0.0.1:${api.port}/ws`;
-    raw = Array.from({ length: RAW_SOCKETS }, () => resumingSocket(wsBase, id));
-    const lastIndexes = (): number[] => [...followers.map((f) => lastOf(f.events)), ...raw.map((s) => s.lastIndex)];
+      const followers: Follower[] = Array.from({ length: FOLLOWERS }, () => {
+        const events: IndexedEvent[] = [];
+        // Generous retries: the API is down while a child process restarts on a loaded machine.
+        const done = client.follow(id, (event) => events.push(event), 0, { maxRetries: 30 });
+        done.catch(() => undefined);
+        return { events, done };
+      });
+      const wsBase = `ws://127.0.0.1:${api.port}/ws`;
+      raw = Array.from({ length: RAW_SOCKETS }, () => resumingSocket(wsBase, id));
+      const lastIndexes = (): number[] => [...followers.map((f) => lastOf(f.events)), ...raw.map((s) => s.lastIndex)];
 
-    await waitFor('50 sockets open, each with events', async () =>
-      (await openSockets(api.url)) === FOLLOWERS + RAW_SOCKETS && lastIndexes().every((i) => i > 0) ? true : undefined,
-    );
-
-    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-      tip = await waitStoredPast(h.aws.store, id, tip);
-      await api.stop(signal);
-      // The job goes on while the API is down: the clients have lines to catch up when it is back.
-      tip = await waitStoredPast(h.aws.store, id, tip + 20);
-      await api.restart();
-      const storedAtRestart = await storedLastIndex(h.aws.store, id);
-      await waitFor(`every client past index ${storedAtRestart} after the ${signal} restart`, async () =>
-        lastIndexes().every((i) => i > storedAtRestart) ? true : undefined,
+      await waitFor('50 sockets open, each with events', async () =>
+        (await openSockets(api.url)) === FOLLOWERS + RAW_SOCKETS && lastIndexes().every((i) => i > 0)
+          ? true
+          : undefined,
       );
-      tip = storedAtRestart;
-    }
 
-    job.end();
-    const n = await expectSealedExact(client, id);
-    await Promise.all(followers.map((f) => f.done));
-    const statuses = await Promise.all(raw.map((s) => s.done));
+      for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+        tip = await waitStoredPast(h.aws.store, id, tip);
+        await api.stop(signal);
+        // The job goes on while the API is down: the clients have lines to catch up when it is back.
+        tip = await waitStoredPast(h.aws.store, id, tip + 20);
+        await api.restart();
+        const storedAtRestart = await storedLastIndex(h.aws.store, id);
+        await waitFor(`every client past index ${storedAtRestart} after the ${signal} restart`, async () =>
+          lastIndexes().every((i) => i > storedAtRestart) ? true : undefined,
+        );
+        tip = storedAtRestart;
+      }
 
-    const expected = indexes(n).map((index) => ({ index, message: drillLine(index) }));
-    for (const follower of followers) {
-      expect(follower.events.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
-    }
-    for (const socket of raw) {
-      // Raw frames as received: a duplicate or a gap from the server would show here.
-      expect(socket.events.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
-      // Each restart cost every socket its connection.
-      expect(socket.connections).toBeGreaterThanOrEqual(3);
-    }
-    expect(statuses).toEqual(raw.map(() => ({ status: 'SUCCEEDED', last_index: n })));
-  });
+      job.end();
+      const n = await expectSealedExact(client, id);
+      await Promise.all(followers.map((f) => f.done));
+      const statuses = await Promise.all(raw.map((s) => s.done));
+
+      const expected = indexes(n).map((index) => ({ index, message: drillLine(index) }));
+      for (const follower of followers) {
+        expect(follower.events.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
+      }
+      for (const socket of raw) {
+        // Raw frames as received: a duplicate or a gap from the server would show here.
+        expect(socket.events.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
+        // Each restart cost every socket its connection.
+        expect(socket.connections).toBeGreaterThanOrEqual(3);
+      }
+      expect(statuses).toEqual(raw.map(() => ({ status: 'SUCCEEDED', last_index: n })));
+    },
+    DRILL_TIMEOUT_MS,
+  );
 });
