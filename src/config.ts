@@ -26,6 +26,11 @@ export interface Config {
   readonly taskQueue: string;
   readonly awsEndpoint: string | undefined;
   readonly awsRegion: string;
+  /**
+   * `local` (default): AWS calls go to `AWS_ENDPOINT_URL`, else to the local emulator; credentials or a profile in
+   * the environment change nothing. `real` (`LOGSTREAM_AWS=real`): the SDK's endpoint and credential chain.
+   */
+  readonly aws: 'local' | 'real';
   /** True when AWS calls go to the local emulator. */
   readonly localAws: boolean;
   /** True when `npm start` runs its own Temporal server and AWS emulator (`LOGSTREAM_LOCAL_STACK`). */
@@ -40,6 +45,8 @@ export interface Config {
   readonly dataDir: string;
   /** Level of the processes' own logs (JSON on stderr) and of the Temporal worker's. */
   readonly logLevel: LogLevel;
+  /** Where the process logs go instead of stderr (`LOGSTREAM_LOG_FILE`; `npm start` defaults it under the data dir). */
+  readonly logFile: string | undefined;
   /** How long a WebSocket ticket from `/logs` stays valid (ms). */
   readonly ticketTtlMs: number;
   /** WebSocket tails: limits, pacing and allowed browser origins. */
@@ -75,7 +82,9 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'LOGSTREAM_PORT', 8080, 0, 65535);
   const emulatorPort = integer(env, 'LOGSTREAM_EMULATOR_PORT', 4566, 1, 65535);
   const awsEndpoint = env.AWS_ENDPOINT_URL || undefined;
-  const embeddedAws = !awsEndpoint && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
+  const aws = awsMode(env);
+  // Most AWS users have credentials or a profile in their shell: only LOGSTREAM_AWS=real leaves the emulator.
+  const embeddedAws = !awsEndpoint && aws === 'local';
   const endpoint = embeddedAws ? `http://127.0.0.1:${emulatorPort}` : awsEndpoint;
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw new ConfigError('AWS_ENDPOINT_URL', 'must be an http(s) URL');
@@ -107,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     taskQueue: name(env, 'LOGSTREAM_TASK_QUEUE', 'logstream', /^[A-Za-z0-9_.-]{1,255}$/),
     awsEndpoint: endpoint,
     awsRegion: name(env, 'AWS_REGION', 'us-east-1', /^[a-z0-9-]{4,32}$/),
+    aws,
     localAws,
     localStack: localStackFlag(env, embeddedAws),
     // AWS surfaces most events within seconds but can lag; the emulator has no lag at all.
@@ -119,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatTimeoutMs: integer(env, 'LOGSTREAM_HEARTBEAT_TIMEOUT_MS', 20_000, 1000, 600_000),
     dataDir: env.LOGSTREAM_DATA_DIR || '.data',
     logLevel: logLevel(env),
+    logFile: env.LOGSTREAM_LOG_FILE || undefined,
     ticketTtlMs: integer(env, 'LOGSTREAM_TICKET_TTL_MS', 60_000, 1000, 3_600_000),
     ws: {
       maxSocketsPerAddress: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS', 100, 1, 100_000),
@@ -145,7 +156,20 @@ function integer(env: Env, variable: string, fallback: number, min: number, max:
 function localStackFlag(env: Env, embeddedAws: boolean): boolean {
   const raw = env.LOGSTREAM_LOCAL_STACK ?? 'auto';
   if (raw === 'auto' || raw === '') return !env.TEMPORAL_ADDRESS && embeddedAws;
-  return flag(env, 'LOGSTREAM_LOCAL_STACK', false);
+  const local = flag(env, 'LOGSTREAM_LOCAL_STACK', false);
+  if (local && env.LOGSTREAM_AWS === 'real') {
+    throw new ConfigError(
+      'LOGSTREAM_AWS',
+      'real AWS and LOGSTREAM_LOCAL_STACK=1 (the local emulator) exclude each other',
+    );
+  }
+  return local;
+}
+
+function awsMode(env: Env): 'local' | 'real' {
+  const raw = env.LOGSTREAM_AWS || 'local';
+  if (raw !== 'local' && raw !== 'real') throw new ConfigError('LOGSTREAM_AWS', 'must be local or real');
+  return raw;
 }
 
 function logLevel(env: Env): LogLevel {

@@ -49,10 +49,41 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOGSTREAM_EMULATOR_PORT: '5000' }).awsEndpoint).toBe('http://127.0.0.1:5000');
   });
 
-  test('AWS credentials without an endpoint mean real AWS', () => {
-    const config = loadConfig({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' });
-    expect(config.awsEndpoint).toBeUndefined();
-    expect(config.localAws).toBe(false);
+  test('AWS credentials or a profile in the shell keep the embedded stack', () => {
+    const config = loadConfig({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_PROFILE: 'someone' });
+    expect(config).toMatchObject({
+      aws: 'local',
+      awsEndpoint: 'http://127.0.0.1:4566',
+      localAws: true,
+      localStack: true,
+    });
+  });
+
+  test('LOGSTREAM_AWS=real chooses real AWS: the SDK endpoint and credential chain, no local stack', () => {
+    const config = loadConfig({ LOGSTREAM_AWS: 'real', AWS_REGION: 'eu-west-1' });
+    expect(config).toMatchObject({ aws: 'real', awsEndpoint: undefined, localAws: false, localStack: false });
+    expect(config.settleMs).toBe(30_000);
+    const endpoint = loadConfig({ LOGSTREAM_AWS: 'real', AWS_ENDPOINT_URL: 'https://vpce.example.com' });
+    expect(endpoint).toMatchObject({ awsEndpoint: 'https://vpce.example.com', localAws: false });
+  });
+
+  test('an explicit AWS_ENDPOINT_URL or TEMPORAL_ADDRESS turns the auto local stack off; LOGSTREAM_LOCAL_STACK forces it', () => {
+    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4567' }).localStack).toBe(false);
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).localStack).toBe(false);
+    expect(loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:7234', LOGSTREAM_LOCAL_STACK: '1' }).localStack).toBe(true);
+    expect(loadConfig({ LOGSTREAM_LOCAL_STACK: '0' })).toMatchObject({
+      localStack: false,
+      awsEndpoint: 'http://127.0.0.1:4566',
+    });
+  });
+
+  test('LOGSTREAM_AWS=real with LOGSTREAM_LOCAL_STACK=1 is refused', () => {
+    expectInvalid({ LOGSTREAM_AWS: 'real', LOGSTREAM_LOCAL_STACK: '1' }, 'LOGSTREAM_AWS');
+  });
+
+  test('LOGSTREAM_LOG_FILE sends the process logs to a file', () => {
+    expect(loadConfig({}).logFile).toBeUndefined();
+    expect(loadConfig({ LOGSTREAM_LOG_FILE: '/var/log/logstream.log' }).logFile).toBe('/var/log/logstream.log');
   });
 
   test('a remote endpoint is not local, and waits longer for CloudWatch to settle', () => {
@@ -124,6 +155,8 @@ describe('loadConfig', () => {
     ['LOGSTREAM_LOG_GROUP', 'bad group'],
     ['AWS_REGION', 'US EAST'],
     ['LOGSTREAM_TTL_DAYS', '0'],
+    ['LOGSTREAM_AWS', 'aws'],
+    ['LOGSTREAM_LOCAL_STACK', 'maybe'],
   ])('bad %s', (variable, value) => {
     expectInvalid({ [variable]: value }, variable);
   });
