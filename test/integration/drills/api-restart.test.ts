@@ -95,7 +95,11 @@ describe('drill: API process restarted under 50 tailing sockets', () => {
 
       job.end();
       const n = await expectSealedExact(client, id);
-      await Promise.all(followers.map((f) => f.done));
+      // follow resolves with the final view: the whole log, and it says so.
+      const views = await Promise.all(followers.map((f) => f.done));
+      expect(views).toEqual(
+        followers.map(() => expect.objectContaining({ status: 'SUCCEEDED', sealed: true, last_index: n })),
+      );
       const statuses = await Promise.all(raw.map((s) => s.done));
 
       const expected = indexes(n).map((index) => ({ index, message: drillLine(index) }));
