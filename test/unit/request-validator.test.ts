@@ -226,6 +226,26 @@ describe('validateRequest: DynamoDB', () => {
     });
   });
 
+  test('an AttributeValue holds exactly one data type, as DynamoDB reads it', () => {
+    const put = (value: unknown): unknown => ({ TableName: 't', Item: { pk: { S: 'x' }, v: value } });
+    const empty = 'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes';
+    // `{ S: undefined }` in JavaScript is `{}` on the wire.
+    expect(validateRequest(dynamodb, 'PutItem', put(JSON.parse(JSON.stringify({ S: undefined }))))).toEqual({
+      status: 400,
+      type: 'ValidationException',
+      message: empty,
+    });
+    expect(validateRequest(dynamodb, 'PutItem', put({ L: [{ BOOL: false }, { M: { a: {} } }] }))?.message).toBe(empty);
+    expect(validateRequest(dynamodb, 'PutItem', put({ S: 'a', N: '1' }))).toEqual({
+      status: 400,
+      type: 'ValidationException',
+      message:
+        'Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes',
+    });
+    expect(validateRequest(dynamodb, 'PutItem', put({ NULL: true }))).toBeUndefined();
+    expect(validateRequest(dynamodb, 'PutItem', put({ BOOL: false }))).toBeUndefined();
+  });
+
   test('recursion deeper than any AWS model nests is refused without exhausting the stack', () => {
     let value: unknown = { S: 'leaf' };
     for (let i = 0; i < 5_000; i++) value = { L: [value] };

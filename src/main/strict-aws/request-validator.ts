@@ -1,5 +1,6 @@
 import { compiledShape, type CompiledShape } from './compiled-shape';
 import type { AwsServiceName, ServiceModel } from './service-model';
+import { attributeValueProblem } from './dynamodb-attribute-value';
 import { serializationProblem } from './wire-types';
 
 /** An error answer as AWS gives it: HTTP status, `__type` and message. */
@@ -36,12 +37,9 @@ export function validateRequest(model: ServiceModel, operationName: string, inpu
   const walk = new Walk(model);
   // The SDKs send `{}` for an operation whose members are all optional; an absent body means the same.
   walk.check(operation.input, input ?? {}, '', 0);
-  if (walk.serialization !== undefined) {
-    return { status: 400, type: 'SerializationException', message: walk.serialization };
-  }
-  const type = VALIDATION_TYPE[model.service];
-  if (walk.tooDeep) return { status: 400, type, message: 'Nesting Levels have exceeded supported limits' };
+  if (walk.halted !== undefined) return walk.halted;
   if (walk.count === 0) return undefined;
+  const type = VALIDATION_TYPE[model.service];
   const noun = walk.count === 1 ? 'error' : 'errors';
   return { status: 400, type, message: `${walk.count} validation ${noun} detected: ${walk.listed.join('; ')}` };
 }
@@ -58,15 +56,15 @@ function join(path: string, name: string): string {
 class Walk {
   count = 0;
   readonly listed: string[] = [];
-  serialization: string | undefined;
-  tooDeep = false;
+  /** A fault of the parsing step (wrong JSON type, nesting too deep): it ends the walk and wins over violations. */
+  halted: AwsFault | undefined;
 
   constructor(private readonly model: ServiceModel) {}
 
   check(shapeName: string, value: unknown, path: string, depth: number): void {
-    if (this.serialization !== undefined || this.tooDeep) return;
+    if (this.halted !== undefined) return;
     if (depth > MAX_DEPTH) {
-      this.tooDeep = true;
+      this.halt(VALIDATION_TYPE[this.model.service], 'Nesting Levels have exceeded supported limits');
       return;
     }
     // A shape the model does not define cannot be checked; AWS would not have published such a model.
@@ -74,7 +72,7 @@ class Walk {
     if (shape === undefined) return;
     const problem = serializationProblem(shape.type, value);
     if (problem !== undefined) {
-      this.serialization = path === '' ? problem : `${problem} (at '${path}')`;
+      this.halt('SerializationException', path === '' ? problem : `${problem} (at '${path}')`);
       return;
     }
     for (const constraint of ownViolations(shape, value)) this.violation(path, value, constraint);
@@ -83,6 +81,13 @@ class Walk {
 
   private checkChildren(shape: CompiledShape, value: unknown, path: string, depth: number): void {
     if (shape.type === 'structure' && isRecord(value)) {
+      if (this.model.service === 'dynamodb' && shape.name === 'AttributeValue') {
+        const problem = attributeValueProblem(shape, value);
+        if (problem !== undefined) {
+          this.halt('ValidationException', problem);
+          return;
+        }
+      }
       for (const member of shape.members) {
         const child = value[member.wireName];
         const childPath = join(path, member.pathName);
@@ -120,22 +125,26 @@ class Walk {
       }
       const problem = serializationProblem(valueShape.type, entry);
       if (problem !== undefined) {
-        this.serialization = `${problem} (at '${join(path, key)}')`;
+        this.halt('SerializationException', `${problem} (at '${join(path, key)}')`);
         return;
       }
       for (const constraint of ownViolations(valueShape, entry)) valueViolations.add(constraint);
       if (depth + 1 > MAX_DEPTH) {
-        this.tooDeep = true;
+        this.halt(VALIDATION_TYPE[this.model.service], 'Nesting Levels have exceeded supported limits');
         return;
       }
       this.checkChildren(valueShape, entry, join(path, key), depth + 1);
-      if (this.serialization !== undefined || this.tooDeep) return;
+      if (this.halted !== undefined) return;
     }
     if (keyViolations.size > 0)
       this.violation(path, map, `Map keys must satisfy constraint: [${[...keyViolations].join(', ')}]`);
     if (valueViolations.size > 0) {
       this.violation(path, map, `Map value must satisfy constraint: [${[...valueViolations].join(', ')}]`);
     }
+  }
+
+  private halt(type: string, message: string): void {
+    this.halted = { status: 400, type, message };
   }
 
   private violation(path: string, value: unknown, constraint: string): void {
