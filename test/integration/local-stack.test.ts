@@ -110,6 +110,11 @@ async function expectGone(pids: readonly number[], ports: Ports): Promise<void> 
   }
 }
 
+/** Every child pid a stack reports (Temporal, moto, and the strict AWS layer when it runs). */
+function childPids(pids: LocalStack['pids']): number[] {
+  return [pids.temporal, pids.emulator, ...(pids.strictAws === undefined ? [] : [pids.strictAws])];
+}
+
 async function temporalAnswers(address: string): Promise<string[]> {
   const connection = await Connection.connect({ address });
   try {
@@ -199,16 +204,42 @@ describe('startLocalStack', () => {
     }
   });
 
-  test('stop() ends both children, frees the three ports and is safe to call twice', async () => {
+  test('the strict AWS layer serves the emulator port, in front of moto on a private port', async () => {
+    const { awsEndpoint, pids } = running();
+    expect(awsEndpoint).toBe(`http://${HOST}:${String(ports.emulator)}`);
+    const state = (await (await fetch(`${awsEndpoint}/__strict/state`)).json()) as { rules: unknown };
+    expect(state.rules).toMatchObject({ readQuotas: { GetLogEvents: 25 } });
+    // moto's own state API passes through the layer.
+    expect((await fetch(`${awsEndpoint}/moto-api/data.json`)).status).toBe(200);
+    expect(pids.strictAws).toEqual(expect.any(Number));
+    expect(pidsWithArg(String(ports.emulator))).toEqual([pids.strictAws]);
+  });
+
+  test('stop() ends every child, frees the three ports and is safe to call twice', async () => {
     const { pids } = running();
-    expect(isRunning(pids.temporal)).toBe(true);
-    expect(isRunning(pids.emulator)).toBe(true);
+    expect(childPids(pids)).toHaveLength(3);
+    for (const pid of childPids(pids)) expect(isRunning(pid)).toBe(true);
     await Promise.all([running().stop(), running().stop()]);
     await running().stop();
     // The children are reaped by the time stop() resolves: no polling needed.
-    expect(isRunning(pids.temporal)).toBe(false);
-    expect(isRunning(pids.emulator)).toBe(false);
-    await expectGone([pids.temporal, pids.emulator], ports as Ports);
+    for (const pid of childPids(pids)) expect(isRunning(pid)).toBe(false);
+    await expectGone(childPids(pids), ports as Ports);
+  });
+});
+
+describe('startLocalStack without the strict AWS layer', () => {
+  test('moto itself serves the emulator port, and there is no strict layer', async () => {
+    const ports = await freePorts();
+    const stack = await startLocalStack(options(ports, { strictAws: false }));
+    try {
+      expect(stack.pids.strictAws).toBeUndefined();
+      expect((await fetch(`${stack.awsEndpoint}/moto-api/data.json`)).status).toBe(200);
+      expect((await fetch(`${stack.awsEndpoint}/__strict/state`)).status).not.toBe(200);
+      expect(pidsWithArg(String(ports.emulator))).toEqual([stack.pids.emulator]);
+    } finally {
+      await stack.stop();
+    }
+    await expectGone(childPids(stack.pids), ports);
   });
 });
 
@@ -236,7 +267,7 @@ describe('startLocalStack failures', () => {
     const ports = await freePorts();
     const error: unknown = await startLocalStack(options(ports, { readyTimeoutMs: 1 })).catch((err: unknown) => err);
     expect(error).toMatchObject({ code: 'SERVICE_START_FAILED' });
-    expect((error as Error).message).toMatch(/(temporal|moto).*not ready after 1 ms/);
+    expect((error as Error).message).toMatch(/(temporal|moto|strict-aws).*not ready after 1 ms/);
     expect(pidsWithArg(String(ports.temporal))).toEqual([]);
     expect(pidsWithArg(String(ports.emulator))).toEqual([]);
   });
@@ -319,13 +350,13 @@ describe('a Node process running a stack leaves no orphans', () => {
 
   test.each(['SIGINT', 'SIGTERM'] as const)('%s: the process stops its stack and exits 0', async (signal) => {
     const { child, report, stderr } = await startStackProcess();
-    expect(isRunning(report.pids.temporal)).toBe(true);
-    expect(isRunning(report.pids.emulator)).toBe(true);
+    expect(childPids(report.pids)).toHaveLength(3);
+    for (const pid of childPids(report.pids)) expect(isRunning(pid)).toBe(true);
     const exited = exitOf(child);
     child.kill(signal);
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(stderr()).toContain(`${signal}, stopping`);
-    await expectGone([report.pids.temporal, report.pids.emulator], report.ports);
+    await expectGone(childPids(report.pids), report.ports);
   });
 
   test.each(['SIGINT', 'SIGTERM'] as const)(
@@ -335,7 +366,7 @@ describe('a Node process running a stack leaves no orphans', () => {
       const exited = exitOf(child);
       child.kill(signal);
       expect(await exited).toEqual({ code: null, signal });
-      await expectGone([report.pids.temporal, report.pids.emulator], report.ports);
+      await expectGone(childPids(report.pids), report.ports);
     },
   );
 
@@ -346,6 +377,6 @@ describe('a Node process running a stack leaves no orphans', () => {
     const exited = exitOf(child);
     child.kill('SIGKILL');
     await exited;
-    await expectGone([report.pids.temporal, report.pids.emulator], report.ports);
+    await expectGone(childPids(report.pids), report.ports);
   });
 });

@@ -7,7 +7,10 @@ declare global {
   var logstreamTestStack: LocalStack | undefined;
 }
 
-/** Starts one local stack on free ports (in-memory Temporal) and exports its coordinates through process.env. */
+/**
+ * Starts one local stack on free ports (in-memory Temporal; AWS behind the strict AWS layer unless
+ * LOGSTREAM_STRICT_AWS=0) and exports its coordinates through process.env.
+ */
 export default async function globalSetup(): Promise<void> {
   const host = '127.0.0.1';
   const region = 'us-east-1';
@@ -22,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
     tableName,
     logGroup,
     region,
+    strictAws: !['0', 'false', 'no'].includes(process.env.LOGSTREAM_STRICT_AWS ?? ''),
   });
   globalThis.logstreamTestStack = stack;
 

@@ -1,0 +1,119 @@
+import type { AwsFault } from './aws-fault';
+import { eventBytes } from './put-log-events';
+import type { TokenCodec } from './read-tokens';
+import type { StrictRules } from './rules';
+
+/** An event of a GetLogEvents / FilterLogEvents answer, as far as the strict layer looks at it. */
+interface OutputEvent {
+  message?: string;
+  ingestionTime?: number;
+  logStreamName?: string;
+  eventId?: string;
+}
+
+/** The token a read request came with, opened: the emulator's token it stands for. */
+export interface GivenToken {
+  token: string;
+  inner: string | null;
+}
+
+/** moto's GetLogEvents tokens are `f/` or `b/` plus the index of an event (Python's `{index:056d}`). */
+function motoIndex(token: string | undefined): number | undefined {
+  const match = token === undefined ? null : /^[fb]\/(-?\d+)$/.exec(token);
+  return match ? Number(match[1]) : undefined;
+}
+
+function motoToken(direction: 'f' | 'b', index: number): string {
+  return `${direction}/${index < 0 ? `-${String(-index).padStart(55, '0')}` : String(index).padStart(56, '0')}`;
+}
+
+/** How many events of a page stay visible: those put at least `ingestionDelayMs` ago, within the page caps. */
+function visibleCount(
+  events: readonly OutputEvent[],
+  rules: StrictRules,
+  now: number,
+): { count: number; hidden: boolean } {
+  let bytes = 0;
+  for (const [index, event] of events.entries()) {
+    if (rules.ingestionDelayMs > 0 && (event.ingestionTime ?? 0) > now - rules.ingestionDelayMs) {
+      return { count: index, hidden: true };
+    }
+    bytes += eventBytes(event.message ?? '');
+    if (bytes > rules.readPage.maxBytes || index + 1 > rules.readPage.maxEvents) return { count: index, hidden: false };
+  }
+  return { count: events.length, hidden: false };
+}
+
+/**
+ * Rewrites the emulator's read answers into AWS's: opaque expiring tokens, pages capped at 1 MB / 10,000 events,
+ * events hidden until the ingestion delay has passed, and (GetLogEvents) empty pages with a new token before the end.
+ */
+export class LogReadShaper {
+  private pagesWithEvents = 0;
+
+  constructor(private readonly codec: TokenCodec) {}
+
+  /** Opens the token of a read request (if any) for `scope`; an AwsFault when it is unknown or expired. */
+  openToken(token: unknown, scope: string, rules: StrictRules, now: number): GivenToken | AwsFault | undefined {
+    if (token === undefined || token === null) return undefined;
+    if (typeof token !== 'string') return { status: 400, type: 'InvalidParameterException', message: 'nextToken' };
+    const opened = this.codec.open(token, scope, now, rules.tokenTtlMs);
+    return 'type' in opened ? opened : { token, inner: opened.inner };
+  }
+
+  /** Shapes a GetLogEvents answer `body` (parsed JSON) in place. */
+  getLogEvents(
+    body: { events?: OutputEvent[]; nextForwardToken?: string; nextBackwardToken?: string },
+    given: GivenToken | undefined,
+    scope: string,
+    rules: StrictRules,
+    now: number,
+  ): void {
+    const events = body.events ?? [];
+    const visible = visibleCount(events, rules, now);
+    let kept = visible.count;
+    let emptyPage = false;
+    if (kept > 0 && rules.emptyPageEvery > 0 && ++this.pagesWithEvents % rules.emptyPageEvery === 0) {
+      kept = 0;
+      emptyPage = true;
+    }
+    let forward = body.nextForwardToken;
+    if (kept < events.length) {
+      const last = motoIndex(forward);
+      // Without moto's index format the cut cannot be expressed as a token: then the page is left whole.
+      if (last === undefined) kept = events.length;
+      else forward = motoToken('f', last - (events.length - kept));
+    }
+    body.events = events.slice(0, kept);
+    const issue = (inner: string | undefined, prefix: string): string =>
+      this.codec.issue({ inner: inner ?? null, scope, issuedAt: now }, prefix);
+    // The end of what is visible: AWS gives back exactly the token it was given.
+    const atEnd = kept === 0 && !emptyPage && given !== undefined && given.inner === forward;
+    body.nextForwardToken = atEnd && given ? given.token : issue(forward, 'f/');
+    if (body.nextBackwardToken !== undefined) body.nextBackwardToken = issue(body.nextBackwardToken, 'b/');
+  }
+
+  /** Shapes a FilterLogEvents answer `body` (parsed JSON) in place; `group` names the log group as moto's tokens do. */
+  filterLogEvents(
+    body: { events?: OutputEvent[]; nextToken?: string },
+    given: GivenToken | undefined,
+    group: string,
+    scope: string,
+    rules: StrictRules,
+    now: number,
+  ): void {
+    const events = body.events ?? [];
+    const { count } = visibleCount(events, rules, now);
+    let next = body.nextToken ?? null;
+    let more = body.nextToken !== undefined;
+    if (count < events.length) {
+      const lastKept = events[count - 1];
+      // moto's FilterLogEvents token names the last event returned: group@stream@eventId.
+      next = lastKept ? `${group}@${lastKept.logStreamName ?? ''}@${lastKept.eventId ?? ''}` : (given?.inner ?? null);
+      more = true;
+    }
+    body.events = events.slice(0, count);
+    if (more) body.nextToken = this.codec.issue({ inner: next, scope, issuedAt: now });
+    else delete body.nextToken;
+  }
+}

@@ -1,0 +1,61 @@
+// The strict AWS layer as a process of its own (started by the local stack launcher, so it never shares an event
+// loop with Jest or the bench): node --import tsx src/main/strict-aws/main.ts --host H --port P --upstream-port U
+import { parseArgs } from 'node:util';
+import { createStrictProxy } from './proxy-server';
+import { validateRequest } from './request-validator';
+import { loadServiceModel, type AwsServiceName } from './service-model';
+import { StrictAwsLayer } from './strict-layer';
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string' },
+      'upstream-host': { type: 'string' },
+      'upstream-port': { type: 'string' },
+    },
+  });
+  const port = Number(values.port);
+  const upstreamPort = Number(values['upstream-port']);
+  if (!Number.isInteger(port) || !Number.isInteger(upstreamPort)) {
+    throw new Error('usage: --port PORT --upstream-port PORT [--host HOST] [--upstream-host HOST]');
+  }
+  const host = values.host ?? '127.0.0.1';
+  // Models are read once, before the port opens: the readiness probe then means validation is in force.
+  const services: readonly AwsServiceName[] = ['logs', 'dynamodb', 'kinesis'];
+  const models = new Map(services.map((service) => [service, loadServiceModel(service)]));
+  const layer = new StrictAwsLayer({
+    validate: (service, operation, input) => {
+      const model = models.get(service);
+      return model === undefined ? undefined : validateRequest(model, operation, input);
+    },
+  });
+  const server = createStrictProxy({
+    host,
+    port,
+    upstreamHost: values['upstream-host'] ?? host,
+    upstreamPort,
+    layer,
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen({ host, port, exclusive: true }, () => {
+    process.stdout.write(`strict-aws: listening on ${host}:${port}, emulator on ${upstreamPort}\n`);
+  });
+  server.once('error', (error) => {
+    process.stderr.write(`strict-aws: ${error.message}\n`);
+    process.exit(1);
+  });
+  const stop = (): void => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`strict-aws: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

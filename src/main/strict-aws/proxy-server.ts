@@ -1,0 +1,131 @@
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { clientFault, parseTarget } from './aws-fault';
+import { CONTROL_PREFIX, handleControl } from './control-api';
+import { faultAnswer, type HttpAnswer, type StrictAwsLayer } from './strict-layer';
+
+/** Where the strict layer listens and where the emulator answers. */
+export interface StrictProxyOptions {
+  host: string;
+  port: number;
+  upstreamHost: string;
+  upstreamPort: number;
+  layer: StrictAwsLayer;
+}
+
+// PutLogEvents carries up to 1 MiB of messages, which JSON escaping can inflate; anything far beyond is refused.
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
+
+class RequestTooLargeError extends Error {}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        request.destroy();
+        reject(new RequestTooLargeError());
+      } else chunks.push(chunk);
+    });
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
+}
+
+function forwardedHeaders(headers: http.IncomingHttpHeaders, body: Buffer, decoded: boolean): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !(decoded && name === 'content-encoding')) out[name] = value;
+  }
+  out['content-length'] = body.length;
+  // The strict layer reads and rewrites answers: they must come back uncompressed.
+  out['accept-encoding'] = 'identity';
+  return out;
+}
+
+function answerHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** The HTTP server of the strict AWS layer: control API, AWS calls through the layer, everything else passed on. */
+export function createStrictProxy(options: StrictProxyOptions): http.Server {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const upstream = (request: http.IncomingMessage, body: Buffer, decoded = false): Promise<HttpAnswer> =>
+    new Promise((resolve, reject) => {
+      const outgoing = http.request(
+        {
+          host: options.upstreamHost,
+          port: options.upstreamPort,
+          method: request.method,
+          path: request.url,
+          headers: forwardedHeaders(request.headers, body, decoded),
+          agent,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.once('end', () =>
+            resolve({
+              status: response.statusCode ?? 502,
+              headers: answerHeaders(response.headers),
+              body: Buffer.concat(chunks),
+            }),
+          );
+          response.once('error', reject);
+        },
+      );
+      outgoing.once('error', reject);
+      outgoing.end(body);
+    });
+
+  const handle = async (request: http.IncomingMessage): Promise<HttpAnswer> => {
+    const url = request.url ?? '/';
+    let body = await readBody(request);
+    if (url.startsWith(CONTROL_PREFIX)) {
+      const answer = handleControl(options.layer, request.method ?? 'GET', url, body);
+      return {
+        status: answer.status,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(answer.body)),
+      };
+    }
+    const header = request.headers['x-amz-target'];
+    const target = parseTarget(Array.isArray(header) ? header[0] : header);
+    if (target === undefined || request.method !== 'POST') return upstream(request, body);
+    // The JSON protocol allows compressed requests; the layer reads them, so they go on decompressed.
+    const decoded = request.headers['content-encoding'] === 'gzip';
+    if (decoded) body = gunzipSync(body);
+    return options.layer.call(target.service, target.operation, body, (input) =>
+      upstream(request, input === undefined ? body : Buffer.from(JSON.stringify(input)), decoded),
+    );
+  };
+
+  return http.createServer((request, response) => {
+    handle(request)
+      .catch((error: unknown) => {
+        if (error instanceof RequestTooLargeError) {
+          return faultAnswer(undefined, {
+            status: 413,
+            type: 'RequestEntityTooLargeException',
+            message: 'Request too large',
+          });
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`strict-aws: ${request.method ?? ''} ${request.url ?? ''}: ${message}\n`);
+        return faultAnswer(undefined, { ...clientFault('InternalFailure', message), status: 500 });
+      })
+      .then((answer) => {
+        if (response.destroyed) return;
+        response.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
+        response.end(answer.body);
+      })
+      .catch(() => response.destroy());
+  });
+}

@@ -1,0 +1,204 @@
+import { faultBody, outageFault, throttlingFault, type AwsFault, type AwsService } from './aws-fault';
+import { FaultTable, type FaultSpec } from './faults';
+import { checkItemSizes } from './item-size';
+import { LogReadShaper, type GivenToken } from './log-reads';
+import { judgePutLogEvents, mergeRejected, type InputLogEvent, type RejectedLogEventsInfo } from './put-log-events';
+import { SlidingWindowQuota } from './read-quota';
+import { TokenCodec } from './read-tokens';
+import { DEFAULT_RULES, mergeRules, type StrictRules } from './rules';
+import { StrictStats, type OperationStats } from './stats';
+
+/** An HTTP answer (from the emulator, or made by the strict layer). */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Sends a request body to the emulator: the rewritten JSON input, or the original bytes when undefined. */
+export type Forward = (input: Record<string, unknown> | undefined) => Promise<HttpAnswer>;
+
+/** Checks a request against a service's published model: the fault AWS would answer, or undefined. */
+export type ModelValidator = (service: AwsService, operation: string, input: unknown) => AwsFault | undefined;
+
+/** Collaborators of the strict layer, replaceable in tests. */
+export interface StrictLayerOptions {
+  validate?: ModelValidator;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+const READ_QUOTA_OPERATIONS = new Set(['GetLogEvents', 'FilterLogEvents', 'DescribeLogStreams']);
+const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'BatchWriteItem']);
+
+let requestCounter = 0;
+
+/** The answer AWS gives for `fault` (JSON protocol: status, `x-amzn-errortype`, `{__type, message}`). */
+export function faultAnswer(service: AwsService | undefined, fault: AwsFault): HttpAnswer {
+  return {
+    status: fault.status,
+    headers: {
+      'content-type': service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
+      'x-amzn-errortype': fault.type,
+      'x-amzn-requestid': `strict-${process.pid}-${++requestCounter}`,
+    },
+    body: Buffer.from(faultBody(service, fault)),
+  };
+}
+
+function parseJson(body: Buffer): Json | undefined {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `answer` with a new JSON body (the emulator's length and checksum no longer apply). */
+function rewritten(answer: HttpAnswer, body: Json): HttpAnswer {
+  const headers = { ...answer.headers };
+  delete headers['content-length'];
+  delete headers['x-amz-crc32'];
+  return { ...answer, headers, body: Buffer.from(JSON.stringify(body)) };
+}
+
+/**
+ * AWS's contract in front of the emulator: model validation, the documented rules the model cannot express, read
+ * quotas, expiring tokens, and faults injected on demand. Holds the rules, faults and counters of the control API.
+ */
+export class StrictAwsLayer {
+  rules: StrictRules = DEFAULT_RULES;
+  readonly faults = new FaultTable();
+  readonly stats = new StrictStats();
+  private readonly quota = new SlidingWindowQuota();
+  private readonly reads = new LogReadShaper(new TokenCodec());
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: StrictLayerOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Merges a partial rules object; throws InvalidRulesError. */
+  setRules(patch: unknown): StrictRules {
+    this.rules = mergeRules(this.rules, patch);
+    return this.rules;
+  }
+
+  resetRules(): StrictRules {
+    this.rules = DEFAULT_RULES;
+    this.quota.reset();
+    return this.rules;
+  }
+
+  addFault(spec: FaultSpec): string {
+    return this.faults.add(spec, this.now());
+  }
+
+  state(): { rules: StrictRules; faults: unknown[]; stats: unknown } {
+    return { rules: this.rules, faults: this.faults.active(this.now()), stats: this.stats.toJSON() };
+  }
+
+  /** Answers one call of `service`/`operation` whose JSON body is `body`, forwarding to the emulator when allowed. */
+  async call(service: AwsService, operation: string, body: Buffer, forward: Forward): Promise<HttpAnswer> {
+    const stats = this.stats.of(service, operation);
+    stats.calls++;
+    const decision = this.faults.decide(service, operation, this.now(), this.random());
+    if (decision.latencyMs > 0) await this.sleep(decision.latencyMs);
+    if (decision.outage || decision.throttle) {
+      stats.faulted++;
+      if (decision.outage) return faultAnswer(service, outageFault());
+      stats.throttled++;
+      return faultAnswer(service, throttlingFault(service));
+    }
+    if (service === 'logs' && READ_QUOTA_OPERATIONS.has(operation)) {
+      const limit = this.rules.readQuotas[operation as keyof StrictRules['readQuotas']];
+      if (!this.quota.admit(operation, limit, this.now())) {
+        stats.throttled++;
+        return faultAnswer(service, throttlingFault(service));
+      }
+    }
+    const input = body.length === 0 ? {} : parseJson(body);
+    if (input === undefined) {
+      return this.reject(stats, service, {
+        status: 400,
+        type: 'SerializationException',
+        message: 'Start of structure or map found where not expected.',
+      });
+    }
+    const invalid = this.options.validate?.(service, operation, input);
+    if (invalid) return this.reject(stats, service, invalid);
+    if (service === 'logs' && operation === 'PutLogEvents') return this.putLogEvents(stats, input, forward);
+    if (service === 'logs' && operation === 'GetLogEvents') return this.getLogEvents(stats, input, forward);
+    if (service === 'logs' && operation === 'FilterLogEvents') return this.filterLogEvents(stats, input, forward);
+    if (service === 'dynamodb' && ITEM_WRITES.has(operation)) {
+      const tooLarge = checkItemSizes(operation, input, this.rules.maxItemBytes);
+      if (tooLarge) return this.reject(stats, service, tooLarge);
+    }
+    return forward(undefined);
+  }
+
+  private reject(stats: OperationStats, service: AwsService, fault: AwsFault): HttpAnswer {
+    stats.rejected++;
+    return faultAnswer(service, fault);
+  }
+
+  private async putLogEvents(stats: OperationStats, input: Json, forward: Forward): Promise<HttpAnswer> {
+    const events = (Array.isArray(input.logEvents) ? input.logEvents : []) as InputLogEvent[];
+    const verdict = judgePutLogEvents(events, this.rules.putLogEvents, this.now());
+    if (verdict.kind === 'refuse') return this.reject(stats, 'logs', verdict.fault);
+    if (verdict.rejected === undefined) return forward(undefined);
+    // An empty batch still reaches the emulator, so a missing group or stream is reported as AWS reports it.
+    const answer = await forward({ ...input, logEvents: events.slice(verdict.first, verdict.end) });
+    const output = answer.status === 200 ? parseJson(answer.body) : undefined;
+    if (output === undefined) return answer;
+    const upstream = output.rejectedLogEventsInfo as RejectedLogEventsInfo | undefined;
+    return rewritten(answer, {
+      ...output,
+      rejectedLogEventsInfo: mergeRejected(verdict.rejected, verdict.first, upstream),
+    });
+  }
+
+  private async getLogEvents(stats: OperationStats, input: Json, forward: Forward): Promise<HttpAnswer> {
+    const group = String(input.logGroupName ?? input.logGroupIdentifier ?? '');
+    const scope = `GetLogEvents\n${group}\n${String(input.logStreamName)}`;
+    const opened = this.openToken(input, scope);
+    if (opened !== undefined && 'type' in opened) return this.reject(stats, 'logs', opened);
+    const answer = await forward(this.withInnerToken(input, opened));
+    const output = answer.status === 200 ? parseJson(answer.body) : undefined;
+    if (output === undefined) return answer;
+    this.reads.getLogEvents(output, opened, scope, this.rules, this.now());
+    return rewritten(answer, output);
+  }
+
+  private async filterLogEvents(stats: OperationStats, input: Json, forward: Forward): Promise<HttpAnswer> {
+    const group = String(input.logGroupName ?? input.logGroupIdentifier ?? '');
+    const scope = `FilterLogEvents\n${group}`;
+    const opened = this.openToken(input, scope);
+    if (opened !== undefined && 'type' in opened) return this.reject(stats, 'logs', opened);
+    const answer = await forward(this.withInnerToken(input, opened));
+    const output = answer.status === 200 ? parseJson(answer.body) : undefined;
+    if (output === undefined) return answer;
+    this.reads.filterLogEvents(output, opened, group, scope, this.rules, this.now());
+    return rewritten(answer, output);
+  }
+
+  private openToken(input: Json, scope: string): GivenToken | AwsFault | undefined {
+    return this.reads.openToken(input.nextToken, scope, this.rules, this.now());
+  }
+
+  private withInnerToken(input: Json, given: GivenToken | undefined): Json | undefined {
+    if (given === undefined) return undefined;
+    const copy: Json = { ...input };
+    if (given.inner === null) delete copy.nextToken;
+    else copy.nextToken = given.inner;
+    return copy;
+  }
+}

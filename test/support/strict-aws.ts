@@ -1,0 +1,50 @@
+import type { FaultSpec } from '../../src/main/strict-aws/faults';
+import type { StrictRules } from '../../src/main/strict-aws/rules';
+import type { OperationStats } from '../../src/main/strict-aws/stats';
+
+/** A partial rules object for `setRules` (nested objects may be partial too). */
+export type StrictRulesPatch = {
+  [K in keyof StrictRules]?: StrictRules[K] extends object ? Partial<StrictRules[K]> : StrictRules[K];
+};
+
+/** The strict layer's counters, by "service:Operation". */
+export interface StrictStatsView {
+  operations: Record<string, OperationStats>;
+}
+
+/** Client of the strict AWS layer's control API (rules, faults, counters) on the local stack's AWS endpoint. */
+export interface StrictAwsControl {
+  setRules(patch: StrictRulesPatch): Promise<StrictRules>;
+  resetRules(): Promise<StrictRules>;
+  /** Injects a fault; returns its id. */
+  fault(spec: FaultSpec): Promise<string>;
+  clearFaults(): Promise<void>;
+  stats(): Promise<StrictStatsView>;
+  resetStats(): Promise<void>;
+  state(): Promise<{ rules: StrictRules; faults: (FaultSpec & { id: string })[]; stats: StrictStatsView }>;
+}
+
+/** The control API of the strict layer serving `endpoint` (default: the stack of the test run). */
+export function strictAws(endpoint = process.env.AWS_ENDPOINT_URL): StrictAwsControl {
+  if (endpoint === undefined) throw new Error('strictAws: no endpoint (AWS_ENDPOINT_URL is not set)');
+  const base = endpoint.replace(/\/+$/, '');
+  const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${base}/__strict/${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`strict AWS control ${method} ${route}: HTTP ${response.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+  return {
+    setRules: (patch) => call('PUT', 'rules', patch),
+    resetRules: () => call('POST', 'rules/reset'),
+    fault: async (spec) => (await call<{ id: string }>('POST', 'faults', spec)).id,
+    clearFaults: async () => void (await call('DELETE', 'faults')),
+    stats: () => call('GET', 'stats'),
+    resetStats: async () => void (await call('POST', 'stats/reset')),
+    state: () => call('GET', 'state'),
+  };
+}
