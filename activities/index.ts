@@ -12,31 +12,31 @@ export interface ActivityDeps {
   readonly store: LogStore;
   readonly source: LogSource;
   readonly pacing: PollPacing;
-  /** How long a log is kept after its execution completed (seconds). */
+  /** How long a log is kept after its execution completed (seconds); counted from the seal. */
   readonly ttlSeconds: number;
-  /** Longest an execution may run, added to the TTL of chunks written while it runs (seconds). */
-  readonly maxRunSeconds: number;
   readonly now?: () => number;
 }
 
 /** Builds the activities around their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? Date.now;
-  // Chunks written while running do not know the completion time yet: they outlive the longest run.
-  const runningExpiry = (): number => Math.ceil(now() / 1000) + deps.ttlSeconds + deps.maxRunSeconds;
+  // Records and chunks of a running execution carry no expiry (nothing expires while it runs,
+  // however long); the seal gives them one.
+  const register = (input: { executionId: string; location: DrainInput['location'] }) =>
+    deps.store.registerExecution({ executionId: input.executionId, location: input.location, startedAt: now() });
   return {
     runCommand: (input: RunCommandInput) => runCommand(deps.source, input),
     ingest: async (input: IngestInput): Promise<void> => {
-      await deps.store.registerExecution(
-        { executionId: input.executionId, location: input.location, startedAt: now() },
-        runningExpiry(),
-      );
-      return ingest({ ...deps, expiresAt: runningExpiry }, input);
+      await register(input);
+      return ingest(deps, input);
     },
-    drainAndSeal: (input: DrainInput) =>
-      drainAndSeal(
+    drainAndSeal: async (input: DrainInput) => {
+      // The seal needs the record (it never creates one): ingest may have been cancelled before it ran.
+      await register(input);
+      return drainAndSeal(
         { store: deps.store, source: deps.source, pollMs: deps.pacing.minMs, ttlSeconds: deps.ttlSeconds },
         input,
-      ),
+      );
+    },
   };
 }

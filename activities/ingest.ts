@@ -28,7 +28,6 @@ export interface IngestDeps {
   readonly store: LogStore;
   readonly source: LogSource;
   readonly pacing: PollPacing;
-  readonly expiresAt: () => number;
 }
 
 /**
@@ -41,7 +40,6 @@ export async function ingest(deps: IngestDeps, input: IngestInput): Promise<void
   const pump = new LogPump(deps.store, deps.source, {
     executionId: input.executionId,
     location: input.location,
-    expiresAt: deps.expiresAt,
   });
   let delay = deps.pacing.minMs;
   let windowStart = Date.now();

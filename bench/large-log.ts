@@ -72,13 +72,12 @@ export async function benchLargeLog(config: Config, lines: number): Promise<Reco
     const id = `bench-large-${lines}-${Date.now()}`;
     const location = { logGroup: config.logGroup, logStreams: ['synthetic'] };
     const now = Date.now();
-    await store.registerExecution({ executionId: id, location, startedAt: now }, Math.ceil(now / 1000) + 3600);
+    await store.registerExecution({ executionId: id, location, startedAt: now });
 
     const ingestStart = Date.now();
     const pump = new LogPump(store, source, {
       executionId: id,
       location,
-      expiresAt: () => Math.ceil(now / 1000) + 3600,
     });
     let stored = 0;
     for (;;) {
@@ -98,7 +97,6 @@ export async function benchLargeLog(config: Config, lines: number): Promise<Reco
       store,
       source,
       completionBufferMs: 30_000,
-      runningExpiresAt: () => Math.ceil(now / 1000) + 3600,
     });
     const pageThrough = async (execution: ResolvedExecution): Promise<{ count: number; peakGrowthMb: number }> => {
       const base = heapMb();

@@ -37,8 +37,6 @@ export interface ApiDeps {
   /** Keys accepted as `Authorization: Bearer KEY`; empty = no auth (the server then binds to loopback only). */
   readonly apiKeys: readonly string[];
   readonly completionBufferMs: number;
-  /** Epoch seconds at which records and chunks written now expire. */
-  readonly runningExpiresAt: () => number;
   /** The `websocket_url` for a client resuming after `lastIndex`; `keyId` identifies the caller's API key ('' without keys). */
   readonly websocketUrl: (request: Request, executionId: string, lastIndex: number, keyId: string) => string;
   readonly now?: () => number;
@@ -55,7 +53,6 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
     store: deps.store,
     source: deps.source,
     completionBufferMs: deps.completionBufferMs,
-    runningExpiresAt: deps.runningExpiresAt,
     now,
     onFallback: (executionId, reason, error) => {
       deps.metrics.logsFallbacks.inc({ reason: reason.split(':')[0] ?? reason });
@@ -147,7 +144,7 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
     // left by a start that failed half-way, and retrying that start must work.
     const existing = await deps.store.getExecution(executionId);
     if (existing?.seal) throw new HttpError(409, 'EXECUTION_EXISTS', `execution ${executionId} already exists`);
-    await deps.store.registerExecution({ executionId, location, startedAt: now() }, deps.runningExpiresAt());
+    await deps.store.registerExecution({ executionId, location, startedAt: now() });
     await deps.directory.start({ executionId, location, command });
     deps.logger.info({ executionId, managed: command !== undefined }, 'execution started');
     return c.json({ execution_id: executionId, status: 'RUNNING', logs_url: `/executions/${executionId}/logs` }, 201);

@@ -48,7 +48,6 @@ export interface LogQueryDeps {
   readonly store: LogStore;
   readonly source: LogSource;
   readonly completionBufferMs: number;
-  readonly runningExpiresAt: () => number;
   readonly onFallback?: (executionId: string, reason: string, error?: unknown) => void;
   readonly now?: () => number;
 }
@@ -133,7 +132,6 @@ export class LogQuery {
       const pump = new LogPump(this.deps.store, this.deps.source, {
         executionId: execution.executionId,
         location,
-        expiresAt: this.deps.runningExpiresAt,
       });
       lastIndex = (await pump.pump()).tip.lastIndex;
     }

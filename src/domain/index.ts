@@ -6,4 +6,5 @@ export * from './execution';
 export * from './execution-id';
 export * from './log-event';
 export * from './put-batches';
+export * from './retention';
 export * from './status';

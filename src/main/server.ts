@@ -7,7 +7,7 @@ import { ConfigError, type Config } from '../config';
 import { TailHub } from '../ws/tail-hub';
 import { TailServer } from '../ws/tail-server';
 import { TicketSigner, websocketUrl } from '../ws/ticket';
-import { createAwsAdapters, createDirectory, createLogger, runningExpiry, runStandalone } from './wiring';
+import { createAwsAdapters, createDirectory, createLogger, runStandalone } from './wiring';
 
 /** A listening API server. */
 export interface RunningServer {
@@ -41,7 +41,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logGroup: config.logGroup,
     apiKeys: config.apiKeys,
     completionBufferMs: config.completionBufferMs,
-    runningExpiresAt: () => runningExpiry(config),
     websocketUrl: (request, executionId, lastIndex, keyId) =>
       websocketUrl(
         request.headers.get('host') ?? `${config.host}:${config.port}`,

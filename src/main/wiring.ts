@@ -74,11 +74,6 @@ export function createLogger(name: string, level: Config['logLevel']): Logger {
   return pino({ name, level }, pino.destination(2));
 }
 
-/** Epoch seconds at which data written now for a running execution expires. */
-export function runningExpiry(config: Config, now = Date.now()): number {
-  return Math.ceil(now / 1000) + (config.ttlDays * 24 + config.maxRunHours) * 3600;
-}
-
 /** Creates the log group and the table when missing (idempotent; standalone processes call it at start). */
 export async function provisionAws(config: Config): Promise<void> {
   const aws = createAwsAdapters(config);

@@ -47,7 +47,6 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
       source: aws.source,
       pacing: { minMs: config.pollMinMs, maxMs: config.pollMaxMs },
       ttlSeconds: config.ttlDays * 86_400,
-      maxRunSeconds: config.maxRunHours * 3600,
     }),
   });
   const running = worker.run();

@@ -10,6 +10,19 @@ export class ChunkConflictError extends LogstreamError {
   }
 }
 
+/**
+ * The log is sealed: nothing may be appended after the seal. Not retryable: a writer that meets it
+ * (a leftover ingest attempt, a late first-request fill, a second drain) stops.
+ */
+export class LogSealedError extends LogstreamError {
+  /** Never worth retrying: the seal is final. */
+  readonly retryable = false;
+
+  constructor(readonly executionId: string) {
+    super('LOG_SEALED', `the log of ${executionId} is sealed: nothing can be appended`);
+  }
+}
+
 /** A dependency (DynamoDB, CloudWatch, Temporal) failed or is unreachable. */
 export class DependencyError extends LogstreamError {
   constructor(

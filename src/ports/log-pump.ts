@@ -23,8 +23,6 @@ export interface LogPumpOptions {
   /** Most events read from the source in one pump. */
   readonly maxEventsPerPump?: number;
   readonly chunkLimits?: ChunkLimits;
-  /** Epoch seconds at which the chunks written now expire. */
-  readonly expiresAt: () => number;
   /** Conflicts tolerated in one pump before giving up (each one means another writer made progress). */
   readonly maxConflicts?: number;
 }
@@ -103,7 +101,7 @@ export class LogPump {
       let lost = false;
       for (const chunk of chunks) {
         try {
-          await this.store.appendChunk(this.options.executionId, chunk, this.options.expiresAt());
+          await this.store.appendChunk(this.options.executionId, chunk);
         } catch (error) {
           if ((error as { code?: unknown }).code !== 'CHUNK_CONFLICT') throw error;
           conflicts++;

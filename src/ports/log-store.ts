@@ -6,21 +6,36 @@ export interface StoredChunk extends LogChunk {
   readonly lastTimestamp: number;
 }
 
-/** Where executions' logs are kept, as dense chunks 1..N (DynamoDB in production). */
+/**
+ * Where executions' logs are kept, as dense chunks 1..N (DynamoDB in production).
+ *
+ * Expiry: items written while an execution runs (its record and every chunk) carry no expiry, so
+ * nothing expires while it runs, however long. The seal gives the record and every chunk the same
+ * `expiresAt` (see `sealExpiresAt` in src/domain). Reads ignore expired items.
+ *
+ * Seal vs appends: they exclude each other by condition. After the seal no chunk can be appended
+ * (`LogSealedError`), and a seal whose next index is already taken fails with `ChunkConflictError`.
+ */
 export interface LogStore {
   /** The chunk holding the highest index (consistent read), or undefined when the log is empty. */
   latestChunk(executionId: string): Promise<StoredChunk | undefined>;
   /**
-   * Stores `chunk` unless a chunk already starts at `chunk.seq`, in which case it throws
-   * `ChunkConflictError` (code `CHUNK_CONFLICT`). `expiresAt` is epoch seconds.
+   * Stores `chunk` unless a chunk already starts at `chunk.seq` (`ChunkConflictError`, code
+   * `CHUNK_CONFLICT`) or the log is sealed (`LogSealedError`, code `LOG_SEALED`, not retryable).
    */
-  appendChunk(executionId: string, chunk: LogChunk, expiresAt: number): Promise<void>;
+  appendChunk(executionId: string, chunk: LogChunk): Promise<void>;
   /** Chunks in index order starting with the one that holds `fromIndex`, paged lazily. */
   readChunks(executionId: string, fromIndex: number): AsyncIterable<StoredChunk>;
   /** Stores the record of an execution unless it exists; returns the stored record either way. */
-  registerExecution(record: ExecutionRecord, expiresAt: number): Promise<ExecutionRecord>;
+  registerExecution(record: ExecutionRecord): Promise<ExecutionRecord>;
   getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
-  /** Writes the seal once; sealing a sealed log again keeps the first seal and returns it. */
+  /**
+   * Writes the seal once and gives the record and every chunk `expiresAt` (epoch seconds). Sealing a
+   * sealed log again keeps the first seal, finishes its expiry and returns it. Throws
+   * `ExecutionNotFoundError` when the record does not exist (a seal never recreates a deleted record)
+   * and `ChunkConflictError` when a chunk starts at `seal.lastIndex + 1` (a writer got there first:
+   * drain again, then seal).
+   */
   sealLog(executionId: string, seal: LogSeal, expiresAt: number): Promise<LogSeal>;
   /** Answers when the store is reachable. */
   ping(): Promise<void>;

@@ -251,9 +251,9 @@ describe('status-based /logs with no worker (the API alone)', () => {
   it('answers for an execution Temporal no longer knows, from its seal', async () => {
     const id = newExecutionId('retired');
     const location = { logGroup: h.config.logGroup, logStreams: [`external/${id}`] };
-    await h.aws.store.registerExecution({ executionId: id, location, startedAt: Date.now() - 60_000 }, 2e9);
+    await h.aws.store.registerExecution({ executionId: id, location, startedAt: Date.now() - 60_000 });
     await writeLines(h, `external/${id}`, ['kept after retention']);
-    await new LogPump(h.aws.store, h.aws.source, { executionId: id, location, expiresAt: () => 2e9 }).pump();
+    await new LogPump(h.aws.store, h.aws.source, { executionId: id, location }).pump();
     await h.aws.store.sealLog(
       id,
       { status: 'SUCCEEDED', completedAt: Date.now() - 30_000, lastIndex: 1, sealedAt: Date.now() },

@@ -53,11 +53,11 @@ function hubOptions(store: InMemoryLogStore, extra: Partial<TailHubOptions> = {}
 
 async function append(store: InMemoryLogStore, first: number, count: number): Promise<void> {
   const events = Array.from({ length: count }, (_, i) => ({ timestamp: 1000 + first + i, message: `m${first + i}` }));
-  await store.appendChunk(ID, { seq: first, last: first + count - 1, events, cursor }, 2_000_000_000);
+  await store.appendChunk(ID, { seq: first, last: first + count - 1, events, cursor });
 }
 
 async function register(store: InMemoryLogStore): Promise<void> {
-  await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 0 }, 2e9);
+  await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 0 });
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -184,7 +184,7 @@ describe('TailHub', () => {
       const store = new InMemoryLogStore();
       await register(store);
       const events = [1, 2, 3].map((i) => ({ timestamp: completedAt + lastEventOffset, message: `m${i}` }));
-      await store.appendChunk(ID, { seq: 1, last: 3, events, cursor }, 2e9);
+      await store.appendChunk(ID, { seq: 1, last: 3, events, cursor });
       const directory: ExecutionDirectory = {
         describe: async (executionId) => ({
           executionId,

@@ -62,10 +62,7 @@ describe('TailServer', () => {
 
   beforeAll(async () => {
     store = new InMemoryLogStore();
-    await store.registerExecution(
-      { executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 0 },
-      2e9,
-    );
+    await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 0 });
     metrics = createMetrics();
     const logger = pino({ level: 'debug' }, { write: (line: string) => void messages.push(line) });
     tails = new TailServer({
@@ -114,7 +111,7 @@ describe('TailServer', () => {
     while (!messages.some((m) => m.includes('closing a slow consumer'))) {
       if (next > 64 * 1024) throw new Error('the slow consumer was never closed');
       const events = Array.from({ length: 250 }, (_, i) => ({ timestamp: next + i, message: line }));
-      await store.appendChunk(ID, { seq: next, last: next + 249, events, cursor }, 2e9);
+      await store.appendChunk(ID, { seq: next, last: next + 249, events, cursor });
       next += 250;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

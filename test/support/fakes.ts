@@ -28,6 +28,8 @@ import {
 import {
   ChunkConflictError,
   DependencyError,
+  ExecutionNotFoundError,
+  LogSealedError,
   type LogSource,
   type LogStore,
   type SourceBatch,
@@ -102,15 +104,16 @@ interface StoredItem {
   /** JSON, as the DynamoDB adapter stores it. */
   readonly cursor: string;
   readonly lastTimestamp: number;
-  readonly expiresAt: number;
+  /** Epoch seconds; undefined until the log is sealed (a running log's items never expire). */
+  expiresAt: number | undefined;
 }
 
 interface RecordItem {
   readonly executionId: string;
-  readonly location: LogLocation | undefined;
+  readonly location: LogLocation;
   readonly startedAt: number;
   readonly seal: LogSeal | undefined;
-  readonly expiresAt: number;
+  readonly expiresAt: number | undefined;
 }
 
 /** Options of the in-memory log store. */
@@ -124,9 +127,11 @@ export interface InMemoryLogStoreOptions {
 }
 
 /**
- * An in-memory `LogStore` with the DynamoDB adapter's semantics: conditional append on the first
- * index, latest chunk regardless of TTL, reads that skip expired items, a record at seq 0 whose seal
- * is written once (and, like UpdateItem, created when sealing an unregistered execution).
+ * An in-memory `LogStore` with the DynamoDB adapter's semantics, and stricter where it can be:
+ * conditional append on the first index, refused anywhere once the log is sealed; latest chunk
+ * regardless of TTL, reads that skip expired items; items without expiry until the seal, which
+ * gives the record and every chunk its `expiresAt`; a record at seq 0 whose seal is written once,
+ * never on a missing record, and never when a chunk lies past the sealed last index.
  */
 export class InMemoryLogStore implements LogStore {
   /** Calls per operation. */
@@ -175,6 +180,23 @@ export class InMemoryLogStore implements LogStore {
     return this.logs.get(executionId)?.delete(seq) ?? false;
   }
 
+  /** Removes the execution record, as a TTL deletion or a deletion by hand would. */
+  deleteRecord(executionId: string): boolean {
+    return this.records.delete(executionId);
+  }
+
+  /**
+   * The expiry (epoch seconds, undefined = none) of the record (`seq` 0) and of every chunk, in index
+   * order, expired or not (inspection only, no call counted).
+   */
+  expiries(executionId: string): { seq: number; expiresAt: number | undefined }[] {
+    const record = this.records.get(executionId);
+    return [
+      ...(record ? [{ seq: 0, expiresAt: record.expiresAt }] : []),
+      ...this.sortedItems(executionId).map((item) => ({ seq: item.seq, expiresAt: item.expiresAt })),
+    ];
+  }
+
   /** Every stored chunk of an execution in index order, expired or not (inspection only, no call counted). */
   chunks(executionId: string): StoredChunk[] {
     return this.sortedItems(executionId).map(toStoredChunk);
@@ -198,7 +220,7 @@ export class InMemoryLogStore implements LogStore {
     return latest ? toStoredChunk(latest) : undefined;
   }
 
-  async appendChunk(executionId: string, chunk: LogChunk, expiresAt: number): Promise<void> {
+  async appendChunk(executionId: string, chunk: LogChunk): Promise<void> {
     const failure = await this.enter('appendChunk', true);
     if (!Number.isSafeInteger(chunk.seq) || chunk.seq < 1 || chunk.events.length === 0) {
       throw new TypeError(`malformed chunk: seq ${chunk.seq} with ${chunk.events.length} events`);
@@ -209,13 +231,14 @@ export class InMemoryLogStore implements LogStore {
     const log = this.logs.get(executionId) ?? new Map<number, StoredItem>();
     this.logs.set(executionId, log);
     if (log.has(chunk.seq)) throw new ChunkConflictError(executionId, chunk.seq);
+    if (this.records.get(executionId)?.seal) throw new LogSealedError(executionId);
     log.set(chunk.seq, {
       seq: chunk.seq,
       last: chunk.last,
       events: chunk.events.map((event) => ({ timestamp: event.timestamp, message: event.message })),
       cursor: JSON.stringify(chunk.cursor),
       lastTimestamp: chunk.events[chunk.events.length - 1]?.timestamp ?? 0,
-      expiresAt,
+      expiresAt: undefined,
     });
     if (failure) throw failure.error();
   }
@@ -245,7 +268,7 @@ export class InMemoryLogStore implements LogStore {
     }
   }
 
-  async registerExecution(record: ExecutionRecord, expiresAt: number): Promise<ExecutionRecord> {
+  async registerExecution(record: ExecutionRecord): Promise<ExecutionRecord> {
     await this.enter('registerExecution');
     const existing = this.records.get(record.executionId);
     if (!existing) {
@@ -254,7 +277,7 @@ export class InMemoryLogStore implements LogStore {
         location: { logGroup: record.location.logGroup, logStreams: [...record.location.logStreams] },
         startedAt: record.startedAt,
         seal: undefined,
-        expiresAt,
+        expiresAt: undefined,
       });
       return record;
     }
@@ -271,19 +294,17 @@ export class InMemoryLogStore implements LogStore {
   async sealLog(executionId: string, seal: LogSeal, expiresAt: number): Promise<LogSeal> {
     await this.enter('sealLog');
     const existing = this.records.get(executionId);
-    if (existing?.seal) {
-      const visible = this.visibleRecord(executionId)?.seal;
-      if (visible) return visible;
-      throw new DependencyError('dynamodb', 'UpdateItem', new Error('The conditional request failed'), false);
+    // Like the adapter's conditions: a seal never recreates a deleted record, nor overwrites a seal.
+    if (!existing) throw new ExecutionNotFoundError(executionId);
+    if (existing.seal) {
+      this.expireChunks(executionId, existing.expiresAt);
+      return { ...existing.seal };
     }
-    // UpdateItem creates the item when the execution was never registered.
-    this.records.set(executionId, {
-      executionId,
-      location: existing?.location,
-      startedAt: existing?.startedAt ?? 0,
-      seal: { ...seal },
-      expiresAt,
-    });
+    if (this.sortedItems(executionId).some((item) => item.last > seal.lastIndex)) {
+      throw new ChunkConflictError(executionId, seal.lastIndex + 1);
+    }
+    this.records.set(executionId, { ...existing, seal: { ...seal }, expiresAt });
+    this.expireChunks(executionId, expiresAt);
     return seal;
   }
 
@@ -299,14 +320,16 @@ export class InMemoryLogStore implements LogStore {
     return failure;
   }
 
+  private expireChunks(executionId: string, expiresAt: number | undefined): void {
+    for (const item of this.logs.get(executionId)?.values() ?? []) item.expiresAt = expiresAt;
+  }
+
   private visibleRecord(executionId: string): ExecutionRecord | undefined {
     const item = this.records.get(executionId);
     if (!item || this.expired(item.expiresAt)) return undefined;
     return {
       executionId: item.executionId,
-      location: item.location
-        ? { logGroup: item.location.logGroup, logStreams: [...item.location.logStreams] }
-        : { logGroup: '', logStreams: [] },
+      location: { logGroup: item.location.logGroup, logStreams: [...item.location.logStreams] },
       startedAt: item.startedAt,
       seal: item.seal ? { ...item.seal } : undefined,
     };
@@ -316,8 +339,8 @@ export class InMemoryLogStore implements LogStore {
     return [...(this.logs.get(executionId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
   }
 
-  private expired(expiresAt: number): boolean {
-    return expiresAt * 1000 < this.now();
+  private expired(expiresAt: number | undefined): boolean {
+    return expiresAt !== undefined && expiresAt * 1000 < this.now();
   }
 }
 

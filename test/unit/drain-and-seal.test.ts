@@ -35,6 +35,8 @@ function slowToEndSource(emptyReads: number, messages: string[]): LogSource {
 describe('drainAndSeal', () => {
   it('does not seal on a read that found nothing but did not reach the end of the streams', async () => {
     const store = new InMemoryLogStore();
+    // The seal never creates a record: the ingest activity (or the drain's wrapper) registers it.
+    await store.registerExecution({ executionId: 'e1', location, startedAt: 0 });
     const source = slowToEndSource(3, ['a', 'b', 'c']);
     const seal = await new MockActivityEnvironment().run(
       drainAndSeal,

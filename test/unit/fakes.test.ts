@@ -30,8 +30,8 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 describe('InMemoryLogStore', () => {
   test('a second chunk at the same index is a CHUNK_CONFLICT and changes nothing', async () => {
     const store = new InMemoryLogStore();
-    await store.appendChunk(ID, chunk(1, 3), FAR);
-    const error = await errorOf(store.appendChunk(ID, chunk(1, 5), FAR));
+    await store.appendChunk(ID, chunk(1, 3));
+    const error = await errorOf(store.appendChunk(ID, chunk(1, 5)));
     expect(error.code).toBe('CHUNK_CONFLICT');
     expect(error.name).toBe('ChunkConflictError');
     expect(store.events(ID).map((e) => e.message)).toEqual(['m1', 'm2', 'm3']);
@@ -40,8 +40,8 @@ describe('InMemoryLogStore', () => {
   test('latestChunk is the highest chunk with its cursor and last timestamp', async () => {
     const store = new InMemoryLogStore();
     expect(await store.latestChunk(ID)).toBeUndefined();
-    await store.appendChunk(ID, chunk(1, 3), FAR);
-    await store.appendChunk(ID, chunk(4, 2), FAR);
+    await store.appendChunk(ID, chunk(1, 3));
+    await store.appendChunk(ID, chunk(4, 2));
     expect(await store.latestChunk(ID)).toMatchObject({
       seq: 4,
       last: 5,
@@ -52,7 +52,7 @@ describe('InMemoryLogStore', () => {
 
   test('readChunks starts with the chunk holding fromIndex and pages through the rest', async () => {
     const store = new InMemoryLogStore({ pageItems: 2 });
-    for (let seq = 1; seq <= 20; seq += 2) await store.appendChunk(ID, chunk(seq, 2), FAR);
+    for (let seq = 1; seq <= 20; seq += 2) await store.appendChunk(ID, chunk(seq, 2));
     expect((await collect(store.readChunks(ID, 6))).map((c) => c.seq)).toEqual([5, 7, 9, 11, 13, 15, 17, 19]);
     expect((await collect(store.readChunks(ID, 1))).map((c) => c.seq)).toHaveLength(10);
     expect(await collect(store.readChunks(ID, 21))).toEqual([]);
@@ -61,8 +61,8 @@ describe('InMemoryLogStore', () => {
   test('registerExecution keeps the first record; sealLog keeps the first seal', async () => {
     const store = new InMemoryLogStore();
     const record = { executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 5 };
-    expect(await store.registerExecution(record, FAR)).toEqual(record);
-    expect(await store.registerExecution({ ...record, startedAt: 9 }, FAR)).toMatchObject({ startedAt: 5 });
+    expect(await store.registerExecution(record)).toEqual(record);
+    expect(await store.registerExecution({ ...record, startedAt: 9 })).toMatchObject({ startedAt: 5 });
     const seal = { status: 'SUCCEEDED' as const, completedAt: 10, lastIndex: 3, sealedAt: 11 };
     expect(await store.sealLog(ID, seal, FAR)).toEqual(seal);
     expect(await store.sealLog(ID, { ...seal, status: 'FAILED', lastIndex: 4 }, FAR)).toEqual(seal);
@@ -72,8 +72,9 @@ describe('InMemoryLogStore', () => {
   test('expired items are hidden from reads but not from latestChunk', async () => {
     let now = 0;
     const store = new InMemoryLogStore({ now: () => now });
-    await store.appendChunk(ID, chunk(1, 1), 10);
-    await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: [] }, startedAt: 1 }, 10);
+    await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: [] }, startedAt: 1 });
+    await store.appendChunk(ID, chunk(1, 1));
+    await store.sealLog(ID, { status: 'SUCCEEDED', completedAt: 1, lastIndex: 1, sealedAt: 2 }, 10);
     now = 11_000;
     expect(await collect(store.readChunks(ID, 1))).toEqual([]);
     expect(await store.getExecution(ID)).toBeUndefined();
@@ -83,9 +84,9 @@ describe('InMemoryLogStore', () => {
   test('injected failures hit the chosen call only', async () => {
     const store = new InMemoryLogStore();
     store.failNext('appendChunk', 1, { after: 1 });
-    await store.appendChunk(ID, chunk(1, 1), FAR);
-    expect((await errorOf(store.appendChunk(ID, chunk(2, 1), FAR))).code).toBe('DYNAMODB_UNAVAILABLE');
-    await store.appendChunk(ID, chunk(2, 1), FAR);
+    await store.appendChunk(ID, chunk(1, 1));
+    expect((await errorOf(store.appendChunk(ID, chunk(2, 1)))).code).toBe('DYNAMODB_UNAVAILABLE');
+    await store.appendChunk(ID, chunk(2, 1));
     expect(store.calls.appendChunk).toBe(3);
     expect(store.events(ID)).toHaveLength(2);
   });

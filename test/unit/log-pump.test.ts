@@ -13,8 +13,6 @@ import { fakeCloudWatchClient, InMemoryLogSource, InMemoryLogStore, jitter, seed
 const GROUP = '/logstream/executions';
 const ID = 'exec-1';
 const T0 = 1_700_000_000_000;
-// Far in the future (epoch seconds): nothing expires during these tests.
-const EXPIRES_AT = 4_000_000_000;
 const SMALL_CHUNKS: ChunkLimits = { maxBytes: 2000, maxEvents: 9 };
 
 // Every scenario runs against the in-memory source and against the real CloudWatch adapter driven by a fake
@@ -53,7 +51,6 @@ function setup(
       new LogPump(store, source, {
         executionId: ID,
         location,
-        expiresAt: () => EXPIRES_AT,
         chunkLimits: SMALL_CHUNKS,
         ...overrides,
       }),

@@ -16,7 +16,7 @@ async function storeWithChunks(sizes: readonly number[], store = new InMemoryLog
       events: Array.from({ length: size }, (_, i) => ({ timestamp: T0 + seq + i, message: `e${seq + i}` })),
       cursor: { streams: { s: { token: `f/${seq + size - 1}`, skip: 0 } } },
     };
-    await store.appendChunk(ID, chunk, FAR);
+    await store.appendChunk(ID, chunk);
     seq += size;
   }
   return store;
@@ -154,33 +154,18 @@ describe('readStoredEvents', () => {
     expect(error.expectedIndex).toBe(1);
   });
 
-  test('an expired chunk is a gap too', async () => {
+  test('an expired log is a gap when read up to its seal', async () => {
     let now = 0;
     const store = new InMemoryLogStore({ now: () => now });
-    await storeWithChunks([3], store);
-    await store.appendChunk(
-      ID,
-      { seq: 4, last: 4, events: [{ timestamp: T0, message: 'short-lived' }], cursor: initialCursor(['s']) },
-      1000,
-    );
-    await store.appendChunk(
-      ID,
-      {
-        seq: 5,
-        last: 6,
-        events: [
-          { timestamp: T0, message: 'a' },
-          { timestamp: T0, message: 'b' },
-        ],
-        cursor: initialCursor(['s']),
-      },
-      FAR,
-    );
-    expect((await readStoredEvents(store, ID, 0, 100)).events).toHaveLength(6);
+    await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 0 });
+    await storeWithChunks([3, 1, 2], store);
+    // Running items carry no expiry; the seal gives every item the same one.
+    await store.sealLog(ID, { status: 'SUCCEEDED', completedAt: T0, lastIndex: 6, sealedAt: T0 }, 1000);
+    expect((await readStoredEvents(store, ID, 0, 100, 6)).events).toHaveLength(6);
     now = 1001 * 1000;
-    const error = await errorOf(readStoredEvents(store, ID, 0, 100));
+    const error = await errorOf(readStoredEvents(store, ID, 0, 100, 6));
     expect(error.code).toBe('LOG_GAP');
-    expect(error.expectedIndex).toBe(4);
+    expect(error.expectedIndex).toBe(1);
   });
 });
 
@@ -188,7 +173,7 @@ describe('readStoredEvents up to a seal', () => {
   it('reports a hole when the chunks end before the sealed last index', async () => {
     const store = new InMemoryLogStore();
     const cursor = { streams: {} };
-    await store.appendChunk('sealed-short', { seq: 1, last: 2, events: [ev(1), ev(2)], cursor }, 2e9);
+    await store.appendChunk('sealed-short', { seq: 1, last: 2, events: [ev(1), ev(2)], cursor });
     await expect(readStoredEvents(store, 'sealed-short', 0, 100, 5)).rejects.toMatchObject({ code: 'LOG_GAP' });
     await expect(readStoredEvents(store, 'sealed-short', 0, 100, 2)).resolves.toMatchObject({ more: false });
   });

@@ -1,0 +1,93 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { isTerminalStatus, parseCursor, type ExecutionRecord, type LogChunk } from '../../domain';
+import type { StoredChunk } from '../../ports';
+import { decodeEvents, encodeEvents } from './chunk-codec';
+
+/** A DynamoDB item of the log table. */
+export type Item = Record<string, AttributeValue>;
+
+/** The execution record (and its seal) lives at seq 0; chunks start at seq 1. */
+export const RECORD_SEQ = '0';
+
+/**
+ * Marks the fence item the seal puts at `last_index + 1`. Every append is a conditional put on its
+ * first index and every writer appends right after a chunk it has seen, so no chunk can start
+ * past the fence: after the seal, nothing can be appended, at no cost to the appends themselves.
+ */
+export const FENCE_ATTRIBUTE = 'seal_fence';
+
+/** The item of a chunk, without expiry: it gets one when its log is sealed. */
+export function chunkItem(executionId: string, chunk: LogChunk): Item {
+  const last = chunk.events[chunk.events.length - 1];
+  return {
+    execution_id: { S: executionId },
+    seq: { N: String(chunk.seq) },
+    last: { N: String(chunk.last) },
+    data: { B: encodeEvents(chunk.events) },
+    cursor: { S: JSON.stringify(chunk.cursor) },
+    last_ts: { N: String(last?.timestamp ?? 0) },
+  };
+}
+
+/** The fence item of a log sealed at `lastIndex`. */
+export function fenceItem(executionId: string, lastIndex: number, expiresAt: number): Item {
+  return {
+    execution_id: { S: executionId },
+    seq: { N: String(lastIndex + 1) },
+    [FENCE_ATTRIBUTE]: { BOOL: true },
+    expires_at: { N: String(expiresAt) },
+  };
+}
+
+/** True for the seal's fence item (not a chunk). */
+export function isFence(item: Item | undefined): boolean {
+  return item?.[FENCE_ATTRIBUTE]?.BOOL === true;
+}
+
+/** Epoch seconds of an item's expiry; +Infinity for an item without one (a running log's). */
+export function expiresAtOf(item: Item): number {
+  const raw = item.expires_at?.N;
+  return raw === undefined ? Number.POSITIVE_INFINITY : Number(raw);
+}
+
+/** The chunk an item holds; throws on a malformed item. */
+export function toChunk(item: Item): StoredChunk {
+  const seq = Number(item.seq?.N);
+  const last = Number(item.last?.N);
+  const data = item.data?.B;
+  if (!Number.isInteger(seq) || !Number.isInteger(last) || !data) throw new TypeError('malformed chunk item');
+  const events = decodeEvents(data);
+  if (events.length !== last - seq + 1) throw new TypeError(`chunk ${seq} holds ${events.length} events`);
+  return {
+    seq,
+    last,
+    events,
+    cursor: parseCursor(JSON.parse(item.cursor?.S ?? '{}')),
+    lastTimestamp: Number(item.last_ts?.N ?? 0),
+  };
+}
+
+/** The execution record (with its seal, once written) an item holds. */
+export function toRecord(item: Item): ExecutionRecord {
+  const status = item.status?.S;
+  const sealedAt = item.sealed_at?.N;
+  const streams = JSON.parse(item.log_streams?.S ?? '[]') as unknown;
+  return {
+    executionId: item.execution_id?.S ?? '',
+    location: {
+      logGroup: item.log_group?.S ?? '',
+      logStreams: Array.isArray(streams) ? streams.filter((s): s is string => typeof s === 'string') : [],
+    },
+    startedAt: Number(item.started_at?.N ?? 0),
+    seal:
+      sealedAt !== undefined && isTerminalStatus(status)
+        ? {
+            status,
+            completedAt: Number(item.completed_at?.N ?? 0),
+            lastIndex: Number(item.last_index?.N ?? 0),
+            sealedAt: Number(sealedAt),
+            ...(item.exit_code?.N === undefined ? {} : { exitCode: Number(item.exit_code.N) }),
+          }
+        : undefined,
+  };
+}
