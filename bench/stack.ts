@@ -13,6 +13,8 @@ export async function startBenchStack(): Promise<{
     tableName: 'logstream-bench',
     logGroup: '/logstream/bench',
     region: 'us-east-1',
+    // The strict AWS layer, as in npm start and npm test (LOGSTREAM_STRICT_AWS=0 measures moto alone).
+    strictAws: loadConfig({ LOGSTREAM_STRICT_AWS: process.env.LOGSTREAM_STRICT_AWS }).strictAws,
   });
   const base = {
     ...process.env,

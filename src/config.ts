@@ -35,6 +35,8 @@ export interface Config {
   readonly localAws: boolean;
   /** True when `npm start` runs its own Temporal server and AWS emulator (`LOGSTREAM_LOCAL_STACK`). */
   readonly localStack: boolean;
+  /** The local stack puts the strict AWS layer in front of the emulator (`LOGSTREAM_STRICT_AWS`, default on). */
+  readonly strictAws: boolean;
   readonly settleMs: number;
   readonly completionBufferMs: number;
   readonly ttlDays: number;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     aws,
     localAws,
     localStack: localStackFlag(env, embeddedAws),
+    strictAws: flag(env, 'LOGSTREAM_STRICT_AWS', true),
     // AWS surfaces most events within seconds but can lag; the emulator has no lag at all.
     settleMs: integer(env, 'LOGSTREAM_SETTLE_MS', localAws ? 2000 : 30_000, 0, 3_600_000),
     completionBufferMs: integer(env, 'LOGSTREAM_COMPLETION_BUFFER_MS', 30_000, 0, 3_600_000),

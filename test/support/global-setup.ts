@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config';
 import { findFreePort, startLocalStack } from '../../src/main/local-stack';
 import type { LocalStack } from '../../src/main/local-stack';
 import { toolchainPaths } from '../../src/main/toolchain';
@@ -25,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
     tableName,
     logGroup,
     region,
-    strictAws: !['0', 'false', 'no'].includes(process.env.LOGSTREAM_STRICT_AWS ?? ''),
+    strictAws: loadConfig({ LOGSTREAM_STRICT_AWS: process.env.LOGSTREAM_STRICT_AWS }).strictAws,
   });
   globalThis.logstreamTestStack = stack;
 
