@@ -74,7 +74,16 @@ export function classifyAwsError(error: unknown): AwsErrorClass {
   }
   // No HTTP status but a system error code: the request never got an answer (refused, reset, DNS).
   if (status === undefined && /^E[A-Z]+$/.test(networkCode)) return { code, retryable: true, throttled: false };
+  // The SDK's retry layer can wrap a socket error from another realm (a vm context, a test runner) into a plain
+  // "AWS SDK error wrapper for Error: connect ECONNREFUSED ..." without `code`: its message still names the code.
+  const wrapped = status === undefined ? wrappedNetworkCode(e) : undefined;
+  if (wrapped !== undefined) return { code: wrapped, retryable: true, throttled: false };
   return { code, retryable: false, throttled: false };
+}
+
+function wrappedNetworkCode(error: { message?: unknown }): string | undefined {
+  if (typeof error.message !== 'string' || !error.message.startsWith('AWS SDK error wrapper')) return undefined;
+  return [...TRANSIENT_CODES].find((code) => /^E[A-Z_]+$/.test(code) && error.message.includes(code));
 }
 
 /** Wraps a failed AWS call as the `DependencyError` its classification calls for. */

@@ -205,6 +205,17 @@ describe('classifyAwsError on errors thrown by the real AWS SDK', () => {
     });
   });
 
+  test('a socket error wrapped by the SDK without its code is still a retryable network failure', () => {
+    const wrapped = new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1');
+    expect(classifyAwsError(wrapped)).toEqual({ code: 'ECONNREFUSED', retryable: true, throttled: false });
+    // Any other error without a status stays non-retryable.
+    expect(classifyAwsError(new Error('AWS SDK error wrapper for Error: boom'))).toEqual({
+      code: 'Error',
+      retryable: false,
+      throttled: false,
+    });
+  });
+
   // Run in a plain Node process: inside Jest the SDK's retry middleware fails `instanceof Error` on Node's own
   // socket errors (another realm) and replaces them by a wrapper without `code`, which production never sees.
   test('a refused connection is a retryable network failure', async () => {
