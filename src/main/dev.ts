@@ -1,19 +1,25 @@
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { LogstreamClient } from '../client/client';
 import { loadConfig, type Config } from '../config';
+import { prepareAwsRecording } from './aws-recording';
 import { startLocalStack, type LocalStack } from './local-stack';
+import { asUnreachable, assertReachable, endpointsOf } from './reachability';
 import { startServer, type RunningServer } from './server';
 import { repoRoot } from './toolchain';
+import { createLogger, provisionAws } from './wiring';
 import { startWorker, type RunningWorker } from './worker';
 
 /**
  * `npm start`: the local stack (Temporal dev server + AWS emulator) unless real ones are
  * configured, a worker, the API, and a demo execution whose log lines are printed as they arrive.
- * Ctrl-C stops everything it started.
+ * The terminal gets what a person needs (URLs, the demo, errors in one line); the process logs go to a
+ * file under the data dir. Ctrl-C stops everything it started.
  */
 async function main(): Promise<void> {
-  let config = loadConfig();
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  const sayError = (error: unknown): void =>
+    void process.stderr.write(`logstream: ${error instanceof Error ? error.message : String(error)}\n`);
   const started: { stop(): Promise<void> }[] = [];
   let stopping = false;
   const stopAll = async (code: number): Promise<never> => {
@@ -26,24 +32,46 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
 
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    sayError(error);
+    return stopAll(1);
+  }
+  const dataDir = path.resolve(repoRoot(), config.dataDir);
+  config = { ...config, logFile: path.resolve(repoRoot(), config.logFile ?? path.join(dataDir, 'logstream.log')) };
+  say(`logstream: process logs go to ${config.logFile} (LOG_LEVEL=${config.logLevel})`);
+  const logger = createLogger('logstream-dev', config);
+  routeWarnings(logger);
+
   try {
     if (config.localStack) {
-      const [, port] = config.temporalAddress.split(':');
       say('starting the local stack (Temporal dev server, AWS emulator)...');
-      const stack: LocalStack = await startLocalStack({
-        temporalPort: Number(port),
-        temporalUiPort: config.temporalUiPort,
-        emulatorPort: config.emulatorPort,
-        dbFile: path.join(repoRoot(), config.dataDir, 'temporal.db'),
-        tableName: config.table,
-        logGroup: config.logGroup,
-        region: config.awsRegion,
-        strictAws: config.strictAws,
-        log: say,
-      });
+      // The emulator inherits this process's environment: its recorder keeps the AWS state across restarts.
+      const recording = prepareAwsRecording(dataDir);
+      Object.assign(process.env, recording.env);
+      const [, port] = config.temporalAddress.split(':');
+      const stack: LocalStack = await withoutAwsProfile(() =>
+        startLocalStack({
+          temporalPort: Number(port),
+          temporalUiPort: config.temporalUiPort,
+          emulatorPort: config.emulatorPort,
+          dbFile: path.join(dataDir, 'temporal.db'),
+          tableName: config.table,
+          logGroup: config.logGroup,
+          region: config.awsRegion,
+          log: (line) => logger.info(line),
+        }),
+      );
       started.push(stack);
-      config = { ...config, awsEndpoint: stack.awsEndpoint, temporalAddress: stack.temporalAddress };
+      const replayed = await recording.replay(stack.awsEndpoint);
+      if (replayed > 0) logger.info({ replayed, file: recording.file }, 'restored the AWS state of earlier runs');
+      config = { ...config, awsEndpoint: stack.awsEndpoint, temporalAddress: stack.temporalAddress, localAws: true };
       say(`Temporal UI:  ${stack.temporalUiUrl}`);
+    } else {
+      await assertReachable(endpointsOf(config, 'npm start'));
+      await provisionAws(config);
     }
     const worker: RunningWorker = await startWorker(config);
     started.push(worker);
@@ -53,9 +81,31 @@ async function main(): Promise<void> {
     if (config.demo) await runDemo(config, server.url, say);
     say('ready; Ctrl-C stops everything');
   } catch (error) {
-    process.stderr.write(`logstream: ${error instanceof Error ? error.message : String(error)}\n`);
+    logger.error({ err: error }, 'start failed');
+    sayError(asUnreachable(error, config, 'npm start'));
     await stopAll(1);
   }
+}
+
+/**
+ * Runs `start` with the user's AWS profile hidden from the children it spawns: the emulator runs boto3, which
+ * refuses to start on a profile this machine does not define (and needs none). Jobs run later still see it.
+ */
+async function withoutAwsProfile<T>(start: () => Promise<T>): Promise<T> {
+  const saved = { AWS_PROFILE: process.env.AWS_PROFILE, AWS_DEFAULT_PROFILE: process.env.AWS_DEFAULT_PROFILE };
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_DEFAULT_PROFILE;
+  try {
+    return await start();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+/** Node's process warnings (e.g. the AWS SDK's notice about Node versions) go to the log file, not the terminal. */
+function routeWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn({ warning: warning.name }, warning.message));
 }
 
 async function runDemo(config: Config, url: string, say: (line: string) => void): Promise<void> {

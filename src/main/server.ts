@@ -24,7 +24,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.apiKeys.length === 0 && !LOOPBACK.test(config.host)) {
     throw new ConfigError('LOGSTREAM_HOST', 'without LOGSTREAM_API_KEYS the API binds to loopback only');
   }
-  const logger = createLogger('logstream-api', config.logLevel);
+  const logger = createLogger('logstream-api', config);
   const metrics = createMetrics();
   const aws = createAwsAdapters(config, metrics.observeCall);
   const { directory, connection } = await createDirectory(config);
@@ -40,7 +40,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logger,
     logGroup: config.logGroup,
     apiKeys: config.apiKeys,
-    completionBufferMs: config.completionBufferMs,
     websocketUrl: (request, executionId, lastIndex, keyId) =>
       websocketUrl(
         request.headers.get('host') ?? `${config.host}:${config.port}`,
@@ -58,7 +57,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ingestLag: metrics.ingestLag,
       pollMinMs: config.pollMinMs,
       pollMaxMs: config.ws.pollMaxMs,
-      completionBufferMs: config.completionBufferMs,
     }),
     store: aws.store,
     directory,

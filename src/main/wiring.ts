@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Client, Connection } from '@temporalio/client';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { CloudWatchLogSource } from '../adapters/cloudwatch/cloudwatch-log-source';
 import { DynamoDbLogStore } from '../adapters/dynamodb/dynamodb-log-store';
 import { TemporalExecutionDirectory } from '../adapters/temporal/temporal-execution-directory';
@@ -10,6 +10,7 @@ import { ensureLogTable } from '../adapters/dynamodb/provision';
 import { loadConfig, type Config } from '../config';
 import type { CallObserver } from '../ports';
 import type { ExecutionTimings } from '../../workflows/messages';
+import { asUnreachable, assertReachable, endpointsOf } from './reachability';
 
 /** The AWS-facing adapters of one process. */
 export interface AwsAdapters {
@@ -69,9 +70,25 @@ export async function createDirectory(
   return { directory, connection, client };
 }
 
-/** The process logger: JSON lines on stderr (stdout stays free for what the CLI prints). */
-export function createLogger(name: string, level: Config['logLevel']): Logger {
-  return pino({ name, level }, pino.destination(2));
+const logFiles = new Map<string, DestinationStream>();
+
+/**
+ * The process logger: JSON lines on stderr (stdout stays free for what the CLI prints), or appended to
+ * `config.logFile` (`npm start`, so they do not interleave with what it prints for a person).
+ */
+export function createLogger(name: string, config: Pick<Config, 'logLevel' | 'logFile'>): Logger {
+  return pino({ name, level: config.logLevel }, logDestination(config.logFile));
+}
+
+function logDestination(file: string | undefined): DestinationStream {
+  if (file === undefined) return pino.destination(2);
+  let destination = logFiles.get(file);
+  if (destination === undefined) {
+    // Synchronous: the last lines before an exit must reach the file; processes log little at info.
+    destination = pino.destination({ dest: file, mkdir: true, append: true, sync: true });
+    logFiles.set(file, destination);
+  }
+  return destination;
 }
 
 /** Creates the log group and the table when missing (idempotent; standalone processes call it at start). */
@@ -86,8 +103,9 @@ export async function provisionAws(config: Config): Promise<void> {
 }
 
 /**
- * Runs a standalone process (API server or worker) from the environment: provisions the table and
- * log group, starts it, prints its banner, and stops it on SIGINT/SIGTERM; a start failure exits 1.
+ * Runs a standalone process (API server or worker) from the environment: checks that Temporal and AWS answer,
+ * provisions the table and log group, starts it, prints its banner, and stops it on SIGINT/SIGTERM; a start failure
+ * exits 1 with one line (an unreachable endpoint is named with its variable and the fix, never a transport trace).
  */
 export function runStandalone(
   name: string,
@@ -104,12 +122,16 @@ export function runStandalone(
     fail(error);
     return;
   }
-  provisionAws(config)
+  assertReachable(endpointsOf(config, 'standalone'))
+    .then(() => provisionAws(config))
     .then(() => start(config))
-    .then((running) => {
-      process.stdout.write(`${running.banner}\n`);
-      const stop = (): void => void running.stop().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    }, fail);
+    .then(
+      (running) => {
+        process.stdout.write(`${running.banner}\n`);
+        const stop = (): void => void running.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      },
+      (error: unknown) => fail(asUnreachable(error, config, 'standalone')),
+    );
 }

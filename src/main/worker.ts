@@ -4,12 +4,14 @@ import {
   Runtime,
   Worker,
   makeTelemetryFilterString,
+  type LogEntry,
   type LogLevel,
 } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import type { Logger as ProcessLogger } from 'pino';
 import type { Config } from '../config';
 import type { CallObserver } from '../ports';
-import { createAwsAdapters, runStandalone } from './wiring';
+import { createAwsAdapters, createLogger, runStandalone } from './wiring';
 
 /** A running worker: `stop()` shuts it down gracefully and closes its connections. */
 export interface RunningWorker {
@@ -24,9 +26,12 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     try {
+      // The SDK's logs (the workflow bundler's webpack report, worker state changes, activity logs) and the core's
+      // warnings go where the process logs go: stderr as JSON lines, or the log file under `npm start`.
+      const logger = createLogger('logstream-worker', config);
       Runtime.install({
-        logger: new DefaultLogger(config.logLevel.toUpperCase() as LogLevel),
-        telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+        logger: new DefaultLogger(config.logLevel.toUpperCase() as LogLevel, (entry) => forward(logger, entry)),
+        telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
       });
     } catch {
       // Already installed by an earlier worker of this process.
@@ -64,6 +69,19 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
     },
   };
 }
+
+function forward(logger: ProcessLogger, entry: LogEntry): void {
+  const method = PINO_METHOD[entry.level];
+  logger[method]({ ...entry.meta }, entry.message);
+}
+
+const PINO_METHOD: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
 
 if (require.main === module) {
   runStandalone('logstream worker', async (config) => {
