@@ -63,7 +63,7 @@ export class LogReadShaper {
 
   /** Shapes a GetLogEvents answer `body` (parsed JSON) in place. */
   getLogEvents(
-    body: { events?: OutputEvent[]; nextForwardToken?: string; nextBackwardToken?: string },
+    body: { events?: OutputEvent[]; nextForwardToken?: string; nextBackwardToken?: string | null },
     given: GivenToken | undefined,
     scope: string,
     rules: StrictRules,
@@ -90,12 +90,12 @@ export class LogReadShaper {
     // The end of what is visible: AWS gives back exactly the token it was given.
     const atEnd = kept === 0 && !emptyPage && given !== undefined && given.inner === forward;
     body.nextForwardToken = atEnd && given ? given.token : issue(forward, 'f/');
-    if (body.nextBackwardToken !== undefined) body.nextBackwardToken = issue(body.nextBackwardToken, 'b/');
+    if (typeof body.nextBackwardToken === 'string') body.nextBackwardToken = issue(body.nextBackwardToken, 'b/');
   }
 
   /** Shapes a FilterLogEvents answer `body` (parsed JSON) in place; `group` names the log group as moto's tokens do. */
   filterLogEvents(
-    body: { events?: OutputEvent[]; nextToken?: string },
+    body: { events?: OutputEvent[]; nextToken?: string | null },
     given: GivenToken | undefined,
     group: string,
     scope: string,
@@ -104,8 +104,9 @@ export class LogReadShaper {
   ): void {
     const events = body.events ?? [];
     const { count } = visibleCount(events, rules, now);
-    let next = body.nextToken ?? null;
-    let more = body.nextToken !== undefined;
+    // moto answers `"nextToken": null` at the end; AWS leaves it out.
+    let next = typeof body.nextToken === 'string' ? body.nextToken : null;
+    let more = next !== null;
     if (count < events.length) {
       const lastKept = events[count - 1];
       // moto's FilterLogEvents token names the last event returned: group@stream@eventId.

@@ -1,0 +1,335 @@
+// The strict AWS layer of the test stack, driven through its real port with the JavaScript SDK (which validates
+// nothing before sending): what AWS refuses is refused, and the control API tightens rules and injects faults.
+import { randomUUID } from 'node:crypto';
+import {
+  CloudWatchLogsClient,
+  CreateLogStreamCommand,
+  DescribeLogGroupsCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+  PutLogEventsCommand,
+  type InputLogEvent,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { waitFor } from '../support/harness';
+import { strictAws } from '../support/strict-aws';
+
+const endpoint = process.env.AWS_ENDPOINT_URL;
+const region = process.env.AWS_REGION ?? 'us-east-1';
+const group = process.env.LOGSTREAM_LOG_GROUP ?? '/logstream/executions';
+const table = process.env.LOGSTREAM_TABLE ?? 'logstream-execution-logs';
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// One attempt per call: the SDK's own retries would hide what the layer answered.
+const clientConfig = { endpoint, region, credentials, maxAttempts: 1 };
+
+const strict = strictAws();
+const logs = new CloudWatchLogsClient(clientConfig);
+const dynamodb = new DynamoDBClient(clientConfig);
+
+interface AwsFailure {
+  name: string;
+  message: string;
+  status: number | undefined;
+}
+
+/** What a call failed with (name, message, HTTP status); throws when it succeeded. */
+async function failure(call: Promise<unknown>): Promise<AwsFailure> {
+  try {
+    await call;
+  } catch (error) {
+    const { name, message, $metadata } = error as Error & { $metadata?: { httpStatusCode?: number } };
+    return { name, message, status: $metadata?.httpStatusCode };
+  }
+  throw new Error('the call succeeded');
+}
+
+async function newStream(): Promise<string> {
+  const stream = `strict-${randomUUID()}`;
+  await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+  return stream;
+}
+
+function put(stream: string, logEvents: InputLogEvent[]) {
+  return logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents }));
+}
+
+function getPage(stream: string, nextToken?: string, limit?: number) {
+  return logs.send(
+    new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true, nextToken, limit }),
+  );
+}
+
+/** Every event of a stream, paged from the head until the token comes back unchanged (as AWS ends a stream). */
+async function readStream(
+  stream: string,
+  limit?: number,
+): Promise<{ messages: string[]; pages: number; empty: number }> {
+  const messages: string[] = [];
+  let token: string | undefined;
+  let pages = 0;
+  let empty = 0;
+  for (;;) {
+    const page = await getPage(stream, token, limit);
+    pages++;
+    const events = page.events ?? [];
+    messages.push(...events.map((event) => event.message ?? ''));
+    if (page.nextForwardToken === token) return { messages, pages, empty };
+    if (events.length === 0) empty++;
+    token = page.nextForwardToken;
+    if (pages > 1000) throw new Error('the stream never ended');
+  }
+}
+
+afterEach(async () => {
+  await strict.resetRules();
+  await strict.clearFaults();
+});
+
+afterAll(() => {
+  logs.destroy();
+  dynamodb.destroy();
+});
+
+describe('PutLogEvents', () => {
+  test('an empty message fails the whole batch with InvalidParameterException, and nothing is stored', async () => {
+    const stream = await newStream();
+    const now = Date.now();
+    const refused = await failure(
+      put(stream, [
+        { timestamp: now, message: 'before' },
+        { timestamp: now, message: '' },
+        { timestamp: now, message: 'after' },
+      ]),
+    );
+    expect(refused).toMatchObject({ name: 'InvalidParameterException', status: 400 });
+    expect((await readStream(stream)).messages).toEqual([]);
+    expect((await strict.stats()).operations['logs:PutLogEvents']?.rejected).toBeGreaterThanOrEqual(1);
+  });
+
+  test('too old and too new events are not stored and come back in rejectedLogEventsInfo', async () => {
+    await strict.setRules({ putLogEvents: { maxPastMs: 60_000, maxFutureMs: 60_000 } });
+    const stream = await newStream();
+    const now = Date.now();
+    const answer = await put(stream, [
+      { timestamp: now - 600_000, message: 'too old' },
+      { timestamp: now, message: 'kept 1' },
+      { timestamp: now, message: 'kept 2' },
+      { timestamp: now + 600_000, message: 'too new' },
+    ]);
+    expect(answer.rejectedLogEventsInfo).toEqual({ tooOldLogEventEndIndex: 1, tooNewLogEventStartIndex: 3 });
+    expect((await readStream(stream)).messages).toEqual(['kept 1', 'kept 2']);
+  });
+
+  test('with the default rules, an event older than 14 days alone is reported and nothing is stored', async () => {
+    const stream = await newStream();
+    const answer = await put(stream, [{ timestamp: Date.now() - 15 * 24 * 3_600_000, message: 'ancient' }]);
+    expect(answer.rejectedLogEventsInfo).toEqual({ tooOldLogEventEndIndex: 1 });
+    expect((await readStream(stream)).messages).toEqual([]);
+  });
+
+  test('a batch over 1,048,576 bytes (UTF-8 + 26 per event), out of order, or spanning over 24 h is refused', async () => {
+    const stream = await newStream();
+    const now = Date.now();
+    const big = 'x'.repeat(200_000);
+    const tooLarge = Array.from({ length: 6 }, () => ({ timestamp: now, message: big }));
+    expect(await failure(put(stream, tooLarge))).toMatchObject({ name: 'InvalidParameterException', status: 400 });
+    const disordered = [
+      { timestamp: now, message: 'b' },
+      { timestamp: now - 1, message: 'a' },
+    ];
+    expect(await failure(put(stream, disordered))).toMatchObject({ name: 'InvalidParameterException' });
+    const wide = [
+      { timestamp: now - 25 * 3_600_000, message: 'a' },
+      { timestamp: now, message: 'b' },
+    ];
+    expect(await failure(put(stream, wide))).toMatchObject({ name: 'InvalidParameterException' });
+    expect((await readStream(stream)).messages).toEqual([]);
+  });
+});
+
+describe('account-wide read quotas', () => {
+  test('40 GetLogEvents calls at once: the calls over 25 per second get ThrottlingException', async () => {
+    const stream = await newStream();
+    await strict.resetRules(); // a fresh one-second window
+    const results = await Promise.allSettled(Array.from({ length: 40 }, () => getPage(stream)));
+    const succeeded = results.filter((result) => result.status === 'fulfilled').length;
+    const throttled = results.filter(
+      (result) => result.status === 'rejected' && (result.reason as Error).name === 'ThrottlingException',
+    ).length;
+    expect(succeeded + throttled).toBe(40);
+    expect(succeeded).toBeLessThanOrEqual(25);
+    expect(throttled).toBeGreaterThanOrEqual(15);
+    const rejected = results.find((result) => result.status === 'rejected');
+    expect(rejected && (rejected.reason as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(
+      400,
+    );
+    expect((await strict.stats()).operations['logs:GetLogEvents']?.throttled).toBeGreaterThanOrEqual(15);
+  });
+
+  test('a tightened quota applies at once', async () => {
+    await strict.setRules({ readQuotas: { FilterLogEvents: 1 } });
+    const filter = () => logs.send(new FilterLogEventsCommand({ logGroupName: group, limit: 1 }));
+    const results = await Promise.allSettled([filter(), filter(), filter()]);
+    expect(results.filter((result) => result.status === 'fulfilled').length).toBeLessThanOrEqual(1);
+    const throttled = results.filter(
+      (result) => result.status === 'rejected' && (result.reason as Error).name === 'ThrottlingException',
+    );
+    expect(throttled.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('GetLogEvents tokens and pages', () => {
+  test('at the end of a stream the token given comes back unchanged; an unknown token is refused', async () => {
+    const stream = await newStream();
+    await put(stream, [{ timestamp: Date.now(), message: 'one' }]);
+    const first = await getPage(stream);
+    expect(first.events?.map((event) => event.message)).toEqual(['one']);
+    const end = await getPage(stream, first.nextForwardToken);
+    expect(end.events).toEqual([]);
+    expect(end.nextForwardToken).toBe(first.nextForwardToken);
+    const unknown = await failure(getPage(stream, 'f/00000000000000000000000000000000000000000000000000000000'));
+    expect(unknown).toMatchObject({ name: 'InvalidParameterException', status: 400 });
+  });
+
+  test('an expired token is refused with InvalidParameterException', async () => {
+    const stream = await newStream();
+    await put(stream, [{ timestamp: Date.now(), message: 'one' }]);
+    const { nextForwardToken } = await getPage(stream);
+    await strict.setRules({ tokenTtlMs: 0 });
+    // Expired once any time at all has passed since it was issued: wait for that state, not for a duration.
+    const expired = await waitFor('the token to expire', async () => {
+      const outcome = await failure(getPage(stream, nextForwardToken)).catch(() => undefined);
+      return outcome;
+    });
+    expect(expired).toMatchObject({ name: 'InvalidParameterException', status: 400, message: /expired/ });
+  });
+
+  test('every Nth page before the end is empty with a new token; paging still yields every event once, in order', async () => {
+    await strict.setRules({ emptyPageEvery: 2 });
+    const stream = await newStream();
+    const now = Date.now();
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
+    await put(
+      stream,
+      lines.map((message) => ({ timestamp: now, message })),
+    );
+    const read = await readStream(stream, 5);
+    expect(read.messages).toEqual(lines);
+    expect(read.empty).toBeGreaterThanOrEqual(3);
+  });
+
+  test('a page holds at most 1 MB (UTF-8 + 26 per event); the rest follows behind its token', async () => {
+    await strict.setRules({ emptyPageEvery: 0 });
+    const stream = await newStream();
+    const now = Date.now();
+    const message = (i: number) => `${i}`.padEnd(200_000, '.');
+    await put(
+      stream,
+      [0, 1, 2, 3].map((i) => ({ timestamp: now, message: message(i) })),
+    );
+    await put(
+      stream,
+      [4, 5, 6, 7].map((i) => ({ timestamp: now, message: message(i) })),
+    );
+    const first = await getPage(stream);
+    expect(first.events).toHaveLength(5);
+    const second = await getPage(stream, first.nextForwardToken);
+    expect(second.events?.map((event) => event.message?.slice(0, 1))).toEqual(['5', '6', '7']);
+  });
+
+  test('with an ingestion delay, new events are hidden until it has passed; the token resumes at the cut', async () => {
+    const stream = await newStream();
+    await put(stream, [{ timestamp: Date.now(), message: 'visible' }]);
+    await strict.setRules({ ingestionDelayMs: 3_600_000 });
+    const hidden = await getPage(stream);
+    expect(hidden.events).toEqual([]);
+    const filtered = await logs.send(new FilterLogEventsCommand({ logGroupName: group, logStreamNames: [stream] }));
+    expect(filtered.events).toEqual([]);
+    await strict.setRules({ ingestionDelayMs: 0 });
+    const shown = await getPage(stream, hidden.nextForwardToken);
+    expect(shown.events?.map((event) => event.message)).toEqual(['visible']);
+  });
+
+  test('FilterLogEvents tokens are wrapped too: pages join up, a foreign token is refused', async () => {
+    // This test is about tokens, not FilterLogEvents' 5 calls/s.
+    await strict.setRules({ readQuotas: { FilterLogEvents: 0 } });
+    const stream = await newStream();
+    const now = Date.now();
+    await put(
+      stream,
+      ['a', 'b', 'c'].map((message) => ({ timestamp: now, message })),
+    );
+    const messages: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await logs.send(
+        new FilterLogEventsCommand({ logGroupName: group, logStreamNames: [stream], limit: 2, nextToken }),
+      );
+      messages.push(...(page.events ?? []).map((event) => event.message ?? ''));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    expect(messages).toEqual(['a', 'b', 'c']);
+    const { nextForwardToken } = await getPage(stream);
+    const foreign = logs.send(new FilterLogEventsCommand({ logGroupName: group, nextToken: nextForwardToken }));
+    expect(await failure(foreign)).toMatchObject({ name: 'InvalidParameterException' });
+  });
+});
+
+describe('DynamoDB item size', () => {
+  const key = () => ({ execution_id: { S: `strict-${randomUUID()}` }, seq: { N: '1' } });
+
+  test('an item over 400 KB (names + values) is a ValidationException; one under it is stored', async () => {
+    const tooLarge = { ...key(), data: { B: new Uint8Array(400 * 1024) } };
+    expect(await failure(dynamodb.send(new PutItemCommand({ TableName: table, Item: tooLarge })))).toEqual({
+      name: 'ValidationException',
+      message: 'Item size has exceeded the maximum allowed size',
+      status: 400,
+    });
+    // moto itself refuses items over 405,000 bytes and counts binaries base64-encoded: a string stays under both.
+    const fits = { ...key(), data: { S: 'x'.repeat(390 * 1024) } };
+    await dynamodb.send(new PutItemCommand({ TableName: table, Item: fits }));
+    const stored = await dynamodb.send(
+      new GetItemCommand({ TableName: table, Key: { execution_id: fits.execution_id, seq: fits.seq } }),
+    );
+    expect(stored.Item?.data?.S?.length).toBe(390 * 1024);
+  });
+
+  test('the limit is configurable', async () => {
+    await strict.setRules({ maxItemBytes: 1000 });
+    const item = { ...key(), data: { S: 'x'.repeat(1000) } };
+    expect(await failure(dynamodb.send(new PutItemCommand({ TableName: table, Item: item })))).toMatchObject({
+      name: 'ValidationException',
+    });
+  });
+});
+
+describe('faults', () => {
+  test('an outage answers 503 ServiceUnavailableException, and ends', async () => {
+    await strict.fault({ service: 'logs', kind: 'outage', seconds: 1, operations: ['DescribeLogGroups'] });
+    const describe = () => logs.send(new DescribeLogGroupsCommand({ limit: 1 }));
+    expect(await failure(describe())).toMatchObject({ name: 'ServiceUnavailableException', status: 503 });
+    // Other operations and services are untouched.
+    await getPage(await newStream());
+    await waitFor('the outage to end', async () => (await describe()).logGroups);
+    expect((await strict.stats()).operations['logs:DescribeLogGroups']?.faulted).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a throttled fraction: DynamoDB answers ProvisionedThroughputExceededException, CloudWatch ThrottlingException', async () => {
+    await strict.fault({ service: 'dynamodb', kind: 'throttle', fraction: 1, operations: ['GetItem'] });
+    await strict.fault({ service: 'logs', kind: 'throttle', fraction: 1, operations: ['DescribeLogGroups'] });
+    const get = dynamodb.send(
+      new GetItemCommand({ TableName: table, Key: { execution_id: { S: 'x' }, seq: { N: '0' } } }),
+    );
+    expect(await failure(get)).toMatchObject({ name: 'ProvisionedThroughputExceededException', status: 400 });
+    expect(await failure(logs.send(new DescribeLogGroupsCommand({})))).toMatchObject({ name: 'ThrottlingException' });
+    const { faults } = await strict.state();
+    expect(faults.map((fault) => fault.kind)).toEqual(['throttle', 'throttle']);
+    await strict.clearFaults();
+    await logs.send(new DescribeLogGroupsCommand({ limit: 1 }));
+  });
+
+  test('the control API refuses a bad rule or fault with a clear error', async () => {
+    await expect(strict.setRules({ nope: 1 } as never)).rejects.toThrow(/HTTP 400.*unknown rule nope/);
+    await expect(strict.fault({ service: 'sqs', kind: 'outage' } as never)).rejects.toThrow(/HTTP 400.*service/);
+  });
+});
