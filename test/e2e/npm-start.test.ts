@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { LogstreamClient } from '../../src/client/client';
 import { findFreePort } from '../../src/main/local-stack';
+import { readAllLogs, waitFor, waitSealed } from '../support/harness';
+
+const root = path.join(__dirname, '..', '..');
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -16,63 +20,178 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
-describe('npm start (the dev entry point)', () => {
-  it('boots the stack, runs and prints the demo, serves the API, and leaves nothing listening after SIGINT', async () => {
-    const ports = {
-      api: await findFreePort(),
-      temporal: await findFreePort(),
-      ui: await findFreePort(),
-      emulator: await findFreePort(),
-    };
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'logstream-start-'));
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOG_LEVEL: 'warn',
+/** A process started like `npm start` (or a standalone entry point), with what it printed. */
+interface Launched {
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+  /** Resolves once stdout holds `text`; rejects (with the output) if the process exits first. */
+  printed(text: string): Promise<void>;
+}
+
+function launch(entry: string, env: NodeJS.ProcessEnv): Launched {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'main', entry)], {
+    cwd: root,
+    // Only what a shell would have, plus the test's settings: nothing of the test stack leaks in.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const launched: Launched = {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    stop: (signal) => {
+      child.kill(signal);
+      return exited;
+    },
+    printed: (text) =>
+      Promise.race([
+        waitFor(
+          `${entry} to print ${JSON.stringify(text)}`,
+          async () => (stdout.includes(text) ? true : undefined),
+          180_000,
+        ),
+        exited.then((code) => Promise.reject(new Error(`${entry} exited with ${code}:\n${stdout}\n${stderr}`))),
+      ]).then(() => undefined),
+  };
+  // Whatever a failed test leaves running dies with it.
+  leftovers.push(() => child.kill('SIGKILL'));
+  return launched;
+}
+
+const leftovers: (() => void)[] = [];
+afterEach(() => leftovers.splice(0).forEach((kill) => kill()));
+
+/** Free ports and a fresh data dir for one `npm start`. */
+async function devEnv(
+  dataDir: string,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<{ env: NodeJS.ProcessEnv; ports: number[] }> {
+  const ports = {
+    api: await findFreePort(),
+    temporal: await findFreePort(),
+    ui: await findFreePort(),
+    aws: await findFreePort(),
+  };
+  return {
+    ports: Object.values(ports),
+    env: {
       LOGSTREAM_PORT: String(ports.api),
       LOGSTREAM_TEMPORAL_UI_PORT: String(ports.ui),
-      LOGSTREAM_EMULATOR_PORT: String(ports.emulator),
+      LOGSTREAM_EMULATOR_PORT: String(ports.aws),
       TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+      // TEMPORAL_ADDRESS alone would mean "use that server": run the stack on it.
       LOGSTREAM_LOCAL_STACK: '1',
       LOGSTREAM_DATA_DIR: dataDir,
-    };
-    const root = path.join(__dirname, '..', '..');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'main', 'dev.ts')], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      ...extra,
+    },
+  };
+}
+
+describe('npm start (the dev entry point)', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'logstream-start-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('in a shell with an AWS profile and keys: embedded stack, demo and URLs only on the terminal, nothing left after SIGINT', async () => {
+    const { env, ports } = await devEnv(dataDir, {
+      AWS_PROFILE: 'someone',
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     });
-    let output = '';
-    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const dev = launch('dev.ts', env);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setInterval(() => {
-          if (output.includes('ready; Ctrl-C stops everything')) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 100);
-        void exited.then((code) => {
-          clearInterval(timer);
-          reject(new Error(`npm start exited with ${code}:\n${output}`));
-        });
-      });
-      expect(output).toContain(`logstream API: http://127.0.0.1:${ports.api}`);
-      expect(output).toContain(`Temporal UI:  http://127.0.0.1:${ports.ui}`);
+      await dev.printed('ready; Ctrl-C stops everything');
+      const output = dev.stdout() + dev.stderr();
+      const logFile = path.join(dataDir, 'logstream.log');
+      expect(output.split('\n')[0]).toBe(`logstream: process logs go to ${logFile} (LOG_LEVEL=info)`);
+      expect(output).toContain(`logstream API: http://127.0.0.1:${env.LOGSTREAM_PORT}`);
+      expect(output).toContain(`Temporal UI:  http://127.0.0.1:${env.LOGSTREAM_TEMPORAL_UI_PORT}`);
       expect(output).toMatch(/\[1\] demo line 1\n/);
       expect(output).toMatch(/\[20\] demo line 20\n/);
       expect(output).toMatch(/demo execution \S+ SUCCEEDED \(last index 21\)/);
-      const health = await fetch(`http://127.0.0.1:${ports.api}/readyz`);
-      expect(health.status).toBe(200);
-      for (const port of Object.values(ports)) expect(await portAnswers(port)).toBe(true);
+      // No JSON log lines, no bundler report, no SDK notices between the demo's lines.
+      const lines = output.split('\n');
+      expect(lines.filter((line) => line.trimStart().startsWith('{'))).toEqual([]);
+      expect(lines.filter((line) => /webpack|workflow-bundle|Workflow bundle|Warning/i.test(line))).toEqual([]);
+      // They went to the log file instead.
+      expect(readFileSync(logFile, 'utf8')).toContain('Workflow bundle created');
+      expect((await fetch(`http://127.0.0.1:${env.LOGSTREAM_PORT}/readyz`)).status).toBe(200);
+      for (const port of ports) expect(await portAnswers(port)).toBe(true);
     } finally {
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
-      rmSync(dataDir, { recursive: true, force: true });
+      await dev.stop('SIGINT');
     }
-    for (const port of Object.values(ports))
-      expect({ port, listening: await portAnswers(port) }).toEqual({ port, listening: false });
+    expect(await dev.exited).toBe(0);
+    for (const port of ports) expect({ port, listening: await portAnswers(port) }).toEqual({ port, listening: false });
   });
+
+  it('keeps executions and their sealed logs across a restart', async () => {
+    const first = await devEnv(dataDir, { LOGSTREAM_DEMO: '0' });
+    let dev = launch('dev.ts', first.env);
+    const lines = Array.from({ length: 300 }, (_, i) => `kept ${i + 1}`);
+    let id: string;
+    try {
+      await dev.printed('ready; Ctrl-C stops everything');
+      const client = new LogstreamClient({ url: `http://127.0.0.1:${first.env.LOGSTREAM_PORT}` });
+      ({ execution_id: id } = await client.run(['sh', '-c', 'for i in $(seq 1 300); do echo "kept $i"; done']));
+      expect(await waitSealed(client, id)).toMatchObject({ status: 'SUCCEEDED', last_index: 300 });
+    } finally {
+      await dev.stop('SIGINT');
+    }
+    expect(await dev.exited).toBe(0);
+
+    // Same data dir, other ports: nothing but the data dir carries the state over.
+    const second = await devEnv(dataDir, { LOGSTREAM_DEMO: '0' });
+    dev = launch('dev.ts', second.env);
+    try {
+      await dev.printed('ready; Ctrl-C stops everything');
+      const url = `http://127.0.0.1:${second.env.LOGSTREAM_PORT}`;
+      const client = new LogstreamClient({ url });
+      const listed = await waitFor('the execution listed after the restart', async () => {
+        const page = (await (await fetch(`${url}/executions?limit=100`)).json()) as {
+          executions: { execution_id: string; status: string }[];
+        };
+        return page.executions.find((e) => e.execution_id === id);
+      });
+      expect(listed.status).toBe('SUCCEEDED');
+      expect(await client.status(id)).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 300 });
+      const { events, sources } = await readAllLogs(client, id, 128);
+      expect(sources).toEqual(new Set(['dynamodb']));
+      expect(events).toEqual(lines.map((message, i) => ({ index: i + 1, message })));
+    } finally {
+      await dev.stop('SIGINT');
+    }
+    expect(await dev.exited).toBe(0);
+  });
+
+  it.each([
+    ['dev.ts', 'logstream: ', ', or unset TEMPORAL_ADDRESS and LOGSTREAM_LOCAL_STACK so npm start runs its own'],
+    ['server.ts', 'logstream API: ', ''],
+    ['worker.ts', 'logstream worker: ', ''],
+  ])(
+    '%s with an unreachable TEMPORAL_ADDRESS: one line naming it, its variable and the fix; exit 1',
+    async (entry, prefix, own) => {
+      const port = await findFreePort();
+      const run = launch(entry, {
+        TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+        LOGSTREAM_LOCAL_STACK: '0',
+        LOGSTREAM_DATA_DIR: dataDir,
+      });
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toBe(
+        `${prefix}cannot reach Temporal at 127.0.0.1:${port} (TEMPORAL_ADDRESS): connection refused. Fix: start a ` +
+          `Temporal server there (temporal server start-dev) or set TEMPORAL_ADDRESS to one that runs${own}\n`,
+      );
+      expect(run.stdout()).not.toMatch(/at .*\.ts:\d+|tonic|ECONNREFUSED/);
+    },
+  );
 });
