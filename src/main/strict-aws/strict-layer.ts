@@ -49,6 +49,17 @@ export function faultAnswer(service: AwsService | undefined, fault: AwsFault): H
   };
 }
 
+function jsonAnswer(body: Json): HttpAnswer {
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-requestid': `strict-${process.pid}-${++requestCounter}`,
+    },
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
 function parseJson(body: Buffer): Json | undefined {
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
@@ -155,7 +166,10 @@ export class StrictAwsLayer {
     const verdict = judgePutLogEvents(events, this.rules.putLogEvents, this.now());
     if (verdict.kind === 'refuse') return this.reject(stats, 'logs', verdict.fault);
     if (verdict.rejected === undefined) return forward(undefined);
-    // An empty batch still reaches the emulator, so a missing group or stream is reported as AWS reports it.
+    if (verdict.first === verdict.end) {
+      // Nothing to store. The emulator is not asked: an empty batch would still reach its subscription filters.
+      return jsonAnswer({ rejectedLogEventsInfo: verdict.rejected });
+    }
     const answer = await forward({ ...input, logEvents: events.slice(verdict.first, verdict.end) });
     const output = answer.status === 200 ? parseJson(answer.body) : undefined;
     if (output === undefined) return answer;

@@ -1,0 +1,71 @@
+import { handleControl } from '../../src/main/strict-aws/control-api';
+import { DEFAULT_RULES } from '../../src/main/strict-aws/rules';
+import { StrictAwsLayer } from '../../src/main/strict-aws/strict-layer';
+
+const body = (value: unknown) => Buffer.from(JSON.stringify(value));
+const none = Buffer.alloc(0);
+
+describe('the strict layer control API', () => {
+  test('rules: partial merge, reset, state', () => {
+    const layer = new StrictAwsLayer();
+    const set = handleControl(layer, 'PUT', '/__strict/rules', body({ readQuotas: { GetLogEvents: 10 } }));
+    expect(set).toMatchObject({ status: 200, body: { readQuotas: { GetLogEvents: 10, FilterLogEvents: 5 } } });
+    expect(handleControl(layer, 'GET', '/__strict/state', none).body).toMatchObject({
+      rules: { readQuotas: { GetLogEvents: 10 } },
+      faults: [],
+      stats: { operations: {} },
+    });
+    expect(handleControl(layer, 'POST', '/__strict/rules/reset', none)).toEqual({ status: 200, body: DEFAULT_RULES });
+  });
+
+  test('faults: added with an id, listed, cleared', () => {
+    const layer = new StrictAwsLayer({ now: () => 0 });
+    const added = handleControl(
+      layer,
+      'POST',
+      '/__strict/faults',
+      body({ service: 'logs', kind: 'outage', seconds: 5 }),
+    );
+    expect(added).toEqual({ status: 201, body: { id: expect.any(String) } });
+    expect(handleControl(layer, 'GET', '/__strict/state', none).body).toMatchObject({
+      faults: [{ service: 'logs', kind: 'outage', until: 5000 }],
+    });
+    handleControl(layer, 'DELETE', '/__strict/faults', none);
+    expect(handleControl(layer, 'GET', '/__strict/state', none).body).toMatchObject({ faults: [] });
+  });
+
+  test('stats: read and reset', () => {
+    const layer = new StrictAwsLayer();
+    layer.stats.of('logs', 'GetLogEvents').calls++;
+    expect(handleControl(layer, 'GET', '/__strict/stats', none).body).toEqual({
+      operations: { 'logs:GetLogEvents': { calls: 1, throttled: 0, rejected: 0, faulted: 0 } },
+    });
+    handleControl(layer, 'POST', '/__strict/stats/reset', none);
+    expect(handleControl(layer, 'GET', '/__strict/stats', none).body).toEqual({ operations: {} });
+  });
+
+  test.each([
+    [{ service: 'sqs', kind: 'outage' }, /service must be one of/],
+    [{ service: 'logs', kind: 'flood' }, /kind must be one of/],
+    [{ service: 'logs', kind: 'throttle', fraction: 2 }, /fraction must be a number from 0 to 1/],
+    [{ service: 'logs', kind: 'latency' }, /latency needs latencyMs/],
+    [{ service: 'logs', kind: 'outage', operations: 'GetLogEvents' }, /operations must be a list/],
+    [{ service: 'logs', kind: 'outage', extra: 1 }, /unknown field extra/],
+  ])('a bad fault %j is a 400 naming the problem', (spec, message) => {
+    const answer = handleControl(new StrictAwsLayer(), 'POST', '/__strict/faults', body(spec));
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: 'INVALID_STRICT_FAULT', message } } });
+  });
+
+  test('bad JSON, bad rules and unknown routes are clear errors', () => {
+    const layer = new StrictAwsLayer();
+    expect(handleControl(layer, 'PUT', '/__strict/rules', Buffer.from('{'))).toMatchObject({
+      status: 400,
+      body: { error: { code: 'INVALID_JSON' } },
+    });
+    expect(handleControl(layer, 'PUT', '/__strict/rules', body({ tokenTtlMs: 'soon' }))).toMatchObject({
+      status: 400,
+      body: { error: { code: 'INVALID_STRICT_RULES' } },
+    });
+    expect(handleControl(layer, 'GET', '/__strict/nothing', none).status).toBe(404);
+  });
+});
