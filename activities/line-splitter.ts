@@ -1,5 +1,10 @@
-/** Most UTF-8 bytes of one CloudWatch event's message (256 KiB less the 26 bytes AWS counts per event). */
-export const MAX_MESSAGE_BYTES = 256 * 1024 - 26;
+import { MAX_LINE_BYTES } from '../src/domain';
+
+/**
+ * Most UTF-8 bytes of one line piece: 256 KiB less the 26 bytes AWS counts per event and the 3 bytes
+ * of the escape character a stored message may need (see `encodeMessage`).
+ */
+export const MAX_MESSAGE_BYTES = MAX_LINE_BYTES;
 
 /**
  * Splits a byte stream into lines. Works on bytes so a multi-byte character cut between two reads

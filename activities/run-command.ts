@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { Context } from '@temporalio/activity';
 import type { LogLocation } from '../src/domain';
 import type { LogSource } from '../src/ports';
 import { LineSplitter } from './line-splitter';
-import { LogShipper } from './log-shipper';
+import { LogShipper, type LinesRejected, type LogShipperOptions } from './log-shipper';
 
 /** Input of `runCommand`. */
 export interface RunCommandInput {
@@ -18,74 +19,125 @@ export interface RunCommandResult {
   readonly exitCode: number;
   /** Epoch ms at which the process exited. */
   readonly completedAt: number;
+  /** Lines stored in CloudWatch. */
   readonly lines: number;
+  /** Epoch ms of the last successful PutLogEvents (the final flush can end well after the exit). */
+  readonly lastWriteAt?: number;
+  /** Lines CloudWatch will never hold (refused, not stored, or undeliverable), each logged and counted. */
+  readonly rejectedEvents?: number;
 }
+
+/** Shipper settings a caller may tune (tests); the rest comes from the input. */
+export type ShipperTuning = Pick<LogShipperOptions, 'maxQueuedBytes' | 'closeDeadlineMs' | 'flushIntervalMs'>;
 
 // How long a stopped command gets between SIGTERM and SIGKILL.
 const KILL_GRACE_MS = 5000;
 
 /**
  * Runs a command, shipping its stdout and stderr lines (in the order read) to the execution's log
- * stream. Both pipes are drained continuously so the child never blocks on a full pipe. On
- * cancellation the whole process group gets SIGTERM, then SIGKILL; lines already printed are still
- * shipped before the activity ends.
+ * stream. Memory stays bounded: when the shipper holds its maximum, both pipes are paused (the job
+ * then blocks on its own writes) until the queue drained. It heartbeats until the last line is
+ * written, however long the final flush takes. On cancellation the whole process group gets
+ * SIGTERM, then SIGKILL; lines already printed are still shipped before the activity ends.
  */
-export async function runCommand(source: LogSource, input: RunCommandInput): Promise<RunCommandResult> {
+export async function runCommand(
+  source: LogSource,
+  input: RunCommandInput,
+  tuning: ShipperTuning = {},
+): Promise<RunCommandResult> {
   const context = Context.current();
   const [file, ...args] = input.command;
   const stream = input.location.logStreams[0];
   if (file === undefined || stream === undefined) throw new TypeError('runCommand needs a command and a log stream');
   await source.createStream(input.location.logGroup, stream);
+  const rejectedCounter = context.metricMeter.createCounter(
+    'logstream_rejected_log_lines',
+    'lines',
+    'Lines of managed commands that CloudWatch will never hold',
+  );
   const shipper = new LogShipper({
+    ...tuning,
     source,
     logGroup: input.location.logGroup,
     logStream: stream,
-    onRetry: (error, attempt) => context.log.warn('PutLogEvents failed, retrying', { attempt, error: String(error) }),
+    onRetry: (error, attempt, delayMs) =>
+      context.log.warn('PutLogEvents failed, retrying', { attempt, delayMs, error: String(error) }),
+    onRejected: (rejection: LinesRejected) => {
+      rejectedCounter.add(rejection.count, { code: rejection.code });
+      context.log.error('log lines lost: CloudWatch will not hold them', {
+        executionId: input.executionId,
+        ...rejection,
+      });
+    },
   });
-
-  const exit = await new Promise<{ code: number; at: number }>((resolve) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const splitters = [child.stdout, child.stderr].map((pipe) => {
-      const splitter = new LineSplitter((line) => shipper.add(line));
-      pipe.on('data', (data: Buffer) => splitter.push(data));
-      return splitter;
+  const heartbeat = setInterval(
+    () => context.heartbeat({ lines: shipper.shippedCount, heldBytes: shipper.heldBytes }),
+    1000,
+  );
+  try {
+    const exit = await new Promise<{ code: number; at: number }>((resolve) => {
+      const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const pipes = [child.stdout, child.stderr];
+      const splitters = pipes.map((pipe) => {
+        const splitter = new LineSplitter((line) => {
+          if (!shipper.add(line)) for (const p of pipes) p.pause();
+        });
+        pipe.on('data', (data: Buffer) => splitter.push(data));
+        return splitter;
+      });
+      shipper.onDrain(() => {
+        for (const pipe of pipes) pipe.resume();
+      });
+      let killTimer: NodeJS.Timeout | undefined;
+      const kill = (signal: NodeJS.Signals): void => {
+        try {
+          // Negative pid: the process group, so a shell's children stop too.
+          if (child.pid !== undefined) process.kill(-child.pid, signal);
+        } catch {
+          // Already gone.
+        }
+      };
+      context.cancelled.catch(() => {
+        kill('SIGTERM');
+        killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
+      });
+      child.on('error', (error) => {
+        // The command could not start (missing file, no permission): say so in its own log.
+        shipper.add(`logstream: cannot run ${JSON.stringify(file)}: ${error.message}`);
+        resolve({ code: 127, at: Date.now() });
+      });
+      // 'close' comes once both pipes ended, i.e. after every line was read (paused pipes resume as the queue drains).
+      child.on('close', (code, signal) => {
+        const at = Date.now();
+        for (const splitter of splitters) splitter.end();
+        if (killTimer) clearTimeout(killTimer);
+        resolve({ code: code ?? exitStatusForSignal(signal), at });
+      });
     });
-    const heartbeat = setInterval(() => context.heartbeat({ lines: shipper.shippedCount }), 1000);
-    let killTimer: NodeJS.Timeout | undefined;
-    const kill = (signal: NodeJS.Signals): void => {
-      try {
-        // Negative pid: the process group, so a shell's children stop too.
-        if (child.pid !== undefined) process.kill(-child.pid, signal);
-      } catch {
-        // Already gone.
-      }
+    await shipper.close();
+    context.heartbeat({
+      lines: shipper.shippedCount,
+      heldBytes: shipper.heldBytes,
+      peakHeldBytes: shipper.peakHeldBytes,
+    });
+    // A cancelled activity must end with the cancellation, or Temporal records it as completed.
+    if (context.cancellationSignal.aborted) await context.cancelled;
+    const lastWriteAt = shipper.lastWriteAt;
+    return {
+      exitCode: exit.code,
+      completedAt: exit.at,
+      lines: shipper.shippedCount,
+      ...(lastWriteAt === undefined ? {} : { lastWriteAt }),
+      ...(shipper.rejectedCount > 0 ? { rejectedEvents: shipper.rejectedCount } : {}),
     };
-    context.cancelled.catch(() => {
-      kill('SIGTERM');
-      killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
-    });
-    child.on('error', (error) => {
-      // The command could not start (missing file, no permission): say so in its own log.
-      shipper.add(`logstream: cannot run ${JSON.stringify(file)}: ${error.message}`);
-      clearInterval(heartbeat);
-      resolve({ code: 127, at: Date.now() });
-    });
-    child.on('close', (code, signal) => {
-      const at = Date.now();
-      for (const splitter of splitters) splitter.end();
-      clearInterval(heartbeat);
-      if (killTimer) clearTimeout(killTimer);
-      resolve({ code: code ?? 128 + signalNumber(signal), at });
-    });
-  });
-  await shipper.close();
-  context.heartbeat({ lines: shipper.shippedCount });
-  // A cancelled activity must end with the cancellation, or Temporal records it as completed.
-  if (context.cancellationSignal.aborted) await context.cancelled;
-  return { exitCode: exit.code, completedAt: exit.at, lines: shipper.shippedCount };
+  } finally {
+    clearInterval(heartbeat);
+  }
 }
 
-function signalNumber(signal: NodeJS.Signals | null): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return (signal && numbers[signal]) ?? 1;
+/** The shell's convention for a process killed by a signal: 128 + the signal's number. */
+export function exitStatusForSignal(signal: NodeJS.Signals | null): number {
+  const number = signal ? constants.signals[signal] : undefined;
+  // Node reports either an exit code or a signal; neither (never seen) is a plain failure.
+  return number === undefined ? 1 : 128 + number;
 }

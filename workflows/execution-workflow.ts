@@ -58,6 +58,7 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
         status: signal.status,
         completedAt: signal.completedAt,
         ...(isExitCode(signal.exitCode) ? { exitCode: signal.exitCode } : {}),
+        ...writerFacts(signal),
       });
     } else {
       log.warn('ignored a malformed complete signal', { executionId });
@@ -86,6 +87,7 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
             status: statusForExitCode(result.exitCode),
             completedAt: result.completedAt,
             exitCode: result.exitCode,
+            ...writerFacts(result),
           }),
         (error: unknown) => {
           if (isCancellation(error)) return;
@@ -116,4 +118,18 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     const seal = await drainAndSeal({ executionId, location, completion: final, settleMs: timings.settleMs });
     return { status: final.status, seal };
   });
+}
+
+/**
+ * What a writer reports about its writes (the command runner's result, or an external runner's
+ * signal), kept only when well-formed: the drain's settle window starts at `lastWriteAt`.
+ */
+function writerFacts(report: { lastWriteAt?: unknown; rejectedEvents?: unknown }): Partial<Completion> {
+  const { lastWriteAt, rejectedEvents } = report;
+  return {
+    ...(typeof lastWriteAt === 'number' && Number.isFinite(lastWriteAt) ? { lastWriteAt } : {}),
+    ...(typeof rejectedEvents === 'number' && Number.isSafeInteger(rejectedEvents) && rejectedEvents > 0
+      ? { rejectedEvents }
+      : {}),
+  };
 }

@@ -21,6 +21,13 @@ export interface Completion {
   readonly completedAt: number;
   /** The job's exit code, when it has one (the built-in runner's command, or what a runner reports). */
   readonly exitCode?: number;
+  /**
+   * Epoch ms of the writer's last successful PutLogEvents, when it knows it. The final drain's settle
+   * window starts at `max(completedAt, lastWriteAt)`: lines flushed after the exit are still waited for.
+   */
+  readonly lastWriteAt?: number;
+  /** Lines the writer could not store in CloudWatch (rejected or undeliverable), when there were any. */
+  readonly rejectedEvents?: number;
 }
 
 /** True for an exit code a process can report (0..255). */

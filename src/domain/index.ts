@@ -5,6 +5,7 @@ export * from './errors';
 export * from './execution';
 export * from './execution-id';
 export * from './log-event';
+export * from './message-codec';
 export * from './put-batches';
 export * from './retention';
 export * from './status';

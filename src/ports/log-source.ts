@@ -1,4 +1,4 @@
-import type { LogEvent, LogLocation, SourceCursor, SourcedEvent } from '../domain';
+import type { LogEvent, LogLocation, PutOutcome, SourceCursor, SourcedEvent } from '../domain';
 
 /** Events read after a cursor, and the cursor after all of them. */
 export interface SourceBatch {
@@ -22,8 +22,11 @@ export interface LogSource {
   readAfter(location: LogLocation, cursor: SourceCursor, maxEvents: number): Promise<SourceBatch>;
   /** Ensures a stream exists (writers call it before their first write). */
   createStream(logGroup: string, logStream: string): Promise<void>;
-  /** Writes events, in the order given, to one stream. */
-  putEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): Promise<void>;
+  /**
+   * Writes lines, in the order given, to one stream (any string, the empty one included: the source
+   * encodes what it cannot store as is). Resolves with the events the source did not store.
+   */
+  putEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): Promise<PutOutcome | void>;
   ping(): Promise<void>;
 }
 

@@ -202,6 +202,24 @@ describe('executionWorkflow: managed execution', () => {
     expectSealedAfterIngest(recording, handle, { status: 'SUCCEEDED', completedAt, exitCode: 0 });
   });
 
+  it('carries the runner lastWriteAt and rejected lines into the completion the drain gets', async () => {
+    const completedAt = Date.parse('2024-05-01T12:00:00.500Z');
+    const lastWriteAt = completedAt + 4321;
+    const { worker, recording, start } = await harness({
+      runCommand: async () => ({ exitCode: 0, completedAt, lines: 10, lastWriteAt, rejectedEvents: 2 }),
+    });
+    const { handle, result } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      return { handle, result: await handle.result() };
+    });
+
+    const completion: Completion = { status: 'SUCCEEDED', completedAt, exitCode: 0, lastWriteAt, rejectedEvents: 2 };
+    expect(result.seal).toMatchObject(completion);
+    // The search attribute stays the exit time; only the drain's settle window moves.
+    expect(await searchAttributes(handle)).toEqual({ status: 'SUCCEEDED', completedAt });
+    expectSealedAfterIngest(recording, handle, completion);
+  });
+
   it('fails when the command exits non-zero', async () => {
     const completedAt = Date.parse('2024-05-01T12:00:01.000Z');
     const { worker, recording, start } = await harness({ runCommand: exitsWith(3, completedAt) });
@@ -333,6 +351,26 @@ describe('executionWorkflow: external execution', () => {
     expect(await searchAttributes(handle)).toEqual(completion);
     expect(recording.runCommandInputs).toEqual([]);
     expectSealedAfterIngest(recording, handle, completion);
+  });
+
+  it('keeps a runner-reported lastWriteAt, and drops malformed writer facts', async () => {
+    const completedAt = Date.parse('2024-05-01T12:00:04.000Z');
+    const { worker, recording, start } = await harness();
+    const result = await worker.runUntil(async () => {
+      const handle = await start();
+      await waitFor(() => recording.events.includes('ingest:start'));
+      await handle.signal<[unknown]>('complete', {
+        status: 'SUCCEEDED',
+        completedAt,
+        lastWriteAt: completedAt + 10,
+        rejectedEvents: 'many',
+      });
+      return handle.result();
+    });
+    expect(recording.drainInputs.map((input) => input.completion)).toEqual([
+      { status: 'SUCCEEDED', completedAt, lastWriteAt: completedAt + 10 },
+    ]);
+    expect(result.status).toBe('SUCCEEDED');
   });
 
   it('keeps the first complete signal and ignores a second one', async () => {
