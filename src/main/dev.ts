@@ -61,6 +61,7 @@ async function main(): Promise<void> {
           tableName: config.table,
           logGroup: config.logGroup,
           region: config.awsRegion,
+          strictAws: config.strictAws,
           log: (line) => logger.info(line),
         }),
       );
