@@ -1,0 +1,62 @@
+// Drill: DynamoDB throttled 50 % for 20 s (ProvisionedThroughputExceededException from the strict AWS layer) while a
+// managed job prints: the ingest appends, the API's reads and the seal all see it. Once it is over the log is sealed
+// exact, 1..N.
+import {
+  DRILL_TIMEOUT_MS,
+  drillJob,
+  expectSealedExact,
+  storedLastIndex,
+  waitFaultOver,
+  waitStoredPast,
+  type DrillJob,
+} from '../../support/drill';
+import { newExecutionId, startHarness, type Harness } from '../../support/harness';
+import { strictAws, type StrictAwsControl } from '../../support/strict-aws';
+
+describe('drill: DynamoDB throttled 50 % for 20 s mid-job', () => {
+  const strict = strictAws();
+  let h: Harness;
+  let job: DrillJob;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    job = drillJob();
+  });
+  afterEach(async () => {
+    await strict.clearFaults();
+  });
+  afterAll(async () => {
+    job?.end();
+    await h?.stop();
+    job?.cleanup();
+  });
+
+  it(
+    'stores every line exactly once through the throttling',
+    async () => {
+      const id = newExecutionId('drill-ddb-throttled');
+      await h.client.run(job.command, id);
+      const before = await waitStoredPast(h.aws.store, id, 0);
+      const throttledBefore = await throttledCalls(strict);
+
+      const fault = await strict.fault({ service: 'dynamodb', kind: 'throttle', fraction: 0.5, seconds: 20 });
+      // Ingestion goes on while half the calls are refused (the SDK and the store retry them).
+      await waitStoredPast(h.aws.store, id, before + 50);
+      await waitFaultOver(strict, fault);
+      expect(await throttledCalls(strict)).toBeGreaterThan(throttledBefore);
+      await waitStoredPast(h.aws.store, id, await storedLastIndex(h.aws.store, id));
+
+      job.end();
+      await expectSealedExact(h.client, id);
+    },
+    DRILL_TIMEOUT_MS,
+  );
+});
+
+/** DynamoDB calls the strict layer refused for an injected fault, so far. */
+async function throttledCalls(strict: StrictAwsControl): Promise<number> {
+  const { operations } = await strict.stats();
+  return Object.entries(operations)
+    .filter(([operation]) => operation.startsWith('dynamodb:'))
+    .reduce((sum, [, counters]) => sum + counters.faulted, 0);
+}
