@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { newExecutionId, startHarness, waitSealed, type Harness } from '../support/harness';
+import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
 
 const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
 
@@ -57,13 +57,29 @@ describe('the logstream CLI against a running API', () => {
   });
 
   it('run --detach returns the id at once; stop ends it STOPPED; logs --follow waits for the end', async () => {
-    const detached = await cli('run', '--detach', '--', 'sh', '-c', 'echo waiting; sleep 60');
+    // The job runs until the test stops it, and is stopped only once its first line is stored.
+    const detached = await cli('run', '--detach', '--', 'sh', '-c', 'echo waiting; while :; do sleep 1; done');
     expect(detached.status).toBe(0);
     const id = detached.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await waitFor('the first line stored', async () =>
+      (await h.client.status(id)).last_index >= 1 ? true : undefined,
+    );
     expect(await cli('stop', id)).toMatchObject({ status: 0, stdout: `${id} STOPPED\n` });
     const followed = await cli('logs', id, '--follow');
     expect(followed).toMatchObject({ status: 0, stdout: 'waiting\n' });
+  });
+
+  it('run exits 130 when the execution is STOPPED, after printing what the job printed', async () => {
+    const id = newExecutionId('cli-stopped');
+    const running = cli('run', '--id', id, '--', 'sh', '-c', 'echo started; while :; do sleep 1; done');
+    await waitFor('the first line stored', async () =>
+      (await h.client.status(id)).last_index >= 1 ? true : undefined,
+    );
+    await h.client.stop(id);
+    const stopped = await running;
+    expect(stopped).toMatchObject({ status: 130, stdout: 'started\n' });
+    expect(stopped.stderr).toMatch(/STOPPED/);
   });
 
   it('refuses bad input with a clear message and a usage exit code', async () => {
