@@ -10,10 +10,15 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   advanceCursor,
+  decodeMessage,
+  encodeMessage,
   mergeByArrival,
   type ArrivedEvent,
   positionOf,
+  rejectedEvents,
   splitForPut,
+  type PutOutcome,
+  type RejectedEvent,
   type LogEvent,
   type LogLocation,
   type SourceCursor,
@@ -79,27 +84,28 @@ export class CloudWatchLogSource implements LogSource {
     }
   }
 
-  async putEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): Promise<void> {
+  async putEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): Promise<PutOutcome> {
+    const rejected: RejectedEvent[] = [];
+    let offset = 0;
+    // splitForPut counts the encoded size, so each batch is one call within the limits.
     for (const batch of splitForPut(events)) {
       const result = await this.call('PutLogEvents', () =>
         this.client.send(
           new PutLogEventsCommand({
             logGroupName: logGroup,
             logStreamName: logStream,
-            logEvents: batch.map((e) => ({ timestamp: e.timestamp, message: e.message })),
+            logEvents: batch.map((e) => ({ timestamp: e.timestamp, message: encodeMessage(e.message) })),
           }),
         ),
       );
-      const rejected = result.rejectedLogEventsInfo;
-      if (rejected && Object.values(rejected).some((v) => v !== undefined)) {
-        throw new DependencyError(
-          'cloudwatch',
-          'PutLogEvents',
-          new Error(`rejected events: ${JSON.stringify(rejected)}`),
-          false,
-        );
+      // Too old, too new or expired events were not stored; the rest of the call was.
+      const info = result.rejectedLogEventsInfo;
+      if (info) {
+        for (const event of rejectedEvents(info, batch.length)) rejected.push({ ...event, index: event.index + offset });
       }
+      offset += batch.length;
     }
+    return { rejected };
   }
 
   async ping(): Promise<void> {
@@ -154,7 +160,7 @@ export class CloudWatchLogSource implements LogSource {
         events.push({
           stream,
           timestamp: raw?.timestamp ?? 0,
-          message: raw?.message ?? '',
+          message: decodeMessage(raw?.message ?? ''),
           ingestionTime: raw?.ingestionTime ?? raw?.timestamp ?? 0,
           after,
         });
