@@ -96,7 +96,6 @@ export async function benchLargeLog(config: Config, lines: number): Promise<Reco
       directory: unusedDirectory,
       store,
       source,
-      completionBufferMs: 30_000,
     });
     const pageThrough = async (execution: ResolvedExecution): Promise<{ count: number; peakGrowthMb: number }> => {
       const base = heapMb();

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import {
   InvalidInputError,
+  judgeCompleteness,
   managedLogStream,
   parseExecutionId,
   TERMINAL_STATUSES,
@@ -36,7 +37,6 @@ export interface ApiDeps {
   readonly logGroup: string;
   /** Keys accepted as `Authorization: Bearer KEY`; empty = no auth (the server then binds to loopback only). */
   readonly apiKeys: readonly string[];
-  readonly completionBufferMs: number;
   /** The `websocket_url` for a client resuming after `lastIndex`; `keyId` identifies the caller's API key ('' without keys). */
   readonly websocketUrl: (request: Request, executionId: string, lastIndex: number, keyId: string) => string;
   readonly now?: () => number;
@@ -52,8 +52,6 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
     directory: deps.directory,
     store: deps.store,
     source: deps.source,
-    completionBufferMs: deps.completionBufferMs,
-    now,
     onFallback: (executionId, reason, error) => {
       deps.metrics.logsFallbacks.inc({ reason: reason.split(':')[0] ?? reason });
       deps.logger.info({ executionId, reason, err: error }, 'logs served from CloudWatch');
@@ -175,6 +173,11 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
     const execution = await query.resolve(parseExecutionId(c.req.param('id')));
     const latest = await deps.store.latestChunk(execution.executionId).catch(() => undefined);
     const seal = execution.record?.seal;
+    const verdict = judgeCompleteness({
+      sealed: seal !== undefined,
+      running: execution.status === 'RUNNING',
+      open: execution.open,
+    });
     return c.json({
       execution_id: execution.executionId,
       status: execution.status,
@@ -182,6 +185,7 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
       completed_at: iso(execution.completedAt),
       last_index: seal?.lastIndex ?? latest?.last ?? 0,
       sealed: seal !== undefined,
+      seal_pending: verdict.sealPending,
       exit_code: seal?.exitCode ?? null,
     });
   });
@@ -220,6 +224,8 @@ export function createApi(deps: ApiDeps): Hono<{ Variables: { apiKeyId: string }
     return c.json({
       execution_id: executionId,
       status: page.status,
+      sealed: page.sealed,
+      seal_pending: page.sealPending,
       events: page.events,
       last_index: page.lastIndex,
       next_index: page.nextIndex,

@@ -17,6 +17,12 @@ const STATUS_BY_CODE: Readonly<Record<string, HttpError['status']>> = {
   EXECUTION_NOT_FOUND: 404,
   EXECUTION_EXISTS: 409,
   EXECUTION_COMPLETED: 409,
+  // The log is sealed: nothing can be appended to it.
+  LOG_SEALED: 409,
+  // The log will never be sealed (its workflow is gone): only an unsealed CloudWatch read exists.
+  LOG_NOT_SEALED: 409,
+  // The stored copy has a hole (an expired or missing chunk): retry, or read it from CloudWatch.
+  LOG_GAP: 503,
   DYNAMODB_UNAVAILABLE: 503,
   CLOUDWATCH_UNAVAILABLE: 503,
   TEMPORAL_UNAVAILABLE: 503,
@@ -39,4 +45,26 @@ export interface ErrorBody {
 
 function body(code: string, message: string): ErrorBody {
   return { error: { code, message } };
+}
+
+/** Close codes of the WebSocket tail besides the standard ones. */
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  internalError: 1011,
+  /** The consumer read too slowly; it may reconnect from its last index. */
+  slowConsumer: 4008,
+  /** The log will never be sealed (its workflow is gone): read it from `/logs`, which says `"sealed": false`. */
+  notSealed: 4010,
+} as const;
+
+const CLOSE_BY_CODE: Readonly<Record<string, { readonly code: number; readonly reason?: string }>> = {
+  LOG_NOT_SEALED: { code: CLOSE_CODES.notSealed, reason: 'workflow ended before the seal; read /logs (sealed: false)' },
+  TAIL_HUB_CLOSED: { code: CLOSE_CODES.goingAway },
+};
+
+/** The close frame a tail that fails with `error` ends with; the reason starts with the error's code. */
+export function toCloseFrame(error: LogstreamError): { code: number; reason: string } {
+  const known = CLOSE_BY_CODE[error.code];
+  return { code: known?.code ?? CLOSE_CODES.internalError, reason: `${error.code}: ${known?.reason ?? error.message}` };
 }

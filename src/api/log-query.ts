@@ -27,6 +27,10 @@ export interface LogsPage {
   readonly nextIndex: number | null;
   readonly source: 'dynamodb' | 'cloudwatch';
   readonly running: boolean;
+  /** The page comes from the sealed log: paging on to `nextIndex === null` gives the whole log. */
+  readonly sealed: boolean;
+  /** Unsealed and a seal may still come (the execution or its final drain runs); false once it never will. */
+  readonly sealPending: boolean;
 }
 
 /** An execution's status joined from Temporal and the log store. */
@@ -47,9 +51,7 @@ export interface LogQueryDeps {
   readonly directory: ExecutionDirectory;
   readonly store: LogStore;
   readonly source: LogSource;
-  readonly completionBufferMs: number;
   readonly onFallback?: (executionId: string, reason: string, error?: unknown) => void;
-  readonly now?: () => number;
 }
 
 // CloudWatch cursors by `${executionId}:${index}`: the next page of a direct read resumes from its
@@ -61,7 +63,7 @@ const MAX_DIRECT_READS = 1000;
 /**
  * The status-based strategy of `/logs`. RUNNING: DynamoDB, filled from CloudWatch through the
  * append protocol by the first request that finds it empty. COMPLETED: DynamoDB when the log is
- * sealed (or, unsealed, judged complete), else a direct CloudWatch read that is not stored.
+ * sealed, else a direct CloudWatch read that is not stored, marked unsealed (see `judgeCompleteness`).
  */
 export class LogQuery {
   private readonly cursors = new Map<string, SourceCursor>();
@@ -108,14 +110,20 @@ export class LogQuery {
       // Neither the store nor Temporal could say where the log is: an error, never a guessed empty log.
       throw new DependencyError('dynamodb', 'GetItem', new Error(`no readable record of ${execution.executionId}`));
     }
+    const verdict = judgeCompleteness({
+      sealed: execution.record?.seal !== undefined,
+      running: execution.status === 'RUNNING',
+      open: execution.open,
+    });
     try {
-      if (execution.status === 'RUNNING') return await this.runningPage(execution, location, sinceIndex, limit);
-      const stored = await this.completedStoredPage(execution, sinceIndex, limit);
-      if (stored) return stored;
+      if (verdict.reason === 'running') return await this.runningPage(execution, location, sinceIndex, limit);
+      if (verdict.complete) return await this.sealedPage(execution, sinceIndex, limit);
+      this.deps.onFallback?.(execution.executionId, `unsealed:${verdict.reason}`);
     } catch (error) {
       this.deps.onFallback?.(execution.executionId, 'store-failed', error);
     }
-    return this.cloudWatchPage(execution, location, sinceIndex, limit);
+    // A sealed log served from CloudWatch because the store failed: a sealed read may come back.
+    return this.cloudWatchPage(execution, location, sinceIndex, limit, verdict.sealPending || verdict.complete);
   }
 
   private async runningPage(
@@ -144,34 +152,13 @@ export class LogQuery {
       nextIndex: page.more ? last : null,
       source: 'dynamodb',
       running: true,
+      sealed: false,
+      sealPending: true,
     };
   }
 
-  private async completedStoredPage(
-    execution: ResolvedExecution,
-    sinceIndex: number,
-    limit: number,
-  ): Promise<LogsPage | undefined> {
-    const seal = execution.record?.seal;
-    let upTo: number;
-    if (seal) {
-      upTo = seal.lastIndex;
-    } else {
-      const latest = await this.deps.store.latestChunk(execution.executionId);
-      const verdict = judgeCompleteness({
-        sealed: false,
-        draining: execution.open,
-        completedAt: execution.completedAt ?? 0,
-        lastStoredTimestamp: latest?.lastTimestamp,
-        now: (this.deps.now ?? Date.now)(),
-        bufferMs: this.deps.completionBufferMs,
-      });
-      if (!verdict.complete || !latest) {
-        this.deps.onFallback?.(execution.executionId, `unsealed:${verdict.reason}`);
-        return undefined;
-      }
-      upTo = latest.last;
-    }
+  private async sealedPage(execution: ResolvedExecution, sinceIndex: number, limit: number): Promise<LogsPage> {
+    const upTo = execution.record?.seal?.lastIndex ?? 0;
     const page = await readStoredEvents(this.deps.store, execution.executionId, sinceIndex, limit, upTo);
     const last = page.events[page.events.length - 1]?.index ?? sinceIndex;
     return {
@@ -181,6 +168,8 @@ export class LogQuery {
       nextIndex: page.more ? last : null,
       source: 'dynamodb',
       running: false,
+      sealed: true,
+      sealPending: false,
     };
   }
 
@@ -190,6 +179,7 @@ export class LogQuery {
     location: LogLocation,
     sinceIndex: number,
     limit: number,
+    sealPending: boolean,
   ): Promise<LogsPage> {
     const id = execution.executionId;
     let cursor = this.cursors.get(`${id}:${sinceIndex}`);
@@ -239,6 +229,9 @@ export class LogQuery {
       nextIndex: more ? last : null,
       source: 'cloudwatch',
       running: execution.status === 'RUNNING',
+      // A direct read is never the promised copy, even of a log sealed meanwhile.
+      sealed: false,
+      sealPending,
     };
   }
 

@@ -5,6 +5,8 @@ import type { ExecutionStatus, IndexedEvent, TerminalStatus } from '../domain';
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 // More than two server heartbeats (30 s by default) without a ping or a frame: the connection is dead.
 const SILENCE_LIMIT_MS = 75_000;
+// How long a reader waits for the seal of a completed execution whose final drain still runs.
+const DEFAULT_SEAL_WAIT_MS = 60_000;
 
 /** The error the API answered with (`code` as in its JSON body). */
 export class ApiError extends Error {
@@ -18,6 +20,27 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The log is not sealed, so what was read is not provably the whole log: the execution's workflow
+ * ended without a seal (it never will have one), or the seal did not come within the wait.
+ */
+export class LogNotSealedError extends ApiError {
+  constructor(
+    readonly executionId: string,
+    /** The last index delivered before giving up. */
+    readonly lastIndex: number,
+    /** True when a seal may still come (only the wait ran out). */
+    readonly sealPending: boolean,
+    message = sealPending
+      ? `the log of ${executionId} is not sealed yet (its final drain still runs); events up to ${lastIndex} delivered`
+      : `the log of ${executionId} will not be sealed (its workflow ended before the final drain); ` +
+        `events up to ${lastIndex} delivered; /logs serves the whole unsealed log from CloudWatch`,
+  ) {
+    super(0, 'LOG_NOT_SEALED', message);
+    this.name = 'LogNotSealedError';
+  }
+}
+
 /** `GET /executions/{id}`. */
 export interface ExecutionView {
   readonly execution_id: string;
@@ -26,6 +49,8 @@ export interface ExecutionView {
   readonly completed_at: string | null;
   readonly last_index: number;
   readonly sealed: boolean;
+  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
+  readonly seal_pending: boolean;
   /** The job's exit code once the log is sealed (null when unknown). */
   readonly exit_code: number | null;
 }
@@ -34,6 +59,10 @@ export interface ExecutionView {
 export interface LogsView {
   readonly execution_id: string;
   readonly status: ExecutionStatus;
+  /** The page comes from the sealed log: paging on to `next_index: null` gives the whole log. */
+  readonly sealed: boolean;
+  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
+  readonly seal_pending: boolean;
   readonly events: IndexedEvent[];
   readonly last_index: number;
   readonly next_index: number | null;
@@ -54,12 +83,18 @@ export interface TailResult {
   readonly last_index: number;
 }
 
-/** Options of `tail()`. */
-export interface TailOptions {
+/** Options of reads that wait for a completed execution's seal. */
+export interface SealWaitOptions {
+  /** Longest wait for the seal of a completed execution whose final drain still runs (ms, default 60 s). */
+  readonly sealWaitMs?: number;
+  /** Aborts the wait (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `tail()` and `follow()`. */
+export interface TailOptions extends SealWaitOptions {
   /** Reconnects in a row that bring no new event before `tail()` gives up (default 8). */
   readonly maxRetries?: number;
-  /** Aborts the tail (the promise rejects with the signal's reason). */
-  readonly signal?: AbortSignal;
 }
 
 type TailOutcome =
@@ -124,20 +159,47 @@ export class LogstreamClient {
     return this.request('GET', `/executions/${encodeURIComponent(executionId)}/logs?${query.toString()}`);
   }
 
-  /** Every event with index > `sinceIndex` as of now, paging through `/logs`. */
-  async *allLogs(executionId: string, sinceIndex = 0): AsyncGenerator<IndexedEvent, LogsView> {
+  /**
+   * Every event with index > `sinceIndex` as of now, paging through `/logs`; resolves with the last
+   * page. A completed execution whose final drain still runs is waited for (within `sealWaitMs`) so
+   * that its sealed log is what is read. Check `sealed` on the result: false means the events are not
+   * provably the whole log (the execution runs, its seal did not come in time, or it never will).
+   */
+  async *allLogs(
+    executionId: string,
+    sinceIndex = 0,
+    options: SealWaitOptions = {},
+  ): AsyncGenerator<IndexedEvent, LogsView> {
     let since = sinceIndex;
+    let page = await this.logs(executionId, since);
+    if (page.status !== 'RUNNING' && !page.sealed && page.seal_pending) {
+      if (await this.waitSealed(executionId, options)) page = await this.logs(executionId, since);
+    }
     for (;;) {
-      const page = await this.logs(executionId, since);
       for (const event of page.events) yield event;
       if (page.next_index === null) return page;
       since = page.next_index;
+      page = await this.logs(executionId, since);
+    }
+  }
+
+  /** Polls the status until the log is sealed (true) or `sealWaitMs` passes or no seal can come (false). */
+  async waitSealed(executionId: string, options: SealWaitOptions = {}): Promise<boolean> {
+    const deadline = Date.now() + (options.sealWaitMs ?? DEFAULT_SEAL_WAIT_MS);
+    for (let attempt = 0; ; attempt++) {
+      const view = await this.status(executionId);
+      if (view.sealed) return true;
+      // A completed execution whose workflow is gone never gets a seal: no point in waiting.
+      if (!view.seal_pending || Date.now() >= deadline) return false;
+      await sleep(Math.min(1000, 100 * 2 ** attempt, Math.max(1, deadline - Date.now())), options.signal);
     }
   }
 
   /**
-   * Every event with index > `sinceIndex` until the execution's log is complete: pages what is
-   * stored, then, while the execution runs, tails the rest over WebSocket. Resolves with the final view.
+   * Every event with index > `sinceIndex` until the execution's log is sealed: pages what is stored,
+   * then, while the execution runs, tails the rest over WebSocket. Resolves with the final view once
+   * the log is sealed; rejects with `LogNotSealedError` when it is not (its workflow ended without
+   * the final drain, or the seal did not come within `sealWaitMs`).
    */
   async follow(
     executionId: string,
@@ -145,20 +207,30 @@ export class LogstreamClient {
     sinceIndex = 0,
     options: TailOptions = {},
   ): Promise<ExecutionView> {
-    const pages = this.allLogs(executionId, sinceIndex);
+    const pages = this.allLogs(executionId, sinceIndex, options);
+    let last = sinceIndex;
     let next = await pages.next();
-    for (; !next.done; next = await pages.next()) onEvent(next.value);
+    for (; !next.done; next = await pages.next()) {
+      last = next.value.index;
+      onEvent(next.value);
+    }
     // The last page's websocket_url resumes right after the last event paged.
     const page = next.value;
-    if (page.status === 'RUNNING' && page.websocket_url) await this.tail(page.websocket_url, onEvent, options);
+    if (page.status === 'RUNNING' && page.websocket_url) {
+      await this.tail(page.websocket_url, onEvent, options);
+    } else if (!page.sealed) {
+      throw new LogNotSealedError(executionId, Math.max(last, sinceIndex), page.seal_pending);
+    }
     return this.status(executionId);
   }
 
   /**
    * Follows a RUNNING execution over WebSocket from `websocketUrl` (as `/logs` returns it): calls
    * `onEvent` once per event, in index order, and resolves with the final status once the log is
-   * complete. After an abnormal close it reads `/logs?since_index=<last seen>` (a fresh ticket, and
-   * the events missed meanwhile) and reconnects from there, so nothing is lost or repeated.
+   * sealed. After an abnormal close it reads `/logs?since_index=<last seen>` (a fresh ticket, and
+   * the events missed meanwhile) and reconnects from there, so nothing is lost or repeated. An
+   * execution that completed meanwhile is read to its end from its sealed log; one whose log is not
+   * sealed within `sealWaitMs` (or never will be) rejects with `LogNotSealedError`.
    */
   async tail(
     websocketUrl: string,
@@ -180,6 +252,7 @@ export class LogstreamClient {
     const maxRetries = options.maxRetries ?? 8;
     let url: string | undefined = websocketUrl;
     let idle = 0;
+    let sealDeadline: number | undefined;
     for (;;) {
       options.signal?.throwIfAborted();
       const before = last;
@@ -210,15 +283,27 @@ export class LogstreamClient {
       try {
         for (;;) {
           const page = await this.logs(executionId, last);
-          for (const event of page.events) accept(event);
           if (page.websocket_url) {
+            page.events.forEach(accept);
             url = page.websocket_url;
             break;
           }
-          // Completed meanwhile: the rest comes from /logs, complete by construction.
+          if (!page.sealed) {
+            // Completed meanwhile but not sealed: a CloudWatch read (its indexes are for display, not
+            // the stored ones) is never passed on as the rest of the log. Wait for the seal, or say so.
+            sealDeadline ??= Date.now() + (options.sealWaitMs ?? DEFAULT_SEAL_WAIT_MS);
+            if (!page.seal_pending || Date.now() >= sealDeadline) {
+              throw new LogNotSealedError(executionId, last, page.seal_pending);
+            }
+            await sleep(500, options.signal);
+            continue;
+          }
+          // Completed meanwhile: the rest comes from the sealed log, complete by construction.
+          page.events.forEach(accept);
           if (page.next_index === null) return { status: page.status as TerminalStatus, last_index: page.last_index };
         }
       } catch (error) {
+        if (error instanceof LogNotSealedError) throw error;
         // The network or the API failing is what a reconnect waits out; a 4xx answer is final.
         if (!(error instanceof ApiError) || (error.status !== 0 && error.status < 500)) throw error;
       }

@@ -14,13 +14,3 @@ export class UpgradeRejectedError extends LogstreamError {
     super(code, message, options);
   }
 }
-
-/**
- * The stored log of a completed execution will not be sealed and is not provably complete: a tail
- * cannot end it with a trustworthy `last_index` (`/logs` reads it from CloudWatch instead).
- */
-export class LogIncompleteError extends LogstreamError {
-  constructor(readonly executionId: string) {
-    super('LOG_INCOMPLETE', `stored log of ${executionId} is incomplete and unsealed; read it from /logs`);
-  }
-}

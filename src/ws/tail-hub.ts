@@ -1,9 +1,15 @@
 import type { Logger } from 'pino';
-import { judgeCompleteness, LogstreamError, type IndexedEvent, type LogEvent, type TerminalStatus } from '../domain';
+import {
+  judgeCompleteness,
+  LogNotSealedError,
+  LogstreamError,
+  type IndexedEvent,
+  type LogEvent,
+  type TerminalStatus,
+} from '../domain';
 import { LogGapError, type ExecutionDirectory, type LogStore, type StoredChunk } from '../ports';
-import { LogIncompleteError } from './errors';
 
-/** How a tail ends: the log is sealed (or, never sealed, judged complete) at `lastIndex`. */
+/** How a tail ends: the log is sealed at `lastIndex` (a tail never ends on an unsealed log). */
 export interface FinalStatus {
   readonly status: TerminalStatus;
   readonly lastIndex: number;
@@ -73,10 +79,8 @@ export interface TailHubOptions {
   readonly pollMaxMs: number;
   /** How often an idle tail reads the seal (ms). */
   readonly sealCheckMs?: number;
-  /** How often an idle unsealed tail asks the directory whether the execution ended (ms). */
+  /** How often an idle unsealed tail asks the directory whether the workflow is gone (ms). */
   readonly directoryCheckMs?: number;
-  /** How long after completion CloudWatch may still surface events (ms); see `judgeCompleteness`. */
-  readonly completionBufferMs: number;
   /** Live events a catching-up subscriber queues before it switches to reading them from the store. */
   readonly maxPendingEvents?: number;
   readonly now?: () => number;
@@ -179,7 +183,6 @@ class Tail {
   retired = false;
   readonly subscribers = new Set<Subscriber>();
   readonly ready: Promise<void>;
-  private lastTimestamp: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private delay: number;
   private lastSealCheck = 0;
@@ -211,7 +214,6 @@ class Tail {
       this.store.getExecution(this.executionId),
     ]);
     this.position = latest?.last ?? 0;
-    this.lastTimestamp = latest?.lastTimestamp;
     this.lastSealCheck = this.settings.now();
     if (record?.seal) {
       // Sealed already: nobody is subscribed yet, and the seal proves (position, lastIndex] is stored.
@@ -242,7 +244,7 @@ class Tail {
     } catch (error) {
       if (this.retired) return;
       const code = (error as { code?: unknown }).code;
-      if (error instanceof LogstreamError && (code === 'LOG_GAP' || code === 'LOG_INCOMPLETE')) {
+      if (error instanceof LogstreamError && (code === 'LOG_GAP' || code === 'LOG_NOT_SEALED')) {
         this.fail(error);
         return;
       }
@@ -264,7 +266,6 @@ class Tail {
     // One consistent Query per tick; most ticks find nothing or exactly the one chunk it returns.
     const latest = await this.store.latestChunk(this.executionId);
     if (this.retired || !latest || latest.last <= this.position) return false;
-    this.lastTimestamp = latest.lastTimestamp;
     if (latest.seq <= this.position + 1) {
       this.publish(latest, Number.POSITIVE_INFINITY);
       return true;
@@ -277,36 +278,31 @@ class Tail {
   }
 
   private async checkCompletion(): Promise<void> {
-    const { now, directory, directoryCheckMs, completionBufferMs, logger } = this.settings;
+    const { now, directory, directoryCheckMs } = this.settings;
     this.lastSealCheck = now();
-    const record = await this.store.getExecution(this.executionId);
-    if (this.retired) return;
-    if (record?.seal) {
-      await this.finishAt(record.seal.status, record.seal.lastIndex);
-      return;
-    }
-    if (!directory || now() - this.lastDirectoryCheck < directoryCheckMs) return;
+    if (await this.finishIfSealed()) return;
+    if (this.retired || !directory || now() - this.lastDirectoryCheck < directoryCheckMs) return;
     this.lastDirectoryCheck = now();
     const info = await directory.describe(this.executionId);
-    // A completed status while the workflow still runs means its drain will seal the log: wait for it.
-    if (this.retired || info?.status === 'RUNNING' || info?.open) return;
-    // The final drain seals a log soon after completion; one still unsealed well past it never will
-    // be (e.g. a terminated workflow). Judge it like `/logs` does rather than tail it forever.
-    const completedAt = info?.completedAt;
-    if (completedAt !== undefined && now() - completedAt < 2 * completionBufferMs) return;
+    if (this.retired) return;
     const verdict = judgeCompleteness({
       sealed: false,
-      completedAt: completedAt ?? 0,
-      lastStoredTimestamp: this.lastTimestamp,
-      now: now(),
-      bufferMs: completionBufferMs,
+      running: info?.status === 'RUNNING',
+      open: info?.open ?? false,
     });
-    if (!verdict.complete) throw new LogIncompleteError(this.executionId);
-    logger.warn(
-      { executionId: this.executionId, lastIndex: this.position, reason: verdict.reason },
-      'log never sealed; ending its tail at the last stored index',
-    );
-    await this.finishAt(info?.status ?? 'STOPPED', this.position);
+    if (verdict.sealPending) return;
+    // The workflow is gone. Its drain seals before it closes, so read the seal once more: without it the
+    // log will never be sealed, and the tail says so rather than end on a status it cannot promise.
+    if (await this.finishIfSealed()) return;
+    if (!this.retired) throw new LogNotSealedError(this.executionId);
+  }
+
+  /** Ends the tail at the seal if there is one; true when it did. */
+  private async finishIfSealed(): Promise<boolean> {
+    const record = await this.store.getExecution(this.executionId);
+    if (this.retired || !record?.seal) return false;
+    await this.finishAt(record.seal.status, record.seal.lastIndex);
+    return true;
   }
 
   /** Fans out the events up to `lastIndex`, then the final status. */

@@ -2,13 +2,14 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE_CODES, toErrorResponse } from '../api/errors';
 import type { Metrics } from '../api/metrics';
 import { parseIndexParam } from '../api/validation';
 import { InvalidInputError, LogstreamError, parseExecutionId } from '../domain';
 import type { ExecutionDirectory, LogStore } from '../ports';
 import { UpgradeRejectedError } from './errors';
 import type { TailHub } from './tail-hub';
-import { CLOSE_CODES, TailSocket } from './tail-socket';
+import { TailSocket } from './tail-socket';
 import type { TicketSigner } from './ticket';
 
 /** Limits of the tail server. */
@@ -290,10 +291,10 @@ export class TailServer {
     let message: string;
     if (error instanceof UpgradeRejectedError) {
       ({ status, code, message } = error);
-    } else if (error instanceof LogstreamError && error.code === 'INVALID_INPUT') {
-      ({ status, code, message } = { status: 400, code: error.code, message: error.message });
     } else {
-      ({ status, code, message } = { status: 500, code: 'INTERNAL', message: 'internal error' });
+      // The one error-to-response mapping, shared with REST.
+      const response = toErrorResponse(error);
+      ({ status, code, message } = { status: response.status, ...response.body.error });
     }
     const { logger } = this.options;
     const details = { ...context, status, code };

@@ -1,16 +1,8 @@
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
+import { CLOSE_CODES, toCloseFrame } from '../api/errors';
 import type { LogstreamError } from '../domain';
 import type { EventBatch, FinalStatus, TailSink, TailSubscription } from './tail-hub';
-
-/** Close codes of the tail protocol besides the standard ones. */
-export const CLOSE_CODES = {
-  normal: 1000,
-  goingAway: 1001,
-  internalError: 1011,
-  /** The consumer read too slowly; it may reconnect from its last index. */
-  slowConsumer: 4008,
-} as const;
 
 /** Options of one socket's sink. */
 export interface TailSocketOptions {
@@ -94,7 +86,8 @@ export class TailSocket implements TailSink {
   fail(error: LogstreamError): void {
     if (this.ending) return;
     this.options.logger.warn({ executionId: this.options.executionId, err: error }, 'tail failed');
-    this.end(CLOSE_CODES.internalError, `${error.code}: ${error.message}`);
+    const frame = toCloseFrame(error);
+    this.end(frame.code, frame.reason);
   }
 
   /**

@@ -1,7 +1,7 @@
 // The shared tail's join protocol against an in-memory store with random latency: many subscribers
 // joining at random moments while chunks are appended must each get exactly their events once.
 import pino from 'pino';
-import { initialCursor, type IndexedEvent, type LogstreamError } from '../../src/domain';
+import { initialCursor, type ExecutionInfo, type IndexedEvent, type LogstreamError } from '../../src/domain';
 import { type EventBatch, TailHub, type FinalStatus, type TailSink, type TailHubOptions } from '../../src/ws/tail-hub';
 import type { ExecutionDirectory } from '../../src/ports';
 import { InMemoryLogStore, jitter, seededRandom } from '../support/fakes';
@@ -48,7 +48,7 @@ class RecordingSink implements TailSink {
 }
 
 function hubOptions(store: InMemoryLogStore, extra: Partial<TailHubOptions> = {}): TailHubOptions {
-  return { store, logger, pollMinMs: 2, pollMaxMs: 10, sealCheckMs: 10, completionBufferMs: 1000, ...extra };
+  return { store, logger, pollMinMs: 2, pollMaxMs: 10, sealCheckMs: 10, ...extra };
 }
 
 async function append(store: InMemoryLogStore, first: number, count: number): Promise<void> {
@@ -173,42 +173,86 @@ describe('TailHub', () => {
     hub.close();
   });
 
+  /** A directory that describes the execution as `info` says, counting its calls. */
+  function directoryOf(info: () => Promise<Partial<ExecutionInfo>>): ExecutionDirectory & { calls: number } {
+    const directory = {
+      calls: 0,
+      describe: async (executionId: string): Promise<ExecutionInfo> => {
+        directory.calls++;
+        return { executionId, status: 'STOPPED', open: false, startedAt: 0, ...(await info()) };
+      },
+      start: () => Promise.reject(new Error('unused')),
+      list: () => Promise.reject(new Error('unused')),
+      complete: () => Promise.reject(new Error('unused')),
+      stop: () => Promise.reject(new Error('unused')),
+      ping: () => Promise.resolve(),
+    };
+    return directory;
+  }
+
   it.each([
-    // The last event's time relative to the completion (epoch ms offsets).
-    ['ends at the last stored index', -500, { status: 'STOPPED', lastIndex: 3 }, undefined],
-    ['fails with LOG_INCOMPLETE', -3_600_000, undefined, 'LOG_INCOMPLETE'],
+    ['just now', 0],
+    ['an hour ago', 3_600_000],
   ])(
-    'when a completed execution is never sealed, %s as /logs would judge it',
-    async (_name, lastEventOffset, final, code) => {
-      const completedAt = Date.now() - 5000;
+    'a workflow gone without a seal (completed %s) fails its tails with LOG_NOT_SEALED, never a status',
+    async (_name, age) => {
+      const completedAt = Date.now() - age;
       const store = new InMemoryLogStore();
       await register(store);
-      const events = [1, 2, 3].map((i) => ({ timestamp: completedAt + lastEventOffset, message: `m${i}` }));
+      const events = [1, 2, 3].map((i) => ({ timestamp: completedAt - 10, message: `m${i}` }));
       await store.appendChunk(ID, { seq: 1, last: 3, events, cursor });
-      const directory: ExecutionDirectory = {
-        describe: async (executionId) => ({
-          executionId,
-          status: 'STOPPED',
-          open: false,
-          startedAt: 0,
-          completedAt,
-        }),
-        start: () => Promise.reject(new Error('unused')),
-        list: () => Promise.reject(new Error('unused')),
-        complete: () => Promise.reject(new Error('unused')),
-        stop: () => Promise.reject(new Error('unused')),
-        ping: () => Promise.resolve(),
-      };
+      const directory = directoryOf(async () => ({ status: 'STOPPED', open: false, completedAt }));
       const hub = new TailHub(hubOptions(store, { directory, directoryCheckMs: 20 }));
       const sink = new RecordingSink();
       await hub.subscribe(ID, 0, sink);
       await sink.done;
       expect(sink.indexes).toEqual([1, 2, 3]);
-      expect(sink.final).toEqual(final);
-      expect(sink.error?.code).toBe(code);
+      expect(sink.final).toBeUndefined();
+      expect(sink.error?.code).toBe('LOG_NOT_SEALED');
       hub.close();
     },
   );
+
+  it('a completed execution whose drain still runs is tailed until its seal', async () => {
+    const store = new InMemoryLogStore();
+    await register(store);
+    await append(store, 1, 3);
+    const directory = directoryOf(async () => ({ status: 'SUCCEEDED', open: true, completedAt: Date.now() }));
+    const hub = new TailHub(hubOptions(store, { directory, directoryCheckMs: 5 }));
+    const sink = new RecordingSink();
+    await hub.subscribe(ID, 0, sink);
+    // Asked several times whether the workflow is gone, and told it is draining: no verdict yet.
+    for (let polls = 0; directory.calls < 3; polls++) {
+      if (polls > 10_000) throw new Error('the hub never asked the directory');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(sink.final).toBeUndefined();
+    expect(sink.error).toBeUndefined();
+    await append(store, 4, 1);
+    await store.sealLog(ID, { status: 'SUCCEEDED', completedAt: 1, lastIndex: 4, sealedAt: 2 }, 2e9);
+    await sink.done;
+    expect(sink.indexes).toEqual([1, 2, 3, 4]);
+    expect(sink.final).toEqual({ status: 'SUCCEEDED', lastIndex: 4 });
+    hub.close();
+  });
+
+  it('a workflow that closed right after its seal ends the tail with the seal', async () => {
+    const store = new InMemoryLogStore();
+    await register(store);
+    await append(store, 1, 2);
+    // The seal lands between the hub's seal check and its question to the directory.
+    const directory = directoryOf(async () => {
+      await store.sealLog(ID, { status: 'FAILED', completedAt: 1, lastIndex: 2, sealedAt: 2 }, 2e9);
+      return { status: 'FAILED', open: false };
+    });
+    const hub = new TailHub(hubOptions(store, { directory, directoryCheckMs: 0 }));
+    const sink = new RecordingSink();
+    await hub.subscribe(ID, 0, sink);
+    await sink.done;
+    expect(sink.error).toBeUndefined();
+    expect(sink.final).toEqual({ status: 'FAILED', lastIndex: 2 });
+    hub.close();
+  });
 
   it('keeps tailing through store failures without losing events', async () => {
     const store = new InMemoryLogStore();

@@ -66,7 +66,7 @@ describe('TailServer', () => {
     metrics = createMetrics();
     const logger = pino({ level: 'debug' }, { write: (line: string) => void messages.push(line) });
     tails = new TailServer({
-      hub: new TailHub({ store, logger, pollMinMs: 5, pollMaxMs: 20, completionBufferMs: 1000 }),
+      hub: new TailHub({ store, logger, pollMinMs: 5, pollMaxMs: 20 }),
       store,
       tickets: new TicketSigner(),
       requireTicket: false,

@@ -1,82 +1,46 @@
-import { judgeCompleteness, type CompletenessFacts } from '../../src/domain';
+import { judgeCompleteness, LogNotSealedError, type CompletenessFacts } from '../../src/domain';
 
-const completedAt = 1_700_000_000_000;
-const bufferMs = 30_000;
 const facts = (overrides: Partial<CompletenessFacts>): CompletenessFacts => ({
   sealed: false,
-  completedAt,
-  lastStoredTimestamp: completedAt - 1000,
-  now: completedAt + 60_000,
-  bufferMs,
+  running: false,
+  open: false,
   ...overrides,
 });
 
-describe('judgeCompleteness', () => {
-  test('a sealed log is complete, even right after completion', () => {
-    expect(judgeCompleteness(facts({ sealed: true, now: completedAt }))).toEqual({ complete: true, reason: 'sealed' });
+describe('judgeCompleteness: a log is complete only when sealed', () => {
+  test('a sealed log is complete, whether or not its workflow is still there', () => {
+    const verdict = { complete: true, reason: 'sealed', sealPending: false };
+    expect(judgeCompleteness(facts({ sealed: true }))).toEqual(verdict);
+    expect(judgeCompleteness(facts({ sealed: true, open: true }))).toEqual(verdict);
   });
 
-  test('a sealed empty log is complete (a job that printed nothing)', () => {
-    expect(judgeCompleteness(facts({ sealed: true, lastStoredTimestamp: undefined }))).toEqual({
-      complete: true,
-      reason: 'sealed',
-    });
-  });
-
-  test('an unsealed log with nothing stored is not', () => {
-    expect(judgeCompleteness(facts({ lastStoredTimestamp: undefined }))).toEqual({ complete: false, reason: 'empty' });
-  });
-
-  test('an unsealed log completed within the buffer is not trusted', () => {
-    expect(judgeCompleteness(facts({ now: completedAt + bufferMs - 1 }))).toEqual({
+  test('a running execution is not complete; its seal is still to come', () => {
+    expect(judgeCompleteness(facts({ running: true, open: true }))).toEqual({
       complete: false,
-      reason: 'recently-completed',
+      reason: 'running',
+      sealPending: true,
     });
-    expect(judgeCompleteness(facts({ now: completedAt }))).toEqual({ complete: false, reason: 'recently-completed' });
   });
 
-  test('the buffer ends exactly bufferMs after completion', () => {
-    expect(judgeCompleteness(facts({ now: completedAt + bufferMs }))).toEqual({ complete: true, reason: 'settled' });
-  });
-
-  test('an unsealed log whose last event is older than completion minus the buffer misses its tail', () => {
-    expect(judgeCompleteness(facts({ lastStoredTimestamp: completedAt - bufferMs - 1 }))).toEqual({
+  test('a completed execution whose workflow still runs its drain is not complete yet', () => {
+    expect(judgeCompleteness(facts({ open: true }))).toEqual({
       complete: false,
-      reason: 'tail-missing',
+      reason: 'draining',
+      sealPending: true,
     });
   });
 
-  test('a last event exactly at completion minus the buffer is recent enough', () => {
-    expect(judgeCompleteness(facts({ lastStoredTimestamp: completedAt - bufferMs }))).toEqual({
-      complete: true,
-      reason: 'settled',
-    });
-  });
-
-  test('an unsealed log, settled and with a recent last event, is complete', () => {
-    expect(judgeCompleteness(facts({}))).toEqual({ complete: true, reason: 'settled' });
-    expect(judgeCompleteness(facts({ lastStoredTimestamp: completedAt + 5 }))).toEqual({
-      complete: true,
-      reason: 'settled',
-    });
-  });
-
-  test('empty is judged before recently-completed, recently-completed before tail-missing', () => {
-    expect(judgeCompleteness(facts({ lastStoredTimestamp: undefined, now: completedAt })).reason).toBe('empty');
-    expect(judgeCompleteness(facts({ lastStoredTimestamp: 0, now: completedAt })).reason).toBe('recently-completed');
+  test('an unsealed log whose workflow is gone is never complete and never will be', () => {
+    // Terminated, timed out, or past retention: nothing will drain and seal it, however long ago it completed.
+    expect(judgeCompleteness(facts({}))).toEqual({ complete: false, reason: 'never-sealed', sealPending: false });
   });
 });
 
-describe('judgeCompleteness while the workflow drains', () => {
-  it('never trusts an unsealed log whose workflow still runs its final drain, however old the completion', () => {
-    const verdict = judgeCompleteness({
-      sealed: false,
-      draining: true,
-      completedAt: 1_000_000,
-      lastStoredTimestamp: 1_000_000,
-      now: 1_000_000 + 3_600_000,
-      bufferMs: 30_000,
-    });
-    expect(verdict).toEqual({ complete: false, reason: 'draining' });
+describe('LogNotSealedError', () => {
+  test('has a stable code and tells where the log can be read', () => {
+    const error = new LogNotSealedError('exec-1');
+    expect(error.code).toBe('LOG_NOT_SEALED');
+    expect(error.name).toBe('LogNotSealedError');
+    expect(error.message).toMatch(/exec-1.*\/logs.*"sealed": false/);
   });
 });

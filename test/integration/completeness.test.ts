@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { WebSocket } from 'ws';
+import { LogNotSealedError } from '../../src/client/client';
+import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+
+const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
+
+/** Completeness is a promise: only a sealed log is presented as the whole log, by every reader. */
+describe('completeness is a promise', () => {
+  let h: Harness;
+  // Asynchronous on purpose: the API under test runs in this process and must keep answering.
+  const cli = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, '--url', h.server.url, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+      child.once('close', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  /** Registers an external execution (it runs until completed), writes `lines`, waits until they are stored. */
+  async function runningExternal(prefix: string, lines: string[]): Promise<string> {
+    const id = newExecutionId(prefix);
+    const stream = `external/${id}`;
+    await h.client.register(h.config.logGroup, stream, id);
+    await h.aws.source.createStream(h.config.logGroup, stream);
+    const now = Date.now();
+    await h.aws.source.putEvents(
+      h.config.logGroup,
+      stream,
+      lines.map((message) => ({ timestamp: now, message })),
+    );
+    await waitFor(`${id} stored`, async () =>
+      (await h.client.status(id)).last_index === lines.length ? true : undefined,
+    );
+    return id;
+  }
+
+  it('a workflow terminated before its seal: /logs serves CloudWatch marked unsealed, the CLI and the tail say so', async () => {
+    const lines = ['first', 'second', 'third'];
+    const id = await runningExternal('terminated', lines);
+
+    // A tail open while it runs, and a client following it.
+    const page = await h.client.logs(id);
+    expect(page).toMatchObject({ status: 'RUNNING', sealed: false, seal_pending: true, source: 'dynamodb' });
+    const socket = new WebSocket(page.websocket_url);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    const messages: { type: string }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(data.toString()) as { type: string }));
+    await new Promise((resolve) => socket.once('open', resolve));
+    const followed: number[] = [];
+    const following = h.client.follow(id, (event) => followed.push(event.index)).catch((error: unknown) => error);
+
+    await h.temporal.workflow.getHandle(id).terminate('test: gone before the seal');
+
+    const view = await waitFor('the terminated status', async () => {
+      const status = await h.client.status(id);
+      return status.status === 'STOPPED' ? status : undefined;
+    });
+    expect(view).toMatchObject({ sealed: false, seal_pending: false });
+    const after = await h.client.logs(id);
+    expect(after).toMatchObject({
+      status: 'STOPPED',
+      sealed: false,
+      seal_pending: false,
+      source: 'cloudwatch',
+      websocket_url: '',
+      next_index: null,
+    });
+    expect(after.events.map((e) => e.message)).toEqual(lines);
+
+    // The tail never sends a status it cannot promise: it closes with a reason saying why.
+    expect(await closed).toEqual({ code: 4010, reason: expect.stringMatching(/^LOG_NOT_SEALED: /) });
+    expect(messages.filter((m) => m.type === 'status')).toEqual([]);
+    const error = await following;
+    expect(error).toBeInstanceOf(LogNotSealedError);
+    expect(error).toMatchObject({ code: 'LOG_NOT_SEALED', sealPending: false, lastIndex: 3 });
+    expect(followed).toEqual([1, 2, 3]);
+
+    // The CLI prints what CloudWatch holds, then says plainly that it is not the sealed log.
+    for (const args of [
+      ['logs', id],
+      ['logs', id, '--follow'],
+    ]) {
+      const result = await cli(...args);
+      expect({ args, status: result.status }).toEqual({ args, status: 4 });
+      expect(result.stderr).toMatch(/^logstream: log not sealed yet: .*will not be sealed/m);
+    }
+    expect((await cli('logs', id)).stdout).toBe('first\nsecond\nthird\n');
+  });
+
+  it('a running execution read without --follow is not presented as its whole log', async () => {
+    const id = await runningExternal('still-running', ['so far']);
+    const result = await cli('logs', id);
+    expect(result.status).toBe(4);
+    expect(result.stdout).toBe('so far\n');
+    expect(result.stderr).toMatch(/^logstream: log not sealed yet: .*RUNNING/m);
+    await h.client.complete(id, 'SUCCEEDED');
+  });
+
+  it('a sealed log is served from DynamoDB marked sealed, and the CLI exits 0', async () => {
+    const id = await runningExternal('sealed', ['only line']);
+    await h.client.complete(id, 'SUCCEEDED');
+    await waitSealed(h.client, id);
+    expect(await h.client.logs(id)).toMatchObject({
+      status: 'SUCCEEDED',
+      sealed: true,
+      seal_pending: false,
+      source: 'dynamodb',
+      events: [{ index: 1, message: 'only line' }],
+    });
+    const result = await cli('logs', id);
+    expect(result).toMatchObject({ status: 0, stdout: 'only line\n' });
+  });
+});

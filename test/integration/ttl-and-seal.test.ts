@@ -1,0 +1,260 @@
+import { DeleteItemCommand, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { sealExpiresAt, type LogLocation } from '../../src/domain';
+import { LogPump, readStoredEvents } from '../../src/ports';
+import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+
+type Item = Record<string, AttributeValue>;
+const DAY_MS = 86_400_000;
+
+/** Every item of an execution, read from the table directly with the SDK (expired or not). */
+async function itemsOf(h: Harness, executionId: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const page = await h.aws.dynamodb.send(
+      new QueryCommand({
+        TableName: h.config.table,
+        KeyConditionExpression: 'execution_id = :id',
+        ExpressionAttributeValues: { ':id': { S: executionId } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** seq → expires_at (undefined when the item has none). */
+async function expiries(h: Harness, executionId: string): Promise<Map<number, number | undefined>> {
+  const items = await itemsOf(h, executionId);
+  return new Map(
+    items.map((item) => [
+      Number(item.seq?.N),
+      item.expires_at?.N === undefined ? undefined : Number(item.expires_at.N),
+    ]),
+  );
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Pumps until the store refuses an append for good and returns that error. Lost races (CHUNK_CONFLICT)
+ * and retryable dependency errors (the strict layer's read quota) are what concurrent writers meet: go on.
+ */
+async function refusal(pump: LogPump): Promise<{ code?: string; retryable?: boolean }> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    try {
+      await pump.pump();
+    } catch (error) {
+      const e = error as { code?: string; retryable?: boolean };
+      if (e.code !== 'CHUNK_CONFLICT' && e.retryable !== true) return e;
+    }
+    // Paced like the ingester, within the account's read quota.
+    await pause(100);
+  }
+  throw new Error('the store never refused the writer');
+}
+
+/** Writes lines to a stream as an external job would. */
+async function writeLines(h: Harness, stream: string, messages: string[]): Promise<void> {
+  await h.aws.source.createStream(h.config.logGroup, stream);
+  const now = Date.now();
+  await h.aws.source.putEvents(
+    h.config.logGroup,
+    stream,
+    messages.map((message) => ({ timestamp: now, message })),
+  );
+}
+
+/** Registers an external execution, writes `lines`, and waits until the ingester stored them. */
+async function runningExternal(h: Harness, prefix: string, lines: string[]): Promise<string> {
+  const id = newExecutionId(prefix);
+  const stream = `external/${id}`;
+  await h.client.register(h.config.logGroup, stream, id);
+  await writeLines(h, stream, lines);
+  await waitFor(`${id} ingested`, async () => {
+    const view = await h.client.status(id);
+    return view.last_index === lines.length ? view : undefined;
+  });
+  return id;
+}
+
+/** The expiry the seal must have given: retention from max(completed_at, sealed_at). */
+async function expectedExpiry(h: Harness, executionId: string): Promise<number> {
+  const record = await h.aws.dynamodb.send(
+    new GetItemCommand({
+      TableName: h.config.table,
+      Key: { execution_id: { S: executionId }, seq: { N: '0' } },
+      ConsistentRead: true,
+    }),
+  );
+  const completedAt = Number(record.Item?.completed_at?.N);
+  const sealedAt = Number(record.Item?.sealed_at?.N);
+  return sealExpiresAt(completedAt, sealedAt, h.config.ttlDays * 86_400);
+}
+
+describe('TTL: nothing expires while running; the seal gives every item its expiry', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('a running external execution has no expires_at on any item; once sealed every item has completion + retention', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `running line ${i + 1} ${'x'.repeat(80)}`);
+    const id = await runningExternal(h, 'ttl-running', lines);
+    const running = await expiries(h, id);
+    expect(running.size).toBeGreaterThan(1);
+    expect([...running.values()]).toEqual([...running.keys()].map(() => undefined));
+
+    await h.client.complete(id, 'SUCCEEDED', new Date().toISOString());
+    const view = await waitSealed(h.client, id);
+    expect(view.last_index).toBe(lines.length);
+    const expected = await expectedExpiry(h, id);
+    const sealed = await expiries(h, id);
+    // The record, every chunk, and the fence the seal put at last_index + 1.
+    expect([...sealed.keys()].sort((a, b) => a - b)).toEqual(
+      [...[...running.keys()], lines.length + 1].sort((a, b) => a - b),
+    );
+    for (const [seq, expiresAt] of sealed) expect({ seq, expiresAt }).toEqual({ seq, expiresAt: expected });
+    expect(expected * 1000).toBeGreaterThan(Date.now() + (h.config.ttlDays - 1) * DAY_MS);
+  });
+
+  it('an old completed_at cannot make the drain write items that are already expired', async () => {
+    const id = await runningExternal(h, 'ttl-old-completion', ['reported late', 'by an external runner']);
+    // The runner reports a completion older than the whole retention.
+    const completedAt = Date.now() - (h.config.ttlDays + 3) * DAY_MS;
+    await h.client.complete(id, 'SUCCEEDED', completedAt);
+    await waitSealed(h.client, id);
+    const expected = await expectedExpiry(h, id);
+    expect(expected * 1000).toBeGreaterThan(Date.now() + (h.config.ttlDays - 1) * DAY_MS);
+    const sealed = await expiries(h, id);
+    for (const [seq, expiresAt] of sealed) expect({ seq, expiresAt }).toEqual({ seq, expiresAt: expected });
+    const page = await h.client.logs(id);
+    expect(page).toMatchObject({ sealed: true, source: 'dynamodb', last_index: 2 });
+    expect(page.events.map((e) => e.message)).toEqual(['reported late', 'by an external runner']);
+  });
+});
+
+describe('the seal at the store (DynamoDB through the strict layer)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  async function storedExecution(prefix: string, lines: string[]): Promise<{ id: string; location: LogLocation }> {
+    const id = newExecutionId(prefix);
+    const location = { logGroup: h.config.logGroup, logStreams: [`external/${id}`] };
+    await h.aws.store.registerExecution({ executionId: id, location, startedAt: Date.now() });
+    await writeLines(h, `external/${id}`, lines);
+    const pump = new LogPump(h.aws.store, h.aws.source, { executionId: id, location });
+    await waitFor('lines stored', async () => ((await pump.pump()).tip.lastIndex === lines.length ? true : undefined));
+    return { id, location };
+  }
+
+  it('never recreates a deleted record', async () => {
+    const { id } = await storedExecution('seal-deleted', ['a', 'b']);
+    await h.aws.dynamodb.send(
+      new DeleteItemCommand({ TableName: h.config.table, Key: { execution_id: { S: id }, seq: { N: '0' } } }),
+    );
+    const now = Date.now();
+    await expect(
+      h.aws.store.sealLog(id, { status: 'SUCCEEDED', completedAt: now, lastIndex: 2, sealedAt: now }, 2e9),
+    ).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' });
+    const left = await expiries(h, id);
+    expect([...left.entries()]).toEqual([[1, undefined]]);
+  });
+
+  it('after the seal no chunk can be appended; a seal behind a late chunk is refused', async () => {
+    const { id, location } = await storedExecution('seal-fence', ['one', 'two']);
+    const now = Date.now();
+    // A late writer stored index 3 after the drain read its tip at 2: that seal must not stand.
+    await writeLines(h, `external/${id}`, ['three']);
+    const late = new LogPump(h.aws.store, h.aws.source, { executionId: id, location });
+    await waitFor('late line stored', async () => ((await late.pump()).tip.lastIndex === 3 ? true : undefined));
+    const seal = { status: 'SUCCEEDED' as const, completedAt: now, lastIndex: 2, sealedAt: now };
+    await expect(h.aws.store.sealLog(id, seal, 2e9)).rejects.toMatchObject({ code: 'CHUNK_CONFLICT' });
+    expect((await h.aws.store.getExecution(id))?.seal).toBeUndefined();
+
+    await h.aws.store.sealLog(id, { ...seal, lastIndex: 3 }, 2e9);
+    await writeLines(h, `external/${id}`, ['after the seal']);
+    const leftover = new LogPump(h.aws.store, h.aws.source, { executionId: id, location });
+    expect(await refusal(leftover)).toMatchObject({ code: 'LOG_SEALED', retryable: false });
+    const page = await readStoredEvents(h.aws.store, id, 0, 100, 3);
+    expect(page.events.map((e) => e.message)).toEqual(['one', 'two', 'three']);
+    expect((await h.aws.store.latestChunk(id))?.last).toBe(3);
+  });
+
+  it('concurrent writers racing a seal: the sealed log is exact and nothing lands after it', async () => {
+    const id = newExecutionId('seal-race');
+    const stream = `external/${id}`;
+    const location = { logGroup: h.config.logGroup, logStreams: [stream] };
+    await h.aws.store.registerExecution({ executionId: id, location, startedAt: Date.now() });
+    await writeLines(
+      h,
+      stream,
+      Array.from({ length: 500 }, (_, i) => `before ${i + 1}`),
+    );
+    let writing = true;
+    let written = 500;
+    // The job keeps writing while the writers and the seal race.
+    const job = (async () => {
+      while (writing) {
+        await writeLines(
+          h,
+          stream,
+          Array.from({ length: 50 }, (_, i) => `more ${written + i + 1}`),
+        );
+        written += 50;
+        await pause(20);
+      }
+    })();
+    const writer = (): Promise<{ code?: string }> =>
+      refusal(
+        new LogPump(h.aws.store, h.aws.source, {
+          executionId: id,
+          location,
+          chunkLimits: { maxBytes: 4000, maxEvents: 40 },
+        }),
+      );
+    const writers = [writer(), writer(), writer()];
+    await waitFor('writers storing', async () => ((await h.aws.store.latestChunk(id))?.last ?? 0) > 600 || undefined);
+    // The drain's seal: pump to a tip, then seal it; a writer that got past the tip first makes it try again.
+    const drain = new LogPump(h.aws.store, h.aws.source, { executionId: id, location });
+    const sealed = await sealRacing(drain, id);
+    // The writers keep reading new lines; each must stop at the seal, refused by it.
+    const outcomes = await Promise.all(writers);
+    writing = false;
+    await job;
+    expect(outcomes.map((error) => error.code)).toEqual(['LOG_SEALED', 'LOG_SEALED', 'LOG_SEALED']);
+    const page = await readStoredEvents(h.aws.store, id, 0, 100_000, sealed);
+    expect(page.events.map((e) => e.index)).toEqual(Array.from({ length: sealed }, (_, i) => i + 1));
+    expect(new Set(page.events.map((e) => e.message)).size).toBe(sealed);
+    // Nothing but the fence past the seal.
+    const past = (await itemsOf(h, id)).filter((item) => Number(item.seq?.N) > sealed);
+    expect(past.map((item) => [Number(item.seq?.N), item.seal_fence?.BOOL])).toEqual([[sealed + 1, true]]);
+  });
+
+  /** The drain's side of the race: pump to a tip and seal it; a writer past the tip first makes it go again. */
+  async function sealRacing(drain: LogPump, id: string): Promise<number> {
+    for (;;) {
+      const lastIndex = (await drain.pump().catch(() => drain.loadTip().then((tip) => ({ tip })))).tip.lastIndex;
+      try {
+        const now = Date.now();
+        const seal = { status: 'SUCCEEDED' as const, completedAt: now, lastIndex, sealedAt: now };
+        return (await h.aws.store.sealLog(id, seal, 2e9)).lastIndex;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'CHUNK_CONFLICT') throw error;
+        await drain.loadTip();
+      }
+    }
+  }
+});
