@@ -1,6 +1,6 @@
 // Shared parts of the drills (test/integration/drills): a job that prints numbered lines until the test ends it,
 // progress read straight from the store (so it works while Temporal or the API is down), and the final check.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LogstreamClient } from '../../src/client/client';
@@ -23,6 +23,8 @@ export interface DrillJob {
   readonly command: string[];
   /** Creates the marker file the job polls for: it prints nothing more and exits 0. */
   end(): void;
+  /** How many lines the job printed, as it wrote on its way out (undefined while it runs). */
+  printed(): number | undefined;
   /** Removes the marker's directory. */
   cleanup(): void;
 }
@@ -31,10 +33,14 @@ export interface DrillJob {
 export function drillJob(): DrillJob {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'logstream-drill-'));
   const marker = path.join(dir, 'end');
-  const script = 'i=1; while [ ! -e "$1" ]; do echo "drill line $i"; i=$((i+1)); sleep 0.02; done';
+  const count = path.join(dir, 'printed');
+  // The count is written after the last line, so the test can tell a lost last line from a job that ended there.
+  const script =
+    'i=1; while [ ! -e "$1" ]; do echo "drill line $i"; i=$((i+1)); sleep 0.02; done; echo $((i-1)) > "$2.tmp"; mv "$2.tmp" "$2"';
   return {
-    command: ['sh', '-c', script, 'drill-job', marker],
+    command: ['sh', '-c', script, 'drill-job', marker, count],
     end: () => writeFileSync(marker, ''),
+    printed: () => (existsSync(count) ? Number(readFileSync(count, 'utf8').trim()) : undefined),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -67,16 +73,19 @@ export function indexes(n: number): number[] {
 }
 
 /**
- * Waits for the seal and checks the log is exact: SUCCEEDED, indexes 1..N, and line i is `drill line i`, so every
- * line the job printed is there once, in order. Returns N.
+ * Waits for the seal and checks the log is exact: SUCCEEDED, indexes 1..N, line i is `drill line i`, and N is the
+ * count the job wrote as it exited, so every line the job printed is there once, in order. Returns N.
  */
 export async function expectSealedExact(
   client: LogstreamClient,
   executionId: string,
+  job: DrillJob,
   timeoutMs = 180_000,
 ): Promise<number> {
   const view = await waitSealed(client, executionId, timeoutMs);
   expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, exit_code: 0 });
+  // The job has exited (the seal follows its exit): its count is there.
+  expect(view.last_index).toBe(job.printed());
   const { events, sources } = await readAllLogs(client, executionId);
   expect(sources).toEqual(new Set(['dynamodb']));
   const n = view.last_index;

@@ -94,7 +94,7 @@ describe('drill: API process restarted under 50 tailing sockets', () => {
       }
 
       job.end();
-      const n = await expectSealedExact(client, id);
+      const n = await expectSealedExact(client, id, job);
       // follow resolves with the final view: the whole log, and it says so.
       const views = await Promise.all(followers.map((f) => f.done));
       expect(views).toEqual(

@@ -46,7 +46,7 @@ describe('drill: CloudWatch Logs down 15 s mid-job', () => {
       await waitStoredPast(h.aws.store, id, await storedLastIndex(h.aws.store, id));
 
       job.end();
-      await expectSealedExact(h.client, id);
+      await expectSealedExact(h.client, id, job);
     },
     DRILL_TIMEOUT_MS,
   );

@@ -47,7 +47,7 @@ describe('drill: DynamoDB throttled 50 % for 20 s mid-job', () => {
       await waitStoredPast(h.aws.store, id, await storedLastIndex(h.aws.store, id));
 
       job.end();
-      await expectSealedExact(h.client, id);
+      await expectSealedExact(h.client, id, job);
     },
     DRILL_TIMEOUT_MS,
   );

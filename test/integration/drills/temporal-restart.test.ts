@@ -58,7 +58,7 @@ describe('drill: Temporal dev server killed and restarted mid-job', () => {
       }
 
       job.end();
-      const n = await expectSealedExact(h.client, id);
+      const n = await expectSealedExact(h.client, id, job);
       expect(n).toBeGreaterThanOrEqual(tip);
     },
     DRILL_TIMEOUT_MS,
