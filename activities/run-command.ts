@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { Context } from '@temporalio/activity';
 import type { LogLocation } from '../src/domain';
 import type { LogSource } from '../src/ports';
+import { backoffDelay } from './batch-writer';
 import { LineSplitter } from './line-splitter';
 import { LogShipper, type LinesRejected, type LogShipperOptions } from './log-shipper';
 
@@ -49,7 +50,7 @@ export async function runCommand(
   const [file, ...args] = input.command;
   const stream = input.location.logStreams[0];
   if (file === undefined || stream === undefined) throw new TypeError('runCommand needs a command and a log stream');
-  await source.createStream(input.location.logGroup, stream);
+  await ensureStream(source, input.location.logGroup, stream);
   const rejectedCounter = context.metricMeter.createCounter(
     'logstream_rejected_log_lines',
     'lines',
@@ -132,6 +133,27 @@ export async function runCommand(
     };
   } finally {
     clearInterval(heartbeat);
+  }
+}
+
+/**
+ * Creates the log stream, riding out a CloudWatch that is throttled or down (the job has not started:
+ * failing here would end it FAILED without running it); stops when the activity is cancelled.
+ */
+async function ensureStream(source: LogSource, logGroup: string, logStream: string): Promise<void> {
+  const context = Context.current();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await source.createStream(logGroup, logStream);
+      return;
+    } catch (error) {
+      const failure = error as { retryable?: unknown; throttled?: unknown };
+      if (failure.retryable !== true) throw error;
+      const delayMs = backoffDelay(attempt, failure.throttled === true, Math.random);
+      context.log.warn('CreateLogStream failed, retrying', { attempt, delayMs, error: String(error) });
+      context.heartbeat({ lines: 0 });
+      await context.sleep(delayMs);
+    }
   }
 }
 

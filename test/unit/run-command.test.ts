@@ -67,6 +67,15 @@ describe('runCommand', () => {
     expect(lines).toHaveLength(6);
   });
 
+  test('rides out a CloudWatch that refuses to create the stream for a while', async () => {
+    const source = new InMemoryLogSource();
+    source.failNext(3, { operation: 'CreateLogStream' });
+    const result = await run(source, ['sh', '-c', 'echo started']);
+    expect(result.exitCode).toBe(0);
+    expect(source.events(GROUP, STREAM).map((e) => e.message)).toEqual(['started']);
+    expect(source.calls.CreateLogStream).toBe(4);
+  });
+
   test('keeps heartbeating through a final flush that takes long', async () => {
     const sink = new GatedSink();
     // The only write waits for a heartbeat: the command has exited long before (it prints one line).
