@@ -303,6 +303,54 @@ describe('DynamoDB item size', () => {
   });
 });
 
+describe('Kinesis', () => {
+  /** One call of the Kinesis JSON protocol (the project has no Kinesis client yet; the emulator checks no signature). */
+  async function kinesis(
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(endpoint ?? '', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `Kinesis_20131202.${operation}`,
+        // The emulator tells services apart by the credential scope of the signature, which it does not check.
+        authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/kinesis/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body: JSON.stringify(input),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  test('shard iterators are opaque and expire; GetRecords is held to 5 calls/s per shard', async () => {
+    const StreamName = `strict-${randomUUID()}`;
+    expect((await kinesis('CreateStream', { StreamName, ShardCount: 1 })).status).toBe(200);
+    const described = await kinesis('DescribeStream', { StreamName });
+    const shards = (described.body.StreamDescription as { Shards: { ShardId: string }[] }).Shards;
+    const ShardId = shards[0]?.ShardId;
+    await kinesis('PutRecord', { StreamName, PartitionKey: 'k', Data: Buffer.from('hello').toString('base64') });
+    const iterator = await kinesis('GetShardIterator', { StreamName, ShardId, ShardIteratorType: 'TRIM_HORIZON' });
+    const ShardIterator = iterator.body.ShardIterator as string;
+    const first = await kinesis('GetRecords', { ShardIterator });
+    expect(first.status).toBe(200);
+    expect(
+      (first.body.Records as { Data: string }[]).map((record) => Buffer.from(record.Data, 'base64').toString()),
+    ).toEqual(['hello']);
+    await strict.resetRules(); // a fresh one-second window
+    const burst = await Promise.all(Array.from({ length: 8 }, () => kinesis('GetRecords', { ShardIterator })));
+    const throttled = burst.filter((answer) => answer.body.__type === 'ProvisionedThroughputExceededException');
+    expect(burst.filter((answer) => answer.status === 200).length).toBeLessThanOrEqual(5);
+    expect(throttled.length).toBeGreaterThanOrEqual(3);
+    await strict.setRules({ kinesis: { shardIteratorTtlMs: 0 } });
+    const expired = await waitFor('the iterator to expire', async () => {
+      const answer = await kinesis('GetRecords', { ShardIterator });
+      return answer.body.__type === 'ExpiredIteratorException' ? answer : undefined;
+    });
+    expect(expired.status).toBe(400);
+    await kinesis('DeleteStream', { StreamName });
+  });
+});
+
 describe('faults', () => {
   test('an outage answers 503 ServiceUnavailableException, and ends', async () => {
     await strict.fault({ service: 'logs', kind: 'outage', seconds: 1, operations: ['DescribeLogGroups'] });

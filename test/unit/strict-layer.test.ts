@@ -1,6 +1,7 @@
 // The strict layer in-process, with a fake emulator behind it that answers GetLogEvents with moto's index tokens.
 import type { AwsService } from '../../src/main/strict-aws/aws-fault';
-import { StrictAwsLayer, type HttpAnswer } from '../../src/main/strict-aws/strict-layer';
+import type { HttpAnswer } from '../../src/main/strict-aws/http-answer';
+import { StrictAwsLayer } from '../../src/main/strict-aws/strict-layer';
 
 interface StoredEvent {
   timestamp: number;
@@ -222,5 +223,47 @@ describe('StrictAwsLayer: PutLogEvents, validation, faults', () => {
     await layer.call('kinesis', 'GetRecords', Buffer.from('{}'), async () => ok({}));
     await layer.call('kinesis', 'PutRecord', Buffer.from('{}'), async () => ok({}));
     expect(waits).toEqual([250]);
+  });
+});
+
+describe('StrictAwsLayer: Kinesis shard iterators', () => {
+  const motoIterator = (shard: string, sequence: number) =>
+    Buffer.from(`stream-a:${shard}:${sequence}`).toString('base64');
+
+  function kinesis(now: () => number) {
+    const received: Record<string, unknown>[] = [];
+    const layer = new StrictAwsLayer({ now });
+    const call = async (operation: string, input: Record<string, unknown>) =>
+      json(
+        await layer.call('kinesis', operation, Buffer.from(JSON.stringify(input)), async (rewritten) => {
+          received.push(rewritten ?? input);
+          if (operation === 'GetShardIterator') return ok({ ShardIterator: motoIterator(String(input.ShardId), 0) });
+          return ok({ Records: [], NextShardIterator: motoIterator('shardId-0', 1), MillisBehindLatest: 0 });
+        }),
+      );
+    return { layer, call, received };
+  }
+
+  test('iterators are opaque, expire after five minutes, and GetRecords is held to 5 calls/s per shard', async () => {
+    let now = 0;
+    const { call, received } = kinesis(() => now);
+    const { ShardIterator } = (await call('GetShardIterator', { ShardId: 'shardId-0' })) as { ShardIterator: string };
+    expect(ShardIterator).not.toBe(motoIterator('shardId-0', 0));
+    const page = (await call('GetRecords', { ShardIterator })) as { NextShardIterator: string };
+    expect(received[1]?.ShardIterator).toBe(motoIterator('shardId-0', 0));
+    expect(page.NextShardIterator).not.toBe(motoIterator('shardId-0', 1));
+    const calls = await Promise.all(Array.from({ length: 5 }, () => call('GetRecords', { ShardIterator })));
+    expect(calls.map((answer) => answer.__type)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'ProvisionedThroughputExceededException',
+    ]);
+    now = 300_001;
+    expect(await call('GetRecords', { ShardIterator })).toMatchObject({ __type: 'ExpiredIteratorException' });
+    expect(await call('GetRecords', { ShardIterator: motoIterator('shardId-0', 0) })).toMatchObject({
+      __type: 'InvalidArgumentException',
+    });
   });
 });

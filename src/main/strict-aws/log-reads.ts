@@ -1,4 +1,4 @@
-import type { AwsFault } from './aws-fault';
+import { clientFault, type AwsFault } from './aws-fault';
 import { eventBytes } from './put-log-events';
 import type { TokenCodec } from './read-tokens';
 import type { StrictRules } from './rules';
@@ -56,9 +56,10 @@ export class LogReadShaper {
   /** Opens the token of a read request (if any) for `scope`; an AwsFault when it is unknown or expired. */
   openToken(token: unknown, scope: string, rules: StrictRules, now: number): GivenToken | AwsFault | undefined {
     if (token === undefined || token === null) return undefined;
-    if (typeof token !== 'string') return { status: 400, type: 'InvalidParameterException', message: 'nextToken' };
-    const opened = this.codec.open(token, scope, now, rules.tokenTtlMs);
-    return 'type' in opened ? opened : { token, inner: opened.inner };
+    const opened = typeof token === 'string' ? this.codec.open(token, scope, now, rules.tokenTtlMs) : 'invalid';
+    if (opened === 'expired') return clientFault('InvalidParameterException', 'The specified nextToken has expired.');
+    if (opened === 'invalid') return clientFault('InvalidParameterException', 'The specified nextToken is invalid.');
+    return { token: token as string, inner: opened.inner };
   }
 
   /** Shapes a GetLogEvents answer `body` (parsed JSON) in place. */

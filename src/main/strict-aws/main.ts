@@ -51,6 +51,16 @@ function main(): void {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  exitWithParent();
+}
+
+// The launcher sets a parent-death signal where it can (Linux); elsewhere a changed parent pid means the launcher
+// is gone and this process was adopted: it must not outlive the stack it belongs to.
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 1000).unref();
 }
 
 try {

@@ -2,7 +2,8 @@ import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { clientFault, parseTarget } from './aws-fault';
 import { CONTROL_PREFIX, handleControl } from './control-api';
-import { faultAnswer, type HttpAnswer, type StrictAwsLayer } from './strict-layer';
+import { faultAnswer, type HttpAnswer } from './http-answer';
+import type { StrictAwsLayer } from './strict-layer';
 
 /** Where the strict layer listens and where the emulator answers. */
 export interface StrictProxyOptions {

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { clientFault, type AwsFault } from './aws-fault';
 
 /** What a strict token stands for: the emulator's own token (or none) for one read of one stream or group. */
 export interface TokenPayload {
@@ -19,8 +18,8 @@ interface Encoded {
 }
 
 /**
- * Opaque, signed read tokens that carry their issue time, so the strict layer can expire them as AWS does (24 h by
- * default) and refuse tokens it never issued, without keeping state per token.
+ * Opaque, signed tokens (CloudWatch read tokens, Kinesis shard iterators) that carry their issue time, so the strict
+ * layer can expire them as AWS does and refuse tokens it never issued, without keeping state per token.
  */
 export class TokenCodec {
   private readonly key = randomBytes(32);
@@ -33,9 +32,9 @@ export class TokenCodec {
     return `${prefix}${body}.${this.sign(body)}`;
   }
 
-  /** The payload of `token`, or the InvalidParameterException AWS gives for an unknown, foreign or expired one. */
-  open(token: string, scope: string, now: number, ttlMs: number): TokenPayload | AwsFault {
-    const invalid = clientFault('InvalidParameterException', 'The specified nextToken is invalid.');
+  /** The payload of `token`; 'invalid' for a token not issued here or for another scope, 'expired' past `ttlMs`. */
+  open(token: string, scope: string, now: number, ttlMs: number): TokenPayload | 'invalid' | 'expired' {
+    const invalid = 'invalid';
     const match = /^(?:[fb]\/)?([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(token);
     if (!match) return invalid;
     const [, body = '', signature = ''] = match;
@@ -49,9 +48,7 @@ export class TokenCodec {
       return invalid;
     }
     if (decoded.s !== scope) return invalid;
-    if (now - decoded.t > ttlMs) {
-      return clientFault('InvalidParameterException', 'The specified nextToken has expired.');
-    }
+    if (now - decoded.t > ttlMs) return 'expired';
     return { inner: decoded.i, scope: decoded.s, issuedAt: decoded.t };
   }
 

@@ -28,6 +28,8 @@ export interface StrictRules {
   ingestionDelayMs: number;
   /** One GetLogEvents / FilterLogEvents page holds at most this many bytes (UTF-8 + 26 per event) and events. */
   readPage: { maxBytes: number; maxEvents: number };
+  /** Kinesis: GetRecords calls per second per shard; how long a shard iterator stays valid. */
+  kinesis: { getRecordsPerShard: number; shardIteratorTtlMs: number };
 }
 
 const HOUR_MS = 3_600_000;
@@ -48,6 +50,7 @@ export const DEFAULT_RULES: StrictRules = {
   },
   ingestionDelayMs: 0,
   readPage: { maxBytes: 1_048_576, maxEvents: 10_000 },
+  kinesis: { getRecordsPerShard: 5, shardIteratorTtlMs: 300_000 },
 };
 
 /** A control request asked for a rule that does not exist or a value out of range. */
@@ -74,6 +77,7 @@ const SHAPE: Shape = {
   },
   ingestionDelayMs: 'count',
   readPage: { maxBytes: 'count', maxEvents: 'count' },
+  kinesis: { getRecordsPerShard: 'count', shardIteratorTtlMs: 'count' },
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,19 +1,14 @@
-import { faultBody, outageFault, throttlingFault, type AwsFault, type AwsService } from './aws-fault';
+import { clientFault, outageFault, throttlingFault, type AwsFault, type AwsService } from './aws-fault';
 import { FaultTable, type FaultSpec } from './faults';
+import { faultAnswer, jsonAnswer, parseJson, rewritten, type HttpAnswer, type JsonObject } from './http-answer';
 import { checkItemSizes } from './item-size';
 import { LogReadShaper, type GivenToken } from './log-reads';
 import { judgePutLogEvents, mergeRejected, type InputLogEvent, type RejectedLogEventsInfo } from './put-log-events';
 import { SlidingWindowQuota } from './read-quota';
 import { TokenCodec } from './read-tokens';
 import { DEFAULT_RULES, mergeRules, type StrictRules } from './rules';
+import { ShardIteratorShaper } from './shard-iterators';
 import { StrictStats, type OperationStats } from './stats';
-
-/** An HTTP answer (from the emulator, or made by the strict layer). */
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
 
 /** Sends a request body to the emulator: the rewritten JSON input, or the original bytes when undefined. */
 export type Forward = (input: Record<string, unknown> | undefined) => Promise<HttpAnswer>;
@@ -29,53 +24,10 @@ export interface StrictLayerOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 
 const READ_QUOTA_OPERATIONS = new Set(['GetLogEvents', 'FilterLogEvents', 'DescribeLogStreams']);
 const ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'BatchWriteItem']);
-
-let requestCounter = 0;
-
-/** The answer AWS gives for `fault` (JSON protocol: status, `x-amzn-errortype`, `{__type, message}`). */
-export function faultAnswer(service: AwsService | undefined, fault: AwsFault): HttpAnswer {
-  return {
-    status: fault.status,
-    headers: {
-      'content-type': service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
-      'x-amzn-errortype': fault.type,
-      'x-amzn-requestid': `strict-${process.pid}-${++requestCounter}`,
-    },
-    body: Buffer.from(faultBody(service, fault)),
-  };
-}
-
-function jsonAnswer(body: Json): HttpAnswer {
-  return {
-    status: 200,
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': `strict-${process.pid}-${++requestCounter}`,
-    },
-    body: Buffer.from(JSON.stringify(body)),
-  };
-}
-
-function parseJson(body: Buffer): Json | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `answer` with a new JSON body (the emulator's length and checksum no longer apply). */
-function rewritten(answer: HttpAnswer, body: Json): HttpAnswer {
-  const headers = { ...answer.headers };
-  delete headers['content-length'];
-  delete headers['x-amz-crc32'];
-  return { ...answer, headers, body: Buffer.from(JSON.stringify(body)) };
-}
 
 /**
  * AWS's contract in front of the emulator: model validation, the documented rules the model cannot express, read
@@ -86,7 +38,9 @@ export class StrictAwsLayer {
   readonly faults = new FaultTable();
   readonly stats = new StrictStats();
   private readonly quota = new SlidingWindowQuota();
-  private readonly reads = new LogReadShaper(new TokenCodec());
+  private readonly codec = new TokenCodec();
+  private readonly reads = new LogReadShaper(this.codec);
+  private readonly iterators = new ShardIteratorShaper(this.codec);
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -149,6 +103,8 @@ export class StrictAwsLayer {
     if (service === 'logs' && operation === 'PutLogEvents') return this.putLogEvents(stats, input, forward);
     if (service === 'logs' && operation === 'GetLogEvents') return this.getLogEvents(stats, input, forward);
     if (service === 'logs' && operation === 'FilterLogEvents') return this.filterLogEvents(stats, input, forward);
+    if (service === 'kinesis' && operation === 'GetShardIterator') return this.getShardIterator(input, forward);
+    if (service === 'kinesis' && operation === 'GetRecords') return this.getRecords(stats, input, forward);
     if (service === 'dynamodb' && ITEM_WRITES.has(operation)) {
       const tooLarge = checkItemSizes(operation, input, this.rules.maxItemBytes);
       if (tooLarge) return this.reject(stats, service, tooLarge);
@@ -202,6 +158,36 @@ export class StrictAwsLayer {
     if (output === undefined) return answer;
     this.reads.filterLogEvents(output, opened, group, scope, this.rules, this.now());
     return rewritten(answer, output);
+  }
+
+  private async getShardIterator(input: Json, forward: Forward): Promise<HttpAnswer> {
+    const answer = await forward(undefined);
+    const output = answer.status === 200 ? parseJson(answer.body) : undefined;
+    if (typeof output?.ShardIterator !== 'string') return answer;
+    return rewritten(answer, { ...output, ShardIterator: this.iterators.wrap(output.ShardIterator, this.now()) });
+  }
+
+  private async getRecords(stats: OperationStats, input: Json, forward: Forward): Promise<HttpAnswer> {
+    const rules = this.rules.kinesis;
+    const opened = this.iterators.open(input.ShardIterator, this.now(), rules.shardIteratorTtlMs);
+    if ('type' in opened) return this.reject(stats, 'kinesis', opened);
+    if (!this.quota.admit(`GetRecords ${opened.shard}`, rules.getRecordsPerShard, this.now())) {
+      stats.throttled++;
+      const message = `Rate exceeded for shard ${opened.shard}: at most ${rules.getRecordsPerShard} GetRecords calls per second.`;
+      return faultAnswer('kinesis', clientFault('ProvisionedThroughputExceededException', message));
+    }
+    const answer = await forward({ ...input, ShardIterator: opened.inner });
+    const output = answer.status === 200 ? parseJson(answer.body) : undefined;
+    if (output === undefined) return answer;
+    // A closed shard has no next iterator (null or absent), as on AWS.
+    const next =
+      typeof output.NextShardIterator === 'string'
+        ? this.iterators.wrap(output.NextShardIterator, this.now())
+        : undefined;
+    const shaped: Json = { ...output };
+    if (next === undefined) delete shaped.NextShardIterator;
+    else shaped.NextShardIterator = next;
+    return rewritten(answer, shaped);
   }
 
   private openToken(input: Json, scope: string): GivenToken | AwsFault | undefined {
