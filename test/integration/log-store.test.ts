@@ -62,15 +62,25 @@ describe('log store and status-based /logs with a worker', () => {
   });
 
   it('keeps an event that arrives after completion but inside the settle window', async () => {
-    const local = await startHarness({ env: { LOGSTREAM_SETTLE_MS: '3000' } });
+    // A window far longer than the few steps between the completion and the late write, however loaded the machine.
+    const settleMs = 15_000;
+    const local = await startHarness({ env: { LOGSTREAM_SETTLE_MS: String(settleMs) } });
     try {
       const id = newExecutionId('late');
       const stream = `external/${id}`;
       await local.client.register(local.config.logGroup, stream, id);
       await writeLines(local, stream, ['one', 'two']);
-      await local.client.complete(id, 'SUCCEEDED', new Date().toISOString());
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const completedAt = Date.now();
+      await local.client.complete(id, 'SUCCEEDED', new Date(completedAt).toISOString());
+      // Late: written once the execution is known to be completed, its drain waiting out the settle window.
+      const completed = await waitFor('the completion recorded', async () => {
+        const view = await local.client.status(id);
+        return view.status === 'SUCCEEDED' ? view : undefined;
+      });
+      expect(completed.sealed).toBe(false);
+      const lateAt = Date.now();
       await writeLines(local, stream, ['late but inside the window']);
+      expect(lateAt).toBeLessThan(completedAt + settleMs);
       const view = await waitSealed(local.client, id);
       expect(view.status).toBe('SUCCEEDED');
       const { events, sources } = await readAllLogs(local.client, id);
@@ -299,15 +309,25 @@ describe('exactly-once ingestion across worker crashes', () => {
         );
         written += count;
       };
+      // What was stored when the previous worker died: each kill lands only once the new worker has stored more,
+      // i.e. while a worker is storing, not while the retried ingest still waits for a worker to pick it up.
+      let storedAtKill = 0;
+      const grownAtKill: number[] = [];
       for (let crash = 0; crash < 3; crash++) {
         worker = await startWorkerProcess();
         await writeBatch(500);
-        // Let it ingest part of what is there, then kill it without warning.
-        await waitFor('some progress', async () => ((await h.client.status(id)).last_index > 0 ? true : undefined));
+        const grown = await waitFor(`worker ${crash + 1} storing`, async () => {
+          const { last_index: stored } = await h.client.status(id);
+          return stored > storedAtKill ? stored : undefined;
+        });
         await writeBatch(700);
+        const exited = new Promise((resolve) => worker?.once('exit', resolve));
         worker.kill('SIGKILL');
-        await new Promise((resolve) => worker?.once('exit', resolve));
+        await exited;
+        grownAtKill.push(grown - storedAtKill);
+        storedAtKill = (await h.client.status(id)).last_index;
       }
+      expect(grownAtKill.every((grown) => grown > 0)).toBe(true);
       worker = await startWorkerProcess();
       await writeBatch(300);
       await h.client.complete(id, 'SUCCEEDED');
