@@ -47,6 +47,26 @@ class RecordingSink implements TailSink {
   }
 }
 
+/** A sink whose backlog read stops after its first chunk until the test lets it go on: it falls behind the live feed. */
+class HeldSink extends RecordingSink {
+  private release: () => void = () => undefined;
+  private readonly released = new Promise<void>((resolve) => (this.release = resolve));
+
+  override drained(): Promise<void> {
+    return this.released;
+  }
+  letGo(): void {
+    this.release();
+  }
+}
+
+/** Polls `condition` (the fakes run on timers) until it holds, or fails after a generous bound naming `what`. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 30_000; !condition(); await pause(2)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
 function hubOptions(store: InMemoryLogStore, extra: Partial<TailHubOptions> = {}): TailHubOptions {
   return { store, logger, pollMinMs: 2, pollMaxMs: 10, sealCheckMs: 10, ...extra };
 }
@@ -77,12 +97,17 @@ describe('TailHub', () => {
       // A small queue limit also drives catching-up subscribers through the overflow path.
       const hub = new TailHub(hubOptions(store, { maxPendingEvents: 15 }));
       const sinks: { sink: RecordingSink; from: number }[] = [];
+      // One subscriber is held in its backlog while the rest of the job's events arrive: it must overflow.
+      const held = new HeldSink();
       let next = 1;
       for (let round = 0; round < 60; round++) {
         const count = 1 + Math.floor(random() * 8);
         await append(store, next, count);
         next += count;
-        if (round % 5 === 0) {
+        if (round === 10) {
+          sinks.push({ sink: held, from: 0 });
+          await hub.subscribe(ID, 0, held);
+        } else if (round % 5 === 0) {
           const from = Math.floor(random() * next);
           const sink = new RecordingSink(random() < 0.3 ? 3 : 0);
           sinks.push({ sink, from });
@@ -91,6 +116,8 @@ describe('TailHub', () => {
         await pause(random() * 4);
       }
       const last = next - 1;
+      await until('a catching-up subscriber to overflow', () => overflows > 0);
+      held.letGo();
       await store.sealLog(ID, { status: 'SUCCEEDED', completedAt: 1, lastIndex: last, sealedAt: 2 }, 2e9);
       const late = new RecordingSink();
       sinks.push({ sink: late, from: 17 });
