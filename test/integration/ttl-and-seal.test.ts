@@ -1,4 +1,5 @@
 import { DeleteItemCommand, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { executionWriteUnits } from '../../src/adapters/dynamodb/item-size';
 import { sealExpiresAt, type LogLocation } from '../../src/domain';
 import { LogPump, readStoredEvents } from '../../src/ports';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
@@ -123,6 +124,11 @@ describe('TTL: nothing expires while running; the seal gives every item its expi
     );
     for (const [seq, expiresAt] of sealed) expect({ seq, expiresAt }).toEqual({ seq, expiresAt: expected });
     expect(expected * 1000).toBeGreaterThan(Date.now() + (h.config.ttlDays - 1) * DAY_MS);
+    // The cost of expiry at the seal: each chunk is written once more (an update is billed on the
+    // item's size), plus the seal's transaction (record and fence, billed twice): 4 units here.
+    const cost = await executionWriteUnits(h.aws.dynamodb, h.config.table, id);
+    expect(cost.chunks).toBe(running.size - 1);
+    expect(cost.sealWriteUnits).toBeLessThanOrEqual(cost.writeUnits + 4);
   });
 
   it('an old completed_at cannot make the drain write items that are already expired', async () => {

@@ -3,8 +3,6 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
   DescribeTableCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
@@ -18,7 +16,8 @@ import {
   type StoredChunk,
 } from '../../ports';
 import { toDependencyError } from '../aws-errors';
-import { chunkItem, expiresAtOf, fenceItem, isFence, RECORD_SEQ, toChunk, toRecord, type Item } from './log-items';
+import { chunkItem, expiresAtOf, isFence, RECORD_SEQ, toChunk, toRecord, type Item } from './log-items';
+import { expireChunks, writeSeal, type SealTarget } from './log-seal';
 import {
   cancellationReasons,
   isConditionFailure,
@@ -27,8 +26,6 @@ import {
 } from './condition-failures';
 
 const PAGE_ITEMS = 16;
-// UpdateItems in flight while a seal gives a long log's chunks their expiry.
-const EXPIRY_CONCURRENCY = 8;
 
 /** Options of the DynamoDB log store. */
 export interface DynamoDbLogStoreOptions {
@@ -49,12 +46,14 @@ export class DynamoDbLogStore implements LogStore {
   private readonly table: string;
   private readonly observe: CallObserver;
   private readonly now: () => number;
+  private readonly sealTarget: SealTarget;
 
   constructor(options: DynamoDbLogStoreOptions) {
     this.client = options.client;
     this.table = options.tableName;
     this.observe = options.observe ?? (() => undefined);
     this.now = options.now ?? Date.now;
+    this.sealTarget = { client: this.client, table: this.table, call: (operation, send) => this.call(operation, send) };
   }
 
   async latestChunk(executionId: string): Promise<StoredChunk | undefined> {
@@ -162,120 +161,42 @@ export class DynamoDbLogStore implements LogStore {
   }
 
   async sealLog(executionId: string, seal: LogSeal, expiresAt: number): Promise<LogSeal> {
-    const key = { execution_id: { S: executionId }, seq: { N: RECORD_SEQ } };
+    const existing = await this.recordItem(executionId);
+    if (!existing) throw new ExecutionNotFoundError(executionId);
+    const first = toRecord(existing).seal;
+    if (first) return this.finishSealed(executionId, existing, first);
+    // Expiry first: once the seal is visible, every chunk already has the seal's expiry.
+    await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAt);
     try {
-      await this.call('TransactWriteItems', () =>
-        this.client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.table,
-                  Key: key,
-                  UpdateExpression: `SET #status = :status, completed_at = :completed, last_index = :last, sealed_at = :sealed, expires_at = :expires${
-                    seal.exitCode === undefined ? '' : ', exit_code = :exit'
-                  }`,
-                  // Never recreate a deleted record, never overwrite a seal.
-                  ConditionExpression: 'attribute_exists(seq) AND attribute_not_exists(sealed_at)',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':status': { S: seal.status },
-                    ':completed': { N: String(seal.completedAt) },
-                    ':last': { N: String(seal.lastIndex) },
-                    ':sealed': { N: String(seal.sealedAt) },
-                    ':expires': { N: String(expiresAt) },
-                    ...(seal.exitCode === undefined ? {} : { ':exit': { N: String(seal.exitCode) } }),
-                  },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: fenceItem(executionId, seal.lastIndex, expiresAt),
-                  ConditionExpression: 'attribute_not_exists(seq)',
-                },
-              },
-            ],
-          }),
-        ),
-      );
+      await writeSeal(this.sealTarget, executionId, seal, expiresAt);
     } catch (error) {
       const transient = transientCancellation(error, 'TransactWriteItems');
       if (transient) throw transient;
       const [record, fence] = cancellationReasons(error);
       if (record === 'ConditionalCheckFailed') {
-        const existing = await this.recordItem(executionId);
-        const existingSeal = existing ? toRecord(existing).seal : undefined;
-        if (!existing) throw new ExecutionNotFoundError(executionId);
-        if (!existingSeal) throw error;
-        // Sealed before (this is a retry, or a second drain): finish what the first seal may not have.
-        await this.expireChunks(executionId, existingSeal.lastIndex, expiresAtOf(existing));
-        return existingSeal;
+        // Deleted meanwhile, or sealed by a concurrent drain: its seal stands, with its expiry.
+        const now = await this.recordItem(executionId);
+        if (!now) throw new ExecutionNotFoundError(executionId);
+        const sealed = toRecord(now).seal;
+        if (!sealed) throw error;
+        return this.finishSealed(executionId, now, sealed);
       }
       if (record === 'None' && fence === 'ConditionalCheckFailed') {
         throw new ChunkConflictError(executionId, seal.lastIndex + 1);
       }
       throw error;
     }
-    await this.expireChunks(executionId, seal.lastIndex, expiresAt);
+    return seal;
+  }
+
+  /** A log sealed before (a retry, or a second drain): its first seal stands; finish giving its expiry. */
+  private async finishSealed(executionId: string, record: Item, seal: LogSeal): Promise<LogSeal> {
+    await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAtOf(record));
     return seal;
   }
 
   async ping(): Promise<void> {
     await this.call('DescribeTable', () => this.client.send(new DescribeTableCommand({ TableName: this.table })));
-  }
-
-  /**
-   * Gives every chunk of a sealed log the seal's expiry: one UpdateItem per chunk (about 200 KB of
-   * events each), conditional on the chunk existing so that none is recreated. Idempotent.
-   */
-  private async expireChunks(executionId: string, lastIndex: number, expiresAt: number): Promise<void> {
-    if (!Number.isFinite(expiresAt)) return;
-    let startKey: Item | undefined;
-    do {
-      const page = await this.call('Query', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'execution_id = :id AND seq BETWEEN :one AND :last',
-            ExpressionAttributeValues: {
-              ':id': { S: executionId },
-              ':one': { N: '1' },
-              ':last': { N: String(lastIndex) },
-            },
-            ProjectionExpression: 'seq, expires_at',
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      const due = (page.Items ?? []).filter((item) => expiresAtOf(item) !== expiresAt);
-      for (let i = 0; i < due.length; i += EXPIRY_CONCURRENCY) {
-        await Promise.all(
-          due.slice(i, i + EXPIRY_CONCURRENCY).map((item) => this.expireItem(executionId, item, expiresAt)),
-        );
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-  }
-
-  private async expireItem(executionId: string, item: Item, expiresAt: number): Promise<void> {
-    try {
-      await this.call('UpdateItem', () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.table,
-            Key: { execution_id: { S: executionId }, seq: { N: item.seq?.N ?? '' } },
-            UpdateExpression: 'SET expires_at = :expires',
-            ConditionExpression: 'attribute_exists(seq)',
-            ExpressionAttributeValues: { ':expires': { N: String(expiresAt) } },
-          }),
-        ),
-      );
-    } catch (error) {
-      // Deleted meanwhile (expired, or removed by hand): it stays deleted.
-      if (!isConditionFailure(error)) throw error;
-    }
   }
 
   private async latestItem(executionId: string, below: number | undefined): Promise<Item | undefined> {

@@ -11,18 +11,36 @@ export function itemSize(item: Record<string, AttributeValue>): number {
     if (value.S !== undefined) size += Buffer.byteLength(value.S);
     else if (value.N !== undefined) size += Math.ceil(value.N.length / 2) + 1;
     else if (value.B !== undefined) size += value.B.length;
+    else if (value.BOOL !== undefined) size += 1;
   }
   return size;
 }
 
-/** The items an execution holds (record and chunks) and the write units storing them cost. */
+/** What storing an execution's log cost in DynamoDB write units (1 unit = 1 KB written; see `itemSize`). */
+export interface ExecutionWriteCost {
+  /** Items the execution holds: its record, its chunks and, once sealed, the seal's fence. */
+  readonly items: number;
+  readonly chunks: number;
+  /** Writing every item once (the record and chunk puts). */
+  readonly writeUnits: number;
+  /**
+   * What the seal adds: its transaction (the record update and the fence put, each billed twice as
+   * transactional writes are) and one UpdateItem per chunk giving it its expiry, billed on the
+   * chunk's whole size as DynamoDB bills any update.
+   */
+  readonly sealWriteUnits: number;
+}
+
+/** The items an execution holds and the write units storing and sealing them cost. */
 export async function executionWriteUnits(
   client: DynamoDBClient,
   tableName: string,
   executionId: string,
-): Promise<{ items: number; writeUnits: number }> {
+): Promise<ExecutionWriteCost> {
   let items = 0;
+  let chunks = 0;
   let writeUnits = 0;
+  let sealWriteUnits = 0;
   let startKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await client.send(
@@ -34,10 +52,17 @@ export async function executionWriteUnits(
       }),
     );
     for (const item of page.Items ?? []) {
+      const units = Math.ceil(itemSize(item) / 1024);
       items++;
-      writeUnits += Math.ceil(itemSize(item) / 1024);
+      writeUnits += units;
+      if (item.seq?.N === '0' || item.seal_fence?.BOOL === true) {
+        if (item.expires_at !== undefined) sealWriteUnits += 2 * units;
+      } else {
+        chunks++;
+        if (item.expires_at !== undefined) sealWriteUnits += units;
+      }
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return { items, writeUnits };
+  return { items, chunks, writeUnits, sealWriteUnits };
 }

@@ -1,0 +1,125 @@
+import {
+  QueryCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { LogSeal } from '../../domain';
+import { isConditionFailure } from './condition-failures';
+import { expiresAtOf, fenceItem, RECORD_SEQ, type Item } from './log-items';
+
+// UpdateItems in flight while a seal gives a long log's chunks their expiry.
+const EXPIRY_CONCURRENCY = 8;
+
+/** Where the seal writes: the table, and the store's wrapper of every SDK call (metrics, error mapping). */
+export interface SealTarget {
+  readonly client: DynamoDBClient;
+  readonly table: string;
+  call<T>(operation: string, send: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * The seal, one transaction: the record gets the seal and its expiry if it exists and is unsealed
+ * (never recreated, never sealed twice), and the fence goes to `lastIndex + 1` if nothing is there
+ * (no writer got past the drained tip). Cancellation reasons come back in this order: record, fence.
+ */
+export async function writeSeal(
+  target: SealTarget,
+  executionId: string,
+  seal: LogSeal,
+  expiresAt: number,
+): Promise<void> {
+  await target.call('TransactWriteItems', () =>
+    target.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: target.table,
+              Key: { execution_id: { S: executionId }, seq: { N: RECORD_SEQ } },
+              UpdateExpression: `SET #status = :status, completed_at = :completed, last_index = :last, sealed_at = :sealed, expires_at = :expires${
+                seal.exitCode === undefined ? '' : ', exit_code = :exit'
+              }`,
+              ConditionExpression: 'attribute_exists(seq) AND attribute_not_exists(sealed_at)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':status': { S: seal.status },
+                ':completed': { N: String(seal.completedAt) },
+                ':last': { N: String(seal.lastIndex) },
+                ':sealed': { N: String(seal.sealedAt) },
+                ':expires': { N: String(expiresAt) },
+                ...(seal.exitCode === undefined ? {} : { ':exit': { N: String(seal.exitCode) } }),
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: target.table,
+              Item: fenceItem(executionId, seal.lastIndex, expiresAt),
+              ConditionExpression: 'attribute_not_exists(seq)',
+            },
+          },
+        ],
+      }),
+    ),
+  );
+}
+
+/**
+ * Gives every chunk up to `lastIndex` the seal's expiry: one UpdateItem per chunk (about 200 KB of
+ * events each, billed on its size), conditional on the chunk existing so that none is recreated.
+ * Idempotent: chunks that have it already are skipped.
+ */
+export async function expireChunks(
+  target: SealTarget,
+  executionId: string,
+  lastIndex: number,
+  expiresAt: number,
+): Promise<void> {
+  if (!Number.isFinite(expiresAt)) return;
+  let startKey: Item | undefined;
+  do {
+    const page = await target.call('Query', () =>
+      target.client.send(
+        new QueryCommand({
+          TableName: target.table,
+          KeyConditionExpression: 'execution_id = :id AND seq BETWEEN :one AND :last',
+          ExpressionAttributeValues: {
+            ':id': { S: executionId },
+            ':one': { N: '1' },
+            ':last': { N: String(lastIndex) },
+          },
+          ProjectionExpression: 'seq, expires_at',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    const due = (page.Items ?? []).filter((item) => expiresAtOf(item) !== expiresAt);
+    for (let i = 0; i < due.length; i += EXPIRY_CONCURRENCY) {
+      await Promise.all(
+        due.slice(i, i + EXPIRY_CONCURRENCY).map((item) => expireItem(target, executionId, item, expiresAt)),
+      );
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+async function expireItem(target: SealTarget, executionId: string, item: Item, expiresAt: number): Promise<void> {
+  try {
+    await target.call('UpdateItem', () =>
+      target.client.send(
+        new UpdateItemCommand({
+          TableName: target.table,
+          Key: { execution_id: { S: executionId }, seq: { N: item.seq?.N ?? '' } },
+          UpdateExpression: 'SET expires_at = :expires',
+          ConditionExpression: 'attribute_exists(seq)',
+          ExpressionAttributeValues: { ':expires': { N: String(expiresAt) } },
+        }),
+      ),
+    );
+  } catch (error) {
+    // Deleted meanwhile (expired, or removed by hand): it stays deleted.
+    if (!isConditionFailure(error)) throw error;
+  }
+}
