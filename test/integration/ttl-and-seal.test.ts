@@ -3,6 +3,7 @@ import { executionWriteUnits } from '../../src/adapters/dynamodb/item-size';
 import { sealExpiresAt, type LogLocation } from '../../src/domain';
 import { LogPump, readStoredEvents } from '../../src/ports';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { strictAws } from '../support/strict-aws';
 
 type Item = Record<string, AttributeValue>;
 const DAY_MS = 86_400_000;
@@ -209,6 +210,7 @@ describe('the seal at the store (DynamoDB through the strict layer)', () => {
       stream,
       Array.from({ length: 500 }, (_, i) => `before ${i + 1}`),
     );
+    const statsBefore = (await strictAws().stats()).operations;
     let writing = true;
     let written = 500;
     // The job keeps writing while the writers and the seal race.
@@ -247,6 +249,16 @@ describe('the seal at the store (DynamoDB through the strict layer)', () => {
     // Nothing but the fence past the seal.
     const past = (await itemsOf(h, id)).filter((item) => Number(item.seq?.N) > sealed);
     expect(past.map((item) => [Number(item.seq?.N), item.seal_fence?.BOOL])).toEqual([[sealed + 1, true]]);
+    // All of it went through the strict layer, which took the transactions and conditional puts as valid.
+    const stats = (await strictAws().stats()).operations;
+    for (const operation of ['dynamodb:TransactWriteItems', 'dynamodb:PutItem']) {
+      const [before, after] = [statsBefore[operation], stats[operation]];
+      expect({ operation, calls: (after?.calls ?? 0) > (before?.calls ?? 0) }).toEqual({ operation, calls: true });
+      expect({ operation, rejected: (after?.rejected ?? 0) - (before?.rejected ?? 0) }).toEqual({
+        operation,
+        rejected: 0,
+      });
+    }
   });
 
   /** The drain's side of the race: pump to a tip and seal it; a writer past the tip first makes it go again. */
