@@ -61,7 +61,8 @@ const DUMMY_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 /**
  * Starts the moto AWS emulator (behind the strict AWS layer unless `strictAws` is false) and the Temporal dev server
- * as child processes, waits until they answer, and creates the log group and log table. On any failure, whatever was started is stopped before the error propagates.
+ * as child processes, waits until they answer, and creates the log group and log table. On any failure, whatever
+ * was started is stopped before the error propagates.
  */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const host = opts.host ?? DEFAULT_HOST;
