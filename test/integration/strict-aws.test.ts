@@ -120,11 +120,14 @@ describe('PutLogEvents', () => {
     expect((await readStream(stream)).messages).toEqual(['kept 1', 'kept 2']);
   });
 
-  test('with the default rules, an event older than 14 days alone is reported and nothing is stored', async () => {
+  test('with the default rules, an event older than 14 days is reported and the rest of the batch is stored', async () => {
     const stream = await newStream();
-    const answer = await put(stream, [{ timestamp: Date.now() - 15 * 24 * 3_600_000, message: 'ancient' }]);
+    const ancient = { timestamp: Date.now() - 15 * 24 * 3_600_000, message: 'ancient' };
+    const answer = await put(stream, [ancient, { timestamp: Date.now(), message: 'fresh' }]);
     expect(answer.rejectedLogEventsInfo).toEqual({ tooOldLogEventEndIndex: 1 });
-    expect((await readStream(stream)).messages).toEqual([]);
+    const alone = await put(stream, [ancient]);
+    expect(alone.rejectedLogEventsInfo).toEqual({ tooOldLogEventEndIndex: 1 });
+    expect((await readStream(stream)).messages).toEqual(['fresh']);
   });
 
   test('a batch over 1,048,576 bytes (UTF-8 + 26 per event), out of order, or spanning over 24 h is refused', async () => {

@@ -59,6 +59,16 @@ describe('judgePutLogEvents', () => {
     expect(judgePutLogEvents([at(NOW - day - 1), at(NOW)], rules, NOW).kind).toBe('refuse');
   });
 
+  test('the span counts valid events only: a too-old event does not widen it', () => {
+    const old = NOW - 15 * 24 * 3_600_000;
+    expect(judgePutLogEvents([at(old), at(NOW)], rules, NOW)).toEqual({
+      kind: 'forward',
+      first: 1,
+      end: 2,
+      rejected: { tooOldLogEventEndIndex: 1 },
+    });
+  });
+
   test('too old and too new events are dropped and reported (old end exclusive, new start inclusive)', () => {
     const tight = { ...rules, maxPastMs: 60_000, maxFutureMs: 60_000 };
     const events = [at(NOW - 120_000), at(NOW - 90_000), at(NOW), at(NOW + 1), at(NOW + 120_000)];

@@ -34,8 +34,8 @@ function invalid(message: string): PutLogEventsVerdict {
 }
 
 /**
- * Applies CloudWatch Logs' batch rules: any empty message, oversized event or batch, disorder or a span over the
- * limit refuses the whole batch; events too old or too far ahead are dropped from it and reported.
+ * Applies CloudWatch Logs' batch rules: any empty message, oversized event or batch, disorder, or valid events
+ * spanning more than 24 h refuse the whole batch; events too old or too far ahead are dropped and reported.
  */
 export function judgePutLogEvents(
   events: readonly InputLogEvent[],
@@ -64,11 +64,6 @@ export function judgePutLogEvents(
   if (batchBytes > rules.maxBatchBytes) {
     return invalid(`Upload too large: ${batchBytes} bytes exceeds limit of ${rules.maxBatchBytes}`);
   }
-  const firstTimestamp = events[0]?.timestamp ?? 0;
-  const lastTimestamp = events[events.length - 1]?.timestamp ?? 0;
-  if (lastTimestamp - firstTimestamp > rules.maxSpanMs) {
-    return invalid('The batch of log events in a single PutLogEvents request cannot span more than 24 hours.');
-  }
   // Chronological order makes the too-old events a prefix and the too-new ones a suffix.
   const oldest = now - rules.maxPastMs;
   const newest = now + rules.maxFutureMs;
@@ -76,6 +71,10 @@ export function judgePutLogEvents(
   while (first < events.length && (events[first]?.timestamp ?? 0) < oldest) first++;
   let end = events.length;
   while (end > first && (events[end - 1]?.timestamp ?? 0) > newest) end--;
+  // As AWS documents it, the 24 h span applies to the valid events only.
+  if (end > first && (events[end - 1]?.timestamp ?? 0) - (events[first]?.timestamp ?? 0) > rules.maxSpanMs) {
+    return invalid('The batch of log events in a single PutLogEvents request cannot span more than 24 hours.');
+  }
   const rejected: RejectedLogEventsInfo = {};
   if (first > 0) rejected.tooOldLogEventEndIndex = first;
   if (end < events.length) rejected.tooNewLogEventStartIndex = end;
