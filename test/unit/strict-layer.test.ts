@@ -181,6 +181,20 @@ describe('StrictAwsLayer: PutLogEvents, validation, faults', () => {
     expect(emulator.received).toHaveLength(1);
   });
 
+  test("the emulator's own rejection report (inclusive old end) is turned into AWS's (exclusive)", async () => {
+    const now = 100 * 86_400_000;
+    const { emulator, layer, call } = setup({ now: () => now });
+    layer.setRules({ putLogEvents: { maxPastMs: 30 * 86_400_000 } });
+    emulator.answer = () => ok({ nextSequenceToken: '1', rejectedLogEventsInfo: { tooOldLogEventEndIndex: 0 } });
+    const logEvents = [
+      { timestamp: now - 20 * 86_400_000, message: 'old for the emulator' },
+      { timestamp: now - 20 * 86_400_000 + 1, message: 'kept' },
+    ];
+    const answer = await call('logs', 'PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents });
+    expect(json(answer)).toEqual({ nextSequenceToken: '1', rejectedLogEventsInfo: { tooOldLogEventEndIndex: 1 } });
+    expect(answer.headers['content-length']).toBeUndefined();
+  });
+
   test('a model violation is answered without reaching the emulator', async () => {
     const emulator = new FakeEmulator();
     const layer = new StrictAwsLayer({

@@ -48,7 +48,7 @@ export function judgePutLogEvents(
   }
   let batchBytes = 0;
   for (const [index, event] of events.entries()) {
-    if (event.message.length === 0) {
+    if (typeof event.message !== 'string' || event.message.length === 0) {
       return invalid(`Log event message at index ${index} is empty: a log event message needs at least 1 character.`);
     }
     const size = eventBytes(event.message);

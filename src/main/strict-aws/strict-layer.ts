@@ -121,19 +121,21 @@ export class StrictAwsLayer {
     const events = (Array.isArray(input.logEvents) ? input.logEvents : []) as InputLogEvent[];
     const verdict = judgePutLogEvents(events, this.rules.putLogEvents, this.now());
     if (verdict.kind === 'refuse') return this.reject(stats, 'logs', verdict.fault);
-    if (verdict.rejected === undefined) return forward(undefined);
-    if (verdict.first === verdict.end) {
+    if (verdict.rejected !== undefined && verdict.first === verdict.end) {
       // Nothing to store. The emulator is not asked: an empty batch would still reach its subscription filters.
       return jsonAnswer({ rejectedLogEventsInfo: verdict.rejected });
     }
-    const answer = await forward({ ...input, logEvents: events.slice(verdict.first, verdict.end) });
+    const whole = verdict.rejected === undefined;
+    const answer = await forward(whole ? undefined : { ...input, logEvents: events.slice(verdict.first, verdict.end) });
     const output = answer.status === 200 ? parseJson(answer.body) : undefined;
-    if (output === undefined) return answer;
-    const upstream = output.rejectedLogEventsInfo as RejectedLogEventsInfo | undefined;
-    return rewritten(answer, {
-      ...output,
-      rejectedLogEventsInfo: mergeRejected(verdict.rejected, verdict.first, upstream),
-    });
+    const upstream = output?.rejectedLogEventsInfo as RejectedLogEventsInfo | undefined;
+    if (output === undefined || (whole && upstream === undefined)) return answer;
+    // The emulator's own report counts differently (inclusive old end) and from the slice it got.
+    const rejected = mergeRejected(verdict.rejected, verdict.first, upstream);
+    const shaped: Json = { ...output };
+    if (rejected === undefined) delete shaped.rejectedLogEventsInfo;
+    else shaped.rejectedLogEventsInfo = rejected;
+    return rewritten(answer, shaped);
   }
 
   private async getLogEvents(stats: OperationStats, input: Json, forward: Forward): Promise<HttpAnswer> {
