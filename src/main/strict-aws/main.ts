@@ -51,6 +51,8 @@ function main(): void {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // One broken request must not take AWS away from every test that follows: report it and keep serving.
+  process.on('uncaughtException', (error) => process.stderr.write(`strict-aws: ${error.stack ?? error.message}\n`));
   exitWithParent();
 }
 
