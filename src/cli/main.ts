@@ -167,6 +167,12 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       io.err(`logstream: log not sealed yet: ${error.message}`);
       return EXIT.notSealed;
     }
+    if (error instanceof ApiError && error.code === 'UNREACHABLE') {
+      io.err(
+        `logstream: ${error.message} (LOGSTREAM_URL or --url). Fix: start the API (npm start) or point LOGSTREAM_URL at it`,
+      );
+      return EXIT.api;
+    }
     if (error instanceof ApiError) {
       io.err(`logstream: ${error.message} (${error.code})`);
       return EXIT.api;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { findFreePort } from '../../src/main/local-stack';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
 
 const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
@@ -80,6 +81,23 @@ describe('the logstream CLI against a running API', () => {
     const stopped = await running;
     expect(stopped).toMatchObject({ status: 130, stdout: 'started\n' });
     expect(stopped.stderr).toMatch(/STOPPED/);
+  });
+
+  it('names the URL, its variable and the fix in one line when the API cannot be reached', async () => {
+    const port = await findFreePort();
+    const child = spawn(process.execPath, [bin, 'status', 'some-id'], {
+      env: { PATH: process.env.PATH, LOGSTREAM_URL: `http://127.0.0.1:${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(status).toBe(3);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^logstream: cannot reach http://127\\.0\\.0\\.1:${port}: .* \\(LOGSTREAM_URL or --url\\)\\. Fix: .*\\n$`,
+      ),
+    );
   });
 
   it('refuses bad input with a clear message and a usage exit code', async () => {
