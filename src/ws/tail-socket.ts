@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES, toCloseFrame } from '../api/errors';
 import type { LogstreamError } from '../domain';
-import type { EventBatch, FinalStatus, TailSink, TailSubscription } from './tail-hub';
+import type { EventBatch } from './event-batch';
+import type { FinalStatus, TailSink, TailSubscription } from './tail-contract';
 
 /** Options of one socket's sink. */
 export interface TailSocketOptions {

@@ -2,7 +2,9 @@
 // joining at random moments while chunks are appended must each get exactly their events once.
 import pino from 'pino';
 import { initialCursor, type ExecutionInfo, type IndexedEvent, type LogstreamError } from '../../src/domain';
-import { type EventBatch, TailHub, type FinalStatus, type TailSink, type TailHubOptions } from '../../src/ws/tail-hub';
+import type { EventBatch } from '../../src/ws/event-batch';
+import type { FinalStatus, TailHubOptions, TailSink } from '../../src/ws/tail-contract';
+import { TailHub } from '../../src/ws/tail-hub';
 import type { ExecutionDirectory } from '../../src/ports';
 import { InMemoryLogStore, jitter, seededRandom } from '../support/fakes';
 

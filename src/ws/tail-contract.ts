@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { LogstreamError, TerminalStatus } from '../domain';
+import type { ExecutionDirectory, LogStore } from '../ports';
+import type { EventBatch } from './event-batch';
+
+/** How a tail ends: the log is sealed at `lastIndex` (a tail never ends on an unsealed log). */
+export interface FinalStatus {
+  readonly status: TerminalStatus;
+  readonly lastIndex: number;
+}
+
+/** Where a subscription delivers: the hub calls it with consecutive events, then at most one of `finish`/`fail`. */
+export interface TailSink {
+  /** The events right after the last ones delivered (the first batch follows the subscriber's `lastIndex`). */
+  deliver(batch: EventBatch): void;
+  /** Resolves when the sink can take more backlog (its send buffer has drained enough). */
+  drained(): Promise<void>;
+  /** Every event up to `final.lastIndex` was delivered: the log is complete. */
+  finish(final: FinalStatus): void;
+  /** The tail cannot go on; the client may reconnect from its last index. */
+  fail(error: LogstreamError): void;
+}
+
+/** A sink's membership in a tail. */
+export interface TailSubscription {
+  /** The highest index delivered so far. */
+  readonly lastIndex: number;
+  /** Leaves the tail (idempotent); the last one to leave stops its poll loop. */
+  close(): void;
+}
+
+/** Options of the hub. */
+export interface TailHubOptions {
+  readonly store: LogStore;
+  /** Asked, rarely, whether an idle unsealed log belongs to an execution that ended without sealing it. */
+  readonly directory?: ExecutionDirectory;
+  readonly logger: Logger;
+  readonly activeTails?: { inc(): void; dec(): void };
+  /** Observes, per new batch, seconds from the last event's timestamp to its publication (ingest lag). */
+  readonly ingestLag?: { observe(seconds: number): void };
+  /** Poll interval while events flow (ms). */
+  readonly pollMinMs: number;
+  /** Poll interval reached when idle, doubling from `pollMinMs` (ms). */
+  readonly pollMaxMs: number;
+  /** How often an idle tail reads the seal (ms). */
+  readonly sealCheckMs?: number;
+  /** How often an idle unsealed tail asks the directory whether the workflow is gone (ms). */
+  readonly directoryCheckMs?: number;
+  /** Live events a catching-up subscriber queues before it switches to reading them from the store. */
+  readonly maxPendingEvents?: number;
+  readonly now?: () => number;
+}
+
+/** The hub's options with their defaults filled in, as every tail and subscriber reads them. */
+export type TailSettings = Required<Omit<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'>> &
+  Pick<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'>;
+
+/** What a tail fans out to: one subscriber's side of the join protocol (see `TailHub`). */
+export interface TailMember {
+  onLive(batch: EventBatch): void;
+  onFinal(final: FinalStatus): void;
+  fail(error: LogstreamError): void;
+}

@@ -1,0 +1,174 @@
+import { judgeCompleteness, LogNotSealedError, LogstreamError, type TerminalStatus } from '../domain';
+import { LogGapError, type LogStore, type StoredChunk } from '../ports';
+import { EventBatch, eventsOf } from './event-batch';
+import type { FinalStatus, TailMember, TailSettings } from './tail-contract';
+
+/** The DynamoDB poll loop of one execution, fanning each new batch out to its members (see `TailHub`). */
+export class Tail {
+  /** Highest index fanned out; every index up to it is stored. */
+  position = 0;
+  final: FinalStatus | undefined;
+  failure: LogstreamError | undefined;
+  retired = false;
+  readonly subscribers = new Set<TailMember>();
+  readonly ready: Promise<void>;
+  private timer: NodeJS.Timeout | undefined;
+  private delay: number;
+  private lastSealCheck = 0;
+  private lastDirectoryCheck: number;
+
+  constructor(
+    readonly executionId: string,
+    private readonly settings: TailSettings,
+    private readonly onFailure: () => void,
+  ) {
+    this.delay = settings.pollMinMs;
+    this.lastDirectoryCheck = settings.now();
+    this.ready = this.load();
+  }
+
+  get store(): LogStore {
+    return this.settings.store;
+  }
+
+  stop(): void {
+    this.retired = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async load(): Promise<void> {
+    const [latest, record] = await Promise.all([
+      this.store.latestChunk(this.executionId),
+      this.store.getExecution(this.executionId),
+    ]);
+    this.position = latest?.last ?? 0;
+    this.lastSealCheck = this.settings.now();
+    if (record?.seal) {
+      // Sealed already: nobody is subscribed yet, and the seal proves (position, lastIndex] is stored.
+      // Capped at the seal: a chunk a late writer stored past it is not part of the log.
+      this.position = record.seal.lastIndex;
+      this.final = { status: record.seal.status, lastIndex: record.seal.lastIndex };
+      return;
+    }
+    this.schedule(this.settings.pollMinMs);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.retired || this.final || this.failure) return;
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    const { pollMinMs, pollMaxMs, sealCheckMs, now, logger } = this.settings;
+    try {
+      if (await this.poll()) {
+        this.delay = pollMinMs;
+      } else {
+        this.delay = Math.min(pollMaxMs, this.delay * 2);
+        // The seal comes after the last chunk: only worth reading once new chunks stop coming.
+        if (!this.retired && now() - this.lastSealCheck >= sealCheckMs) await this.checkCompletion();
+      }
+    } catch (error) {
+      if (this.retired) return;
+      const code = (error as { code?: unknown }).code;
+      if (error instanceof LogstreamError && (code === 'LOG_GAP' || code === 'LOG_NOT_SEALED')) {
+        this.fail(error);
+        return;
+      }
+      // Only a dependency failing is worth retrying; anything else (a malformed item, a bug) would
+      // fail again forever while the sockets wait in silence.
+      if ((error as { retryable?: unknown }).retryable !== true) {
+        logger.error({ executionId: this.executionId, err: error }, 'tail failed');
+        this.fail(new LogstreamError('TAIL_FAILED', `the tail of ${this.executionId} failed`, { cause: error }));
+        return;
+      }
+      this.delay = Math.min(pollMaxMs * 5, Math.max(this.delay * 2, 500));
+      logger.warn({ executionId: this.executionId, err: error, delayMs: this.delay }, 'tail poll failed; backing off');
+    }
+    this.schedule(this.delay);
+  }
+
+  /** Reads chunks after `position` and fans them out; true when there were any. */
+  private async poll(): Promise<boolean> {
+    // One consistent Query per tick; most ticks find nothing or exactly the one chunk it returns.
+    const latest = await this.store.latestChunk(this.executionId);
+    if (this.retired || !latest || latest.last <= this.position) return false;
+    if (latest.seq <= this.position + 1) {
+      this.publish(latest, Number.POSITIVE_INFINITY);
+      return true;
+    }
+    for await (const chunk of this.store.readChunks(this.executionId, this.position + 1)) {
+      if (this.retired) break;
+      this.publish(chunk, Number.POSITIVE_INFINITY);
+    }
+    return true;
+  }
+
+  private async checkCompletion(): Promise<void> {
+    const { now, directory, directoryCheckMs } = this.settings;
+    this.lastSealCheck = now();
+    if (await this.finishIfSealed()) return;
+    if (this.retired || !directory || now() - this.lastDirectoryCheck < directoryCheckMs) return;
+    this.lastDirectoryCheck = now();
+    const info = await directory.describe(this.executionId);
+    if (this.retired) return;
+    const verdict = judgeCompleteness({
+      sealed: false,
+      running: info?.status === 'RUNNING',
+      open: info?.open ?? false,
+    });
+    if (verdict.sealPending) return;
+    // The workflow is gone. Its drain seals before it closes, so read the seal once more: without it the
+    // log will never be sealed, and the tail says so rather than end on a status it cannot promise.
+    if (await this.finishIfSealed()) return;
+    if (!this.retired) throw new LogNotSealedError(this.executionId);
+  }
+
+  /** Ends the tail at the seal if there is one; true when it did. */
+  private async finishIfSealed(): Promise<boolean> {
+    const record = await this.store.getExecution(this.executionId);
+    if (this.retired || !record?.seal) return false;
+    await this.finishAt(record.seal.status, record.seal.lastIndex);
+    return true;
+  }
+
+  /** Fans out the events up to `lastIndex`, then the final status. */
+  private async finishAt(status: TerminalStatus, lastIndex: number): Promise<void> {
+    if (this.position < lastIndex) {
+      for await (const chunk of this.store.readChunks(this.executionId, this.position + 1)) {
+        if (this.retired) return;
+        this.publish(chunk, lastIndex);
+        if (this.position >= lastIndex) break;
+      }
+      if (this.retired) return;
+      if (this.position < lastIndex) throw new LogGapError(this.executionId, this.position + 1);
+    } else if (this.position > lastIndex) {
+      this.settings.logger.error(
+        { executionId: this.executionId, position: this.position, lastIndex },
+        'stored events past the seal were already sent',
+      );
+    }
+    this.final = { status, lastIndex };
+    for (const subscriber of [...this.subscribers]) subscriber.onFinal(this.final);
+  }
+
+  private publish(chunk: StoredChunk, upTo: number): void {
+    const events = eventsOf(chunk, this.position + 1, upTo);
+    if (events === undefined) throw new LogGapError(this.executionId, this.position + 1);
+    if (events.length === 0) return;
+    const batch = new EventBatch(events);
+    this.position = batch.last;
+    const newest = events[events.length - 1];
+    if (newest) this.settings.ingestLag?.observe(Math.max(0, this.settings.now() - newest.timestamp) / 1000);
+    for (const subscriber of [...this.subscribers]) subscriber.onLive(batch);
+  }
+
+  private fail(error: LogstreamError): void {
+    this.failure = error;
+    this.settings.logger.error({ executionId: this.executionId, err: error }, 'tail failed');
+    this.onFailure();
+    for (const subscriber of [...this.subscribers]) subscriber.fail(error);
+  }
+}
