@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import {
+  InvalidInputError,
+  judgeCompleteness,
+  managedLogStream,
+  parseExecutionId,
+  TERMINAL_STATUSES,
+  type ExecutionStatus,
+  type LogLocation,
+} from '../../domain';
+import type { ExecutionDirectory, LogStore } from '../../ports';
+import { HttpError } from '../errors';
+import { iso, jsonBody, type ApiEnv } from '../http';
+import type { LogQuery } from '../log-query';
+import {
+  parseCommand,
+  parseCompletedAt,
+  parseExitCode,
+  parseLimit,
+  parseLogGroup,
+  parseLogStream,
+  parseTerminalStatus,
+  rejectUnknownFields,
+} from '../validation';
+
+/** What the execution routes need. */
+export interface ExecutionRouteDeps {
+  readonly directory: ExecutionDirectory;
+  readonly store: LogStore;
+  readonly query: LogQuery;
+  readonly logger: Logger;
+  readonly logGroup: string;
+  readonly now: () => number;
+}
+
+const MAX_LIST_LIMIT = 1000;
+
+/** `POST /executions`, `GET /executions`, `GET /executions/{id}`, `POST .../complete`, `POST .../stop`. */
+export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
+  const { query, now } = deps;
+  const routes = new Hono<ApiEnv>();
+
+  routes.post('/executions', async (c) => {
+    const body = await jsonBody(c);
+    rejectUnknownFields(body, ['command', 'execution_id', 'log_group', 'log_stream']);
+    const executionId = body.execution_id === undefined ? randomUUID() : parseExecutionId(body.execution_id);
+    let location: LogLocation;
+    let command: string[] | undefined;
+    if (body.command !== undefined) {
+      if (body.log_group !== undefined || body.log_stream !== undefined) {
+        throw new InvalidInputError('command', 'give either command, or log_group and log_stream, not both');
+      }
+      command = parseCommand(body.command);
+      location = { logGroup: deps.logGroup, logStreams: [managedLogStream(executionId)] };
+    } else if (body.log_group !== undefined || body.log_stream !== undefined) {
+      location = { logGroup: parseLogGroup(body.log_group), logStreams: [parseLogStream(body.log_stream)] };
+    } else {
+      throw new InvalidInputError('command', 'give a command, or the log_group and log_stream of an external job');
+    }
+    // A sealed record outlives Temporal's retention: its id stays taken. An unsealed one may be
+    // left by a start that failed half-way, and retrying that start must work.
+    const existing = await deps.store.getExecution(executionId);
+    if (existing?.seal) throw new HttpError(409, 'EXECUTION_EXISTS', `execution ${executionId} already exists`);
+    await deps.store.registerExecution({ executionId, location, startedAt: now() });
+    await deps.directory.start({ executionId, location, command });
+    deps.logger.info({ executionId, managed: command !== undefined }, 'execution started');
+    return c.json({ execution_id: executionId, status: 'RUNNING', logs_url: `/executions/${executionId}/logs` }, 201);
+  });
+
+  routes.get('/executions', async (c) => {
+    const statusParam = c.req.query('status');
+    let status: ExecutionStatus | undefined;
+    if (statusParam !== undefined) {
+      if (statusParam !== 'RUNNING' && !(TERMINAL_STATUSES as readonly string[]).includes(statusParam)) {
+        throw new InvalidInputError('status', 'status must be RUNNING, SUCCEEDED, FAILED or STOPPED');
+      }
+      status = statusParam as ExecutionStatus;
+    }
+    const limit = parseLimit(c.req.query('limit') ?? '50', MAX_LIST_LIMIT);
+    const executions = await deps.directory.list({ status, limit });
+    return c.json({
+      executions: executions.map((e) => ({
+        execution_id: e.executionId,
+        status: e.status,
+        started_at: iso(e.startedAt),
+        completed_at: iso(e.completedAt),
+      })),
+    });
+  });
+
+  routes.get('/executions/:id', async (c) => {
+    const execution = await query.resolve(parseExecutionId(c.req.param('id')));
+    const latest = await deps.store.latestChunk(execution.executionId).catch(() => undefined);
+    const seal = execution.record?.seal;
+    const verdict = judgeCompleteness({
+      sealed: seal !== undefined,
+      running: execution.status === 'RUNNING',
+      open: execution.open,
+    });
+    return c.json({
+      execution_id: execution.executionId,
+      status: execution.status,
+      started_at: iso(execution.startedAt),
+      completed_at: iso(execution.completedAt),
+      last_index: seal?.lastIndex ?? latest?.last ?? 0,
+      sealed: seal !== undefined,
+      seal_pending: verdict.sealPending,
+      exit_code: seal?.exitCode ?? null,
+    });
+  });
+
+  routes.post('/executions/:id/complete', async (c) => {
+    const executionId = parseExecutionId(c.req.param('id'));
+    const body = await jsonBody(c);
+    rejectUnknownFields(body, ['status', 'completed_at', 'exit_code']);
+    const completion = {
+      status: parseTerminalStatus(body.status),
+      completedAt: parseCompletedAt(body.completed_at, now()),
+      ...(body.exit_code === undefined ? {} : { exitCode: parseExitCode(body.exit_code) }),
+    };
+    await deps.directory.complete(executionId, completion);
+    return c.json(
+      { execution_id: executionId, status: completion.status, completed_at: iso(completion.completedAt) },
+      202,
+    );
+  });
+
+  routes.post('/executions/:id/stop', async (c) => {
+    const executionId = parseExecutionId(c.req.param('id'));
+    await deps.directory.stop(executionId);
+    return c.json({ execution_id: executionId, status: 'STOPPED' }, 202);
+  });
+
+  return routes;
+}
