@@ -183,6 +183,7 @@ describe('account-wide read quotas', () => {
 
 describe('GetLogEvents tokens and pages', () => {
   test('at the end of a stream the token given comes back unchanged; an unknown token is refused', async () => {
+    await strict.setRules({ emptyPageEvery: 0 }); // the page counter is shared by every reader
     const stream = await newStream();
     await put(stream, [{ timestamp: Date.now(), message: 'one' }]);
     const first = await getPage(stream);
@@ -195,6 +196,7 @@ describe('GetLogEvents tokens and pages', () => {
   });
 
   test('an expired token is refused with InvalidParameterException', async () => {
+    await strict.setRules({ emptyPageEvery: 0 }); // the page counter is shared by every reader
     const stream = await newStream();
     await put(stream, [{ timestamp: Date.now(), message: 'one' }]);
     const { nextForwardToken } = await getPage(stream);
@@ -241,6 +243,7 @@ describe('GetLogEvents tokens and pages', () => {
   });
 
   test('with an ingestion delay, new events are hidden until it has passed; the token resumes at the cut', async () => {
+    await strict.setRules({ emptyPageEvery: 0 }); // the page counter is shared by every reader
     const stream = await newStream();
     await put(stream, [{ timestamp: Date.now(), message: 'visible' }]);
     await strict.setRules({ ingestionDelayMs: 3_600_000 });
@@ -254,8 +257,8 @@ describe('GetLogEvents tokens and pages', () => {
   });
 
   test('FilterLogEvents tokens are wrapped too: pages join up, a foreign token is refused', async () => {
-    // This test is about tokens, not FilterLogEvents' 5 calls/s.
-    await strict.setRules({ readQuotas: { FilterLogEvents: 0 } });
+    // This test is about tokens, not FilterLogEvents' 5 calls/s or empty pages.
+    await strict.setRules({ readQuotas: { FilterLogEvents: 0 }, emptyPageEvery: 0 });
     const stream = await newStream();
     const now = Date.now();
     await put(

@@ -205,6 +205,15 @@ describe('StrictAwsLayer: PutLogEvents, validation, faults', () => {
     expect(emulator.received).toEqual([]);
   });
 
+  test('a read names its log group by name or by identifier, exactly one of them', async () => {
+    const { call } = setup();
+    const both = await call('logs', 'GetLogEvents', { logGroupName: 'g', logGroupIdentifier: 'g', logStreamName: 's' });
+    expect(json(both)).toMatchObject({ __type: 'InvalidParameterException', message: /mutually exclusive/ });
+    const neither = await call('logs', 'FilterLogEvents', {});
+    expect(json(neither)).toMatchObject({ __type: 'InvalidParameterException' });
+    expect((await call('logs', 'DescribeLogStreams', { logGroupIdentifier: 'g' })).status).toBe(200);
+  });
+
   test('a malformed body is a SerializationException', async () => {
     const { layer } = setup();
     const answer = await layer.call('logs', 'DescribeLogGroups', Buffer.from('{'), async () => ok({}));

@@ -53,6 +53,11 @@ export class LogReadShaper {
 
   constructor(private readonly codec: TokenCodec) {}
 
+  /** Starts counting pages afresh (with a rules reset). */
+  resetPageCount(): void {
+    this.pagesWithEvents = 0;
+  }
+
   /** Opens the token of a read request (if any) for `scope`; an AwsFault when it is unknown or expired. */
   openToken(token: unknown, scope: string, rules: StrictRules, now: number): GivenToken | AwsFault | undefined {
     if (token === undefined || token === null) return undefined;

@@ -2,6 +2,7 @@ import { clientFault, outageFault, throttlingFault, type AwsFault, type AwsServi
 import { FaultTable, type FaultSpec } from './faults';
 import { faultAnswer, jsonAnswer, parseJson, rewritten, type HttpAnswer, type JsonObject } from './http-answer';
 import { checkItemSizes } from './item-size';
+import { logGroupReferenceProblem } from './log-group-reference';
 import { LogReadShaper, type GivenToken } from './log-reads';
 import { judgePutLogEvents, mergeRejected, type InputLogEvent, type RejectedLogEventsInfo } from './put-log-events';
 import { SlidingWindowQuota } from './read-quota';
@@ -60,6 +61,7 @@ export class StrictAwsLayer {
   resetRules(): StrictRules {
     this.rules = DEFAULT_RULES;
     this.quota.reset();
+    this.reads.resetPageCount();
     return this.rules;
   }
 
@@ -100,6 +102,8 @@ export class StrictAwsLayer {
     }
     const invalid = this.options.validate?.(service, operation, input);
     if (invalid) return this.reject(stats, service, invalid);
+    const reference = service === 'logs' ? logGroupReferenceProblem(operation, input) : undefined;
+    if (reference) return this.reject(stats, service, reference);
     if (service === 'logs' && operation === 'PutLogEvents') return this.putLogEvents(stats, input, forward);
     if (service === 'logs' && operation === 'GetLogEvents') return this.getLogEvents(stats, input, forward);
     if (service === 'logs' && operation === 'FilterLogEvents') return this.filterLogEvents(stats, input, forward);
