@@ -1,45 +1,12 @@
-import { WebSocket, type RawData } from 'ws';
 import type { ExecutionStatus, IndexedEvent, TerminalStatus } from '../domain';
+import { ApiError, LogNotSealedError } from './errors';
+import { connectTail, type TailResult } from './tail-connection';
 
-// A stalled upgrade is abandoned (and retried) after this long.
-const HANDSHAKE_TIMEOUT_MS = 10_000;
-// More than two server heartbeats (30 s by default) without a ping or a frame: the connection is dead.
-const SILENCE_LIMIT_MS = 75_000;
+export { ApiError, LogNotSealedError } from './errors';
+export type { TailResult } from './tail-connection';
+
 // How long a reader waits for the seal of a completed execution whose final drain still runs.
 const DEFAULT_SEAL_WAIT_MS = 60_000;
-
-/** The error the API answered with (`code` as in its JSON body). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-/**
- * The log is not sealed, so what was read is not provably the whole log: the execution's workflow
- * ended without a seal (it never will have one), or the seal did not come within the wait.
- */
-export class LogNotSealedError extends ApiError {
-  constructor(
-    readonly executionId: string,
-    /** The last index delivered before giving up. */
-    readonly lastIndex: number,
-    /** True when a seal may still come (only the wait ran out). */
-    readonly sealPending: boolean,
-    message = sealPending
-      ? `the log of ${executionId} is not sealed yet (its final drain still runs); events up to ${lastIndex} delivered`
-      : `the log of ${executionId} will not be sealed (its workflow ended before the final drain); ` +
-        `events up to ${lastIndex} delivered; /logs serves the whole unsealed log from CloudWatch`,
-  ) {
-    super(0, 'LOG_NOT_SEALED', message);
-    this.name = 'LogNotSealedError';
-  }
-}
 
 /** `GET /executions/{id}`. */
 export interface ExecutionView {
@@ -77,12 +44,6 @@ export interface StartedView {
   readonly logs_url: string;
 }
 
-/** How a WebSocket tail ended: the execution's final status and the last index of its log. */
-export interface TailResult {
-  readonly status: TerminalStatus;
-  readonly last_index: number;
-}
-
 /** Options of reads that wait for a completed execution's seal. */
 export interface SealWaitOptions {
   /** Longest wait for the seal of a completed execution whose final drain still runs (ms, default 60 s). */
@@ -96,11 +57,6 @@ export interface TailOptions extends SealWaitOptions {
   /** Reconnects in a row that bring no new event before `tail()` gives up (default 8). */
   readonly maxRetries?: number;
 }
-
-type TailOutcome =
-  | { readonly kind: 'done'; readonly result: TailResult }
-  | { readonly kind: 'dropped'; readonly reason: string }
-  | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly message: string };
 
 /** Options of the client. */
 export interface ClientOptions {
@@ -258,7 +214,7 @@ export class LogstreamClient {
       const before = last;
       let reason: string;
       if (url !== undefined) {
-        const outcome = await this.tailOnce(url, accept, options.signal);
+        const outcome = await connectTail(url, accept, options.signal);
         // A status is final only once every event up to its last index has arrived.
         if (outcome.kind === 'done' && last >= outcome.result.last_index) return outcome.result;
         // 401: the ticket expired while waiting; 429/5xx: retry later. Any other refusal is final.
@@ -310,88 +266,6 @@ export class LogstreamClient {
     }
   }
 
-  private tailOnce(url: string, accept: (event: IndexedEvent) => void, signal?: AbortSignal): Promise<TailOutcome> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
-      let settled = false;
-      // The server pings every heartbeat: a silent connection (peer gone without a FIN) is dropped
-      // and reconnected rather than waited on forever.
-      let watchdog: NodeJS.Timeout | undefined;
-      const feedWatchdog = (): void => {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(() => {
-          dropped ??= 'no ping from the server';
-          ws.terminate();
-        }, SILENCE_LIMIT_MS);
-      };
-      ws.on('open', feedWatchdog);
-      ws.on('ping', feedWatchdog);
-      let result: TailResult | undefined;
-      let dropped: string | undefined;
-      const settle = (finish: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(watchdog);
-        signal?.removeEventListener('abort', onAbort);
-        finish();
-      };
-      const onAbort = (): void => {
-        ws.terminate();
-        settle(() => reject(signal?.reason));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      ws.on('unexpected-response', (request, response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          if (body.length < 4096) body += chunk;
-        });
-        response.on('end', () => {
-          const error = parseErrorBody(body);
-          settle(() =>
-            resolve({
-              kind: 'refused',
-              status: response.statusCode ?? 0,
-              code: error?.code ?? 'HTTP_ERROR',
-              message: error?.message ?? `WebSocket upgrade refused with HTTP ${response.statusCode ?? 0}`,
-            }),
-          );
-          request.destroy();
-        });
-      });
-      ws.on('message', (data: RawData) => {
-        // Frames already received keep arriving after a failure: none may reach onEvent then.
-        if (settled) return;
-        feedWatchdog();
-        try {
-          const message = JSON.parse(data.toString()) as {
-            type?: unknown;
-            events?: IndexedEvent[];
-            status?: TerminalStatus;
-            last_index?: number;
-          };
-          if (message.type === 'events' && Array.isArray(message.events)) message.events.forEach(accept);
-          else if (message.type === 'status' && typeof message.last_index === 'number' && message.status) {
-            result = { status: message.status, last_index: message.last_index };
-          }
-        } catch (error) {
-          if (error instanceof ApiError && error.code === 'TAIL_GAP') dropped = error.message;
-          else settle(() => reject(error));
-          ws.terminate();
-        }
-      });
-      ws.on('error', (error) => {
-        dropped ??= error.message;
-      });
-      ws.on('close', (code, reason) => {
-        const outcome: TailOutcome = result
-          ? { kind: 'done', result }
-          : { kind: 'dropped', reason: dropped ?? `closed with ${code} ${reason.toString()}`.trim() };
-        settle(() => resolve(outcome));
-      });
-    });
-  }
-
   private async request<T>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -418,14 +292,6 @@ export class LogstreamClient {
       throw new ApiError(response.status, error?.code ?? 'HTTP_ERROR', error?.message ?? `HTTP ${response.status}`);
     }
     return parsed as T;
-  }
-}
-
-function parseErrorBody(body: string): { code?: string; message?: string } | undefined {
-  try {
-    return (JSON.parse(body) as { error?: { code?: string; message?: string } }).error;
-  } catch {
-    return undefined;
   }
 }
 
