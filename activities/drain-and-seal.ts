@@ -1,13 +1,21 @@
 import { Context } from '@temporalio/activity';
 import { sealExpiresAt, type Completion, type LogLocation, type LogSeal } from '../src/domain';
 import { LogPump, type LogSource, type LogStore } from '../src/ports';
+import {
+  classifyPumpFailure,
+  DEFAULT_READ_PACING,
+  nonRetryableFailure,
+  ReadPacer,
+  sleepHeartbeating,
+  type ReadPacerOptions,
+} from './read-pacing';
 
 /** Input of `drainAndSeal`. */
 export interface DrainInput {
   readonly executionId: string;
   readonly location: LogLocation;
   readonly completion: Completion;
-  /** How long past `completedAt` CloudWatch may still surface events (ms). */
+  /** How long past the completion (or the writer's last put, when later) CloudWatch may still surface events (ms). */
   readonly settleMs: number;
 }
 
@@ -17,51 +25,95 @@ export interface DrainDeps {
   readonly source: LogSource;
   readonly pollMs: number;
   readonly ttlSeconds: number;
+  /** Pacing against the account-wide read quota (default `DEFAULT_READ_PACING`). */
+  readonly readPacing?: ReadPacerOptions;
+  /** Waits `ms`, rejecting when the activity is cancelled (default: the activity context's sleep). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Clock (epoch ms), default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /**
- * Final drain: reads CloudWatch until a read after `completedAt + settle` finds nothing new, stores
- * the rest, then seals the log with its status and last index. A sealed log is complete by
- * construction, which is what lets `/logs` trust DynamoDB without the `CompletedAt` heuristic.
+ * Final drain: reads CloudWatch until it is quiet, stores the rest, then seals the log with its
+ * status and last index. Quiet = a read that started after `max(completedAt, lastWriteAt) + settle`
+ * found nothing and reached the end of every stream (the token given came back), so empty pages
+ * before the end never pass for the end. Reads are paced against the account-wide quota and never
+ * loop without a wait; throttling and transient failures are waited out here (with jittered
+ * back-off, heartbeating), and what retrying cannot fix is raised as a non-retryable failure. A
+ * sealed log is complete by construction, which is what lets `/logs` trust DynamoDB without the
+ * `CompletedAt` heuristic.
  */
 export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<LogSeal> {
   const context = Context.current();
+  const sleep = deps.sleep ?? ((ms: number) => context.sleep(ms));
+  const now = deps.now ?? Date.now;
   const pump = new LogPump(deps.store, deps.source, {
     executionId: input.executionId,
     location: input.location,
   });
-  const quietAfter = input.completion.completedAt + input.settleMs;
+  const pacer = new ReadPacer(deps.readPacing ?? DEFAULT_READ_PACING);
+  const { completedAt, lastWriteAt } = input.completion;
+  const quietAfter = Math.max(completedAt, lastWriteAt ?? 0) + input.settleMs;
+  let lastIndex = 0;
+  const heartbeat = (): void => context.heartbeat({ lastIndex });
   for (;;) {
-    const startedAt = Date.now();
-    const result = await pump.pump().catch((error: unknown) => sealedBefore(deps.store, input.executionId, error));
-    if ('sealedAt' in result) return result;
-    context.heartbeat({ lastIndex: result.tip.lastIndex });
-    // Quiet = a read that started after the window found nothing and reached the end of every stream.
-    if (result.appended === 0 && result.exhausted && startedAt >= quietAfter) {
-      const sealedAt = Date.now();
-      try {
-        return await deps.store.sealLog(
-          input.executionId,
-          { ...input.completion, lastIndex: result.tip.lastIndex, sealedAt },
-          // Retention counts from the seal when the reported completion is older (see sealExpiresAt).
-          sealExpiresAt(input.completion.completedAt, sealedAt, deps.ttlSeconds),
-        );
-      } catch (error) {
-        // A late writer stored past the drained tip before the seal: drain that too, then seal.
-        if ((error as { code?: unknown }).code !== 'CHUNK_CONFLICT') throw error;
-        await pump.loadTip();
+    const startedAt = now();
+    const callsBefore = pump.sourceCalls;
+    let wait: number;
+    try {
+      const result = await pump.pump();
+      lastIndex = result.tip.lastIndex;
+      heartbeat();
+      const caughtUp = result.appended === 0 && result.exhausted;
+      if (caughtUp && startedAt >= quietAfter) {
+        const seal = await sealOrDrainMore(deps, input, pump, lastIndex, now());
+        if (seal) return seal;
         continue;
       }
+      const spacing = pacer.succeeded(pump.sourceCalls - callsBefore, now() - startedAt);
+      // Caught up inside the settle window: look again after a poll interval, or when the window ends.
+      wait = Math.max(spacing, caughtUp ? Math.min(deps.pollMs, Math.max(1, quietAfter - now())) : 0);
+    } catch (error) {
+      const seal = await sealedBefore(deps.store, input.executionId, error);
+      if (seal) return seal;
+      const kind = classifyPumpFailure(error);
+      if (kind === 'permanent') throw nonRetryableFailure(error);
+      wait = pacer.failed(kind, pump.sourceCalls - callsBefore, now() - startedAt);
+      context.log.warn('drain read failed; backing off', {
+        executionId: input.executionId,
+        delayMs: wait,
+        throttled: kind === 'throttled',
+        error: String(error),
+      });
     }
-    if (result.appended === 0 && result.exhausted)
-      await context.sleep(Math.min(deps.pollMs, Math.max(1, quietAfter - Date.now())));
+    await sleepHeartbeating(sleep, heartbeat, wait);
+  }
+}
+
+/** Seals at `lastIndex`; undefined when a late writer stored past it first (drain that too, then seal). */
+async function sealOrDrainMore(
+  deps: DrainDeps,
+  input: DrainInput,
+  pump: LogPump,
+  lastIndex: number,
+  sealedAt: number,
+): Promise<LogSeal | undefined> {
+  try {
+    return await deps.store.sealLog(
+      input.executionId,
+      { ...input.completion, lastIndex, sealedAt },
+      // Retention counts from the seal when the reported completion is older (see sealExpiresAt).
+      sealExpiresAt(input.completion.completedAt, sealedAt, deps.ttlSeconds),
+    );
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'CHUNK_CONFLICT') throw error;
+    await pump.loadTip();
+    return undefined;
   }
 }
 
 /** A second drain of a sealed log meets the seal when it appends: the first seal stands. */
-async function sealedBefore(store: LogStore, executionId: string, error: unknown): Promise<LogSeal> {
-  const seal =
-    (error as { code?: unknown }).code === 'LOG_SEALED' ? (await store.getExecution(executionId))?.seal : undefined;
-  if (!seal) throw error;
-  return seal;
+async function sealedBefore(store: LogStore, executionId: string, error: unknown): Promise<LogSeal | undefined> {
+  if ((error as { code?: unknown }).code !== 'LOG_SEALED') return undefined;
+  return (await store.getExecution(executionId))?.seal;
 }

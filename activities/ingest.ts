@@ -1,6 +1,14 @@
 import { Context } from '@temporalio/activity';
 import type { LogLocation } from '../src/domain';
 import { LogPump, type LogSource, type LogStore } from '../src/ports';
+import {
+  classifyPumpFailure,
+  DEFAULT_READ_PACING,
+  nonRetryableFailure,
+  ReadPacer,
+  sleepHeartbeating,
+  type ReadPacerOptions,
+} from './read-pacing';
 
 /** Poll pacing of live ingestion. */
 export interface PollPacing {
@@ -21,6 +29,8 @@ export interface IngestProgress {
   readonly lastIndex: number;
   /** CloudWatch calls per second over the last heartbeat period. */
   readonly cloudWatchCallsPerSecond: number;
+  /** How long the loop waits before its next poll (ms): the poll interval, the read pacing or a back-off. */
+  readonly nextPollMs: number;
 }
 
 /** Dependencies of the ingest loop. */
@@ -28,47 +38,73 @@ export interface IngestDeps {
   readonly store: LogStore;
   readonly source: LogSource;
   readonly pacing: PollPacing;
+  /** Pacing against the account-wide read quota (default `DEFAULT_READ_PACING`). */
+  readonly readPacing?: ReadPacerOptions;
+  /** Waits `ms`, rejecting when the activity is cancelled (default: the activity context's sleep). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Clock (epoch ms), default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /**
  * Live ingestion: polls CloudWatch and appends to the log store until cancelled. Polls fast while
- * lines flow and backs off when quiet or when a dependency fails; never skips an event because
- * the cursor moves only with stored chunks. Safe to retry or run twice (see `LogPump`).
+ * lines flow and slows down when quiet; paces its reads against the account-wide quota and backs
+ * off with jitter when throttled or when a dependency fails; raises what retrying cannot fix as a
+ * non-retryable failure. Never skips an event because the cursor moves only with stored chunks.
+ * Safe to retry or run twice (see `LogPump`).
  */
 export async function ingest(deps: IngestDeps, input: IngestInput): Promise<void> {
   const context = Context.current();
+  const sleep = deps.sleep ?? ((ms: number) => context.sleep(ms));
+  const now = deps.now ?? Date.now;
   const pump = new LogPump(deps.store, deps.source, {
     executionId: input.executionId,
     location: input.location,
   });
-  let delay = deps.pacing.minMs;
-  let windowStart = Date.now();
+  const pacer = new ReadPacer(deps.readPacing ?? DEFAULT_READ_PACING);
+  let interval = deps.pacing.minMs;
+  let windowStart = now();
   let windowCalls = 0;
   let rate = 0;
-  for (;;) {
-    try {
-      const result = await pump.pump();
-      delay = result.appended > 0 ? deps.pacing.minMs : Math.min(deps.pacing.maxMs, delay * 2);
-    } catch (error) {
-      delay = Math.min(deps.pacing.maxMs * 4, Math.max(delay * 2, 500));
-      context.log.warn('ingest poll failed; backing off', {
-        executionId: input.executionId,
-        delayMs: delay,
-        error: String(error),
-      });
-    }
-    const now = Date.now();
-    if (now - windowStart >= 1000) {
-      const calls = pump.sourceCalls;
-      rate = ((calls - windowCalls) * 1000) / (now - windowStart);
-      windowCalls = calls;
-      windowStart = now;
-    }
+  let delay = 0;
+  const heartbeat = (): void =>
     context.heartbeat({
       lastIndex: pump.knownTip?.lastIndex ?? 0,
       cloudWatchCallsPerSecond: Math.round(rate * 100) / 100,
+      nextPollMs: delay,
     } satisfies IngestProgress);
+  for (;;) {
+    const startedAt = now();
+    const callsBefore = pump.sourceCalls;
+    try {
+      const result = await pump.pump();
+      // Lines flowing, or a read that stopped before the end of the stream: look again soon.
+      const busy = result.appended > 0 || !result.exhausted;
+      interval = busy ? deps.pacing.minMs : Math.min(deps.pacing.maxMs, interval * 2);
+      delay = Math.max(interval, pacer.succeeded(pump.sourceCalls - callsBefore, now() - startedAt));
+    } catch (error) {
+      // The drain sealed the log: a leftover attempt has nothing more to do.
+      if ((error as { code?: unknown }).code === 'LOG_SEALED') return;
+      const kind = classifyPumpFailure(error);
+      if (kind === 'permanent') throw nonRetryableFailure(error);
+      interval = deps.pacing.minMs;
+      delay = Math.max(interval, pacer.failed(kind, pump.sourceCalls - callsBefore, now() - startedAt));
+      context.log.warn('ingest poll failed; backing off', {
+        executionId: input.executionId,
+        delayMs: delay,
+        throttled: kind === 'throttled',
+        error: String(error),
+      });
+    }
+    const at = now();
+    if (at - windowStart >= 1000) {
+      const calls = pump.sourceCalls;
+      rate = ((calls - windowCalls) * 1000) / (at - windowStart);
+      windowCalls = calls;
+      windowStart = at;
+    }
+    heartbeat();
     // Rejects with the cancellation when the workflow stops live ingestion.
-    await context.sleep(delay);
+    await sleepHeartbeating(sleep, heartbeat, delay);
   }
 }

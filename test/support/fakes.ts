@@ -6,13 +6,11 @@ import {
   GetLogEventsCommand,
   PutLogEventsCommand,
   ResourceAlreadyExistsException,
-  ResourceNotFoundException,
   type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogSource } from '../../src/adapters/cloudwatch/cloudwatch-log-source';
 import {
-  mergeByArrival,
   parseCursor,
-  positionOf,
   PUT_LIMITS,
   splitForPut,
   type ExecutionRecord,
@@ -22,8 +20,6 @@ import {
   type LogLocation,
   type LogSeal,
   type SourceCursor,
-  type ArrivedEvent,
-  type StreamPosition,
 } from '../../src/domain';
 import {
   ChunkConflictError,
@@ -361,12 +357,30 @@ export type SourceOperation = 'GetLogEvents' | 'PutLogEvents' | 'CreateLogStream
 export interface CloudWatchEvent extends LogEvent {
   /** Arrival order across all streams (a counter standing in for CloudWatch's ingestion time). */
   readonly ingestionTime: number;
+  /** When reads start to show it (epoch ms on the source's clock): its put plus the ingestion delay. */
+  readonly visibleAt: number;
+}
+
+/** A GetLogEvents request (startFromHead: true). */
+export interface GetLogEventsRequest {
+  readonly nextToken?: string;
+  readonly startTime?: number;
+  readonly limit?: number;
 }
 
 /** A GetLogEvents response. */
 export interface GetLogEventsPage {
   readonly events: readonly CloudWatchEvent[];
   readonly nextForwardToken: string;
+}
+
+/** An error shaped like the AWS SDK's service exceptions (`name` is the AWS error code), for injection. */
+export function awsError(code: string, httpStatusCode = 400, message = code): Error {
+  return Object.assign(new Error(message), {
+    name: code,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode },
+  });
 }
 
 /** The error of a GetLogEvents or PutLogEvents call on a stream that does not exist. */
@@ -380,24 +394,45 @@ export class StreamNotFoundError extends Error {
 
 /** Options of the in-memory log source. */
 export interface InMemoryLogSourceOptions {
-  /** Most events of one GetLogEvents page (CloudWatch: 10,000); small values exercise paging. */
+  /** Most events of one GetLogEvents page (CloudWatch: 10,000 and 1 MB); small values exercise paging. */
   readonly pageSize?: number;
-  /** GetLogEvents pages per stream in one `readAfter` (the adapter uses 10). */
-  readonly maxPagesPerRead?: number;
   /** Awaited at the start of every API call, e.g. `jitter(seed)`. */
   readonly latency?: () => Promise<void>;
+  /** The source's clock (epoch ms), for ingestion delay and token expiry. */
+  readonly now?: () => number;
+  /** How long after its put an event becomes visible to reads (CloudWatch: seconds, unbounded). */
+  readonly ingestionDelayMs?: number;
+  /** How long a forward token is accepted (CloudWatch: 24 h). */
+  readonly tokenTtlMs?: number;
+  /** Every Nth GetLogEvents page that is not the end of the stream comes back empty, with a new token (0 = never). */
+  readonly emptyPageEvery?: number;
 }
 
-const TOKEN = /^f\/(\d+)$/;
+/** Bytes of events one GetLogEvents response holds at most (each event counts its UTF-8 message plus 26). */
+export const GET_RESPONSE_BYTES = 1_048_576;
+const GET_PAGE_EVENTS = 10_000;
+
+/** A place in a stream's read order: after the events before (timestamp, arrival). */
+interface ReadKey {
+  readonly timestamp: number;
+  readonly arrival: number;
+}
+
+interface IssuedToken {
+  readonly key: ReadKey;
+  readonly issuedAt: number;
+}
 
 /**
- * An in-memory CloudWatch Logs with GetLogEvents forward-token semantics per stream: a page read
- * after token `f/P` holds the events at positions P, P+1, ... (at most `pageSize`), and its
- * `nextForwardToken` is `f/(P + count)`, the same token back when nothing new is visible. Pages are
- * prefix-stable, so a `{token, skip}` position names one event forever. `readAfter` follows the
- * CloudWatch adapter's algorithm (per-stream pages, positions after every event, a page that is not
- * full ends the read of its stream, streams merged by arrival), with `pageSize` as the full page.
- * `PutLogEvents` enforces the API's batch limits.
+ * An in-memory CloudWatch Logs, as strict as AWS on the read side. GetLogEvents shows a stream's
+ * visible events in timestamp order (one millisecond's events in arrival order); a forward token
+ * names a place in that order, so an event that arrives later with an older timestamp lands behind
+ * every token already issued and is never shown after them. Pages hold at most `pageSize`, 10,000
+ * events and 1 MB; pages before the end may come back empty with a new token (`emptyPageEvery`);
+ * only the end gives the token it was given back. Tokens expire (`tokenTtlMs`, `expireTokens()`):
+ * an expired or unknown one gets InvalidParameterException. Events become visible an ingestion
+ * delay after their put. `readAfter` is the real CloudWatch adapter reading through
+ * `fakeCloudWatchClient(this)`. `PutLogEvents` enforces the API's batch limits.
  */
 export class InMemoryLogSource implements LogSource {
   /** Calls per modelled API operation (failed ones included). */
@@ -415,25 +450,47 @@ export class InMemoryLogSource implements LogSource {
   private readonly failures = new FailureSchedule<SourceOperation>();
   private arrivals = 0;
   private readonly pageSize: number;
-  private readonly maxPagesPerRead: number;
   private readonly latency: () => Promise<void>;
+  private readonly now: () => number;
+  /** Options that tests may change while a source is in use. */
+  ingestionDelayMs: number;
+  emptyPageEvery: number;
+  private readonly tokenTtlMs: number;
+  private readonly tokens = new Map<string, IssuedToken>();
+  private tokenSerial = 0;
+  private pagesBeforeEnd = 0;
+  private readonly reader: CloudWatchLogSource;
 
   constructor(options: InMemoryLogSourceOptions = {}) {
     this.pageSize = options.pageSize ?? 7;
-    this.maxPagesPerRead = options.maxPagesPerRead ?? 10;
     this.latency = options.latency ?? noLatency;
+    this.now = options.now ?? Date.now;
+    this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
+    this.emptyPageEvery = options.emptyPageEvery ?? 0;
+    this.tokenTtlMs = options.tokenTtlMs ?? 24 * 3600_000;
+    this.reader = new CloudWatchLogSource({ client: fakeCloudWatchClient(this) });
+  }
+
+  /** Makes every forward token issued so far invalid, as 24 hours would. */
+  expireTokens(): void {
+    this.tokens.clear();
   }
 
   /**
    * The next `count` calls of `operation` (default GetLogEvents), after letting `after` through, throw
-   * `error`, by default a retryable `DependencyError` with code CLOUDWATCH_UNAVAILABLE.
+   * `error`, by default a retryable `DependencyError` with code CLOUDWATCH_UNAVAILABLE (for GetLogEvents,
+   * which the adapter reads through the fake client, the SDK's ServiceUnavailableException it maps to that).
    */
   failNext(count = 1, options: { operation?: SourceOperation; after?: number; error?: () => unknown } = {}): void {
     const operation = options.operation ?? 'GetLogEvents';
     this.failures.add(operation, {
       after: options.after ?? 0,
       count,
-      error: options.error ?? (() => new DependencyError('cloudwatch', operation, new Error('injected failure'))),
+      error:
+        options.error ??
+        (operation === 'GetLogEvents'
+          ? () => awsError('ServiceUnavailableException', 503, 'injected failure')
+          : () => new DependencyError('cloudwatch', operation, new Error('injected failure'))),
       applied: false,
     });
   }
@@ -446,9 +503,13 @@ export class InMemoryLogSource implements LogSource {
     timestamp = 1_700_000_000_000,
   ): void {
     const stream = this.stream(logGroup, logStream, true);
+    const visibleAt = this.now() + this.ingestionDelayMs;
     for (const event of events) {
       const { timestamp: at, message } = typeof event === 'string' ? { timestamp, message: event } : event;
-      stream.push({ timestamp: at, message, ingestionTime: ++this.arrivals });
+      // Kept in read order: by timestamp, one millisecond's events in arrival order.
+      let index = stream.length;
+      while (index > 0 && (stream[index - 1]?.timestamp ?? 0) > at) index--;
+      stream.splice(index, 0, { timestamp: at, message, ingestionTime: ++this.arrivals, visibleAt });
     }
   }
 
@@ -457,7 +518,7 @@ export class InMemoryLogSource implements LogSource {
     return this.streams.has(streamKey(logGroup, logStream));
   }
 
-  /** Everything a stream holds, in order (inspection only). */
+  /** Everything a stream holds, in read order (timestamp, then arrival), visible or not (inspection only). */
   events(logGroup: string, logStream: string): LogEvent[] {
     return (this.streams.get(streamKey(logGroup, logStream)) ?? []).map((e) => ({
       timestamp: e.timestamp,
@@ -465,42 +526,47 @@ export class InMemoryLogSource implements LogSource {
     }));
   }
 
-  /** The GetLogEvents model (startFromHead: true): one page after `token`, of at most `limit` and the page size. */
+  /** The GetLogEvents model (startFromHead: true): one page after `nextToken` (or from `startTime`). */
   async getLogEvents(
     logGroup: string,
     logStream: string,
-    token: string | undefined,
-    limit = Number.POSITIVE_INFINITY,
+    request: GetLogEventsRequest = {},
   ): Promise<GetLogEventsPage> {
     await this.enter('GetLogEvents');
     const stream = this.streams.get(streamKey(logGroup, logStream));
-    if (!stream) throw new StreamNotFoundError(logGroup, logStream);
-    let start = 0;
-    if (token !== undefined) {
-      const match = TOKEN.exec(token);
-      start = Number(match?.[1] ?? Number.NaN);
-      if (!match || start > stream.length) throw new TypeError(`invalid forward token ${JSON.stringify(token)}`);
+    if (!stream) throw awsError('ResourceNotFoundException', 400, 'The specified log stream does not exist.');
+    const now = this.now();
+    let after: ReadKey = { timestamp: request.startTime ?? Number.NEGATIVE_INFINITY, arrival: 0 };
+    if (request.nextToken !== undefined) {
+      const issued = this.tokens.get(request.nextToken);
+      if (!issued || now - issued.issuedAt > this.tokenTtlMs) {
+        throw awsError('InvalidParameterException', 400, 'The specified nextToken is invalid.');
+      }
+      if (isAfter(issued.key, after)) after = issued.key;
     }
-    const events = stream.slice(start, start + Math.min(this.pageSize, limit));
-    return { events, nextForwardToken: `f/${start + events.length}` };
+    const ahead = stream.filter((e) => e.visibleAt <= now && isAfter(keyOf(e), after));
+    // The end of what is visible: the token given comes back (a first read gets one to continue from).
+    if (ahead.length === 0) return { events: [], nextForwardToken: request.nextToken ?? this.issue(after, now) };
+    this.pagesBeforeEnd++;
+    if (this.emptyPageEvery > 0 && this.pagesBeforeEnd % this.emptyPageEvery === 0) {
+      return { events: [], nextForwardToken: this.issue(after, now) };
+    }
+    const most = Math.min(this.pageSize, request.limit ?? GET_PAGE_EVENTS, GET_PAGE_EVENTS);
+    const events: CloudWatchEvent[] = [];
+    let bytes = 0;
+    for (const event of ahead) {
+      const size = Buffer.byteLength(event.message, 'utf8') + PUT_LIMITS.eventOverhead;
+      if (events.length >= most || (events.length > 0 && bytes + size > GET_RESPONSE_BYTES)) break;
+      events.push(event);
+      bytes += size;
+    }
+    const last = events[events.length - 1];
+    return { events, nextForwardToken: this.issue(last ? keyOf(last) : after, now) };
   }
 
   async readAfter(location: LogLocation, cursor: SourceCursor, maxEvents: number): Promise<SourceBatch> {
     this.readAfterCalls++;
-    const reads: StreamRead[] = [];
-    for (const stream of location.logStreams) {
-      reads.push(await this.readStream(location.logGroup, stream, positionOf(cursor, stream), maxEvents));
-    }
-    const positions: Record<string, StreamPosition> = { ...cursor.streams };
-    for (const read of reads) positions[read.stream] = read.position;
-    const calls = reads.reduce((sum, read) => sum + read.calls, 0);
-    const exhausted = reads.every((read) => read.exhausted);
-    return {
-      events: mergeByArrival(reads.map((read) => read.events)),
-      cursor: { streams: positions },
-      calls,
-      exhausted,
-    };
+    return this.reader.readAfter(location, cursor, maxEvents);
   }
 
   async createStream(logGroup: string, logStream: string): Promise<void> {
@@ -526,66 +592,10 @@ export class InMemoryLogSource implements LogSource {
     await this.enter('DescribeLogGroups');
   }
 
-  private async readStream(
-    logGroup: string,
-    stream: string,
-    start: StreamPosition,
-    maxEvents: number,
-  ): Promise<StreamRead> {
-    const events: StreamRead['events'] = [];
-    let token = start.token;
-    let skip = start.skip;
-    let position = start;
-    let calls = 0;
-    let exhausted = false;
-    for (let page = 0; page < this.maxPagesPerRead && events.length < maxEvents; page++) {
-      let output: GetLogEventsPage;
-      calls++;
-      try {
-        output = await this.getLogEvents(logGroup, stream, token);
-      } catch (error) {
-        if ((error as { code?: unknown }).code === 'RESOURCE_NOT_FOUND') {
-          exhausted = true;
-          break;
-        }
-        throw error;
-      }
-      const pageEvents = output.events;
-      const next = output.nextForwardToken;
-      for (let i = skip; i < pageEvents.length && events.length < maxEvents; i++) {
-        const raw = pageEvents[i];
-        if (!raw) continue;
-        const endOfPage = i === pageEvents.length - 1;
-        const after: StreamPosition = endOfPage
-          ? { token: next, skip: 0 }
-          : token === undefined
-            ? { skip: i + 1 }
-            : { token, skip: i + 1 };
-        events.push({
-          stream,
-          timestamp: raw.timestamp,
-          message: raw.message,
-          ingestionTime: raw.ingestionTime,
-          after,
-        });
-        position = after;
-      }
-      if (next === token) {
-        exhausted = true;
-        break;
-      }
-      if (events.length >= maxEvents) break;
-      // Like the adapter: a page with events that is not full is taken as the end of what is visible.
-      if (pageEvents.length > 0 && pageEvents.length < this.pageSize) {
-        if (pageEvents.length <= skip) position = { token: next, skip: 0 };
-        exhausted = true;
-        break;
-      }
-      if (pageEvents.length <= skip) position = { token: next, skip: 0 };
-      token = next;
-      skip = 0;
-    }
-    return { stream, events, position, calls, exhausted };
+  private issue(key: ReadKey, now: number): string {
+    const token = `f/${++this.tokenSerial}`;
+    this.tokens.set(token, { key, issuedAt: now });
+    return token;
   }
 
   private async enter(operation: SourceOperation): Promise<void> {
@@ -607,12 +617,13 @@ export class InMemoryLogSource implements LogSource {
   }
 }
 
-interface StreamRead {
-  readonly stream: string;
-  readonly events: ArrivedEvent[];
-  readonly position: StreamPosition;
-  readonly calls: number;
-  readonly exhausted: boolean;
+function keyOf(event: CloudWatchEvent): ReadKey {
+  return { timestamp: event.timestamp, arrival: event.ingestionTime };
+}
+
+/** True when `a` comes after `b` in read order. */
+function isAfter(a: ReadKey, b: ReadKey): boolean {
+  return a.timestamp > b.timestamp || (a.timestamp === b.timestamp && a.arrival > b.arrival);
 }
 
 function streamKey(logGroup: string, logStream: string): string {
@@ -651,24 +662,19 @@ function checkPutBatch(batch: readonly LogEvent[]): void {
 export function fakeCloudWatchClient(source: InMemoryLogSource): CloudWatchLogsClient {
   const send = async (command: unknown): Promise<unknown> => {
     if (command instanceof GetLogEventsCommand) {
-      const { logGroupName = '', logStreamName = '', nextToken, limit } = command.input;
-      try {
-        const page = await source.getLogEvents(logGroupName, logStreamName, nextToken, limit);
-        return {
-          events: page.events.map((e) => ({
-            timestamp: e.timestamp,
-            message: e.message,
-            ingestionTime: e.ingestionTime,
-          })),
-          nextForwardToken: page.nextForwardToken,
-          $metadata: {},
-        };
-      } catch (error) {
-        if ((error as { code?: unknown }).code === 'RESOURCE_NOT_FOUND') {
-          throw new ResourceNotFoundException({ message: (error as Error).message, $metadata: {} });
-        }
-        throw error;
-      }
+      const { logGroupName = '', logStreamName = '', nextToken, startTime, limit, startFromHead } = command.input;
+      // Forward tokens are only valid with startFromHead: true; the model knows no other reading.
+      if (startFromHead !== true) throw awsError('InvalidParameterException', 400, 'startFromHead must be true');
+      const page = await source.getLogEvents(logGroupName, logStreamName, { nextToken, startTime, limit });
+      return {
+        events: page.events.map((e) => ({
+          timestamp: e.timestamp,
+          message: e.message,
+          ingestionTime: e.ingestionTime,
+        })),
+        nextForwardToken: page.nextForwardToken,
+        $metadata: {},
+      };
     }
     if (command instanceof PutLogEventsCommand) {
       const { logGroupName = '', logStreamName = '', logEvents = [] } = command.input;

@@ -1,4 +1,13 @@
-import { advanceCursor, initialCursor, parseCursor, positionOf, type SourceCursor } from '../../src/domain';
+import {
+  advanceCursor,
+  consumedAt,
+  initialCursor,
+  parseCursor,
+  positionOf,
+  resumeWithoutToken,
+  withKnownTimestamps,
+  type SourceCursor,
+} from '../../src/domain';
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -112,6 +121,10 @@ describe('parseCursor', () => {
     ['a string skip', { streams: { a: { skip: '1' } } }],
     ['a negative skip', { streams: { a: { skip: -1 } } }],
     ['a numeric token', { streams: { a: { token: 5, skip: 0 } } }],
+    ['a string startTime', { streams: { a: { skip: 0, startTime: '5' } } }],
+    ['a negative lastTimestamp', { streams: { a: { skip: 0, lastTimestamp: -1, lastTimestampCount: 1 } } }],
+    ['a fractional lastTimestampCount', { streams: { a: { skip: 0, lastTimestamp: 5, lastTimestampCount: 0.5 } } }],
+    ['a count without its timestamp', { streams: { a: { skip: 0, lastTimestampCount: 2 } } }],
   ])('rejects %s', (_label, value) => {
     expect((thrown(() => parseCursor(value)) as Error).name).toBe('TypeError');
   });
@@ -119,5 +132,50 @@ describe('parseCursor', () => {
   // A skip counts events on a page: a fraction can only be corruption.
   test('rejects a fractional skip', () => {
     expect((thrown(() => parseCursor({ streams: { a: { skip: 1.5 } } })) as Error).name).toBe('TypeError');
+  });
+});
+
+describe('positions that outlive their tokens', () => {
+  test('parseCursor keeps the timestamp fields and reads cursors stored without them', () => {
+    const position = { token: 'f/3', skip: 2, startTime: 10, lastTimestamp: 12, lastTimestampCount: 3 };
+    expect(parseCursor({ streams: { a: position } }).streams.a).toStrictEqual(position);
+    expect(parseCursor({ streams: { a: { token: 'f/3', skip: 2 } } }).streams.a).toStrictEqual({
+      token: 'f/3',
+      skip: 2,
+    });
+  });
+
+  test('consumedAt counts the events of the last millisecond', () => {
+    const head = withKnownTimestamps({ skip: 0 });
+    expect(head).toEqual({ skip: 0, lastTimestampCount: 0 });
+    const one = { ...head, ...consumedAt(head, 7) };
+    expect(one).toMatchObject({ lastTimestamp: 7, lastTimestampCount: 1 });
+    const two = { ...one, ...consumedAt(one, 7) };
+    expect(two).toMatchObject({ lastTimestamp: 7, lastTimestampCount: 2 });
+    expect(consumedAt(two, 8)).toEqual({ lastTimestamp: 8, lastTimestampCount: 1 });
+  });
+
+  test('an old position learns its count only when a new millisecond starts', () => {
+    const old = { token: 'f/3', skip: 1 };
+    expect(withKnownTimestamps(old)).toBe(old);
+    const first = { ...old, ...consumedAt(old, 7) };
+    expect(first).toStrictEqual({ token: 'f/3', skip: 1, lastTimestamp: 7 });
+    expect(consumedAt(first, 7)).toStrictEqual({ lastTimestamp: 7 });
+    expect(consumedAt(first, 9)).toStrictEqual({ lastTimestamp: 9, lastTimestampCount: 1 });
+  });
+
+  test('resumeWithoutToken reads from the last timestamp, skipping what was consumed there', () => {
+    expect(resumeWithoutToken({ token: 't', skip: 4, lastTimestamp: 12, lastTimestampCount: 3 })).toEqual({
+      startTime: 12,
+      skip: 3,
+      lastTimestamp: 12,
+      lastTimestampCount: 3,
+    });
+    expect(resumeWithoutToken({ token: 't', skip: 0, lastTimestampCount: 0 })).toEqual({
+      skip: 0,
+      lastTimestampCount: 0,
+    });
+    expect(resumeWithoutToken({ token: 't', skip: 4 })).toBeUndefined();
+    expect(resumeWithoutToken({ token: 't', skip: 4, lastTimestamp: 12 })).toBeUndefined();
   });
 });

@@ -5,16 +5,17 @@ import {
   GetLogEventsCommand,
   PutLogEventsCommand,
   ResourceAlreadyExistsException,
-  ResourceNotFoundException,
   type OutputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   advanceCursor,
+  consumedAt,
   decodeMessage,
   encodeMessage,
   mergeByArrival,
   type ArrivedEvent,
   positionOf,
+  resumeWithoutToken,
   rejectedEvents,
   splitForPut,
   type PutOutcome,
@@ -23,6 +24,8 @@ import {
   type LogLocation,
   type SourceCursor,
   type StreamPosition,
+  utf8Length,
+  withKnownTimestamps,
 } from '../../domain';
 import { toDependencyError } from '../aws-errors';
 import { DependencyError, type CallObserver, type LogSource, type SourceBatch } from '../../ports';
@@ -31,11 +34,19 @@ import { DependencyError, type CallObserver, type LogSource, type SourceBatch } 
 const MAX_PAGES_PER_STREAM = 10;
 // Events a GetLogEvents page holds at most (the API's limit and default).
 const PAGE_LIMIT = 10_000;
+// A GetLogEvents response holds at most 1 MB of events; one more event of up to 256 KiB may not have fitted.
+const FULL_PAGE_BYTES = 1_048_576 - 256 * 1024;
 
 /** Options of the CloudWatch Logs source. */
 export interface CloudWatchLogSourceOptions {
   readonly client: CloudWatchLogsClient;
   readonly observe?: CallObserver;
+}
+
+/** Where a GetLogEvents page is read from: after a forward token, or from the head (at `startTime`). */
+interface PageRequest {
+  readonly token: string | undefined;
+  readonly startTime: number | undefined;
 }
 
 interface StreamRead {
@@ -101,7 +112,8 @@ export class CloudWatchLogSource implements LogSource {
       // Too old, too new or expired events were not stored; the rest of the call was.
       const info = result.rejectedLogEventsInfo;
       if (info) {
-        for (const event of rejectedEvents(info, batch.length)) rejected.push({ ...event, index: event.index + offset });
+        for (const event of rejectedEvents(info, batch.length))
+          rejected.push({ ...event, index: event.index + offset });
       }
       offset += batch.length;
     }
@@ -119,74 +131,98 @@ export class CloudWatchLogSource implements LogSource {
     maxEvents: number,
   ): Promise<StreamRead> {
     const events: StreamRead['events'] = [];
-    let token = start.token;
+    // `position` is just after the last event consumed; `request` is the read the next page comes from,
+    // of which the first `skip` events were consumed already (a page re-read can be shorter than before).
+    let position = withKnownTimestamps(start);
+    let request: PageRequest = { token: start.token, startTime: start.startTime };
     let skip = start.skip;
-    let position = start;
     let calls = 0;
     let exhausted = false;
+    let replacedToken = false;
     for (let page = 0; page < MAX_PAGES_PER_STREAM && events.length < maxEvents; page++) {
       let output: { events?: OutputLogEvent[]; nextForwardToken?: string };
       calls++;
       try {
-        output = await this.call('GetLogEvents', () =>
-          this.client.send(
-            new GetLogEventsCommand({
-              logGroupName: logGroup,
-              logStreamName: stream,
-              startFromHead: true,
-              nextToken: token,
-              limit: PAGE_LIMIT,
-            }),
-          ),
-        );
+        output = await this.getPage(logGroup, stream, request);
       } catch (error) {
         // A stream the job has not created yet simply has no events.
-        if (error instanceof DependencyError && error.cause instanceof ResourceNotFoundException) {
+        if (awsCodeOf(error) === 'ResourceNotFoundException') {
           exhausted = true;
           break;
         }
-        throw error;
+        // A refused token (they expire after 24 h) is replaced once by the token-free read naming the same place.
+        const replacement =
+          request.token !== undefined && !replacedToken && awsCodeOf(error) === 'InvalidParameterException'
+            ? resumeWithoutToken(position)
+            : undefined;
+        if (!replacement) throw error;
+        replacedToken = true;
+        position = replacement;
+        request = { token: undefined, startTime: replacement.startTime };
+        skip = replacement.skip;
+        continue;
       }
       const pageEvents = output.events ?? [];
       const next = output.nextForwardToken;
+      // The same token back is the end of what is visible now; empty pages with a new token are not.
+      const ended = next === undefined || next === request.token;
+      let consumed = 0;
       for (let i = skip; i < pageEvents.length && events.length < maxEvents; i++) {
         const raw = pageEvents[i];
-        const endOfPage = i === pageEvents.length - 1 && next !== undefined;
-        const after: StreamPosition = endOfPage
-          ? { token: next, skip: 0 }
-          : token === undefined
-            ? { skip: i + 1 }
-            : { token, skip: i + 1 };
+        const timestamp = raw?.timestamp ?? 0;
+        const endOfPage = i === pageEvents.length - 1 && !ended;
+        const after: StreamPosition = {
+          ...tokenOf(endOfPage ? next : request.token),
+          skip: endOfPage ? 0 : i + 1,
+          ...startTimeOf(request.startTime),
+          ...consumedAt(position, timestamp),
+        };
         events.push({
           stream,
-          timestamp: raw?.timestamp ?? 0,
+          timestamp,
           message: decodeMessage(raw?.message ?? ''),
           ingestionTime: raw?.ingestionTime ?? raw?.timestamp ?? 0,
           after,
         });
-        position = events[events.length - 1]?.after ?? position;
+        position = after;
+        consumed++;
       }
-      // The same token back means the end of what is visible now. A page with events that is not
-      // full almost always is the end too: stopping there saves a call per poll against the
-      // account-wide quota, and an event it might miss is simply read by the next poll.
-      if (next === undefined || next === token) {
+      if (ended) {
         exhausted = true;
         break;
       }
       if (events.length >= maxEvents) break;
-      if (pageEvents.length > 0 && pageEvents.length < PAGE_LIMIT) {
-        if (pageEvents.length <= skip) position = { token: next, skip: 0 };
-        exhausted = true;
-        break;
-      }
-      if (pageEvents.length <= skip) {
-        // Nothing new on this page: the next token is a valid place to resume from.
-        position = { token: next, skip: 0 };
-      }
-      token = next;
-      skip = 0;
+      skip = Math.max(0, skip - pageEvents.length);
+      // Nothing consumed on this page (empty, or consumed before): its next token is a valid place to resume from.
+      if (consumed === 0) position = { ...position, ...tokenOf(next), skip, ...startTimeOf(request.startTime) };
+      // A page with new events that is not full usually is the end: stopping there saves a call per poll
+      // against the account-wide quota (an event it might miss is read by the next poll). It is not
+      // reported as the end, though: only the same token back proves that.
+      if (consumed > 0 && !isFullPage(pageEvents)) break;
+      request = { token: next, startTime: request.startTime };
     }
     return { stream, events, position, calls, exhausted };
+  }
+
+  private getPage(
+    logGroup: string,
+    stream: string,
+    request: PageRequest,
+  ): Promise<{ events?: OutputLogEvent[]; nextForwardToken?: string }> {
+    return this.call('GetLogEvents', () =>
+      this.client.send(
+        new GetLogEventsCommand({
+          logGroupName: logGroup,
+          logStreamName: stream,
+          startFromHead: true,
+          nextToken: request.token,
+          // Kept with the tokens of a read that began at a timestamp: emulators number their tokens
+          // within the filtered events, and AWS ignores the bound behind a token.
+          startTime: request.startTime,
+          limit: PAGE_LIMIT,
+        }),
+      ),
+    );
   }
 
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
@@ -199,4 +235,26 @@ export class CloudWatchLogSource implements LogSource {
       throw toDependencyError('cloudwatch', operation, error);
     }
   }
+}
+
+/** The AWS error code behind a failed call (see `classifyAwsError`), read without class identity. */
+function awsCodeOf(error: unknown): string | undefined {
+  const code = (error as { awsCode?: unknown } | undefined)?.awsCode;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True when a page was cut by the API's event or size limit, so more events may follow at once. */
+function isFullPage(events: readonly OutputLogEvent[]): boolean {
+  if (events.length >= PAGE_LIMIT) return true;
+  let bytes = 0;
+  for (const event of events) bytes += utf8Length(event.message ?? '') + 26;
+  return bytes >= FULL_PAGE_BYTES;
+}
+
+function tokenOf(token: string | undefined): Pick<StreamPosition, 'token'> {
+  return token === undefined ? {} : { token };
+}
+
+function startTimeOf(startTime: number | undefined): Pick<StreamPosition, 'startTime'> {
+  return startTime === undefined ? {} : { startTime };
 }
