@@ -1,13 +1,14 @@
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES, toErrorResponse } from '../api/errors';
+import { CLOSE_CODES } from '../api/errors';
 import type { Metrics } from '../api/metrics';
-import { parseIndexParam } from '../api/validation';
-import { InvalidInputError, LogstreamError, parseExecutionId } from '../domain';
+import { InvalidInputError, LogstreamError } from '../domain';
 import type { ExecutionDirectory, LogStore } from '../ports';
 import { UpgradeRejectedError } from './errors';
+import { parseTailRequest, type TailTarget } from './tail-request';
+import { refuseUpgrade } from './upgrade-refusal';
 import type { TailHub } from './tail-hub';
 import { TailSocket } from './tail-socket';
 import type { TicketSigner } from './ticket';
@@ -44,20 +45,9 @@ export interface TailServerOptions {
   readonly now?: () => number;
 }
 
-/** Path of the tail endpoint. */
-export const TAIL_PATH = '/ws';
-
 // Clients send nothing but control frames; anything bigger than a small text is refused by `ws` (1009).
 const MAX_PAYLOAD_BYTES = 1024;
-const QUERY_PARAMS = ['execution_id', 'last_index', 'ticket'];
 const SHUTDOWN_WAIT_MS = 3000;
-
-interface TailTarget {
-  readonly executionId: string;
-  readonly lastIndex: number;
-  /** Id of the API key the ticket was issued to ('' without one). */
-  readonly holder: string;
-}
 
 /**
  * The WebSocket tail endpoint `/ws?execution_id=ID&last_index=K&ticket=T` on an existing HTTP
@@ -136,7 +126,7 @@ export class TailServer {
     const address = request.socket.remoteAddress ?? 'unknown';
     let target: TailTarget | undefined;
     try {
-      target = this.parseRequest(request);
+      target = parseTailRequest(request, { ...this.options, closing: this.closing !== undefined });
       this.holdSlot(this.perAddress, address, this.options.limits.maxSocketsPerAddress, 'address', socket);
       if (target.holder !== '') {
         this.holdSlot(this.perKey, target.holder, this.options.limits.maxSocketsPerKey, 'API key', socket);
@@ -150,60 +140,7 @@ export class TailServer {
         this.accept(ws, accepted, address);
       });
     } catch (error) {
-      this.refuse(socket, error, { executionId: target?.executionId, address });
-    }
-  }
-
-  private parseRequest(request: IncomingMessage): TailTarget {
-    let url: URL;
-    try {
-      url = new URL(request.url ?? '/', 'http://upgrade.invalid');
-    } catch {
-      throw new UpgradeRejectedError(400, 'INVALID_INPUT', 'the request target is not a valid URL');
-    }
-    if (url.pathname !== TAIL_PATH) throw new UpgradeRejectedError(404, 'NOT_FOUND', `no WebSocket at ${url.pathname}`);
-    if (this.closing) throw new UpgradeRejectedError(503, 'SHUTTING_DOWN', 'the server is shutting down');
-    if (request.method !== 'GET' || request.headers.upgrade?.toLowerCase() !== 'websocket') {
-      throw new UpgradeRejectedError(400, 'INVALID_INPUT', 'expected a GET WebSocket upgrade');
-    }
-    this.checkOrigin(request);
-    const params = url.searchParams;
-    for (const key of new Set(params.keys())) {
-      if (!QUERY_PARAMS.includes(key))
-        throw new InvalidInputError(key, `unknown query parameter ${JSON.stringify(key)}`);
-      if (params.getAll(key).length > 1) throw new InvalidInputError(key, `${key} given more than once`);
-    }
-    const executionId = parseExecutionId(params.get('execution_id') ?? undefined);
-    const lastIndex = parseIndexParam(params.get('last_index') ?? undefined, 'last_index', 0, Number.MAX_SAFE_INTEGER);
-    const ticket = params.get('ticket') ?? '';
-    let holder = '';
-    if (ticket === '') {
-      if (this.options.requireTicket) {
-        throw new UpgradeRejectedError(401, 'UNAUTHORIZED', 'a ticket is required: take websocket_url from /logs');
-      }
-    } else {
-      const valid = this.options.tickets.holderOf(executionId, ticket);
-      // Also without keys: a ticket that is there but wrong is a client bug worth telling.
-      if (valid === undefined) {
-        throw new UpgradeRejectedError(401, 'UNAUTHORIZED', 'the ticket is invalid, expired or for another execution');
-      }
-      holder = valid;
-    }
-    return { executionId, lastIndex, holder };
-  }
-
-  private checkOrigin(request: IncomingMessage): void {
-    const origin = request.headers.origin;
-    if (origin === undefined) return;
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      throw new UpgradeRejectedError(403, 'FORBIDDEN_ORIGIN', 'the Origin header is malformed');
-    }
-    const trimmed = origin.replace(/\/+$/, '');
-    if (host !== request.headers.host && !this.options.allowedOrigins.includes(trimmed)) {
-      throw new UpgradeRejectedError(403, 'FORBIDDEN_ORIGIN', `origin ${trimmed} may not open tails here`);
+      refuseUpgrade(socket, error, this.options.logger, { executionId: target?.executionId, address });
     }
   }
 
@@ -282,37 +219,6 @@ export class TailServer {
             ? error
             : new LogstreamError('TAIL_FAILED', 'the tail could not start', { cause: error }),
         ),
-    );
-  }
-
-  private refuse(socket: Duplex, error: unknown, context: { executionId?: string; address: string }): void {
-    let status: number;
-    let code: string;
-    let message: string;
-    if (error instanceof UpgradeRejectedError) {
-      ({ status, code, message } = error);
-    } else {
-      // The one error-to-response mapping, shared with REST.
-      const response = toErrorResponse(error);
-      ({ status, code, message } = { status: response.status, ...response.body.error });
-    }
-    const { logger } = this.options;
-    const details = { ...context, status, code };
-    if (status >= 500) logger.warn({ ...details, err: error }, 'WebSocket upgrade failed');
-    else if (status === 400 || status === 404) logger.debug(details, 'WebSocket upgrade refused');
-    else logger.info(details, 'WebSocket upgrade refused');
-    if (socket.destroyed) return;
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const body = JSON.stringify({ error: { code, message } });
-    socket.once('finish', () => socket.destroy());
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-        'Connection: close\r\n' +
-        'Content-Type: application/json\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   }
 }
