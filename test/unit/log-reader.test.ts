@@ -1,10 +1,9 @@
-import { initialCursor, type LogChunk } from '../../src/domain';
+import type { LogChunk } from '../../src/domain';
 import { readStoredEvents } from '../../src/ports';
 import { InMemoryLogStore } from '../support/fakes';
 
 const ID = 'exec-reader';
 const T0 = 1_700_000_000_000;
-const FAR = 4_000_000_000;
 
 /** Stores chunks of the given sizes: indexes 1..sum, event i has message `e<i>` and timestamp T0 + i. */
 async function storeWithChunks(sizes: readonly number[], store = new InMemoryLogStore()): Promise<InMemoryLogStore> {
