@@ -7,12 +7,13 @@ import {
   PutLogEventsCommand,
   ResourceAlreadyExistsException,
   type CloudWatchLogsClient,
+  type RejectedLogEventsInfo,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchLogSource } from '../../src/adapters/cloudwatch/cloudwatch-log-source';
 import {
   parseCursor,
   PUT_LIMITS,
-  splitForPut,
+  type PutOutcome,
   type ExecutionRecord,
   type IndexedEvent,
   type LogChunk,
@@ -406,6 +407,11 @@ export interface InMemoryLogSourceOptions {
   readonly tokenTtlMs?: number;
   /** Every Nth GetLogEvents page that is not the end of the stream comes back empty, with a new token (0 = never). */
   readonly emptyPageEvery?: number;
+  /**
+   * PutLogEvents does not store events older than 14 days or more than 2 hours ahead of `now` (as
+   * CloudWatch), naming them in `rejectedLogEventsInfo`. Off by default: tests write fixed old timestamps.
+   */
+  readonly rejectOutOfRangeTimestamps?: boolean;
 }
 
 /** Bytes of events one GetLogEvents response holds at most (each event counts its UTF-8 message plus 26). */
@@ -444,7 +450,7 @@ export class InMemoryLogSource implements LogSource {
   };
   /** `readAfter` calls. */
   readAfterCalls = 0;
-  /** Every PutLogEvents batch accepted, in order (after the adapter-like split). */
+  /** Every PutLogEvents call accepted, in order, as sent (messages encoded). */
   readonly putBatches: LogEvent[][] = [];
   private readonly streams = new Map<string, CloudWatchEvent[]>();
   private readonly failures = new FailureSchedule<SourceOperation>();
@@ -455,6 +461,7 @@ export class InMemoryLogSource implements LogSource {
   /** Options that tests may change while a source is in use. */
   ingestionDelayMs: number;
   emptyPageEvery: number;
+  private readonly rejectOutOfRangeTimestamps: boolean;
   private readonly tokenTtlMs: number;
   private readonly tokens = new Map<string, IssuedToken>();
   private tokenSerial = 0;
@@ -467,6 +474,7 @@ export class InMemoryLogSource implements LogSource {
     this.now = options.now ?? Date.now;
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.emptyPageEvery = options.emptyPageEvery ?? 0;
+    this.rejectOutOfRangeTimestamps = options.rejectOutOfRangeTimestamps ?? false;
     this.tokenTtlMs = options.tokenTtlMs ?? 24 * 3600_000;
     this.reader = new CloudWatchLogSource({ client: fakeCloudWatchClient(this) });
   }
@@ -574,18 +582,40 @@ export class InMemoryLogSource implements LogSource {
     this.stream(logGroup, logStream, true);
   }
 
-  async putEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): Promise<void> {
-    // One modelled call per batch, as the adapter splits; a failed call stores nothing of its batch.
-    for (const batch of splitForPut(events)) {
-      await this.enter('PutLogEvents');
-      const stream = this.streams.get(streamKey(logGroup, logStream));
-      if (!stream) {
-        throw new DependencyError('cloudwatch', 'PutLogEvents', new StreamNotFoundError(logGroup, logStream), false);
-      }
-      checkPutBatch(batch);
-      this.putBatches.push(batch.map((e) => ({ timestamp: e.timestamp, message: e.message })));
-      this.append(logGroup, logStream, batch);
+  /**
+   * The port's write is the real CloudWatch adapter's (lines encoded, split into calls), writing
+   * through `fakeCloudWatchClient(this)` to the strict `putLogEvents` model below.
+   */
+  async putEvents(logGroup: string, logStream: string, events: readonly LogEvent[]): Promise<PutOutcome> {
+    return this.reader.putEvents(logGroup, logStream, events);
+  }
+
+  /**
+   * The PutLogEvents model: one call, checked against the API's rules (recomputed here, not taken
+   * from the production splitter). A refused call stores nothing and throws the SDK's error (an
+   * empty message refuses the whole call, as CloudWatch does). With `rejectOutOfRangeTimestamps`,
+   * events older than 14 days or more than 2 hours ahead of `now` are not stored and are named in
+   * `rejectedLogEventsInfo`. Messages are stored as sent (encoded).
+   */
+  async putLogEvents(
+    logGroup: string,
+    logStream: string,
+    events: readonly LogEvent[],
+  ): Promise<{ rejectedLogEventsInfo?: RejectedLogEventsInfo }> {
+    await this.enter('PutLogEvents');
+    if (!this.streams.has(streamKey(logGroup, logStream))) {
+      throw awsError('ResourceNotFoundException', 400, 'The specified log stream does not exist.');
     }
+    checkPutBatch(events);
+    const info = this.rejectOutOfRangeTimestamps ? outOfRange(events, this.now()) : {};
+    const stored = events.filter(
+      (_, i) =>
+        i >= (info.tooOldLogEventEndIndex ?? 0) &&
+        (info.tooNewLogEventStartIndex === undefined || i < info.tooNewLogEventStartIndex),
+    );
+    this.putBatches.push(events.map((e) => ({ timestamp: e.timestamp, message: e.message })));
+    this.append(logGroup, logStream, stored);
+    return Object.keys(info).length > 0 ? { rejectedLogEventsInfo: info } : {};
   }
 
   async ping(): Promise<void> {
@@ -630,29 +660,66 @@ function streamKey(logGroup: string, logStream: string): string {
   return `${logGroup}\u0000${logStream}`;
 }
 
-/** Largest message PutLogEvents takes (256 KiB less the 26 bytes counted per event). */
-export const MAX_PUT_MESSAGE_BYTES = 256 * 1024 - PUT_LIMITS.eventOverhead;
+// PutLogEvents limits, restated from the AWS documentation (not imported from production code).
+const PUT_EVENT_OVERHEAD = 26;
+const PUT_MAX_EVENTS = 10_000;
+const PUT_MAX_BATCH_BYTES = 1_048_576;
+const PUT_MAX_SPAN_MS = 24 * 3600_000;
+const PUT_MAX_PAST_MS = 14 * 24 * 3600_000;
+const PUT_MAX_FUTURE_MS = 2 * 3600_000;
 
-/** Throws (non-retryable, like CloudWatch's InvalidParameterException) when a batch breaks the API's rules. */
+/** Largest message PutLogEvents takes (256 KiB less the 26 bytes counted per event). */
+export const MAX_PUT_MESSAGE_BYTES = 262_144 - PUT_EVENT_OVERHEAD;
+
+/** Throws CloudWatch's InvalidParameterException when a call breaks the API's rules: all or nothing. */
 function checkPutBatch(batch: readonly LogEvent[]): void {
   const invalid = (reason: string): never => {
-    throw new DependencyError('cloudwatch', 'PutLogEvents', new Error(`InvalidParameterException: ${reason}`), false);
+    throw awsError('InvalidParameterException', 400, reason);
   };
-  if (batch.length === 0) invalid('empty batch');
-  if (batch.length > PUT_LIMITS.maxEvents) invalid(`${batch.length} events in one batch`);
+  if (batch.length === 0) invalid('1 validation error detected: logEvents must have length greater than or equal to 1');
+  if (batch.length > PUT_MAX_EVENTS) {
+    invalid(`1 validation error detected: logEvents must have length less than or equal to ${PUT_MAX_EVENTS}`);
+  }
   let bytes = 0;
   let previous = Number.NEGATIVE_INFINITY;
-  for (const event of batch) {
+  for (const [i, event] of batch.entries()) {
+    if (typeof event.message !== 'string' || event.message.length === 0) {
+      invalid(
+        `1 validation error detected: Value '' at 'logEvents.${i + 1}.member.message' failed to satisfy constraint: ` +
+          'Member must have length greater than or equal to 1',
+      );
+    }
     const size = Buffer.byteLength(event.message, 'utf8');
-    if (size > MAX_PUT_MESSAGE_BYTES) invalid(`a message of ${size} bytes`);
-    if (event.timestamp < previous) invalid('events not in chronological order');
+    if (size > MAX_PUT_MESSAGE_BYTES)
+      invalid(`Log event too large: ${size + PUT_EVENT_OVERHEAD} bytes exceeds limit of 262144`);
+    if (event.timestamp < previous)
+      invalid('Log events in a single PutLogEvents request must be in chronological order.');
     previous = event.timestamp;
-    bytes += size + PUT_LIMITS.eventOverhead;
+    bytes += size + PUT_EVENT_OVERHEAD;
   }
-  if (bytes > PUT_LIMITS.maxBytes) invalid(`${bytes} bytes in one batch`);
+  if (bytes > PUT_MAX_BATCH_BYTES) invalid(`Upload too large: ${bytes} bytes exceeds limit of ${PUT_MAX_BATCH_BYTES}`);
   const first = batch[0]?.timestamp ?? 0;
   const last = batch[batch.length - 1]?.timestamp ?? 0;
-  if (last - first > PUT_LIMITS.maxSpanMs) invalid('batch spans more than 24 hours');
+  if (last - first > PUT_MAX_SPAN_MS)
+    invalid('A batch of log events in a single request cannot span more than 24 hours.');
+}
+
+/** `rejectedLogEventsInfo` of a chronological call at `now`: a too-old prefix, a too-new suffix. */
+function outOfRange(batch: readonly LogEvent[], now: number): RejectedLogEventsInfo {
+  const tooOld = batch.filter((e) => e.timestamp < now - PUT_MAX_PAST_MS).length;
+  const tooNew = batch.findIndex((e) => e.timestamp > now + PUT_MAX_FUTURE_MS);
+  return {
+    ...(tooOld > 0 ? { tooOldLogEventEndIndex: tooOld } : {}),
+    ...(tooNew >= 0 ? { tooNewLogEventStartIndex: tooNew } : {}),
+  };
+}
+
+/** An injected `DependencyError` as the SDK error CloudWatch would answer (the adapter classifies it again). */
+function asSdkError(error: unknown): unknown {
+  if (!(error instanceof DependencyError)) return error;
+  if (error.throttled) return awsError('ThrottlingException', 400, error.message);
+  if (error.retryable) return awsError('ServiceUnavailableException', 503, error.message);
+  return awsError(error.awsCode ?? 'InvalidParameterException', 400, error.message);
 }
 
 /**
@@ -678,12 +745,16 @@ export function fakeCloudWatchClient(source: InMemoryLogSource): CloudWatchLogsC
     }
     if (command instanceof PutLogEventsCommand) {
       const { logGroupName = '', logStreamName = '', logEvents = [] } = command.input;
-      await source.putEvents(
-        logGroupName,
-        logStreamName,
-        logEvents.map((e) => ({ timestamp: e.timestamp ?? 0, message: e.message ?? '' })),
-      );
-      return { $metadata: {} };
+      try {
+        const output = await source.putLogEvents(
+          logGroupName,
+          logStreamName,
+          logEvents.map((e) => ({ timestamp: e.timestamp ?? 0, message: e.message ?? '' })),
+        );
+        return { ...output, $metadata: {} };
+      } catch (error) {
+        throw asSdkError(error);
+      }
     }
     if (command instanceof CreateLogStreamCommand) {
       const { logGroupName = '', logStreamName = '' } = command.input;
