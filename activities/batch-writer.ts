@@ -166,9 +166,9 @@ export function backoffDelay(attempt: number, throttled: boolean, random: () => 
 }
 
 function describe(error: unknown): { code: string; reason: string } {
-  const e = error as { awsCode?: unknown; cause?: unknown; message?: unknown };
+  const e = error as { awsCode?: unknown; code?: unknown; cause?: unknown; message?: unknown };
   const cause = e?.cause as { message?: unknown } | undefined;
-  const code = typeof e?.awsCode === 'string' ? e.awsCode : 'Unknown';
+  const code = typeof e?.awsCode === 'string' ? e.awsCode : typeof e?.code === 'string' ? e.code : 'Unknown';
   const text = typeof cause?.message === 'string' ? cause.message : typeof e?.message === 'string' ? e.message : '';
   return { code, reason: text || String(error) };
 }

@@ -127,9 +127,17 @@ export class LogShipper {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.giveUpAt ??= this.now() + (this.options.closeDeadlineMs ?? DEFAULT_CLOSE_DEADLINE_MS);
+    this.startDeadline();
     this.startWrite();
     await this.writing;
+  }
+
+  /**
+   * Starts the `closeDeadlineMs` countdown (once): the producer has ended, but what it wrote may not
+   * all be queued yet (a stopped job's output still in its paused pipes).
+   */
+  startDeadline(): void {
+    this.giveUpAt ??= this.now() + (this.options.closeDeadlineMs ?? DEFAULT_CLOSE_DEADLINE_MS);
   }
 
   private flushSoon(delayMs: number): void {

@@ -107,6 +107,9 @@ export async function runCommand(
         shipper.add(`logstream: cannot run ${JSON.stringify(file)}: ${error.message}`);
         resolve({ code: 127, at: Date.now() });
       });
+      // A job that ended (or was stopped) with output still in its paused pipes must not wait for ever on
+      // an unavailable CloudWatch: the shipper's deadline runs from the exit.
+      child.on('exit', () => shipper.startDeadline());
       // 'close' comes once both pipes ended, i.e. after every line was read (paused pipes resume as the queue drains).
       child.on('close', (code, signal) => {
         const at = Date.now();

@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import {
   exitStatusForSignal,
   runCommand,
@@ -7,7 +8,7 @@ import {
   type ShipperTuning,
 } from '../../activities/run-command';
 import { decodeMessage, type LogEvent, type PutOutcome } from '../../src/domain';
-import type { LogSource } from '../../src/ports';
+import { DependencyError, type LogSource } from '../../src/ports';
 import { InMemoryLogSource } from '../support/fakes';
 
 const GROUP = '/logstream/executions';
@@ -53,6 +54,15 @@ class GatedSink implements LogSource {
   async ping(): Promise<void> {}
 }
 
+/** A CloudWatch that is down: every write fails, retryably. */
+class DownSink extends GatedSink {
+  override async putEvents(): Promise<PutOutcome> {
+    throw new DependencyError('cloudwatch', 'PutLogEvents', new Error('Service Unavailable'), true, {
+      awsCode: 'ServiceUnavailableException',
+    });
+  }
+}
+
 describe('runCommand', () => {
   test('ships blank lines and lines of spaces, and reports the last successful write', async () => {
     const source = new InMemoryLogSource();
@@ -82,6 +92,31 @@ describe('runCommand', () => {
     const result = await run(sink, ['sh', '-c', 'echo done'], {}, () => sink.open());
     expect(result.exitCode).toBe(0);
     expect(sink.events).toBe(1);
+  });
+
+  test('stopped while CloudWatch is down and its pipes are paused: ends after the deadline, the lost lines logged', async () => {
+    const lost: { count?: unknown; code?: unknown }[] = [];
+    const logger = new DefaultLogger('WARN', (entry) => {
+      if (entry.message.startsWith('log lines lost')) lost.push(entry.meta ?? {});
+    });
+    const env = new MockActivityEnvironment({}, { logger });
+    const bound = 256 * 1024;
+    env.on('heartbeat', (details: Heartbeat) => {
+      // The job is blocked on its paused pipes (the queue is full and cannot drain): stop it.
+      if ((details?.heldBytes ?? 0) >= bound) env.cancel();
+    });
+    const input = { executionId: 'run-1', location: LOCATION, command: ['sh', '-c', 'yes line-of-output'] };
+    const outcome = await env
+      .run(runCommand, new DownSink(), input, { maxQueuedBytes: bound, closeDeadlineMs: 100 })
+      .then(
+        () => 'completed',
+        (error: Error) => error.name,
+      );
+    // A stopped command's activity ends with the cancellation; every line was reported, none waits for ever.
+    expect(outcome).toBe('CancelledFailure');
+    expect(lost.length).toBeGreaterThan(0);
+    for (const report of lost)
+      expect(report).toMatchObject({ code: 'ServiceUnavailableException', count: expect.any(Number) });
   });
 
   test.each([
