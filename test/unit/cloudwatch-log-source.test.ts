@@ -1,7 +1,7 @@
 import { CloudWatchLogSource } from '../../src/adapters/cloudwatch/cloudwatch-log-source';
 import { parseCursor, type LogEvent, type LogLocation, type SourceCursor } from '../../src/domain';
 import { LogPump, readStoredEvents } from '../../src/ports';
-import { fakeCloudWatchClient, InMemoryLogSource, InMemoryLogStore } from '../support/fakes';
+import { awsError, fakeCloudWatchClient, InMemoryLogSource, InMemoryLogStore } from '../support/fakes';
 
 // The CloudWatch adapter's reading against a model as strict as AWS: timestamp-ordered pages, empty
 // pages before the end, 1 MB responses, ingestion delay and forward tokens that expire.
@@ -143,6 +143,30 @@ describe('CloudWatchLogSource: a refused (expired) token resumes from the stored
     expect(await storedMessages(s.store)).toEqual(events(1, 60).map((e) => e.message));
     // The replacement read is anchored at a timestamp, and its own tokens are used from there on.
     expect((await s.store.latestChunk(ID))?.cursor.streams.s?.startTime).toEqual(expect.any(Number));
+  });
+
+  test('tokens refused again within one read are replaced again, each time from where the read got to', async () => {
+    const s = setup({ pageSize: 4 });
+    // One millisecond across pages: the replacement read skips a whole page and continues with its token.
+    s.cloudwatch.append(
+      GROUP,
+      's',
+      events(1, 30, () => T0),
+    );
+    expect((await s.pump(6).pump()).appended).toBe(4);
+    const refused = () => awsError('InvalidParameterException', 400, 'The specified nextToken is invalid.');
+    // The read's first call (stored token) and its third (the replacement's next token) are refused.
+    s.cloudwatch.failNext(1, { error: refused });
+    s.cloudwatch.failNext(1, { after: 1, error: refused });
+    const before = s.cloudwatch.calls.GetLogEvents;
+    const cursor = (await s.store.latestChunk(ID))?.cursor ?? { streams: {} };
+    const batch = await s.source.readAfter(location, cursor, 100);
+    // Refused; replaced (a page of skipped events); its next token refused; replaced again (the same
+    // page skipped); then the next page, which ends the read.
+    expect(batch.events.map((e) => e.message)).toEqual(events(5, 4).map((e) => e.message));
+    expect(s.cloudwatch.calls.GetLogEvents - before).toBe(5);
+    await pumpToEnd(s.pump(100));
+    expect(await storedMessages(s.store)).toEqual(events(1, 30).map((e) => e.message));
   });
 
   test('a token refused before any event was consumed resumes from the head', async () => {

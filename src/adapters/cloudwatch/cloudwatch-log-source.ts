@@ -138,7 +138,6 @@ export class CloudWatchLogSource implements LogSource {
     let skip = start.skip;
     let calls = 0;
     let exhausted = false;
-    let replacedToken = false;
     for (let page = 0; page < MAX_PAGES_PER_STREAM && events.length < maxEvents; page++) {
       let output: { events?: OutputLogEvent[]; nextForwardToken?: string };
       calls++;
@@ -150,13 +149,13 @@ export class CloudWatchLogSource implements LogSource {
           exhausted = true;
           break;
         }
-        // A refused token (they expire after 24 h) is replaced once by the token-free read naming the same place.
+        // A refused token (they expire after 24 h) is replaced by the token-free read naming the same
+        // place; each replacement spends a page of the budget, so a source refusing every token cannot loop.
         const replacement =
-          request.token !== undefined && !replacedToken && awsCodeOf(error) === 'InvalidParameterException'
+          request.token !== undefined && awsCodeOf(error) === 'InvalidParameterException'
             ? resumeWithoutToken(position)
             : undefined;
         if (!replacement) throw error;
-        replacedToken = true;
         position = replacement;
         request = { token: undefined, startTime: replacement.startTime };
         skip = replacement.skip;
