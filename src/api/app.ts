@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { ExecutionDirectory, LogSource, LogStore } from '../ports';
 import { apiKeyAuth } from './auth';
+import { downloadRoutes } from './download-routes';
 import { HttpError, toErrorResponse } from './errors';
 import type { ApiEnv } from './http';
 import { LogQuery } from './log-query';
@@ -10,6 +11,7 @@ import type { Metrics } from './metrics';
 import { executionRoutes } from './routes/executions';
 import { logRoutes } from './routes/logs';
 import { probeRoutes } from './routes/probes';
+import { webRoutes } from './web-routes';
 
 /** Everything the REST API needs. */
 export interface ApiDeps {
@@ -61,10 +63,13 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
       },
     }),
   );
+  // The web app's pages and assets hold no data: mounted before auth, they load without a key.
+  app.route('/', webRoutes());
   app.use('*', apiKeyAuth(deps.apiKeys));
 
   app.route('/', probeRoutes(deps));
   app.route('/', executionRoutes({ ...deps, query, now: deps.now ?? Date.now }));
   app.route('/', logRoutes({ ...deps, query }));
+  app.route('/', downloadRoutes({ query }));
   return app;
 }

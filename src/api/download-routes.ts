@@ -1,0 +1,91 @@
+import { Hono } from 'hono';
+import { parseExecutionId, type IndexedEvent } from '../domain';
+import { rejectUnknownQuery, type ApiEnv } from './http';
+import type { LogQuery, ResolvedExecution } from './log-query';
+import { MAX_LOGS_LIMIT } from './validation';
+
+/** What the download routes need. */
+export interface DownloadRouteDeps {
+  readonly query: LogQuery;
+}
+
+type Format = 'txt' | 'jsonl';
+
+const CONTENT_TYPES: Readonly<Record<Format, string>> = {
+  txt: 'text/plain; charset=utf-8',
+  jsonl: 'application/x-ndjson; charset=utf-8',
+};
+
+/**
+ * `GET /executions/{id}/logs.txt` and `.jsonl`: the whole log as a download, streamed page by page
+ * through the `/logs` query (one page in memory at a time, read only as fast as the client takes it).
+ * Headers say whether it is the sealed log: an unsealed one is what exists so far, named `.partial`.
+ */
+export function downloadRoutes(deps: DownloadRouteDeps): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>();
+  for (const format of ['txt', 'jsonl'] as const) {
+    routes.get(`/executions/:id/logs.${format}`, async (c) => {
+      const executionId = parseExecutionId(c.req.param('id'));
+      rejectUnknownQuery(c, []);
+      const execution = await deps.query.resolve(executionId);
+      // The first page is read before the headers go out: its errors still become a JSON error response.
+      const first = await deps.query.page(execution, 0, MAX_LOGS_LIMIT);
+      const sealed = first.sealed;
+      const filename = `${executionId}${sealed ? '' : '.partial'}.${format === 'txt' ? 'log' : 'jsonl'}`;
+      c.header('Content-Type', CONTENT_TYPES[format]);
+      c.header('Content-Disposition', `attachment; filename="${filename}"`);
+      c.header('Cache-Control', 'no-store');
+      c.header('X-Logstream-Status', first.status);
+      c.header('X-Logstream-Sealed', String(sealed));
+      if (sealed) c.header('X-Logstream-Last-Index', String(first.lastIndex));
+      return c.body(logStream(deps.query, execution, first.events, first.nextIndex, format));
+    });
+  }
+  return routes;
+}
+
+function logStream(
+  query: LogQuery,
+  execution: ResolvedExecution,
+  firstEvents: IndexedEvent[],
+  firstNext: number | null,
+  format: Format,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let pending: IndexedEvent[] | undefined = firstEvents;
+  let next = firstNext;
+  return new ReadableStream<Uint8Array>(
+    {
+      // Pulled only when the client has taken the previous page: memory stays at about one page.
+      async pull(controller) {
+        let events = pending;
+        pending = undefined;
+        if (!events) {
+          if (next === null) {
+            controller.close();
+            return;
+          }
+          // An error here aborts the transfer (no terminating chunk): the client sees a broken download,
+          // never a truncated file that looks whole.
+          const page = await query.page(execution, next, MAX_LOGS_LIMIT);
+          events = page.events;
+          next = page.events.length === 0 ? null : page.nextIndex;
+        }
+        if (events.length > 0) controller.enqueue(encoder.encode(render(events, format)));
+        else if (next === null) controller.close();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
+function render(events: readonly IndexedEvent[], format: Format): string {
+  let out = '';
+  for (const event of events) {
+    out +=
+      format === 'txt'
+        ? `${event.message}\n`
+        : `${JSON.stringify({ index: event.index, timestamp: event.timestamp, message: event.message })}\n`;
+  }
+  return out;
+}

@@ -1,0 +1,212 @@
+/// <reference lib="dom" />
+import { el } from './dom';
+import { formatTimestamp, type TimestampMode } from './format';
+import type { LineMatcher } from './line-filter';
+import { plainText, renderMessage, type ViewLine } from './line-render';
+
+/** Must match `--row` in styles.css: rows have a fixed height so a position is just an offset. */
+const ROW_PX = 20;
+// Rows rendered beyond the viewport on each side: enough for a fast wheel flick between frames.
+const OVERSCAN = 40;
+
+/** Options of the viewer. */
+export interface LogViewOptions {
+  /** Render only the rows in view (default); false renders every line, as a baseline to measure against. */
+  readonly virtualize: boolean;
+  /** Called when follow mode turns on or off (the user scrolled away from the end, or back). */
+  readonly onFollowChange: (following: boolean) => void;
+}
+
+/**
+ * The log: line numbers (the indexes), timestamps, ANSI colours, a filter hiding non-matching lines with
+ * the matches highlighted, follow mode that sticks to the end, and a target line (`#L123`). Virtualised:
+ * only the rows in view exist in the DOM, so a log of any length costs the same to scroll.
+ */
+export class LogView {
+  readonly element: HTMLElement;
+  private readonly canvas: HTMLElement;
+  private readonly lines: ViewLine[] = [];
+  /** Positions in `lines` of the lines shown (the filter's result); null when no filter. */
+  private shown: number[] | null = null;
+  private matcher: LineMatcher | null = null;
+  private timestamps: TimestampMode = 'hidden';
+  private rendered = new Map<number, HTMLElement>();
+  private following = true;
+  private target: number | undefined;
+  /** The target line is to be scrolled into view as soon as it is held. */
+  private revealPending = false;
+  private frame = 0;
+
+  constructor(private readonly options: LogViewOptions) {
+    this.canvas = el('div', { class: 'log-canvas', role: 'presentation' });
+    this.element = el(
+      'div',
+      {
+        class: `log-scroll${options.virtualize ? ' virtual' : ''}`,
+        tabindex: 0,
+        role: 'log',
+        'aria-label': 'Log lines',
+        'aria-live': 'off',
+      },
+      this.canvas,
+    );
+    this.element.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    new ResizeObserver(() => this.schedule()).observe(this.element);
+  }
+
+  /** Number of lines held / shown. */
+  get size(): { lines: number; shown: number } {
+    return { lines: this.lines.length, shown: this.shown?.length ?? this.lines.length };
+  }
+
+  /** The index of the last line held (0 when empty). */
+  get lastIndex(): number {
+    return this.lines[this.lines.length - 1]?.index ?? 0;
+  }
+
+  /** Whether the view sticks to the end. */
+  get isFollowing(): boolean {
+    return this.following;
+  }
+
+  /** Adds lines at the end (the caller keeps them in index order without gaps). */
+  append(events: readonly ViewLine[]): void {
+    const start = this.lines.length;
+    for (const event of events)
+      this.lines.push({ index: event.index, timestamp: event.timestamp, message: event.message });
+    if (this.shown && this.matcher) {
+      for (let i = start; i < this.lines.length; i++) {
+        if (this.matcher.test(plainText(this.lines[i] as ViewLine))) this.shown.push(i);
+      }
+    }
+    if (!this.options.virtualize) this.appendRows(start);
+    this.schedule();
+  }
+
+  /** Shows only lines matching `matcher` (null: all), matches highlighted. */
+  setFilter(matcher: LineMatcher | null): void {
+    this.matcher = matcher;
+    this.shown = matcher ? this.lines.flatMap((line, i) => (matcher.test(plainText(line)) ? [i] : [])) : null;
+    this.rerender();
+  }
+
+  /** Shows timestamps, in local time or UTC, or hides them. */
+  setTimestamps(mode: TimestampMode): void {
+    this.timestamps = mode;
+    this.element.classList.toggle('with-timestamps', mode !== 'hidden');
+    this.rerender();
+  }
+
+  /** Follows the end from now on (the "jump to live" control). */
+  jumpToEnd(): void {
+    this.setFollowing(true);
+    this.element.scrollTop = this.element.scrollHeight;
+    this.schedule();
+  }
+
+  /** Scrolls to line `index` once it is held and marks it; follow mode stops. */
+  goToLine(index: number): void {
+    this.target = index;
+    this.revealPending = true;
+    this.setFollowing(false);
+    this.rerender();
+  }
+
+  /** Where line `index` is among the shown lines (the nearest following one when filtered out). */
+  private positionOf(index: number): number | undefined {
+    const at = index - (this.lines[0]?.index ?? 1);
+    if (at < 0 || at >= this.lines.length) return undefined;
+    if (!this.shown) return at;
+    const found = this.shown.findIndex((p) => p >= at);
+    return found === -1 ? Math.max(0, this.shown.length - 1) : found;
+  }
+
+  private onScroll(): void {
+    const el = this.element;
+    const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_PX;
+    if (atEnd !== this.following) this.setFollowing(atEnd);
+    this.schedule();
+  }
+
+  /** Turns follow mode on (stick to the end) or off. */
+  follow(following: boolean): void {
+    this.setFollowing(following);
+    this.schedule();
+  }
+
+  private setFollowing(following: boolean): void {
+    if (following === this.following) return;
+    this.following = following;
+    this.options.onFollowChange(following);
+  }
+
+  private schedule(): void {
+    if (this.frame !== 0) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private rerender(): void {
+    for (const row of this.rendered.values()) row.remove();
+    this.rendered.clear();
+    if (!this.options.virtualize) {
+      this.canvas.replaceChildren();
+      this.appendRows(0);
+    }
+    this.schedule();
+  }
+
+  private render(): void {
+    const count = this.shown?.length ?? this.lines.length;
+    if (this.options.virtualize) this.canvas.style.height = `${count * ROW_PX}px`;
+    const targetAt = this.revealPending && this.target !== undefined ? this.positionOf(this.target) : undefined;
+    if (targetAt !== undefined) {
+      this.revealPending = false;
+      this.element.scrollTop = Math.max(0, targetAt * ROW_PX - this.element.clientHeight / 3);
+    } else if (this.following) {
+      this.element.scrollTop = this.element.scrollHeight;
+    }
+    if (this.options.virtualize) {
+      const top = this.element.scrollTop;
+      const first = Math.max(0, Math.floor(top / ROW_PX) - OVERSCAN);
+      const last = Math.min(count - 1, Math.ceil((top + this.element.clientHeight) / ROW_PX) + OVERSCAN);
+      for (const [position, row] of this.rendered) {
+        if (position < first || position > last) {
+          row.remove();
+          this.rendered.delete(position);
+        }
+      }
+      for (let position = first; position <= last; position++) {
+        if (this.rendered.has(position)) continue;
+        const row = this.row(position);
+        row.style.transform = `translateY(${position * ROW_PX}px)`;
+        this.rendered.set(position, row);
+        this.canvas.append(row);
+      }
+    }
+  }
+
+  private appendRows(from: number): void {
+    const count = this.shown?.length ?? this.lines.length;
+    const start = this.shown ? this.shown.findIndex((p) => p >= from) : from;
+    if (start === -1) return;
+    const fragment = document.createDocumentFragment();
+    for (let position = start; position < count; position++) fragment.append(this.row(position));
+    this.canvas.append(fragment);
+  }
+
+  private row(position: number): HTMLElement {
+    const line = this.lines[this.shown ? (this.shown[position] ?? 0) : position] as ViewLine;
+    const highlights = this.matcher ? this.matcher.ranges(plainText(line)) : [];
+    const isTarget = line.index === this.target;
+    return el(
+      'div',
+      { class: `line${isTarget ? ' target' : ''}`, 'data-index': line.index, 'aria-current': isTarget && 'true' },
+      el('a', { class: 'ln', href: `#L${line.index}`, 'aria-label': `line ${line.index}` }, String(line.index)),
+      this.timestamps !== 'hidden' && el('span', { class: 'ts' }, formatTimestamp(line.timestamp, this.timestamps)),
+      el('span', { class: 'msg' }, renderMessage(line.message, highlights)),
+    );
+  }
+}
