@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchCloudWatchRate } from './cloudwatch-rate';
+import { benchCommandMemory } from './command-memory';
 import { benchLargeLog } from './large-log';
 import { startBenchStack } from './stack';
 import { benchStoreCost } from './store-cost';
@@ -52,6 +53,17 @@ async function main(): Promise<void> {
       ingest_lines_per_s: large.ingest_lines_per_s ?? Number.NaN,
       dynamodb_path_peak_heap_growth_mb: large.dynamodb_path_peak_heap_growth_mb ?? Number.NaN,
       cloudwatch_path_peak_heap_growth_mb: large.cloudwatch_path_peak_heap_growth_mb ?? Number.NaN,
+    };
+    // The command runner while a job writes 1 GB as fast as it can, vs a 100 MB job: a fixed ceiling.
+    const smallJob = benchCommandMemory(100);
+    const bigJob = benchCommandMemory(1000);
+    results.command_memory = {
+      baseline_mb_written: smallJob.mb_written ?? Number.NaN,
+      baseline_peak_rss_mb: smallJob.peak_rss_mb ?? Number.NaN,
+      mb_written: bigJob.mb_written ?? Number.NaN,
+      peak_rss_mb: bigJob.peak_rss_mb ?? Number.NaN,
+      heap_limit_mb: bigJob.heap_limit_mb ?? Number.NaN,
+      seconds: bigJob.seconds ?? Number.NaN,
     };
   } finally {
     await stack.stop();
