@@ -7,6 +7,7 @@ import { startBenchStack } from './stack';
 import { benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
 import { benchToolchain } from './toolchain';
+import { benchWebRender } from './web-render';
 
 /** `npm run bench`: each benchmark against its baseline in the same run; a table on stdout, bench/results.json. */
 async function main(): Promise<void> {
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
       heap_limit_mb: bigJob.heap_limit_mb ?? Number.NaN,
       seconds: bigJob.seconds ?? Number.NaN,
     };
+    // The web app on a 200,000-line log, virtualised vs every line rendered (`?virtualize=0`).
+    results.web_render = await benchWebRender(config({ LOGSTREAM_TASK_QUEUE: 'bench-web' }));
   } finally {
     await stack.stop();
   }

@@ -1,0 +1,67 @@
+import type { Browser } from 'playwright-core';
+import { LogstreamClient } from '../src/client/client';
+import type { Config } from '../src/config';
+import { startServer } from '../src/main/server';
+import { startWorker } from '../src/main/worker';
+import { launchBrowser } from '../test/support/browser';
+import { sleep } from './stack';
+
+/** How long opening the execution page takes until a sealed log of `lines` lines is loaded and shown at its end. */
+async function loadToEnd(browser: Browser, url: string, lines: number, virtualize: boolean): Promise<number[]> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    const started = performance.now();
+    await page.goto(`${url}${virtualize ? '' : '?virtualize=0'}`);
+    await page.waitForFunction(
+      (n) => {
+        const section = document.querySelector<HTMLElement>('section.execution');
+        return section?.dataset.phase === 'done' && Number(section.dataset.lastIndex) === n;
+      },
+      lines,
+      { timeout: 600_000, polling: 50 },
+    );
+    const loaded = performance.now() - started;
+    await page.getByRole('button', { name: 'Jump to end' }).click({ timeout: 600_000 });
+    await page.locator(`.line[data-index="${lines}"]`).waitFor({ state: 'visible', timeout: 600_000 });
+    const atEnd = performance.now() - started;
+    const elements = await page.locator('.log-scroll .line').count();
+    return [loaded, atEnd, elements];
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * The web app on a sealed 200,000-line log: time from opening the page to the log loaded and shown at its
+ * end, virtualised (the default) against the same page rendering every line (`?virtualize=0`), as a ratio.
+ */
+export async function benchWebRender(config: Config, lines = 200_000): Promise<Record<string, number>> {
+  const worker = await startWorker(config);
+  const server = await startServer(config);
+  const browser = await launchBrowser();
+  try {
+    const client = new LogstreamClient({ url: server.url });
+    const id = `bench-web-${Date.now()}`;
+    await client.run(['seq', '1', String(lines)], id);
+    while (!(await client.status(id)).sealed) await sleep(250);
+    const url = `${server.url}/executions/${id}/view`;
+    // One warm-up of each, then the measured runs.
+    await loadToEnd(browser, url, lines, true);
+    const [virtualLoad = NaN, virtualEnd = NaN, virtualElements = NaN] = await loadToEnd(browser, url, lines, true);
+    const [flatLoad = NaN, flatEnd = NaN, flatElements = NaN] = await loadToEnd(browser, url, lines, false);
+    return {
+      lines,
+      virtualized_load_ms: Math.round(virtualLoad),
+      virtualized_to_end_ms: Math.round(virtualEnd),
+      virtualized_line_elements: virtualElements,
+      unvirtualized_load_ms: Math.round(flatLoad),
+      unvirtualized_to_end_ms: Math.round(flatEnd),
+      unvirtualized_line_elements: flatElements,
+      to_end_ratio_vs_unvirtualized: virtualEnd / flatEnd,
+    };
+  } finally {
+    await browser.close();
+    await server.stop();
+    await worker.stop();
+  }
+}
