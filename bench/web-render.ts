@@ -57,7 +57,7 @@ export async function benchWebRender(config: Config, lines = 200_000): Promise<R
       unvirtualized_load_ms: Math.round(flatLoad),
       unvirtualized_to_end_ms: Math.round(flatEnd),
       unvirtualized_line_elements: flatElements,
-      to_end_ratio_vs_unvirtualized: virtualEnd / flatEnd,
+      ratio_vs_unvirtualized: virtualEnd / flatEnd,
     };
   } finally {
     await browser.close();
