@@ -407,6 +407,8 @@ export interface InMemoryLogSourceOptions {
   readonly tokenTtlMs?: number;
   /** Every Nth GetLogEvents page that is not the end of the stream comes back empty, with a new token (0 = never). */
   readonly emptyPageEvery?: number;
+  /** GetLogEvents calls accepted per second of the source's clock, account-wide (CloudWatch: 25); over it, ThrottlingException. */
+  readonly getLogEventsPerSecond?: number;
   /**
    * PutLogEvents does not store events older than 14 days or more than 2 hours ahead of `now` (as
    * CloudWatch), naming them in `rejectedLogEventsInfo`. Off by default: tests write fixed old timestamps.
@@ -461,6 +463,11 @@ export class InMemoryLogSource implements LogSource {
   /** Options that tests may change while a source is in use. */
   ingestionDelayMs: number;
   emptyPageEvery: number;
+  getLogEventsPerSecond: number;
+  /** GetLogEvents calls refused for the read quota. */
+  throttledReads = 0;
+  private quotaSecond = Number.NaN;
+  private quotaCalls = 0;
   private readonly rejectOutOfRangeTimestamps: boolean;
   private readonly tokenTtlMs: number;
   private readonly tokens = new Map<string, IssuedToken>();
@@ -474,6 +481,7 @@ export class InMemoryLogSource implements LogSource {
     this.now = options.now ?? Date.now;
     this.ingestionDelayMs = options.ingestionDelayMs ?? 0;
     this.emptyPageEvery = options.emptyPageEvery ?? 0;
+    this.getLogEventsPerSecond = options.getLogEventsPerSecond ?? Number.POSITIVE_INFINITY;
     this.rejectOutOfRangeTimestamps = options.rejectOutOfRangeTimestamps ?? false;
     this.tokenTtlMs = options.tokenTtlMs ?? 24 * 3600_000;
     this.reader = new CloudWatchLogSource({ client: fakeCloudWatchClient(this) });
@@ -541,6 +549,7 @@ export class InMemoryLogSource implements LogSource {
     request: GetLogEventsRequest = {},
   ): Promise<GetLogEventsPage> {
     await this.enter('GetLogEvents');
+    this.admitRead();
     const stream = this.streams.get(streamKey(logGroup, logStream));
     if (!stream) throw awsError('ResourceNotFoundException', 400, 'The specified log stream does not exist.');
     const now = this.now();
@@ -620,6 +629,19 @@ export class InMemoryLogSource implements LogSource {
 
   async ping(): Promise<void> {
     await this.enter('DescribeLogGroups');
+  }
+
+  /** The account-wide read quota, counted per second of the source's clock. */
+  private admitRead(): void {
+    const second = Math.floor(this.now() / 1000);
+    if (second !== this.quotaSecond) {
+      this.quotaSecond = second;
+      this.quotaCalls = 0;
+    }
+    if (++this.quotaCalls > this.getLogEventsPerSecond) {
+      this.throttledReads++;
+      throw awsError('ThrottlingException', 400, 'Rate exceeded');
+    }
   }
 
   private issue(key: ReadKey, now: number): string {

@@ -115,7 +115,68 @@ function slowToEndSource(emptyReads: number, lines: string[]): LogSource & { rea
   return source;
 }
 
+/** Virtual time for several activities at once: when every one of them waits, the clock jumps to the earliest wake-up. */
+function scheduler() {
+  let now = T0;
+  const sleepers: { at: number; wake: () => void }[] = [];
+  return {
+    now: () => now,
+    sleep: (ms: number) => new Promise<void>((wake) => sleepers.push({ at: now + ms, wake })),
+    async runUntil(done: () => boolean): Promise<void> {
+      while (!done()) {
+        // The fakes answer without real I/O: after a macrotask turn every activity is done or asleep.
+        await new Promise((resolve) => setImmediate(resolve));
+        sleepers.sort((a, b) => a.at - b.at);
+        const next = sleepers.shift();
+        if (next) {
+          now = Math.max(now, next.at);
+          next.wake();
+        }
+      }
+    },
+  };
+}
+
 describe('drainAndSeal', () => {
+  it('three drains sharing a 5 calls/s read quota all seal exact, pacing themselves so most calls are served', async () => {
+    const time = scheduler();
+    const cloudwatch = new InMemoryLogSource({ pageSize: 50, getLogEventsPerSecond: 5, now: time.now });
+    const store = new InMemoryLogStore({ now: time.now });
+    const ids = ['d1', 'd2', 'd3'];
+    const results: LogSeal[] = [];
+    const drains = ids.map(async (id, n) => {
+      const streamLocation: LogLocation = { logGroup: GROUP, logStreams: [id] };
+      cloudwatch.append(GROUP, id, messages(1, 400), T0 - 120_000);
+      await store.registerExecution({ executionId: id, location: streamLocation, startedAt: 0 });
+      const deps: DrainDeps = {
+        store,
+        source: cloudwatch,
+        pollMs: 100,
+        ttlSeconds: 60,
+        readPacing: { ...PACING, random: seededRandom(n + 1) },
+        sleep: time.sleep,
+        now: time.now,
+      };
+      const input: DrainInput = {
+        executionId: id,
+        location: streamLocation,
+        completion: { status: 'SUCCEEDED', completedAt: T0 - 60_000 },
+        settleMs: 0,
+      };
+      results.push((await new MockActivityEnvironment().run(drainAndSeal, deps, input)) as LogSeal);
+    });
+    await time.runUntil(() => results.length === ids.length);
+    await Promise.all(drains);
+    for (const id of ids) {
+      expect((await store.getExecution(id))?.seal?.lastIndex).toBe(400);
+      const events: string[] = [];
+      for await (const chunk of store.readChunks(id, 1)) events.push(...chunk.events.map((e) => e.message));
+      expect(events).toEqual(messages(1, 400));
+    }
+    const served = cloudwatch.calls.GetLogEvents - cloudwatch.throttledReads;
+    expect(cloudwatch.throttledReads).toBeLessThan(served);
+  });
+
   it('waits between reads that end before the stream does, and seals only after reaching its end', async () => {
     const source = slowToEndSource(3, ['a', 'b', 'c']);
     const { clock, store, drain } = await setup({ source });

@@ -210,6 +210,17 @@ describe('InMemoryLogSource', () => {
     });
   });
 
+  test('GetLogEvents calls over the account-wide quota in one second are throttled', async () => {
+    let now = 5_000;
+    const source = new InMemoryLogSource({ getLogEventsPerSecond: 3, now: () => now });
+    source.append('g', 's', ['a']);
+    for (let i = 0; i < 3; i++) await source.getLogEvents('g', 's');
+    expect(await errorOf(source.getLogEvents('g', 's'))).toMatchObject({ name: 'ThrottlingException' });
+    now = 6_000;
+    expect((await source.getLogEvents('g', 's')).events).toHaveLength(1);
+    expect(source.throttledReads).toBe(1);
+  });
+
   test('events become visible an ingestion delay after their put', async () => {
     let now = 0;
     const source = new InMemoryLogSource({ ingestionDelayMs: 2000, now: () => now });
