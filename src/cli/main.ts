@@ -1,6 +1,15 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApiError, LogNotSealedError, LogstreamClient, type ExecutionView } from '../client/client';
-import { parseExecutionId, type IndexedEvent } from '../domain';
+import { Command, Option } from 'commander';
+import { ApiError, LogNotSealedError, LogstreamClient } from '../client/client';
+import type { ExecutionStatus } from '../domain';
+import { arg, executionIdArg, limitArg, MAX_LIST_LIMIT, STATUSES, statusArg, wholeNumber } from './arguments';
+import { useColor } from './colors';
+import { OutputFileError, UsageError } from './errors';
+import { compileGrep } from './line-filter';
+import { formatExecutionTable } from './list-table';
+import { printLogs, type CliIo } from './logs-command';
+import { parseTimeBound } from './time-bound';
+
+export type { CliIo } from './logs-command';
 
 /**
  * Exit codes of the CLI besides a job's own (which `run` mirrors). `notSealed`: what was printed is
@@ -9,94 +18,69 @@ import { parseExecutionId, type IndexedEvent } from '../domain';
  */
 export const EXIT = { usage: 2, api: 3, notSealed: 4, interrupted: 130 } as const;
 
-/** Writes what the CLI prints; tests replace it. */
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-
 const defaultIo: CliIo = {
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
 };
 
-function executionIdArg(value: string): string {
-  try {
-    return parseExecutionId(value, 'ID');
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
-
-function indexArg(value: string): number {
-  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
-  return Number(value);
-}
-
-function printEvent(io: CliIo, event: IndexedEvent, json: boolean): void {
-  io.out(json ? JSON.stringify(event) : event.message);
-}
-
-function secondsArg(value: string): number {
-  if (!/^\d{1,7}$/.test(value)) throw new InvalidArgumentError('must be a whole number of seconds');
-  return Number(value);
-}
-
-/**
- * Prints every event after `sinceIndex`; with `follow`, until the execution's log is sealed. Throws
- * `LogNotSealedError` when what it printed is not provably the whole log.
- */
-async function printLogs(
-  client: LogstreamClient,
-  io: CliIo,
-  id: string,
-  options: { sinceIndex: number; follow: boolean; json: boolean; sealWaitSeconds: number },
-): Promise<ExecutionView> {
-  const print = (event: IndexedEvent): void => printEvent(io, event, options.json);
-  const sealWaitMs = options.sealWaitSeconds * 1000;
-  if (options.follow) return client.follow(id, print, options.sinceIndex, { sealWaitMs });
-
-  let last = options.sinceIndex;
-  const pages = client.allLogs(id, options.sinceIndex, { sealWaitMs });
-  let next = await pages.next();
-  for (; !next.done; next = await pages.next()) {
-    last = next.value.index;
-    print(next.value);
-  }
-  if (next.value.status === 'RUNNING') {
-    throw new LogNotSealedError(
-      id,
-      last,
-      true,
-      `${id} is RUNNING: printed what is stored so far (--follow streams the rest)`,
-    );
-  }
-  if (!next.value.sealed) throw new LogNotSealedError(id, last, next.value.seal_pending);
-  return client.status(id);
-}
-
 const SEAL_WAIT_HELP = 'seconds to wait for the seal of a completed execution still draining';
+const TIME_HELP = 'a duration back from now (30s, 10m, 2h, 1h30m, 7d) or an ISO 8601 time (UTC when no zone)';
+
+/** The `--color`/`--no-color` pair: neither given means colour on a terminal unless NO_COLOR is set. */
+function addColorOptions(command: Command): Command {
+  return command
+    .option('--color', 'colour the output even when it is not a terminal')
+    .option('--no-color', 'never colour the output (as does a non-empty NO_COLOR)');
+}
+
+interface LogsOptions {
+  follow?: boolean;
+  sinceIndex: number;
+  json?: boolean;
+  sealWait: number;
+  grep?: RegExp;
+  since?: number;
+  until?: number;
+  timestamps?: boolean;
+  tail?: number;
+  color?: boolean;
+  output?: string;
+}
+
+/** Flag combinations that mean nothing, refused before anything is read. */
+function checkLogsOptions(options: LogsOptions): void {
+  if (options.since !== undefined && options.until !== undefined && options.since > options.until) {
+    throw new UsageError('--since is after --until: no line can match');
+  }
+  if (options.follow && options.until !== undefined) {
+    throw new UsageError('--until ends the log at a moment and --follow never does: give one of them');
+  }
+  if (options.json && options.timestamps) {
+    throw new UsageError('--timestamps does not apply to --json (each JSON event carries its timestamp)');
+  }
+}
 
 /** Builds the `logstream` command; `exit` receives the process exit code. */
 export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (code) => process.exit(code)): Command {
   const program = new Command('logstream')
     .description('Run jobs on Temporal and stream their logs')
-    .option('--url <url>', 'API base URL', process.env.LOGSTREAM_URL ?? 'http://127.0.0.1:8080')
+    .option('--url <url>', 'API base URL (LOGSTREAM_URL)', process.env.LOGSTREAM_URL ?? 'http://127.0.0.1:8080')
     .option('--api-key <key>', 'API key (default: first of LOGSTREAM_API_KEYS)')
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   const client = (): LogstreamClient => {
     const options = program.opts<{ url: string; apiKey?: string }>();
     const apiKey = options.apiKey ?? process.env.LOGSTREAM_API_KEYS?.split(',')[0]?.trim();
     return new LogstreamClient({ url: options.url, apiKey: apiKey || undefined });
   };
+  const color = (flag: boolean | undefined): boolean => useColor(flag, process.env, process.stdout.isTTY === true);
 
   program
     .command('run')
     .description('start a managed execution running CMD and follow its log; the exit code mirrors the job')
     .option('--detach', 'print the execution id and return at once')
     .option('--id <id>', 'execution id (default: generated)', executionIdArg)
-    .addOption(new Option('--seal-wait <seconds>', SEAL_WAIT_HELP).argParser(secondsArg).default(60))
+    .addOption(new Option('--seal-wait <seconds>', SEAL_WAIT_HELP).argParser(wholeNumber('whole seconds')).default(60))
     .argument('<cmd...>', 'command and arguments (put them after --)')
     .action(async (cmd: string[], options: { detach?: boolean; id?: string; sealWait: number }) => {
       const started = await client().run(cmd, options.id);
@@ -116,22 +100,78 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
       exit(view.exit_code ?? (view.status === 'SUCCEEDED' ? 0 : view.status === 'STOPPED' ? EXIT.interrupted : 1));
     });
 
-  program
+  const logs = program
     .command('logs')
-    .description('print an execution log; RUNNING with --follow: stream until it completes')
+    .description(
+      'print an execution log; RUNNING with --follow: stream until it completes.\n' +
+        'Filters (--grep, --since, --until) apply first, then --tail keeps the last N lines that pass them.\n' +
+        'Exit 4 with "log not sealed yet" when what was printed is not provably the whole log.',
+    )
     .argument('<id>', 'execution id', executionIdArg)
     .option('-f, --follow', 'keep streaming until the execution completes')
-    .addOption(new Option('--since-index <k>', 'only events with index > k').argParser(indexArg).default(0))
+    .option('-g, --grep <pattern>', 'only lines matching this regular expression (JavaScript syntax)', arg(compileGrep))
+    .option(
+      '--since <time>',
+      `only lines at or after this time: ${TIME_HELP}`,
+      arg((v) => parseTimeBound(v, Date.now(), '--since')),
+    )
+    .option(
+      '--until <time>',
+      `only lines at or before this time (not with --follow): ${TIME_HELP}`,
+      arg((v) => parseTimeBound(v, Date.now(), '--until')),
+    )
+    .option(
+      '--tail <n>',
+      'only the last n lines (then stream the rest with --follow); reads only the end of the log',
+      wholeNumber('a whole number of lines'),
+    )
+    .option('--timestamps', 'prefix each line with its time, ISO 8601 in UTC')
+    .option(
+      '-o, --output <file>',
+      'write the lines to FILE (atomically: a temporary file renamed when done) instead of stdout',
+    )
+    .addOption(
+      new Option('--since-index <k>', 'only events with index > k')
+        .argParser(wholeNumber('a non-negative integer'))
+        .default(0),
+    )
     .option('--json', 'one JSON event per line')
-    .addOption(new Option('--seal-wait <seconds>', SEAL_WAIT_HELP).argParser(secondsArg).default(60))
-    .action(async (id: string, options: { follow?: boolean; sinceIndex: number; json?: boolean; sealWait: number }) => {
-      await printLogs(client(), io, id, {
-        sinceIndex: options.sinceIndex,
-        follow: options.follow ?? false,
-        json: options.json ?? false,
-        sealWaitSeconds: options.sealWait,
-      });
+    .addOption(new Option('--seal-wait <seconds>', SEAL_WAIT_HELP).argParser(wholeNumber('whole seconds')).default(60));
+  addColorOptions(logs).action(async (id: string, options: LogsOptions) => {
+    checkLogsOptions(options);
+    await printLogs(client(), io, id, {
+      sinceIndex: options.sinceIndex,
+      follow: options.follow ?? false,
+      json: options.json ?? false,
+      sealWaitSeconds: options.sealWait,
+      tail: options.tail,
+      filter: { grep: options.grep, since: options.since, until: options.until },
+      timestamps: options.timestamps ?? false,
+      color: color(options.color),
+      output: options.output,
     });
+  });
+
+  const list = program
+    .command('list')
+    .description('list executions, newest first: id, status, started, completed (times in UTC)')
+    .option('--status <status>', `only executions with this status: ${STATUSES.join(', ')}`, statusArg)
+    .addOption(new Option('--limit <n>', `at most n executions (1-${MAX_LIST_LIMIT})`).argParser(limitArg).default(50))
+    .option('--json', 'one JSON execution per line');
+  addColorOptions(list).action(
+    async (options: { status?: ExecutionStatus; limit: number; json?: boolean; color?: boolean }) => {
+      const executions = await client().list({ status: options.status, limit: options.limit });
+      if (options.json) {
+        executions.forEach((execution) => io.out(JSON.stringify(execution)));
+        return;
+      }
+      if (executions.length === 0) {
+        io.err(`logstream: no executions${options.status ? ` with status ${options.status}` : ''}`);
+        return;
+      }
+      formatExecutionTable(executions, color(options.color)).forEach((line) => io.out(line));
+    },
+  );
 
   program
     .command('status')
@@ -163,6 +203,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (commanderCode?.startsWith('commander.')) {
       return commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version' ? 0 : EXIT.usage;
     }
+    if (error instanceof UsageError) {
+      io.err(`logstream: error: ${error.message} (add --help for usage)`);
+      return EXIT.usage;
+    }
     if (error instanceof LogNotSealedError) {
       io.err(`logstream: log not sealed yet: ${error.message}`);
       return EXIT.notSealed;
@@ -176,6 +220,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (error instanceof ApiError) {
       io.err(`logstream: ${error.message} (${error.code})`);
       return EXIT.api;
+    }
+    if (error instanceof OutputFileError) {
+      io.err(`logstream: ${error.message}; nothing was written to ${error.path}`);
+      return 1;
     }
     io.err(`logstream: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -37,6 +37,22 @@ export interface LogsView {
   readonly source: 'dynamodb' | 'cloudwatch';
 }
 
+/** One execution of `GET /executions`. */
+export interface ExecutionSummary {
+  readonly execution_id: string;
+  readonly status: ExecutionStatus;
+  readonly started_at: string | null;
+  readonly completed_at: string | null;
+}
+
+/** Options of `list()`. */
+export interface ListOptions {
+  /** Only executions with this status. */
+  readonly status?: ExecutionStatus;
+  /** At most this many (the API's default 50, at most 1000). */
+  readonly limit?: number;
+}
+
 /** `POST /executions`. */
 export interface StartedView {
   readonly execution_id: string;
@@ -85,6 +101,19 @@ export class LogstreamClient {
       log_stream: logStream,
       execution_id: executionId,
     });
+  }
+
+  /** Executions, newest first. */
+  async list(options: ListOptions = {}): Promise<ExecutionSummary[]> {
+    const query = new URLSearchParams();
+    if (options.status !== undefined) query.set('status', options.status);
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const search = query.toString();
+    const body = await this.request<{ executions: ExecutionSummary[] }>(
+      'GET',
+      `/executions${search ? `?${search}` : ''}`,
+    );
+    return body.executions;
   }
 
   status(executionId: string): Promise<ExecutionView> {

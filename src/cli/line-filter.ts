@@ -1,0 +1,36 @@
+import type { IndexedEvent } from '../domain';
+import { UsageError } from './errors';
+
+/** Which lines of a log are shown: those matching every given condition. */
+export interface LineFilterOptions {
+  /** Shown only when the message matches (`--grep`). */
+  readonly grep?: RegExp;
+  /** Epoch ms: shown only when the event's timestamp is at or after it (`--since`). */
+  readonly since?: number;
+  /** Epoch ms: shown only when the event's timestamp is at or before it (`--until`). */
+  readonly until?: number;
+}
+
+/** Compiles a `--grep` pattern (a JavaScript regular expression); throws `UsageError` when it is not one. */
+export function compileGrep(pattern: string): RegExp {
+  if (pattern.length === 0) throw new UsageError('--grep needs a non-empty pattern');
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    throw new UsageError(`--grep "${pattern}" is not a valid regular expression: ${(error as Error).message}`);
+  }
+}
+
+/** True when the options filter nothing out. */
+export function filtersNothing(options: LineFilterOptions): boolean {
+  return options.grep === undefined && options.since === undefined && options.until === undefined;
+}
+
+/** The predicate of the options: true for a line to show. */
+export function lineFilter(options: LineFilterOptions): (event: IndexedEvent) => boolean {
+  const { grep, since, until } = options;
+  return (event) =>
+    (since === undefined || event.timestamp >= since) &&
+    (until === undefined || event.timestamp <= until) &&
+    (grep === undefined || grep.test(event.message));
+}

@@ -1,0 +1,181 @@
+import { LogNotSealedError, type ExecutionView, type LogsView, type LogstreamClient } from '../client/client';
+import type { IndexedEvent } from '../domain';
+import { lineFilter, filtersNothing, type LineFilterOptions } from './line-filter';
+import { formatEvent } from './line-format';
+import { OutputFile } from './output-file';
+import { readTail } from './tail-window';
+
+/** Writes what the CLI prints; tests replace it. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** What `logstream logs` (and `run`, which follows) is asked for. */
+export interface LogsRequest {
+  readonly sinceIndex: number;
+  readonly follow: boolean;
+  readonly json: boolean;
+  readonly sealWaitSeconds: number;
+  /** Print only the last N lines that pass the filter (then follow, with `follow`). */
+  readonly tail?: number;
+  readonly filter?: LineFilterOptions;
+  readonly timestamps?: boolean;
+  readonly color?: boolean;
+  /** Write the lines to this file (atomically) instead of stdout. */
+  readonly output?: string;
+}
+
+// The first window a filtered --tail reads backwards: large enough that most tails take one read.
+const FILTERED_FIRST_WINDOW = 2000;
+// The largest page of /logs.
+const MAX_PAGE = 10_000;
+
+/**
+ * Prints an execution's log as asked; with `follow`, until its log is sealed. Throws
+ * `LogNotSealedError` when what it printed (or wrote to the output file) is not provably the whole log.
+ */
+export async function printLogs(
+  client: LogstreamClient,
+  io: CliIo,
+  id: string,
+  request: LogsRequest,
+): Promise<ExecutionView> {
+  const filter = request.filter ?? {};
+  const keep = lineFilter(filter);
+  const file = request.output === undefined ? undefined : OutputFile.open(request.output);
+  const format = {
+    json: request.json,
+    timestamps: request.timestamps ?? false,
+    color: file === undefined && (request.color ?? false),
+    highlight: filter.grep,
+  };
+  const write = file ? (line: string) => file.writeLine(line) : (line: string) => io.out(line);
+  const print = (event: IndexedEvent): void => {
+    if (keep(event)) write(formatEvent(event, format));
+  };
+  const sealWaitMs = request.sealWaitSeconds * 1000;
+  try {
+    const view = await readLog(client, id, request, print, keep, sealWaitMs);
+    if (file) {
+      file.commit();
+      io.err(`logstream: wrote ${file.lines} lines to ${file.path} (${view.status}, sealed)`);
+    }
+    return view;
+  } catch (error) {
+    if (file && error instanceof LogNotSealedError) {
+      // What was read is kept, and said to be partial: the caller reports the error itself.
+      file.commit();
+      io.err(`logstream: wrote ${file.lines} lines to ${file.path}: not provably the whole log (not sealed)`);
+    } else {
+      file?.discard();
+    }
+    throw error;
+  }
+}
+
+async function readLog(
+  client: LogstreamClient,
+  id: string,
+  request: LogsRequest,
+  print: (event: IndexedEvent) => void,
+  keep: (event: IndexedEvent) => boolean,
+  sealWaitMs: number,
+): Promise<ExecutionView> {
+  let from = request.sinceIndex;
+  let page: LogsView | undefined;
+  if (request.tail !== undefined) {
+    const tail = await readLastLines(client, id, request, keep, sealWaitMs);
+    tail.events.forEach(print);
+    from = tail.lastIndex;
+    page = tail.page;
+  }
+  if (request.follow) return client.follow(id, print, from, { sealWaitMs });
+
+  let last = from;
+  if (page === undefined) {
+    const pages = client.allLogs(id, from, { sealWaitMs });
+    let next = await pages.next();
+    for (; !next.done; next = await pages.next()) {
+      last = next.value.index;
+      print(next.value);
+    }
+    page = next.value;
+  }
+  if (page.status === 'RUNNING') {
+    throw new LogNotSealedError(
+      id,
+      last,
+      true,
+      `${id} is RUNNING: printed what is stored so far (--follow streams the rest)`,
+    );
+  }
+  if (!page.sealed) throw new LogNotSealedError(id, last, page.seal_pending);
+  return client.status(id);
+}
+
+/**
+ * The last `request.tail` lines that pass the filter, read backwards from the log's last index so a
+ * long log is not read whole; `lastIndex` is where following resumes. A log that is not stored (read
+ * from CloudWatch, its indexes for display only) has no known end: it is read through, keeping the tail.
+ */
+async function readLastLines(
+  client: LogstreamClient,
+  id: string,
+  request: LogsRequest,
+  keep: (event: IndexedEvent) => boolean,
+  sealWaitMs: number,
+): Promise<{ events: IndexedEvent[]; lastIndex: number; page: LogsView }> {
+  const count = request.tail ?? 0;
+  const floor = request.sinceIndex;
+  let probe = await client.logs(id, floor, 1);
+  if (probe.status !== 'RUNNING' && !probe.sealed && probe.seal_pending) {
+    if (await client.waitSealed(id, { sealWaitMs })) probe = await client.logs(id, floor, 1);
+  }
+  if (probe.source === 'cloudwatch') return readThrough(client, id, floor, count, keep);
+  const lastIndex = Math.max(floor, probe.last_index);
+  const readRange = async (since: number, upTo: number): Promise<IndexedEvent[]> => {
+    const events: IndexedEvent[] = [];
+    for (let at = since; at < upTo;) {
+      const page = await client.logs(id, at, Math.min(MAX_PAGE, upTo - at));
+      for (const event of page.events) if (event.index <= upTo) events.push(event);
+      const last = page.events[page.events.length - 1]?.index;
+      if (page.next_index === null || last === undefined) break;
+      at = last;
+    }
+    return events;
+  };
+  const events = await readTail(readRange, {
+    lastIndex,
+    floor,
+    count,
+    keep,
+    firstWindow: filtersNothing(request.filter ?? {}) ? count : Math.max(count, FILTERED_FIRST_WINDOW),
+    maxWindow: MAX_PAGE,
+  });
+  return { events, lastIndex, page: probe };
+}
+
+/** The tail of a log read from its start (an unstored CloudWatch read), keeping only the last `count` lines. */
+async function readThrough(
+  client: LogstreamClient,
+  id: string,
+  floor: number,
+  count: number,
+  keep: (event: IndexedEvent) => boolean,
+): Promise<{ events: IndexedEvent[]; lastIndex: number; page: LogsView }> {
+  // `--tail 0` keeps nothing (and slice(-0) would keep everything).
+  const keepLine = count === 0 ? () => false : keep;
+  let kept: IndexedEvent[] = [];
+  let lastIndex = floor;
+  for (let at = floor; ;) {
+    const page = await client.logs(id, at, MAX_PAGE);
+    for (const event of page.events) {
+      lastIndex = event.index;
+      if (keepLine(event)) kept.push(event);
+    }
+    if (kept.length > 2 * count + MAX_PAGE) kept = kept.slice(-count);
+    if (page.next_index === null) return { events: kept.slice(-count), lastIndex, page };
+    at = page.next_index;
+  }
+}
