@@ -62,8 +62,11 @@ interface StreamRead {
  * time, rather than FilterLogEvents with eventIds: an event is then identified by its position
  * behind a token, so the cursor stays a few bytes per stream however many events share a
  * millisecond (eventId dedupe would need every id of an unbounded look-back window in the cursor),
- * and GetLogEvents has 2.5 times FilterLogEvents' account-wide quota. It relies on each stream
- * being written in timestamp order, which the command runner guarantees.
+ * and GetLogEvents has 2.5 times FilterLogEvents' account-wide quota. GetLogEvents shows a stream
+ * by timestamp (one millisecond in arrival order) and a forward token is a place in that order, so
+ * events stored are in the order a read first shows them after the cursor: an event arriving later
+ * with an older timestamp than what was read from its stream is behind the cursor and never shown
+ * (the command runner writes each stream in timestamp order; see the README on several writers).
  */
 export class CloudWatchLogSource implements LogSource {
   private readonly client: CloudWatchLogsClient;
