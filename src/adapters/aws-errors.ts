@@ -63,6 +63,7 @@ export function classifyAwsError(error: unknown): AwsErrorClass {
     code?: unknown;
     $metadata?: { httpStatusCode?: unknown };
     $retryable?: unknown;
+    message?: unknown;
   };
   const name = typeof e.name === 'string' ? e.name : '';
   const networkCode = typeof e.code === 'string' ? e.code : '';
@@ -82,8 +83,9 @@ export function classifyAwsError(error: unknown): AwsErrorClass {
 }
 
 function wrappedNetworkCode(error: { message?: unknown }): string | undefined {
-  if (typeof error.message !== 'string' || !error.message.startsWith('AWS SDK error wrapper')) return undefined;
-  return [...TRANSIENT_CODES].find((code) => /^E[A-Z_]+$/.test(code) && error.message.includes(code));
+  const message = error.message;
+  if (typeof message !== 'string' || !message.startsWith('AWS SDK error wrapper')) return undefined;
+  return [...TRANSIENT_CODES].find((code) => /^E[A-Z_]+$/.test(code) && message.includes(code));
 }
 
 /** Wraps a failed AWS call as the `DependencyError` its classification calls for. */

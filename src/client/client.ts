@@ -20,6 +20,8 @@ export interface ExecutionView {
   readonly seal_pending: boolean;
   /** The job's exit code once the log is sealed (null when unknown). */
   readonly exit_code: number | null;
+  /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
+  readonly rejected_events?: number | null;
 }
 
 /** `GET /executions/{id}/logs`. */

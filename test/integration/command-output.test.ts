@@ -81,7 +81,9 @@ describe('a managed command: its output, exactly, through the strict AWS layer',
     await strict.setRules({ putLogEvents: { maxEventBytes: 2000 } });
     const id = newExecutionId('refused');
     await h.client.run(['sh', '-c', "echo before; head -c 5000 /dev/zero | tr '\\0' x; echo; echo after"], id);
-    await waitSealed(h.client, id, 120_000);
+    const sealed = await waitSealed(h.client, id, 120_000);
+    // The refused line is reported in the execution's record as well as replaced in its log.
+    expect(sealed.rejected_events).toBe(1);
     const { events } = await readAllLogs(h.client, id);
     expect(events.map((e) => e.message)).toEqual([
       'before',

@@ -87,6 +87,7 @@ export function toRecord(item: Item): ExecutionRecord {
             lastIndex: Number(item.last_index?.N ?? 0),
             sealedAt: Number(sealedAt),
             ...(item.exit_code?.N === undefined ? {} : { exitCode: Number(item.exit_code.N) }),
+            ...(item.rejected_events?.N === undefined ? {} : { rejectedEvents: Number(item.rejected_events.N) }),
           }
         : undefined,
   };

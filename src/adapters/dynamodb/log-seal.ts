@@ -39,7 +39,7 @@ export async function writeSeal(
               Key: { execution_id: { S: executionId }, seq: { N: RECORD_SEQ } },
               UpdateExpression: `SET #status = :status, completed_at = :completed, last_index = :last, sealed_at = :sealed, expires_at = :expires${
                 seal.exitCode === undefined ? '' : ', exit_code = :exit'
-              }`,
+              }${seal.rejectedEvents ? ', rejected_events = :rejected' : ''}`,
               ConditionExpression: 'attribute_exists(seq) AND attribute_not_exists(sealed_at)',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
@@ -49,6 +49,7 @@ export async function writeSeal(
                 ':sealed': { N: String(seal.sealedAt) },
                 ':expires': { N: String(expiresAt) },
                 ...(seal.exitCode === undefined ? {} : { ':exit': { N: String(seal.exitCode) } }),
+                ...(seal.rejectedEvents ? { ':rejected': { N: String(seal.rejectedEvents) } } : {}),
               },
             },
           },

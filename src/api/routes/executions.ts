@@ -108,6 +108,8 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
       sealed: seal !== undefined,
       seal_pending: verdict.sealPending,
       exit_code: seal?.exitCode ?? null,
+      // Lines the job printed that CloudWatch would not hold (reported by the runner, kept in the seal).
+      rejected_events: seal ? (seal.rejectedEvents ?? 0) : null,
     });
   });
 
