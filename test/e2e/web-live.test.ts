@@ -73,11 +73,27 @@ describe('the web app follows a running execution live (real browser, real stack
     expectContiguous(await lineBatches(page), 200);
     await expectFollowedTail(page, 200);
 
+    // The executions page, open beside it, shows the badge live: RUNNING now, STOPPED without a reload.
+    const list = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const badge = list.locator(`tr[data-execution-id="${id}"] .badge`);
+    await list.goto(`${h.server.url}/`);
+    await list.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent === 'RUNNING',
+      `tr[data-execution-id="${id}"] .badge`,
+    );
+
     // Stop is two clicks (a stray one must not kill a job); the page then shows the sealed end.
     const stop = page.getByRole('button', { name: 'Stop execution' });
     await stop.click();
     await page.getByRole('button', { name: 'Confirm stop' }).click();
     await waitForFeed(page, 'done', 200);
+    await list.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent === 'STOPPED',
+      `tr[data-execution-id="${id}"] .badge`,
+      { timeout: 60_000 },
+    );
+    expect(await badge.textContent()).toBe('STOPPED');
+    await list.close();
     await waitSealed(h.client, id);
     await page.getByText('yes: the log is complete').waitFor({ timeout: 60_000 });
     expect(await page.locator('.meta .badge').textContent()).toBe('STOPPED');

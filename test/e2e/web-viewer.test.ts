@@ -47,6 +47,16 @@ describe('the web app shows a log as people read it (real browser, real stack)',
     expect(await page.locator('.line[data-index="25"] .msg').textContent()).toBe('ERROR failure 25');
     expect(await page.locator('.line[data-index="24"] .msg span').count()).toBe(0);
     await expect(page.getByText('yes: the log is complete').isVisible()).resolves.toBe(true);
+
+    // Timestamps: hidden by default, then UTC (ISO-like, Z), then local time.
+    expect(await page.locator('.line .ts').count()).toBe(0);
+    await page.getByLabel('Timestamps').selectOption('utc');
+    expect(await page.locator('.line[data-index="1"] .ts').textContent()).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/,
+    );
+    await page.getByLabel('Timestamps').selectOption('local');
+    expect(await page.locator('.line[data-index="1"] .ts').textContent()).toMatch(/^\d{4}-\d\d-\d\d [\d:.]+$/);
+    await page.getByLabel('Timestamps').selectOption('hidden');
   });
 
   it('#L250 opens scrolled to line 250; a click on a line number links to that line', async () => {
@@ -65,7 +75,9 @@ describe('the web app shows a log as people read it (real browser, real stack)',
   it('the filter hides non-matching lines and highlights matches, as text or as a regular expression', async () => {
     await page.goto(`${h.server.url}/executions/${coloured}/view`);
     await waitForFeed(page, 'done', 300);
-    await page.getByLabel('Filter', { exact: true }).fill('error');
+    await page.locator('.log-scroll').focus();
+    await page.keyboard.press('/');
+    await page.keyboard.type('error');
     await page.waitForFunction(() => document.querySelectorAll('.log-scroll .line').length === 12);
     expect((await renderedLines(page)).map((row) => row.index)).toEqual(ERROR_LINES);
     expect(await page.locator('.log-scroll mark').allTextContents()).toEqual(ERROR_LINES.map(() => 'ERROR'));

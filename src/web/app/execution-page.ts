@@ -110,6 +110,20 @@ export function showExecutionPage(executionId: string): void {
     view.element.focus();
   });
 
+  // Keyboard: "/" goes to the filter, Escape clears it, "End" in the log follows it again.
+  document.addEventListener('keydown', (event) => {
+    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement;
+    if (event.key === '/' && !typing) {
+      event.preventDefault();
+      filterInput.focus();
+    } else if (event.key === 'Escape' && event.target === filterInput) {
+      filterInput.value = '';
+      applyFilter();
+    } else if (event.key === 'End' && event.target === view.element) {
+      view.jumpToEnd();
+    }
+  });
+
   // A line link (#L123) opens scrolled to that line; line numbers are such links.
   const followHash = (): void => {
     const match = /^#L(\d+)$/.exec(location.hash);

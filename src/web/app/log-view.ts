@@ -204,7 +204,8 @@ export class LogView {
     return el(
       'div',
       { class: `line${isTarget ? ' target' : ''}`, 'data-index': line.index, 'aria-current': isTarget && 'true' },
-      el('a', { class: 'ln', href: `#L${line.index}`, 'aria-label': `line ${line.index}` }, String(line.index)),
+      // Out of the tab order: a log would be thousands of stops; the log itself scrolls by keyboard.
+      el('a', { class: 'ln', href: `#L${line.index}`, tabindex: -1 }, String(line.index)),
       this.timestamps !== 'hidden' && el('span', { class: 'ts' }, formatTimestamp(line.timestamp, this.timestamps)),
       el('span', { class: 'msg' }, renderMessage(line.message, highlights)),
     );
