@@ -7,31 +7,34 @@ import { buildWebAssets } from '../../src/web/build';
 /** Where screenshots of the pages go (git-ignored). */
 export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', 'test-results');
 
-// The system's Chromium (Debian package `chromium`): the browser tests never download a browser.
-const CANDIDATES = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome-stable',
-  '/usr/bin/google-chrome',
-];
+// The system's Chromium (Debian package `chromium`), found as scripts/install-toolchain.sh finds it: the
+// browser tests never download a browser.
+const NAMES = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
 
-/** The Chromium to drive: `LOGSTREAM_CHROMIUM`, else the system's; a clear error naming the fix when there is none. */
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The Chromium to drive: `LOGSTREAM_CHROMIUM`, else the first on PATH; a clear error naming the fix when none. */
 export function chromiumPath(): string {
   const given = process.env.LOGSTREAM_CHROMIUM;
-  const candidates = given ? [given] : CANDIDATES;
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
+  if (given) {
+    if (executable(given)) return given;
+    throw new Error(`LOGSTREAM_CHROMIUM=${given} is not an executable Chromium or Chrome`);
+  }
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  for (const name of NAMES) {
+    const found = dirs.map((dir) => path.join(dir, name)).find(executable);
+    if (found) return found;
   }
   throw new Error(
-    given
-      ? `LOGSTREAM_CHROMIUM=${given} is not an executable Chromium`
-      : `no Chromium for the browser tests (looked for ${CANDIDATES.join(', ')}): run 'bash scripts/install-toolchain.sh' ` +
-          "(Debian/Ubuntu: 'apt-get install chromium'), or set LOGSTREAM_CHROMIUM to a Chromium or Chrome binary",
+    `no Chromium for the browser tests (none of ${NAMES.join(', ')} on PATH): run 'bash scripts/install-toolchain.sh' ` +
+      "(Debian/Ubuntu, as root: 'apt-get install chromium'), or set LOGSTREAM_CHROMIUM to a Chromium or Chrome binary",
   );
 }
 
