@@ -1,13 +1,9 @@
 import {
-  advanceCursor,
-  initialCursor,
   judgeCompleteness,
   type ExecutionRecord,
   type ExecutionStatus,
   type IndexedEvent,
   type LogLocation,
-  type SourceCursor,
-  type StreamPosition,
 } from '../domain';
 import {
   DependencyError,
@@ -18,6 +14,7 @@ import {
   type LogSource,
   type LogStore,
 } from '../ports';
+import { CloudWatchPager } from './cloudwatch-page';
 
 /** What `/logs` answers, before it is turned into JSON. */
 export interface LogsPage {
@@ -52,13 +49,9 @@ export interface LogQueryDeps {
   readonly store: LogStore;
   readonly source: LogSource;
   readonly onFallback?: (executionId: string, reason: string, error?: unknown) => void;
+  /** Waits between throttled direct reads (see `CloudWatchPager`). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
-
-// CloudWatch cursors by `${executionId}:${index}`: the next page of a direct read resumes from its
-// token instead of re-reading the stream from its head.
-const CURSOR_CACHE_SIZE = 2000;
-// Reads one direct page may take (each up to 10,000 events): a bound against a source that never ends.
-const MAX_DIRECT_READS = 1000;
 
 /**
  * The status-based strategy of `/logs`. RUNNING: DynamoDB, filled from CloudWatch through the
@@ -66,9 +59,11 @@ const MAX_DIRECT_READS = 1000;
  * sealed, else a direct CloudWatch read that is not stored, marked unsealed (see `judgeCompleteness`).
  */
 export class LogQuery {
-  private readonly cursors = new Map<string, SourceCursor>();
+  private readonly direct: CloudWatchPager;
 
-  constructor(private readonly deps: LogQueryDeps) {}
+  constructor(private readonly deps: LogQueryDeps) {
+    this.direct = new CloudWatchPager(deps);
+  }
 
   /** Status from Temporal, falling back on the store's record for executions past retention. */
   async resolve(executionId: string): Promise<ResolvedExecution> {
@@ -181,66 +176,15 @@ export class LogQuery {
     limit: number,
     sealPending: boolean,
   ): Promise<LogsPage> {
-    const id = execution.executionId;
-    let cursor = this.cursors.get(`${id}:${sinceIndex}`);
-    let index = cursor ? sinceIndex : 0;
-    cursor ??= initialCursor(location.logStreams);
-    const events: IndexedEvent[] = [];
-    let more = false;
-    let ended = false;
-    // A read may stop on its page budget with nothing to show: keep going until the source is exhausted.
-    for (let reads = 0; reads < MAX_DIRECT_READS; reads++) {
-      const batch = await this.deps.source.readAfter(location, cursor, Math.min(10_000, limit + 1));
-      if (batch.events.length === 0) {
-        if (batch.exhausted) {
-          ended = true;
-          break;
-        }
-        cursor = batch.cursor;
-        continue;
-      }
-      const moves = new Map<string, StreamPosition>();
-      for (const event of batch.events) {
-        if (events.length === limit) {
-          more = true;
-          break;
-        }
-        index++;
-        moves.set(event.stream, event.after);
-        if (index > sinceIndex) events.push({ index, timestamp: event.timestamp, message: event.message });
-      }
-      cursor = advanceCursor(cursor, moves);
-      if (more) break;
-    }
-    if (!more && !ended) {
-      // Never answer a truncated page as if it were the end of the log.
-      throw new DependencyError(
-        'cloudwatch',
-        'GetLogEvents',
-        new Error(`no end of log after ${MAX_DIRECT_READS} reads`),
-      );
-    }
-    const last = events[events.length - 1]?.index ?? sinceIndex;
-    if (more) this.remember(`${id}:${last}`, cursor);
+    const page = await this.direct.page(execution.executionId, location, sinceIndex, limit);
     return {
       status: execution.status,
-      events,
-      lastIndex: more ? last : Math.max(last, sinceIndex),
-      nextIndex: more ? last : null,
+      ...page,
       source: 'cloudwatch',
       running: execution.status === 'RUNNING',
       // A direct read is never the promised copy, even of a log sealed meanwhile.
       sealed: false,
       sealPending,
     };
-  }
-
-  private remember(key: string, cursor: SourceCursor): void {
-    this.cursors.delete(key);
-    this.cursors.set(key, cursor);
-    if (this.cursors.size > CURSOR_CACHE_SIZE) {
-      const oldest = this.cursors.keys().next().value;
-      if (oldest !== undefined) this.cursors.delete(oldest);
-    }
   }
 }

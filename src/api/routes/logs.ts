@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { parseExecutionId } from '../../domain';
 import { rejectUnknownQuery, type ApiEnv } from '../http';
+import { retryAfterSeconds } from '../cloudwatch-page';
 import type { LogQuery, ResolvedExecution } from '../log-query';
 import type { Metrics } from '../metrics';
 import { parseIndexParam, parseLimit } from '../validation';
@@ -24,7 +25,12 @@ export function logRoutes(deps: LogRouteDeps): Hono<ApiEnv> {
     const sinceIndex = parseIndexParam(c.req.query('since_index'), 'since_index', 0, Number.MAX_SAFE_INTEGER);
     const limit = parseLimit(c.req.query('limit'));
     const execution: ResolvedExecution = await query.resolve(executionId);
-    const page = await query.page(execution, sinceIndex, limit);
+    const page = await query.page(execution, sinceIndex, limit).catch((error: unknown) => {
+      // A throttled CloudWatch read answers 503 (see `toErrorResponse`) saying when to come back.
+      const wait = retryAfterSeconds(error);
+      if (wait !== undefined) c.header('Retry-After', String(wait));
+      throw error;
+    });
     deps.metrics.logsServed.inc({ source: page.source });
     const resumeAfter = page.events[page.events.length - 1]?.index ?? sinceIndex;
     return c.json({
