@@ -79,4 +79,16 @@ describe('out-of-order timestamps in one stream (strict AWS layer)', () => {
       ...Array.from({ length: 3 }, (_, i) => `late ${i}`),
     ]);
   });
+
+  test('events arriving behind the reader are not shown, nor are the events they push along shown again', async () => {
+    const t = Date.now() - 60_000;
+    const s = await setup();
+    await s.put([10, 20, 30].map((offset) => ({ timestamp: t + offset, message: `on time ${offset}` })));
+    expect(await s.drain()).toEqual(['on time 10', 'on time 20', 'on time 30']);
+    // Behind the reader (at 30): no forward token shows them. The emulator's tokens count events, so these
+    // two push 20 and 30 back past the token, where they would be read a second time without the check.
+    await s.put([11, 12].map((offset) => ({ timestamp: t + offset, message: `late ${offset}` })));
+    await s.put([40].map((offset) => ({ timestamp: t + offset, message: `on time ${offset}` })));
+    expect(await s.drain()).toEqual(['on time 10', 'on time 20', 'on time 30', 'on time 40']);
+  });
 });

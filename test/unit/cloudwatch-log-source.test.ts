@@ -233,4 +233,52 @@ describe('CloudWatchLogSource: out-of-order timestamps in one stream (several wr
     await pumpToEnd(pump);
     expect(await storedMessages(s.store)).toEqual(events(1, 12).map((e) => e.message));
   });
+
+  test('a backend whose tokens count events (the emulator) shows nothing twice when late events push the stream back', async () => {
+    const backend = countingTokenBackend();
+    const source = new CloudWatchLogSource({ client: backend.client });
+    const store = new InMemoryLogStore();
+    const pump = new LogPump(store, source, { executionId: ID, location });
+    backend.put(events(1, 5));
+    await pumpToEnd(pump);
+    // Two events behind the reader push lines 4 and 5 back past its token; line 6 is new.
+    backend.put([
+      { timestamp: T0 + 2, message: 'behind 1' },
+      { timestamp: T0 + 2, message: 'behind 2' },
+      ...events(6, 1),
+    ]);
+    await pumpToEnd(pump);
+    expect(await storedMessages(store)).toEqual(events(1, 6).map((e) => e.message));
+    // The check costs one read from the stored timestamp, only when it fires.
+    expect(backend.startTimeReads).toBe(1);
+  });
 });
+
+/**
+ * A GetLogEvents backend shaped like the local emulator: a stream sorted by timestamp (stable), whose
+ * forward token is `f/` plus the index of the last event returned, so an older event put later shifts
+ * the events after it past tokens already issued.
+ */
+function countingTokenBackend() {
+  const stream: LogEvent[] = [];
+  const backend = {
+    startTimeReads: 0,
+    put(batch: readonly LogEvent[]): void {
+      stream.push(...batch);
+      stream.sort((a, b) => a.timestamp - b.timestamp);
+    },
+    client: {
+      send: async (command: { input: { nextToken?: string; startTime?: number; limit?: number } }) => {
+        const { nextToken, startTime, limit = 10_000 } = command.input;
+        if (startTime !== undefined && nextToken === undefined) backend.startTimeReads++;
+        const visible = stream.filter((e) => startTime === undefined || e.timestamp >= startTime);
+        const from = nextToken === undefined ? 0 : Number(nextToken.slice(2)) + 1;
+        const page = visible.slice(from, from + limit);
+        const last = page.length > 0 ? from + page.length - 1 : visible.length - 1;
+        const token = nextToken !== undefined && page.length === 0 ? nextToken : `f/${last}`;
+        return { events: page.map((e) => ({ ...e, ingestionTime: e.timestamp })), nextForwardToken: token };
+      },
+    } as unknown as ConstructorParameters<typeof CloudWatchLogSource>[0]['client'],
+  };
+  return backend;
+}

@@ -24,18 +24,14 @@ import {
   type LogLocation,
   type SourceCursor,
   type StreamPosition,
-  utf8Length,
   withKnownTimestamps,
 } from '../../domain';
 import { toDependencyError } from '../aws-errors';
+import { awsCodeOf, isFullPage, PAGE_LIMIT, startsBehind, startTimeOf, tokenOf } from './read-pages';
 import { DependencyError, type CallObserver, type LogSource, type SourceBatch } from '../../ports';
 
 // GetLogEvents pages a read may take per stream before handing back what it has.
 const MAX_PAGES_PER_STREAM = 10;
-// Events a GetLogEvents page holds at most (the API's limit and default).
-const PAGE_LIMIT = 10_000;
-// A GetLogEvents response holds at most 1 MB of events; one more event of up to 256 KiB may not have fitted.
-const FULL_PAGE_BYTES = 1_048_576 - 256 * 1024;
 
 /** Options of the CloudWatch Logs source. */
 export interface CloudWatchLogSourceOptions {
@@ -67,6 +63,10 @@ interface StreamRead {
  * events stored are in the order a read first shows them after the cursor: an event arriving later
  * with an older timestamp than what was read from its stream is behind the cursor and never shown
  * (the command runner writes each stream in timestamp order; see the README on several writers).
+ * A backend whose tokens count events (the local emulator) shows consumed events again when such a
+ * late event pushes them back: a page starting older than the last event consumed is dropped and the
+ * read resumes from the stored timestamp. Only events of that very millisecond pushed back cannot be
+ * told from new ones (the emulator then shows them twice; AWS's tokens name places, not counts).
  */
 export class CloudWatchLogSource implements LogSource {
   private readonly client: CloudWatchLogsClient;
@@ -166,6 +166,16 @@ export class CloudWatchLogSource implements LogSource {
       }
       const pageEvents = output.events ?? [];
       const next = output.nextForwardToken;
+      // A read after the cursor shows nothing older than what was consumed last, unless the backend's
+      // tokens count events and a late, older event pushed consumed ones back past the token (the
+      // emulator's do): then the events shown again are dropped by reading on from the stored timestamp.
+      const reshown = startsBehind(pageEvents[skip], position) ? resumeWithoutToken(position) : undefined;
+      if (reshown) {
+        position = reshown;
+        request = { token: undefined, startTime: reshown.startTime };
+        skip = reshown.skip;
+        continue;
+      }
       // The same token back is the end of what is visible now; empty pages with a new token are not.
       const ended = next === undefined || next === request.token;
       let consumed = 0;
@@ -237,26 +247,4 @@ export class CloudWatchLogSource implements LogSource {
       throw toDependencyError('cloudwatch', operation, error);
     }
   }
-}
-
-/** The AWS error code behind a failed call (see `classifyAwsError`), read without class identity. */
-function awsCodeOf(error: unknown): string | undefined {
-  const code = (error as { awsCode?: unknown } | undefined)?.awsCode;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** True when a page was cut by the API's event or size limit, so more events may follow at once. */
-function isFullPage(events: readonly OutputLogEvent[]): boolean {
-  if (events.length >= PAGE_LIMIT) return true;
-  let bytes = 0;
-  for (const event of events) bytes += utf8Length(event.message ?? '') + 26;
-  return bytes >= FULL_PAGE_BYTES;
-}
-
-function tokenOf(token: string | undefined): Pick<StreamPosition, 'token'> {
-  return token === undefined ? {} : { token };
-}
-
-function startTimeOf(startTime: number | undefined): Pick<StreamPosition, 'startTime'> {
-  return startTime === undefined ? {} : { startTime };
 }
