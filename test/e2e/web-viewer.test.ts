@@ -142,7 +142,7 @@ describe('the web app shows a log as people read it (real browser, real stack)',
 
     await page.getByLabel('Status').selectOption('FAILED');
     await page.waitForFunction(() =>
-      [...document.querySelectorAll('tbody .badge')].every((badge) => badge.textContent === 'FAILED'),
+      Array.from(document.querySelectorAll('tbody .badge')).every((badge) => badge.textContent === 'FAILED'),
     );
     expect(await row(coloured).count()).toBe(0);
     await page.getByLabel('Status').selectOption('');

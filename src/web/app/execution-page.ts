@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
-import { api, apiFetch, storedKey, type ExecutionView } from './api';
 import { el, mainRegion } from './dom';
-import { executionDuration, formatDate, statusBadge, type TimestampMode } from './format';
+import { executionHeader } from './execution-header';
+import type { TimestampMode } from './format';
 import { LogFeed, type FeedState } from './log-feed';
 import { buildMatcher } from './line-filter';
 import { LogView } from './log-view';
@@ -11,38 +11,13 @@ const TIMESTAMP_SETTING = 'logstream.timestamps';
 /** The execution page: its status, its log (live while it runs), filter, line links, download, stop. */
 export function showExecutionPage(executionId: string): void {
   const main = mainRegion();
-  const base = `/executions/${encodeURIComponent(executionId)}`;
   const virtualize = new URLSearchParams(location.search).get('virtualize') !== '0';
   document.title = `${executionId} · logstream`;
 
-  const metaValues = {
-    status: el('dd', {}, '…'),
-    exit: el('dd', {}, '—'),
-    started: el('dd', {}, '—'),
-    duration: el('dd', {}, '—'),
-    lines: el('dd', { 'data-testid': 'line-count' }, '0'),
-    sealed: el('dd', {}, '—'),
-  };
-  const meta = el('dl', { class: 'meta' });
-  for (const [label, value] of [
-    ['Status', metaValues.status],
-    ['Exit code', metaValues.exit],
-    ['Started', metaValues.started],
-    ['Duration', metaValues.duration],
-    ['Lines', metaValues.lines],
-    ['Sealed', metaValues.sealed],
-  ] as const) {
-    meta.append(el('div', {}, el('dt', {}, label), value));
-  }
-
-  const stopButton = el('button', { type: 'button', class: 'danger', hidden: true }, 'Stop execution');
-  const downloads = (['txt', 'jsonl'] as const).map((format) =>
-    el('a', { class: 'button', href: `${base}/logs.${format}`, download: '' }, `Download .${format}`),
-  );
   const filterInput = el('input', {
     id: 'filter',
     type: 'search',
-    placeholder: 'text or /regex/',
+    placeholder: 'text (a regular expression with Regex); / to focus',
     autocomplete: 'off',
   });
   const regexBox = el('input', { id: 'filter-regex', type: 'checkbox' });
@@ -58,7 +33,11 @@ export function showExecutionPage(executionId: string): void {
   const feedStatus = el('p', { class: 'feed-status', role: 'status', 'aria-live': 'polite' }, 'Loading the log…');
   const jumpButton = el('button', { type: 'button', class: 'jump', hidden: true }, 'Jump to live');
 
-  let running = false;
+  const header = executionHeader(
+    executionId,
+    (execution) => void (jumpButton.textContent = execution.status === 'RUNNING' ? 'Jump to live' : 'Jump to end'),
+    (message) => void (feedStatus.textContent = message),
+  );
   const view = new LogView({
     virtualize,
     onFollowChange: (following) => {
@@ -70,8 +49,7 @@ export function showExecutionPage(executionId: string): void {
     'section',
     { class: 'execution', 'aria-labelledby': 'execution-title', 'data-phase': 'loading' },
     el('h1', { id: 'execution-title' }, 'Execution ', el('code', {}, executionId)),
-    meta,
-    el('div', { class: 'actions' }, stopButton, ...downloads),
+    ...header.elements,
     el(
       'div',
       { class: 'toolbar' },
@@ -131,79 +109,28 @@ export function showExecutionPage(executionId: string): void {
   };
   window.addEventListener('hashchange', followHash);
 
-  // Downloads with an API key go through fetch (a plain link cannot send the key).
-  for (const link of downloads) {
-    link.addEventListener('click', (event) => {
-      if (!storedKey()) return;
-      event.preventDefault();
-      void apiFetch(link.href)
-        .then(async (response) => {
-          const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'log';
-          const url = URL.createObjectURL(await response.blob());
-          el('a', { href: url, download: name }).click();
-          setTimeout(() => URL.revokeObjectURL(url), 60_000);
-        })
-        .catch((error: unknown) => (feedStatus.textContent = `Download failed: ${String(error)}`));
-    });
-  }
-
-  let confirmTimer: ReturnType<typeof setTimeout> | undefined;
-  stopButton.addEventListener('click', () => {
-    // Two steps: a stray click or Enter must not kill a job.
-    if (stopButton.dataset.confirm !== 'true') {
-      stopButton.dataset.confirm = 'true';
-      stopButton.textContent = 'Confirm stop';
-      confirmTimer = setTimeout(() => {
-        delete stopButton.dataset.confirm;
-        stopButton.textContent = 'Stop execution';
-      }, 5000);
-      return;
-    }
-    clearTimeout(confirmTimer);
-    stopButton.disabled = true;
-    stopButton.textContent = 'Stopping…';
-    void api(`${base}/stop`, { method: 'POST' })
-      .then(refreshMeta)
-      .catch((error: unknown) => (feedStatus.textContent = `Stop failed: ${String(error)}`));
-  });
-
-  let current: ExecutionView | undefined;
-  const showMeta = (): void => {
-    if (!current) return;
-    metaValues.status.replaceChildren(statusBadge(current.status));
-    metaValues.exit.textContent = current.exit_code === null ? '—' : String(current.exit_code);
-    metaValues.started.textContent = formatDate(current.started_at);
-    metaValues.duration.textContent = executionDuration(current.started_at, current.completed_at);
-    metaValues.sealed.textContent = current.sealed ? 'yes: the log is complete' : 'not yet';
-    running = current.status === 'RUNNING';
-    stopButton.hidden = !running;
-    jumpButton.textContent = running ? 'Jump to live' : 'Jump to end';
-  };
-  async function refreshMeta(): Promise<void> {
-    current = await api<ExecutionView>(base);
-    showMeta();
-  }
-
   const feed = new LogFeed(executionId, {
     events: (events) => {
       view.append(events);
       // For scripts and tests: which lines arrived, in order.
       const detail = { first: events[0]?.index ?? 0, last: events[events.length - 1]?.index ?? 0 };
       document.dispatchEvent(new CustomEvent('logstream:lines', { detail }));
-      metaValues.lines.textContent = String(view.lastIndex);
+      header.showLines(view.lastIndex);
       section.dataset.lastIndex = String(view.lastIndex);
     },
     state: (state: FeedState) => {
       section.dataset.phase = state.phase;
       feedStatus.textContent = describe(state, view.lastIndex);
-      if (state.phase === 'done' || state.phase === 'sealing' || state.phase === 'live') void refreshMeta();
+      if (state.phase === 'done' || state.phase === 'sealing' || state.phase === 'live')
+        void header.refresh().catch(() => undefined);
     },
   });
 
-  void refreshMeta()
+  void header
+    .refresh()
     .then(() => {
       // A running log follows its end; a completed one opens at its first line (or the linked one).
-      if (!running) view.follow(false);
+      if (!header.running) view.follow(false);
       followHash();
       feed.start();
     })
@@ -211,12 +138,6 @@ export function showExecutionPage(executionId: string): void {
       section.dataset.phase = 'failed';
       feedStatus.textContent = `Could not load ${executionId}: ${error instanceof Error ? error.message : String(error)}`;
     });
-  // Duration ticks while it runs; status and exit code are re-read now and then.
-  let ticks = 0;
-  setInterval(() => {
-    showMeta();
-    if (running && ++ticks % 5 === 0 && document.visibilityState === 'visible') void refreshMeta().catch(() => {});
-  }, 1000);
 }
 
 function describe(state: FeedState, lines: number): string {
