@@ -67,9 +67,13 @@ function logStream(
           }
           // An error here aborts the transfer (no terminating chunk): the client sees a broken download,
           // never a truncated file that looks whole.
-          const page = await query.page(execution, next, MAX_LOGS_LIMIT);
+          const since = next;
+          const page = await withRetries(() => query.page(execution, since, MAX_LOGS_LIMIT));
+          if (page.events.length === 0 && page.nextIndex !== null) {
+            throw new Error(`no progress reading the log after index ${since}`);
+          }
           events = page.events;
-          next = page.events.length === 0 ? null : page.nextIndex;
+          next = page.nextIndex;
         }
         if (events.length > 0) controller.enqueue(encoder.encode(render(events, format)));
         else if (next === null) controller.close();
@@ -77,6 +81,24 @@ function logStream(
     },
     { highWaterMark: 1 },
   );
+}
+
+// Mid-stream the status line is gone: a retryable failure (throttling, a blip) is retried here a few times
+// with back-off before the transfer is aborted.
+const RETRIES = 4;
+const RETRY_BASE_MS = 250;
+
+async function withRetries<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      // By the error's own classification (DependencyError.retryable), never by its class or message.
+      const retryable = (error as { retryable?: unknown } | null)?.retryable === true;
+      if (!retryable || attempt === RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
 }
 
 function render(events: readonly IndexedEvent[], format: Format): string {

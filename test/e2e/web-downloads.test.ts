@@ -96,4 +96,42 @@ describe('log downloads: GET /executions/{id}/logs.txt and .jsonl, streamed (rea
     await reader.cancel();
     expect(pages.length).toBeLessThanOrEqual(3);
   });
+
+  it('a retryable failure mid-stream is retried; a page without progress aborts the transfer instead of ending it', async () => {
+    const pagedQuery = (failures: Map<number, () => unknown>, total: number): LogQuery =>
+      ({
+        resolve: async (executionId: string) => ({ executionId, status: 'SUCCEEDED' }),
+        page: async (_execution: unknown, since: number) => {
+          const fail = failures.get(since);
+          if (fail) {
+            failures.delete(since);
+            const failure = fail();
+            if (failure) throw failure;
+            return { status: 'SUCCEEDED', sealed: true, lastIndex: total, events: [], nextIndex: since };
+          }
+          const events = Array.from({ length: Math.min(2, total - since) }, (_, i) => ({
+            index: since + i + 1,
+            timestamp: 1,
+            message: `m${since + i + 1}`,
+          }));
+          const last = since + events.length;
+          return { status: 'SUCCEEDED', sealed: true, lastIndex: total, events, nextIndex: last < total ? last : null };
+        },
+      }) as unknown as LogQuery;
+    const throttled = Object.assign(new Error('throttled'), { code: 'CLOUDWATCH_UNAVAILABLE', retryable: true });
+    const retried = await downloadRoutes({ query: pagedQuery(new Map([[2, () => throttled]]), 6) }).request(
+      '/executions/x/logs.txt',
+    );
+    expect(await retried.text()).toBe('m1\nm2\nm3\nm4\nm5\nm6\n');
+
+    const stalled = await downloadRoutes({ query: pagedQuery(new Map([[4, () => undefined]]), 6) }).request(
+      '/executions/x/logs.txt',
+    );
+    await expect(stalled.text()).rejects.toThrow(/no progress reading the log after index 4/);
+    const refused = Object.assign(new Error('bad'), { code: 'INVALID_INPUT', retryable: false });
+    const failed = await downloadRoutes({ query: pagedQuery(new Map([[2, () => refused]]), 6) }).request(
+      '/executions/x/logs.txt',
+    );
+    await expect(failed.text()).rejects.toThrow('bad');
+  });
 });
