@@ -3,7 +3,7 @@ import { api, type ExecutionSummary, type ExecutionView } from './api';
 import { el, mainRegion } from './dom';
 import { executionDuration, formatDate, statusBadge } from './format';
 
-const PAGE_SIZE = 25;
+const DEFAULT_PAGE_SIZE = 25;
 // The API lists at most this many (newest first): paging goes as deep as that.
 const MAX_LISTED = 1000;
 const REFRESH_MS = 3000;
@@ -15,6 +15,8 @@ export function showExecutionsPage(): void {
   document.title = 'Executions · logstream';
   const params = new URLSearchParams(location.search);
   let page = Math.max(0, Number(params.get('page') ?? '0') || 0);
+  const perPage = Number(params.get('per_page'));
+  const PAGE_SIZE = Number.isInteger(perPage) && perPage >= 1 && perPage <= 100 ? perPage : DEFAULT_PAGE_SIZE;
 
   const statusSelect = el('select', { id: 'status-filter' }, el('option', { value: '' }, 'all'));
   for (const status of STATUSES) statusSelect.append(el('option', { value: status }, status));
@@ -71,6 +73,7 @@ export function showExecutionsPage(): void {
     if (statusSelect.value) query.set('status', statusSelect.value);
     if (search.value) query.set('q', search.value);
     if (page > 0) query.set('page', String(page));
+    if (PAGE_SIZE !== DEFAULT_PAGE_SIZE) query.set('per_page', String(PAGE_SIZE));
     history.replaceState(null, '', `/${query.size > 0 ? `?${query.toString()}` : ''}`);
   };
 

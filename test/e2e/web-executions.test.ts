@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Hono } from 'hono';
+import type { Browser, Page } from 'playwright-core';
+import { toErrorResponse } from '../../src/api/errors';
+import { webRoutes } from '../../src/api/web-routes';
+import { launchBrowser } from '../support/browser';
+import { newExecutionId, startHarness, waitSealed, type Harness } from '../support/harness';
+
+describe('the executions page and the web app routes (real browser, real stack)', () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await page?.close();
+    await browser?.close();
+    await h?.stop();
+  });
+
+  it('pages through the executions, newest first', async () => {
+    const ids = Array.from({ length: 5 }, () => newExecutionId('web-page'));
+    for (const id of ids) {
+      await h.client.run(['true'], id);
+      await waitSealed(h.client, id);
+    }
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${h.server.url}/?per_page=2`);
+    const shownIds = (): Promise<(string | null)[]> =>
+      page
+        .locator('tbody tr[data-execution-id]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-execution-id')));
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-execution-id]').length === 2);
+    const first = await shownIds();
+    expect(await page.getByRole('button', { name: '← Newer' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await page.getByText('Page 2').waitFor();
+    await page.waitForFunction((previous) => {
+      const now = Array.from(document.querySelectorAll('tbody tr[data-execution-id]')).map((r) =>
+        r.getAttribute('data-execution-id'),
+      );
+      return now.length === 2 && !now.some((id) => previous.includes(id));
+    }, first);
+    expect(new URL(page.url()).search).toBe('?page=1&per_page=2');
+    // Newest first across the pages: ours (each ended before the next started) in reverse order of start.
+    const ours = [...first, ...(await shownIds())].filter((id): id is string => id !== null && ids.includes(id));
+    expect(ours.length).toBeGreaterThanOrEqual(2);
+    expect(ours).toEqual([...ours].sort((a, b) => ids.indexOf(b) - ids.indexOf(a)));
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await page.getByText('Page 1').waitFor();
+    await page.waitForFunction(
+      (previous) =>
+        Array.from(document.querySelectorAll('tbody tr[data-execution-id]'))
+          .map((r) => r.getAttribute('data-execution-id'))
+          .join() === previous.join(),
+      first,
+    );
+  });
+
+  it('serves the page with a strict content security policy, and the assets by name only', async () => {
+    const html = await fetch(`${h.server.url}/executions/any-id/view`);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(html.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(await html.text()).toContain('<script type="module" src="/assets/main.js"></script>');
+    const script = await fetch(`${h.server.url}/assets/main.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    const unknown = await fetch(`${h.server.url}/assets/..%2Fpackage.json`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('says the web app is not built, instead of an empty page, when its assets are missing', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'logstream-no-web-'));
+    try {
+      const app = new Hono()
+        .onError((error, c) => {
+          const { status, body } = toErrorResponse(error);
+          return c.json(body, status);
+        })
+        .route('/', webRoutes({ assetsDir: empty }));
+      const response = await app.request('/');
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'WEB_APP_NOT_BUILT', message: expect.stringMatching(/npm run build/) },
+      });
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
