@@ -65,8 +65,12 @@ describe('the web app follows a running execution live (real browser, real stack
     const id = newExecutionId('web-live');
     const gate = path.join(dir, `${id}.go`);
     await h.client.run(gatedJob(gate, 1, 200), id);
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
     await page.goto(`${h.server.url}/executions/${id}/view`);
     await waitForFeed(page, 'live', 1);
+    // One socket, from the websocket_url of /logs, resuming after what the page already has (none, or line 1).
+    expect(sockets).toEqual([expect.stringMatching(new RegExp(`/ws\\?execution_id=${id}&last_index=[01]&ticket=`))]);
     // The page is live on the socket before the rest of the job's output exists.
     writeFileSync(gate, '');
     await waitForFeed(page, 'live', 200);
@@ -105,8 +109,12 @@ describe('the web app follows a running execution live (real browser, real stack
     const gate = path.join(dir, `${id}.go`);
     await h.client.run(gatedJob(gate, 150, 300), id);
     await waitFor('150 lines stored', async () => ((await h.client.status(id)).last_index >= 150 ? true : undefined));
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
     await page.goto(`${h.server.url}/executions/${id}/view`);
     await waitForFeed(page, 'live', 150);
+    // Lines 1..150 came from /logs; the socket starts after them.
+    expect(sockets).toEqual([expect.stringContaining(`execution_id=${id}&last_index=150&`)]);
     writeFileSync(gate, '');
     await waitForFeed(page, 'live', 300);
     expectContiguous(await lineBatches(page), 300);

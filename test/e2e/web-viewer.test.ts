@@ -38,9 +38,12 @@ describe('the web app shows a log as people read it (real browser, real stack)',
     await h?.stop();
   });
 
-  it('renders ANSI colours as styles, never as escape characters', async () => {
+  it('renders ANSI colours as styles, never as escape characters; a completed log opens no socket', async () => {
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
     await page.goto(`${h.server.url}/executions/${coloured}/view`);
     await waitForFeed(page, 'done', 300);
+    expect(sockets).toEqual([]);
     const red = page.locator('.line[data-index="25"] .msg span').first();
     expect(await red.textContent()).toBe('ERROR');
     expect(await red.evaluate((span) => getComputedStyle(span).color)).toBe('rgb(255, 123, 114)');
