@@ -190,8 +190,21 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
   return program;
 }
 
+/**
+ * `logstream logs ID | head`: once the reader has gone, the rest of the output has nowhere to go.
+ * Stop there quietly, as a pipeline stage should, instead of dying on an unhandled EPIPE.
+ */
+function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`logstream: cannot write to stdout: ${error.message}\n`);
+    process.exit(1);
+  });
+}
+
 /** Runs the CLI on `argv` (as process.argv) and resolves with its exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  if (io === defaultIo) exitQuietlyOnClosedStdout();
   let code = 0;
   const program = buildCli(io, (c) => (code = c));
   program.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });

@@ -138,6 +138,17 @@ describe('logstream as a log viewer', () => {
     });
   });
 
+  it('a reader that goes away (logs --follow | head -1) ends the CLI quietly with exit 0', async () => {
+    const id = await external('viewer-pipe', [{ timestamp: Date.now(), message: 'first' }]);
+    const following = start(['logs', id, '--follow']);
+    await waitFor('the first line', async () => (following.stdout() === 'first\n' ? true : undefined));
+    following.child.stdout?.destroy();
+    await h.aws.source.putEvents(h.config.logGroup, `external/${id}`, [{ timestamp: Date.now(), message: 'second' }]);
+    const ended = await following.done;
+    expect({ status: ended.status, stderr: ended.stderr }).toEqual({ status: 0, stderr: '' });
+    await h.client.complete(id, 'SUCCEEDED');
+  });
+
   it('-o FILE writes the log atomically and says so; an unsealed log is written and said not to be whole', async () => {
     const file = path.join(dir, 'viewer.log');
     fs.writeFileSync(file, 'previous content\n');
