@@ -59,19 +59,23 @@ export async function printLogs(
     const view = await readLog(client, id, request, print, keep, sealWaitMs);
     if (file) {
       file.commit();
-      io.err(`logstream: wrote ${file.lines} lines to ${file.path} (${view.status}, sealed)`);
+      io.err(`logstream: wrote ${lines(file.lines)} to ${file.path} (${view.status}, sealed)`);
     }
     return view;
   } catch (error) {
     if (file && error instanceof LogNotSealedError) {
       // What was read is kept, and said to be partial: the caller reports the error itself.
       file.commit();
-      io.err(`logstream: wrote ${file.lines} lines to ${file.path}: not provably the whole log (not sealed)`);
+      io.err(`logstream: wrote ${lines(file.lines)} to ${file.path}: not provably the whole log (not sealed)`);
     } else {
       file?.discard();
     }
     throw error;
   }
+}
+
+function lines(count: number): string {
+  return `${count} ${count === 1 ? 'line' : 'lines'}`;
 }
 
 async function readLog(
