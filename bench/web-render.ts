@@ -6,7 +6,10 @@ import { startWorker } from '../src/main/worker';
 import { chromiumPath, launchBrowser } from '../test/support/browser';
 import { sleep } from './stack';
 
-/** How long opening the execution page takes until a sealed log of `lines` lines is loaded and shown at its end. */
+/**
+ * How long opening the execution page takes until a sealed log of `lines` lines is loaded and shown at its end,
+ * the line elements then in the DOM, and the 95th percentile frame time while scrolling through it.
+ */
 async function loadToEnd(browser: Browser, url: string, lines: number, virtualize: boolean): Promise<number[]> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
@@ -25,7 +28,22 @@ async function loadToEnd(browser: Browser, url: string, lines: number, virtualiz
     await page.locator(`.line[data-index="${lines}"]`).waitFor({ state: 'visible', timeout: 600_000 });
     const atEnd = performance.now() - started;
     const elements = await page.locator('.log-scroll .line').count();
-    return [loaded, atEnd, elements];
+    // Smoothness: scroll up through the log a screen per frame and take the 95th percentile frame time.
+    const frameP95 = await page.evaluate(async () => {
+      const scroller = document.querySelector('.log-scroll') as HTMLElement;
+      const frames: number[] = [];
+      let last = performance.now();
+      for (let i = 0; i < 120; i++) {
+        scroller.scrollTop -= scroller.clientHeight;
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        const now = performance.now();
+        frames.push(now - last);
+        last = now;
+      }
+      frames.sort((a, b) => a - b);
+      return frames[Math.floor(frames.length * 0.95)] ?? NaN;
+    });
+    return [loaded, atEnd, elements, frameP95];
   } finally {
     await page.close();
   }
@@ -54,16 +72,28 @@ export async function benchWebRender(config: Config, lines = 200_000): Promise<R
     const url = `${server.url}/executions/${id}/view`;
     // One warm-up of each, then the measured runs.
     await loadToEnd(browser, url, lines, true);
-    const [virtualLoad = NaN, virtualEnd = NaN, virtualElements = NaN] = await loadToEnd(browser, url, lines, true);
-    const [flatLoad = NaN, flatEnd = NaN, flatElements = NaN] = await loadToEnd(browser, url, lines, false);
+    const [virtualLoad = NaN, virtualEnd = NaN, virtualElements = NaN, virtualFrame = NaN] = await loadToEnd(
+      browser,
+      url,
+      lines,
+      true,
+    );
+    const [flatLoad = NaN, flatEnd = NaN, flatElements = NaN, flatFrame = NaN] = await loadToEnd(
+      browser,
+      url,
+      lines,
+      false,
+    );
     return {
       lines,
       virtualized_load_ms: Math.round(virtualLoad),
       virtualized_to_end_ms: Math.round(virtualEnd),
       virtualized_line_elements: virtualElements,
+      virtualized_scroll_frame_p95_ms: Math.round(virtualFrame * 10) / 10,
       unvirtualized_load_ms: Math.round(flatLoad),
       unvirtualized_to_end_ms: Math.round(flatEnd),
       unvirtualized_line_elements: flatElements,
+      unvirtualized_scroll_frame_p95_ms: Math.round(flatFrame * 10) / 10,
       ratio_vs_unvirtualized: virtualEnd / flatEnd,
     };
   } finally {
