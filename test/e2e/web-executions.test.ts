@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import type { Browser, Page } from 'playwright-core';
 import { toErrorResponse } from '../../src/api/errors';
 import { webRoutes } from '../../src/api/web-routes';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, openPage } from '../support/browser';
 import { newExecutionId, startHarness, waitSealed, type Harness } from '../support/harness';
 
 describe('the executions page and the web app routes (real browser, real stack)', () => {
@@ -29,7 +29,7 @@ describe('the executions page and the web app routes (real browser, real stack)'
       await h.client.run(['true'], id);
       await waitSealed(h.client, id);
     }
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await openPage(browser);
     await page.goto(`${h.server.url}/?per_page=2`);
     const shownIds = (): Promise<(string | null)[]> =>
       page

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, waitForFeed } from '../support/browser';
+import { launchBrowser, openPage, waitForFeed } from '../support/browser';
 import { newExecutionId, startHarness, waitFor, type Harness } from '../support/harness';
 
 const KEY = 'web-test-key-0123456789';
@@ -26,7 +26,7 @@ describe('the web app with API keys: a key prompt for the session, tickets for t
     await waitFor('two lines stored', async () => ((await h.client.status(id)).last_index >= 2 ? true : undefined));
 
     // The page itself loads without a key; its data does not.
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page = await openPage(browser);
     await page.goto(`${h.server.url}/`);
     const dialog = page.getByRole('dialog', { name: 'API key' });
     await dialog.waitFor({ timeout: 60_000 });

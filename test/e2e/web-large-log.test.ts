@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, SCREENSHOT_DIR, waitForFeed } from '../support/browser';
+import { launchBrowser, openPage, SCREENSHOT_DIR, waitForFeed } from '../support/browser';
 import { newExecutionId, startHarness, waitSealed, type Harness } from '../support/harness';
 
 const LINES = 200_000;
@@ -27,7 +27,7 @@ describe('a 200,000-line log in the web app (real browser, real stack)', () => {
   });
 
   it('loads, jumps to its end and keeps fewer than 500 line elements in the DOM', async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await openPage(browser);
     await page.goto(`${h.server.url}/executions/${id}/view`);
     await waitForFeed(page, 'done', LINES, 600_000);
     expect(await page.locator('.log-scroll .line').count()).toBeLessThan(MAX_LINE_ELEMENTS);

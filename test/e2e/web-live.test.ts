@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, lineBatches, recordLineBatches, renderedLines, waitForFeed } from '../support/browser';
+import {
+  launchBrowser,
+  lineBatches,
+  openPage,
+  recordLineBatches,
+  renderedLines,
+  waitForFeed,
+} from '../support/browser';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
 
 // Lines 1..first, then (once the test creates the gate file) lines first+1..total, then it runs until stopped.
@@ -18,6 +25,8 @@ function gatedJob(gate: string, first: number, total: number): string[] {
 
 // Follow mode keeps the end in view: the rows in the DOM are the log's last ones, contiguous, with their text.
 async function expectFollowedTail(page: Page, total: number): Promise<void> {
+  // Rows are drawn on the next animation frame after the lines arrive.
+  await page.locator(`.line[data-index="${total}"]`).waitFor();
   const rows = await renderedLines(page);
   expect(rows.length).toBeGreaterThan(10);
   const from = total - rows.length + 1;
@@ -49,7 +58,7 @@ describe('the web app follows a running execution live (real browser, real stack
     dir = mkdtempSync(path.join(os.tmpdir(), 'logstream-web-'));
   });
   beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await openPage(browser);
     await recordLineBatches(page);
   });
   afterEach(async () => {
@@ -78,7 +87,7 @@ describe('the web app follows a running execution live (real browser, real stack
     await expectFollowedTail(page, 200);
 
     // The executions page, open beside it, shows the badge live: RUNNING now, STOPPED without a reload.
-    const list = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const list = await openPage(browser);
     const badge = list.locator(`tr[data-execution-id="${id}"] .badge`);
     await list.goto(`${h.server.url}/`);
     await list.waitForFunction(

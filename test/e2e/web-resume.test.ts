@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { LogstreamClient } from '../../src/client/client';
 import { startServer, type RunningServer } from '../../src/main/server';
-import { launchBrowser, lineBatches, recordLineBatches, waitForFeed } from '../support/browser';
+import { launchBrowser, lineBatches, openPage, recordLineBatches, waitForFeed } from '../support/browser';
 import { newExecutionId, startHarness, waitFor, type Harness } from '../support/harness';
 
 describe('the web app resumes a dropped socket from its last line (real browser, real stack)', () => {
@@ -37,7 +37,7 @@ describe('the web app resumes a dropped socket from its last line (real browser,
       `while [ ! -e '${gate}' ]; do sleep 0.05; done; ` +
       'while [ $i -le 120 ]; do echo "line $i"; i=$((i+1)); done; while :; do sleep 1; done';
     await h.client.run(['sh', '-c', script], id);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await openPage(browser);
     await recordLineBatches(page);
     await page.goto(`${h.server.url}/executions/${id}/view`);
     await waitForFeed(page, 'live', 50);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, renderedLines, SCREENSHOT_DIR, waitForFeed } from '../support/browser';
+import { launchBrowser, openPage, renderedLines, SCREENSHOT_DIR, waitForFeed } from '../support/browser';
 import { newExecutionId, startHarness, waitSealed, type Harness } from '../support/harness';
 
 // 300 lines; every 25th is an ERROR line whose first word is red (SGR 31).
@@ -28,7 +28,7 @@ describe('the web app shows a log as people read it (real browser, real stack)',
     await waitSealed(h.client, coloured);
   });
   beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await openPage(browser);
   });
   afterEach(async () => {
     await page?.close();

@@ -55,6 +55,16 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A new page whose waits default to a bound generous enough for a loaded machine (they wait for states). */
+export async function openPage(browser: Browser, options: { width?: number; height?: number } = {}): Promise<Page> {
+  const page = await browser.newPage({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    acceptDownloads: true,
+  });
+  page.setDefaultTimeout(120_000);
+  return page;
+}
+
 /** Records, in the page, every batch of lines the web app appends (its `logstream:lines` event), in order. */
 export async function recordLineBatches(page: Page): Promise<void> {
   await page.addInitScript(() => {

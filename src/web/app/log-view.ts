@@ -36,6 +36,8 @@ export class LogView {
   /** The target line is to be scrolled into view as soon as it is held. */
   private revealPending = false;
   private frame = 0;
+  /** Unvirtualised: the first line (position in `lines`) whose row is not in the DOM yet. */
+  private flatFrom: number | undefined;
 
   constructor(private readonly options: LogViewOptions) {
     this.canvas = el('div', { class: 'log-canvas', role: 'presentation' });
@@ -79,7 +81,9 @@ export class LogView {
         if (this.matcher.test(plainText(this.lines[i] as ViewLine))) this.shown.push(i);
       }
     }
-    if (!this.options.virtualize) this.appendRows(start);
+    // Rows (also unvirtualised ones) change only in a frame, together with the scroll: a scroll event
+    // between frames then never sees the log grown under it and mistakes that for the user scrolling up.
+    if (!this.options.virtualize) this.flatFrom ??= start;
     this.schedule();
   }
 
@@ -153,7 +157,7 @@ export class LogView {
     this.rendered.clear();
     if (!this.options.virtualize) {
       this.canvas.replaceChildren();
-      this.appendRows(0);
+      this.flatFrom = 0;
     }
     this.schedule();
   }
@@ -161,6 +165,10 @@ export class LogView {
   private render(): void {
     const count = this.shown?.length ?? this.lines.length;
     if (this.options.virtualize) this.canvas.style.height = `${count * ROW_PX}px`;
+    else if (this.flatFrom !== undefined) {
+      this.appendRows(this.flatFrom);
+      this.flatFrom = undefined;
+    }
     const targetAt = this.revealPending && this.target !== undefined ? this.positionOf(this.target) : undefined;
     if (targetAt !== undefined) {
       this.revealPending = false;
