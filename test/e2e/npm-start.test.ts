@@ -194,4 +194,27 @@ describe('npm start (the dev entry point)', () => {
       expect(run.stdout()).not.toMatch(/at .*\.ts:\d+|tonic|ECONNREFUSED/);
     },
   );
+
+  it.each([
+    ['dev.ts', 'logstream: ', ', unset AWS_ENDPOINT_URL and LOGSTREAM_LOCAL_STACK so npm start runs its own'],
+    ['server.ts', 'logstream API: ', ''],
+  ])(
+    '%s with an unreachable AWS_ENDPOINT_URL: one line naming it, its variable and the fix; exit 1',
+    async (entry, prefix, own) => {
+      const port = await findFreePort();
+      const run = launch(entry, {
+        // The test stack's Temporal answers: AWS is what fails.
+        TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+        AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+        LOGSTREAM_LOCAL_STACK: '0',
+        LOGSTREAM_DATA_DIR: dataDir,
+      });
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toBe(
+        `${prefix}cannot reach AWS (CloudWatch Logs, DynamoDB) at http://127.0.0.1:${port} (AWS_ENDPOINT_URL): ` +
+          `connection refused. Fix: start the AWS emulator there or set AWS_ENDPOINT_URL to one that runs${own}, ` +
+          'or set LOGSTREAM_AWS=real for real AWS\n',
+      );
+    },
+  );
 });
