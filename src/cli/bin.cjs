@@ -5,4 +5,4 @@ const fs = require('node:fs');
 
 const compiled = path.join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const cli = fs.existsSync(compiled) ? require(compiled) : require('tsx/cjs/api').require('./main.ts', __filename);
-cli.runCli(process.argv).then((code) => process.exit(code));
+cli.runCli(process.argv).then((code) => cli.exitWhenFlushed(code));

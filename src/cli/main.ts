@@ -243,6 +243,19 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   }
 }
 
+/**
+ * Exits with `code` once stdout and stderr are flushed: writes to a pipe are asynchronous, and
+ * process.exit() would drop what a slow reader has not taken yet (the end of the log).
+ */
+export function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 if (require.main === module) {
-  void runCli(process.argv).then((code) => process.exit(code));
+  void runCli(process.argv).then(exitWhenFlushed);
 }

@@ -149,6 +149,23 @@ describe('logstream as a log viewer', () => {
     await h.client.complete(id, 'SUCCEEDED');
   });
 
+  it('exits only once its output is flushed: a slow reader of a pipe still gets every line', async () => {
+    // 20,000 lines of 60 bytes: far more than a pipe holds. The reader does not read until the CLI has
+    // said how the execution ended (on stderr), so everything after the pipe's capacity is still queued.
+    const pad = '.'.repeat(50);
+    const running = start(['run', '--', 'sh', '-c', `seq 1 20000 | sed 's/$/ ${pad}/'`]);
+    running.child.stdout?.pause();
+    let stderr = '';
+    running.child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
+    await waitFor('the CLI reporting the end', async () => (/SUCCEEDED/.test(stderr) ? true : undefined), 120_000);
+    running.child.stdout?.resume();
+    const ended = await running.done;
+    expect(ended.status).toBe(0);
+    const lines = ended.stdout.split('\n');
+    expect(lines).toHaveLength(20_001);
+    expect(lines[19_999]).toBe(`20000 ${pad}`);
+  });
+
   it('-o FILE writes the log atomically and says so; an unsealed log is written and said not to be whole', async () => {
     const file = path.join(dir, 'viewer.log');
     fs.writeFileSync(file, 'previous content\n');
