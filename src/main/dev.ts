@@ -48,11 +48,10 @@ async function main(): Promise<void> {
   try {
     if (config.localStack) {
       say('starting the local stack (Temporal dev server, AWS emulator)...');
-      // The emulator inherits this process's environment: its recorder keeps the AWS state across restarts.
+      // The emulator's recorder keeps the AWS state across restarts.
       const recording = prepareAwsRecording(dataDir);
-      Object.assign(process.env, recording.env);
       const [, port] = config.temporalAddress.split(':');
-      const stack: LocalStack = await withoutAwsProfile(() =>
+      const stack: LocalStack = await withChildEnvironment(recording.env, () =>
         startLocalStack({
           temporalPort: Number(port),
           temporalUiPort: config.temporalUiPort,
@@ -89,17 +88,23 @@ async function main(): Promise<void> {
 }
 
 /**
- * Runs `start` with the user's AWS profile hidden from the children it spawns: the emulator runs boto3, which
- * refuses to start on a profile this machine does not define (and needs none). Jobs run later still see it.
+ * Runs `start` (which spawns the stack's children with this process's environment) with `extra` added and the
+ * user's AWS profile hidden: the emulator runs boto3, which refuses to start on a profile this machine does not
+ * define (and needs none). Afterwards the environment is as it was: the jobs the worker runs see the user's.
  */
-async function withoutAwsProfile<T>(start: () => Promise<T>): Promise<T> {
-  const saved = { AWS_PROFILE: process.env.AWS_PROFILE, AWS_DEFAULT_PROFILE: process.env.AWS_DEFAULT_PROFILE };
+async function withChildEnvironment<T>(extra: Readonly<Record<string, string>>, start: () => Promise<T>): Promise<T> {
+  const changed = [...Object.keys(extra), 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE'];
+  const saved = new Map(changed.map((name) => [name, process.env[name]]));
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_DEFAULT_PROFILE;
+  Object.assign(process.env, extra);
   try {
     return await start();
   } finally {
-    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 
