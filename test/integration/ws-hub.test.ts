@@ -139,25 +139,40 @@ describe('TailHub', () => {
     const store = new InMemoryLogStore();
     await register(store);
     await append(store, 1, 5);
+    // A second execution with one subscriber is the clock: its loop polls at the same pace as one loop of ID.
+    const CLOCK = 'hub-clock';
+    await store.registerExecution({ executionId: CLOCK, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 0 });
+    const polls = new Map<string, number>();
+    const latestChunk = store.latestChunk.bind(store);
+    store.latestChunk = (executionId) => {
+      polls.set(executionId, (polls.get(executionId) ?? 0) + 1);
+      return latestChunk(executionId);
+    };
+    const pollsOf = (executionId: string): number => polls.get(executionId) ?? 0;
     const active = { count: 0, inc: () => active.count++, dec: () => active.count-- };
     const hub = new TailHub(hubOptions(store, { activeTails: active }));
+    const clock = await hub.subscribe(CLOCK, 0, new RecordingSink());
     const subscriptions = await Promise.all(
       Array.from({ length: 50 }, () => hub.subscribe(ID, 0, new RecordingSink())),
     );
-    expect(hub.activeTailCount).toBe(1);
-    expect(active.count).toBe(1);
-    await pause(50);
-    const polls = store.calls.latestChunk;
-    // 50 subscribers, one loop: a few polls in 50 ms, not hundreds.
-    expect(polls).toBeLessThan(40);
-    // Each subscriber read only its own backlog once.
+    expect(hub.activeTailCount).toBe(2);
+    expect(active.count).toBe(2);
+    await until('the clock loop to poll 20 times', () => pollsOf(CLOCK) >= 20);
+    // 50 subscribers, one loop: about as many polls as the clock's single subscriber, not 50 times as many.
+    expect(pollsOf(ID)).toBeLessThanOrEqual(2 * pollsOf(CLOCK) + 5);
+    // Each subscriber of ID read only its own backlog once (the clock's log is empty: nothing to read).
     expect(store.calls.readChunks).toBe(50);
     for (const subscription of subscriptions) subscription.close();
+    expect(hub.activeTailCount).toBe(1);
+    expect(active.count).toBe(1);
+    const after = pollsOf(ID);
+    const clockAfter = pollsOf(CLOCK);
+    await until('the clock loop to poll 20 more times', () => pollsOf(CLOCK) >= clockAfter + 20);
+    // At most a poll already under way when the last subscriber left.
+    expect(pollsOf(ID) - after).toBeLessThanOrEqual(1);
+    clock.close();
     expect(hub.activeTailCount).toBe(0);
-    expect(active.count).toBe(0);
-    const after = store.calls.latestChunk;
-    await pause(50);
-    expect(store.calls.latestChunk - after).toBeLessThanOrEqual(1);
+    hub.close();
   });
 
   it('hands the same batch object (and frame) to every live subscriber', async () => {
