@@ -1,14 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { sealExpiresAt, type Completion, type LogLocation, type LogSeal } from '../src/domain';
-import { LogPump, type LogSource, type LogStore } from '../src/ports';
-import {
-  classifyPumpFailure,
-  DEFAULT_READ_PACING,
-  nonRetryableFailure,
-  ReadPacer,
-  sleepHeartbeating,
-  type ReadPacerOptions,
-} from './read-pacing';
+import type { LogPump, LogStore } from '../src/ports';
+import { PacedReader, type PacedReaderDeps } from './paced-reader';
+import { sleepHeartbeating } from './read-pacing';
 
 /** Input of `drainAndSeal`. */
 export interface DrainInput {
@@ -20,17 +14,9 @@ export interface DrainInput {
 }
 
 /** Dependencies of the final drain. */
-export interface DrainDeps {
-  readonly store: LogStore;
-  readonly source: LogSource;
+export interface DrainDeps extends PacedReaderDeps {
   readonly pollMs: number;
   readonly ttlSeconds: number;
-  /** Pacing against the account-wide read quota (default `DEFAULT_READ_PACING`). */
-  readonly readPacing?: ReadPacerOptions;
-  /** Waits `ms`, rejecting when the activity is cancelled (default: the activity context's sleep). */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Clock (epoch ms), default `Date.now`. */
-  readonly now?: () => number;
 }
 
 /**
@@ -45,23 +31,17 @@ export interface DrainDeps {
  */
 export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<LogSeal> {
   const context = Context.current();
-  const sleep = deps.sleep ?? ((ms: number) => context.sleep(ms));
-  const now = deps.now ?? Date.now;
-  const pump = new LogPump(deps.store, deps.source, {
-    executionId: input.executionId,
-    location: input.location,
-  });
-  const pacer = new ReadPacer(deps.readPacing ?? DEFAULT_READ_PACING);
+  const reader = new PacedReader(deps, input, 'drain');
+  const { pump, now } = reader;
   const { completedAt, lastWriteAt } = input.completion;
   const quietAfter = Math.max(completedAt, lastWriteAt ?? 0) + input.settleMs;
   let lastIndex = 0;
   const heartbeat = (): void => context.heartbeat({ lastIndex });
   for (;;) {
     const startedAt = now();
-    const callsBefore = pump.sourceCalls;
     let wait: number;
     try {
-      const result = await pump.pump();
+      const { result, waitMs } = await reader.read();
       lastIndex = result.tip.lastIndex;
       heartbeat();
       const caughtUp = result.appended === 0 && result.exhausted;
@@ -70,23 +50,14 @@ export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<
         if (seal) return seal;
         continue;
       }
-      const spacing = pacer.succeeded(pump.sourceCalls - callsBefore, now() - startedAt);
       // Caught up inside the settle window: look again after a poll interval, or when the window ends.
-      wait = Math.max(spacing, caughtUp ? Math.min(deps.pollMs, Math.max(1, quietAfter - now())) : 0);
+      wait = Math.max(waitMs, caughtUp ? Math.min(deps.pollMs, Math.max(1, quietAfter - now())) : 0);
     } catch (error) {
       const seal = await sealedBefore(deps.store, input.executionId, error);
       if (seal) return seal;
-      const kind = classifyPumpFailure(error);
-      if (kind === 'permanent') throw nonRetryableFailure(error);
-      wait = pacer.failed(kind, pump.sourceCalls - callsBefore, now() - startedAt);
-      context.log.warn('drain read failed; backing off', {
-        executionId: input.executionId,
-        delayMs: wait,
-        throttled: kind === 'throttled',
-        error: String(error),
-      });
+      wait = reader.backoff(error);
     }
-    await sleepHeartbeating(sleep, heartbeat, wait);
+    await sleepHeartbeating(reader.sleep, heartbeat, wait);
   }
 }
 

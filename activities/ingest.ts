@@ -1,14 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { LogLocation } from '../src/domain';
-import { LogPump, type LogSource, type LogStore } from '../src/ports';
-import {
-  classifyPumpFailure,
-  DEFAULT_READ_PACING,
-  nonRetryableFailure,
-  ReadPacer,
-  sleepHeartbeating,
-  type ReadPacerOptions,
-} from './read-pacing';
+import { PacedReader, type PacedReaderDeps } from './paced-reader';
+import { sleepHeartbeating } from './read-pacing';
 
 /** Poll pacing of live ingestion. */
 export interface PollPacing {
@@ -34,16 +27,8 @@ export interface IngestProgress {
 }
 
 /** Dependencies of the ingest loop. */
-export interface IngestDeps {
-  readonly store: LogStore;
-  readonly source: LogSource;
+export interface IngestDeps extends PacedReaderDeps {
   readonly pacing: PollPacing;
-  /** Pacing against the account-wide read quota (default `DEFAULT_READ_PACING`). */
-  readonly readPacing?: ReadPacerOptions;
-  /** Waits `ms`, rejecting when the activity is cancelled (default: the activity context's sleep). */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Clock (epoch ms), default `Date.now`. */
-  readonly now?: () => number;
 }
 
 /**
@@ -55,13 +40,8 @@ export interface IngestDeps {
  */
 export async function ingest(deps: IngestDeps, input: IngestInput): Promise<void> {
   const context = Context.current();
-  const sleep = deps.sleep ?? ((ms: number) => context.sleep(ms));
-  const now = deps.now ?? Date.now;
-  const pump = new LogPump(deps.store, deps.source, {
-    executionId: input.executionId,
-    location: input.location,
-  });
-  const pacer = new ReadPacer(deps.readPacing ?? DEFAULT_READ_PACING);
+  const reader = new PacedReader(deps, input, 'ingest');
+  const { pump, now } = reader;
   let interval = deps.pacing.minMs;
   let windowStart = now();
   let windowCalls = 0;
@@ -74,27 +54,17 @@ export async function ingest(deps: IngestDeps, input: IngestInput): Promise<void
       nextPollMs: delay,
     } satisfies IngestProgress);
   for (;;) {
-    const startedAt = now();
-    const callsBefore = pump.sourceCalls;
     try {
-      const result = await pump.pump();
+      const { result, waitMs } = await reader.read();
       // Lines flowing, or a read that stopped before the end of the stream: look again soon.
       const busy = result.appended > 0 || !result.exhausted;
       interval = busy ? deps.pacing.minMs : Math.min(deps.pacing.maxMs, interval * 2);
-      delay = Math.max(interval, pacer.succeeded(pump.sourceCalls - callsBefore, now() - startedAt));
+      delay = Math.max(interval, waitMs);
     } catch (error) {
       // The drain sealed the log: a leftover attempt has nothing more to do.
       if ((error as { code?: unknown }).code === 'LOG_SEALED') return;
-      const kind = classifyPumpFailure(error);
-      if (kind === 'permanent') throw nonRetryableFailure(error);
       interval = deps.pacing.minMs;
-      delay = Math.max(interval, pacer.failed(kind, pump.sourceCalls - callsBefore, now() - startedAt));
-      context.log.warn('ingest poll failed; backing off', {
-        executionId: input.executionId,
-        delayMs: delay,
-        throttled: kind === 'throttled',
-        error: String(error),
-      });
+      delay = Math.max(interval, reader.backoff(error));
     }
     const at = now();
     if (at - windowStart >= 1000) {
@@ -105,6 +75,6 @@ export async function ingest(deps: IngestDeps, input: IngestInput): Promise<void
     }
     heartbeat();
     // Rejects with the cancellation when the workflow stops live ingestion.
-    await sleepHeartbeating(sleep, heartbeat, delay);
+    await sleepHeartbeating(reader.sleep, heartbeat, delay);
   }
 }
