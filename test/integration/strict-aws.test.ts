@@ -154,19 +154,23 @@ describe('account-wide read quotas', () => {
   test('40 GetLogEvents calls at once: the calls over 25 per second get ThrottlingException', async () => {
     const stream = await newStream();
     await strict.resetRules(); // a fresh one-second window
+    const sentAt = Date.now();
     const results = await Promise.allSettled(Array.from({ length: 40 }, () => getPage(stream)));
+    // Within one second (the usual case) at most 25 are served; a loaded machine that spreads the calls
+    // over more seconds may be served 25 more in each: the bound follows the span, the test does not time it.
+    const seconds = Math.max(1, Math.ceil((Date.now() - sentAt) / 1000));
     const succeeded = results.filter((result) => result.status === 'fulfilled').length;
     const throttled = results.filter(
       (result) => result.status === 'rejected' && (result.reason as Error).name === 'ThrottlingException',
     ).length;
     expect(succeeded + throttled).toBe(40);
-    expect(succeeded).toBeLessThanOrEqual(25);
-    expect(throttled).toBeGreaterThanOrEqual(15);
+    expect(succeeded).toBeLessThanOrEqual(25 * seconds);
+    expect(throttled).toBeGreaterThanOrEqual(40 - 25 * seconds);
     const rejected = results.find((result) => result.status === 'rejected');
     expect(rejected && (rejected.reason as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(
       400,
     );
-    expect((await strict.stats()).operations['logs:GetLogEvents']?.throttled).toBeGreaterThanOrEqual(15);
+    expect((await strict.stats()).operations['logs:GetLogEvents']?.throttled).toBeGreaterThanOrEqual(throttled);
   });
 
   test('a tightened quota applies at once', async () => {
