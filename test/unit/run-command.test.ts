@@ -1,4 +1,6 @@
-import { constants } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import {
@@ -88,10 +90,22 @@ describe('runCommand', () => {
 
   test('keeps heartbeating through a final flush that takes long', async () => {
     const sink = new GatedSink();
-    // The only write waits for a heartbeat: the command has exited long before (it prints one line).
-    const result = await run(sink, ['sh', '-c', 'echo done'], {}, () => sink.open());
-    expect(result.exitCode).toBe(0);
-    expect(sink.events).toBe(1);
+    const dir = mkdtempSync(path.join(tmpdir(), 'run-command-'));
+    const pidFile = path.join(dir, 'pid');
+    let afterExit = 0;
+    try {
+      // The only write waits for a heartbeat sent once the job is gone: only a flush that heartbeats ends.
+      const result = await run(sink, ['sh', '-c', `echo $$ > '${pidFile}'; echo done`], {}, () => {
+        if (!processGone(pidFile)) return;
+        afterExit++;
+        sink.open();
+      });
+      expect(result.exitCode).toBe(0);
+      expect(sink.events).toBe(1);
+      expect(afterExit).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('stopped while CloudWatch is down and its pipes are paused: ends after the deadline, the lost lines logged', async () => {
@@ -163,3 +177,20 @@ describe('runCommand', () => {
     expect(peak).toBeLessThan(bound + 128 * 1024);
   });
 });
+
+/** True once the process whose pid the job wrote to `pidFile` has exited and been reaped. */
+function processGone(pidFile: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return false;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'ESRCH';
+  }
+}
