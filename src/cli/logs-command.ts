@@ -9,6 +9,8 @@ import { readTail } from './tail-window';
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** Resolves once what `out` queued has been taken by the reader (a slow pipe holds back the reading). */
+  drained?(): Promise<void>;
 }
 
 /** What `logstream logs` (and `run`, which follows) is asked for. */
@@ -28,6 +30,8 @@ export interface LogsRequest {
 
 // The first window a filtered --tail reads backwards: large enough that most tails take one read.
 const FILTERED_FIRST_WINDOW = 2000;
+// Lines printed between two waits for a slow reader.
+const DRAIN_EVERY = 1000;
 // The largest page of /logs.
 const MAX_PAGE = 10_000;
 
@@ -55,8 +59,10 @@ export async function printLogs(
     if (keep(event)) write(formatEvent(event, format));
   };
   const sealWaitMs = request.sealWaitSeconds * 1000;
+  // Paging waits for a slow reader of stdout instead of queueing the whole log in memory.
+  const drained = file ? undefined : io.drained?.bind(io);
   try {
-    const view = await readLog(client, id, request, print, keep, sealWaitMs);
+    const view = await readLog(client, id, request, print, keep, sealWaitMs, drained);
     if (file) {
       file.commit();
       io.err(`logstream: wrote ${lines(file.lines)} to ${file.path} (${view.status}, sealed)`);
@@ -85,6 +91,7 @@ async function readLog(
   print: (event: IndexedEvent) => void,
   keep: (event: IndexedEvent) => boolean,
   sealWaitMs: number,
+  drained?: () => Promise<void>,
 ): Promise<ExecutionView> {
   let from = request.sinceIndex;
   let page: LogsView | undefined;
@@ -103,6 +110,7 @@ async function readLog(
     for (; !next.done; next = await pages.next()) {
       last = next.value.index;
       print(next.value);
+      if (drained && last % DRAIN_EVERY === 0) await drained();
     }
     page = next.value;
   }

@@ -21,6 +21,10 @@ export const EXIT = { usage: 2, api: 3, notSealed: 4, interrupted: 130 } as cons
 const defaultIo: CliIo = {
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
+  drained: () =>
+    process.stdout.writableNeedDrain
+      ? new Promise((resolve) => process.stdout.once('drain', resolve))
+      : Promise.resolve(),
 };
 
 const SEAL_WAIT_HELP = 'seconds to wait for the seal of a completed execution still draining';

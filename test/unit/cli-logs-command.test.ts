@@ -150,6 +150,20 @@ describe('logstream logs --tail, --grep, --timestamps against a scripted API', (
     ]);
   });
 
+  it('paging waits for a slow reader of stdout every 1,000 lines instead of queueing the whole log', async () => {
+    serve({ ...sealedLog, size: 2500 });
+    const out: string[] = [];
+    const waits: number[] = [];
+    const io: CliIo = {
+      out: (line) => out.push(line),
+      err: () => undefined,
+      drained: async () => void waits.push(out.length),
+    };
+    await printLogs(client, io, ID, { sinceIndex: 0, follow: false, json: false, sealWaitSeconds: 0 });
+    expect(out).toHaveLength(2500);
+    expect(waits).toEqual([1000, 2000]);
+  });
+
   describe('-o FILE', () => {
     let dir: string;
     beforeEach(() => {
