@@ -5,6 +5,7 @@ import { executionWriteUnits } from '../../src/adapters/dynamodb/item-size';
 import { managedLogStream } from '../../src/domain';
 import { LogPump } from '../../src/ports';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { strictAws } from '../support/strict-aws';
 
 /** Running processes that have `arg` as one of their arguments (Linux /proc). */
 function processesWithArg(arg: string): number {
@@ -185,7 +186,7 @@ describe('status-based /logs with no worker (the API alone)', () => {
     expect((await h.aws.store.latestChunk(id))?.last).toBe(100);
   });
 
-  it('completed with nothing stored: reads CloudWatch directly, pages with its tokens, stores nothing', async () => {
+  it('completed with nothing stored: reads CloudWatch directly, pages with its tokens through empty pages, stores nothing', async () => {
     const id = newExecutionId('direct');
     const stream = `external/${id}`;
     await h.client.register(h.config.logGroup, stream, id);
@@ -195,14 +196,23 @@ describe('status-based /logs with no worker (the API alone)', () => {
       range(1, 2500).map((i) => `direct ${i}`),
     );
     await h.temporal.workflow.getHandle(id).terminate('test');
-    const { events, sources, pages } = await readAllLogs(h.client, id, 1000);
-    expect(sources).toEqual(new Set(['cloudwatch']));
-    expect(pages).toBe(3);
-    expect(events.map((e) => e.index)).toEqual(range(1, 2500));
-    expect(events.map((e) => e.message)).toEqual(range(1, 2500).map((i) => `direct ${i}`));
-    const page = await h.client.logs(id, 2400, 50);
-    expect(page.events.map((e) => e.index)).toEqual(range(2401, 2450));
-    expect(page.websocket_url).toBe('');
+    // Every other GetLogEvents page with events comes back empty: the direct reads meet empty pages on every page.
+    const strict = strictAws();
+    await strict.setRules({ emptyPageEvery: 2 });
+    try {
+      const { events, sources, pages } = await readAllLogs(h.client, id, 1000);
+      expect(sources).toEqual(new Set(['cloudwatch']));
+      // Full pages, and the end only on the last: an empty page never passes for the end of the log.
+      expect(pages).toBe(3);
+      expect(events.map((e) => e.index)).toEqual(range(1, 2500));
+      expect(events.map((e) => e.message)).toEqual(range(1, 2500).map((i) => `direct ${i}`));
+      const page = await h.client.logs(id, 2400, 50);
+      expect(page.events.map((e) => e.index)).toEqual(range(2401, 2450));
+      expect(page.next_index).toBe(2450);
+      expect(page.websocket_url).toBe('');
+    } finally {
+      await strict.resetRules();
+    }
     expect(await h.aws.store.latestChunk(id)).toBeUndefined();
   });
 
