@@ -88,15 +88,11 @@ async function main(): Promise<void> {
 }
 
 /**
- * Runs `start` (which spawns the stack's children with this process's environment) with `extra` added and the
- * user's AWS profile hidden: the emulator runs boto3, which refuses to start on a profile this machine does not
- * define (and needs none). Afterwards the environment is as it was: the jobs the worker runs see the user's.
+ * Runs `start` (which spawns the stack's children with this process's environment) with `extra` added; afterwards
+ * the environment is as it was, so the jobs the worker runs do not see it.
  */
 async function withChildEnvironment<T>(extra: Readonly<Record<string, string>>, start: () => Promise<T>): Promise<T> {
-  const changed = [...Object.keys(extra), 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE'];
-  const saved = new Map(changed.map((name) => [name, process.env[name]]));
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_DEFAULT_PROFILE;
+  const saved = new Map(Object.keys(extra).map((name) => [name, process.env[name]]));
   Object.assign(process.env, extra);
   try {
     return await start();

@@ -98,8 +98,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const motoPort = strictAws ? await findFreePort(host) : opts.emulatorPort;
     const motoEndpoint = `http://${urlHost(host)}:${motoPort}`;
     log(`starting AWS emulator (moto) on ${motoEndpoint}`);
-    const emulatorArgs = ['-H', host, '-p', String(motoPort)];
-    const emulator = new ManagedProcess('aws-emulator (moto_server)', tools.moto, emulatorArgs);
+    // moto runs boto3, which refuses to start on a profile this machine does not define: a user's AWS_PROFILE
+    // (most AWS users have one in their shell) must not reach it, and the emulator needs none.
+    const hideProfiles = ['-u', 'AWS_PROFILE', '-u', 'AWS_DEFAULT_PROFILE'];
+    const emulatorArgs = [...hideProfiles, tools.moto, '-H', host, '-p', String(motoPort)];
+    const emulator = new ManagedProcess('aws-emulator (moto_server)', 'env', emulatorArgs);
     started.push(emulator);
     let proxy: ManagedProcess | undefined;
     if (strictAws) {
