@@ -12,10 +12,10 @@ export interface LineFilterOptions {
 }
 
 /** Compiles a `--grep` pattern (a JavaScript regular expression); throws `UsageError` when it is not one. */
-export function compileGrep(pattern: string): RegExp {
+export function compileGrep(pattern: string, ignoreCase = false): RegExp {
   if (pattern.length === 0) throw new UsageError('--grep needs a non-empty pattern');
   try {
-    return new RegExp(pattern);
+    return new RegExp(pattern, ignoreCase ? 'i' : '');
   } catch (error) {
     throw new UsageError(`--grep "${pattern}" is not a valid regular expression: ${(error as Error).message}`);
   }

@@ -42,13 +42,19 @@ interface LogsOptions {
   sinceIndex: number;
   json?: boolean;
   sealWait: number;
-  grep?: RegExp;
+  grep?: string;
+  ignoreCase?: boolean;
   since?: number;
   until?: number;
   timestamps?: boolean;
   tail?: number;
   color?: boolean;
   output?: string;
+}
+
+/** The compiled `--grep` (throws `UsageError` on a pattern that is not a regular expression). */
+function grepOf(options: LogsOptions): RegExp | undefined {
+  return options.grep === undefined ? undefined : compileGrep(options.grep, options.ignoreCase);
 }
 
 /** Flag combinations that mean nothing, refused before anything is read. */
@@ -59,6 +65,10 @@ function checkLogsOptions(options: LogsOptions): void {
   if (options.follow && options.until !== undefined) {
     throw new UsageError('--until ends the log at a moment and --follow never does: give one of them');
   }
+  if (options.ignoreCase && options.grep === undefined) {
+    throw new UsageError('--ignore-case applies to --grep: give a --grep pattern too');
+  }
+  grepOf(options);
   if (options.json && options.timestamps) {
     throw new UsageError('--timestamps does not apply to --json (each JSON event carries its timestamp)');
   }
@@ -113,7 +123,8 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     )
     .argument('<id>', 'execution id', executionIdArg)
     .option('-f, --follow', 'keep streaming until the execution completes')
-    .option('-g, --grep <pattern>', 'only lines matching this regular expression (JavaScript syntax)', arg(compileGrep))
+    .option('-g, --grep <pattern>', 'only lines matching this regular expression (JavaScript syntax)')
+    .option('-i, --ignore-case', '--grep ignores case')
     .option(
       '--since <time>',
       `only lines at or after this time: ${TIME_HELP}`,
@@ -149,7 +160,7 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
       json: options.json ?? false,
       sealWaitSeconds: options.sealWait,
       tail: options.tail,
-      filter: { grep: options.grep, since: options.since, until: options.until },
+      filter: { grep: grepOf(options), since: options.since, until: options.until },
       timestamps: options.timestamps ?? false,
       color: color(options.color),
       output: options.output,

@@ -86,6 +86,7 @@ describe('logstream as a log viewer', () => {
     expect(expected[0]).toMatch(new RegExp(`^${ISO} ERROR 110$`));
     expect(result.stdout).toBe(`${expected.join('\n')}\n`);
 
+    expect((await cli('logs', sealedId, '-g', 'error 30\\d', '-i')).stdout).toBe('ERROR 300\n');
     // -g is --grep; --tail 0 prints nothing; colour only when asked (the CLI's stdout is not a terminal).
     expect((await cli('logs', sealedId, '-g', 'ERROR 29\\d', '--tail', '1')).stdout).toBe('ERROR 290\n');
     expect(await cli('logs', sealedId, '--tail', '0')).toMatchObject({ status: 0, stdout: '' });
@@ -245,6 +246,7 @@ describe('logstream as a log viewer', () => {
     const cases: [string[], RegExp][] = [
       [['logs', 'some-id', '--grep', '('], /--grep "\(" is not a valid regular expression/],
       [['logs', 'some-id', '--grep', ''], /--grep needs a non-empty pattern/],
+      [['logs', 'some-id', '--ignore-case'], /--ignore-case applies to --grep/],
       [['logs', 'some-id', '--tail', '-1'], /option '--tail <n>' argument '-1' is invalid\. must be a whole number/],
       [['logs', 'some-id', '--tail', 'ten'], /must be a whole number of lines/],
       [['logs', 'some-id', '--since', 'yesterday'], /--since must be a duration back from now .* or an ISO 8601 time/],

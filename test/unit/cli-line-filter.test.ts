@@ -7,6 +7,8 @@ describe('the line filter of logstream logs', () => {
   it('--grep is a regular expression; an invalid one is a usage error naming it', () => {
     expect(compileGrep('ERR(OR)?\\b').test('an ERROR here')).toBe(true);
     expect(compileGrep('^\\d+ ms$').test('12 ms')).toBe(true);
+    expect(compileGrep('error').test('an ERROR')).toBe(false);
+    expect(compileGrep('error', true).test('an ERROR')).toBe(true);
     expect(() => compileGrep('(')).toThrow(
       expect.objectContaining({
         code: 'USAGE',
