@@ -270,6 +270,7 @@ describe('logstream as a log viewer', () => {
     expect(help.status).toBe(0);
     for (const flag of [
       '--grep',
+      '--ignore-case',
       '--since',
       '--until',
       '--timestamps',
@@ -277,8 +278,12 @@ describe('logstream as a log viewer', () => {
       '--no-color',
       '--output',
       '--follow',
+      '--color',
     ]) {
       expect(help.stdout).toContain(flag);
     }
+    const listHelp = await cli('list', '--help');
+    expect(listHelp.status).toBe(0);
+    for (const flag of ['--status', '--limit', '--json', '--no-color']) expect(listHelp.stdout).toContain(flag);
   });
 });
