@@ -95,5 +95,11 @@ export function toDependencyError(
   error: unknown,
 ): DependencyError {
   const { code, retryable, throttled } = classifyAwsError(error);
-  return new DependencyError(dependency, operation, error, retryable, { throttled, awsCode: code });
+  // The SDK's retry middleware records how many calls it made (each retry after its back-off).
+  const attempts = (error as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts;
+  return new DependencyError(dependency, operation, error, retryable, {
+    throttled,
+    awsCode: code,
+    ...(typeof attempts === 'number' && Number.isSafeInteger(attempts) && attempts > 0 ? { attempts } : {}),
+  });
 }

@@ -43,8 +43,9 @@ export function retryAfterSeconds(error: unknown): number | undefined {
 /**
  * Reads a log directly from CloudWatch for `/logs`, storing nothing. Empty pages before the end are
  * read through (only the source's `exhausted` ends a log). Throttled reads back off briefly with
- * jitter; a page that has events when the quota runs out is answered short with a `nextIndex` (never
- * as the end); one that has none fails with the throttled `DependencyError` (a 503 with Retry-After).
+ * jitter (unless the client's own retries did already); a page that has events when the quota runs
+ * out is answered short with a `nextIndex` (never as the end); one that has none fails with the
+ * throttled `DependencyError` (a 503 with Retry-After).
  */
 export class CloudWatchPager {
   private readonly cursors = new Map<string, SourceCursor>();
@@ -77,7 +78,7 @@ export class CloudWatchPager {
           more = true;
           break;
         }
-        if (throttled === THROTTLE_RETRIES) throw error;
+        if (throttled === THROTTLE_RETRIES || retriedByClient(error)) throw error;
         const backoff = THROTTLE_BACKOFF_MS * 2 ** throttled++;
         await this.sleep(Math.round(backoff / 2 + (this.random() * backoff) / 2));
         continue;
@@ -124,4 +125,10 @@ export class CloudWatchPager {
       if (oldest !== undefined) this.cursors.delete(oldest);
     }
   }
+}
+
+/** True when the client retried the call itself (the AWS SDK does, with back-off): the request waited enough. */
+function retriedByClient(error: unknown): boolean {
+  const attempts = (error as { attempts?: unknown } | undefined)?.attempts;
+  return typeof attempts === 'number' && attempts > 1;
 }

@@ -31,7 +31,7 @@ export class DependencyError extends LogstreamError {
     cause: unknown,
     /** True when the same call may succeed later (throttling, 5xx, network); see `classifyAwsError`. */
     readonly retryable = true,
-    details: { readonly throttled?: boolean; readonly awsCode?: string } = {},
+    details: { readonly throttled?: boolean; readonly awsCode?: string; readonly attempts?: number } = {},
   ) {
     super(
       `${dependency.toUpperCase()}_UNAVAILABLE`,
@@ -40,12 +40,15 @@ export class DependencyError extends LogstreamError {
     );
     this.throttled = details.throttled ?? false;
     this.awsCode = details.awsCode;
+    this.attempts = details.attempts ?? 1;
   }
 
   /** True when the dependency refused the call for rate (a quota or throughput limit). */
   readonly throttled: boolean;
   /** The AWS error code behind the failure, when it came from AWS. */
   readonly awsCode: string | undefined;
+  /** Calls the client made before giving up, its own retries (and their back-off) included; 1 when unknown. */
+  readonly attempts: number;
 }
 
 /** The execution is unknown. */

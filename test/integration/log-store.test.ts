@@ -216,6 +216,32 @@ describe('status-based /logs with no worker (the API alone)', () => {
     expect(await h.aws.store.latestChunk(id)).toBeUndefined();
   });
 
+  it('a throttled direct read answers 503 with Retry-After, then the whole log once CloudWatch serves again', async () => {
+    const id = newExecutionId('direct-throttled');
+    const stream = `external/${id}`;
+    await h.client.register(h.config.logGroup, stream, id);
+    await writeLines(
+      h,
+      stream,
+      range(1, 300).map((i) => `throttled ${i}`),
+    );
+    await h.temporal.workflow.getHandle(id).terminate('test');
+    const strict = strictAws();
+    // Every GetLogEvents is refused for rate until the test clears it.
+    await strict.fault({ service: 'logs', kind: 'throttle', operations: ['GetLogEvents'] });
+    try {
+      const refused = await fetch(`${h.server.url}/executions/${id}/logs`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CLOUDWATCH_UNAVAILABLE');
+    } finally {
+      await strict.clearFaults();
+    }
+    const { events, sources } = await readAllLogs(h.client, id);
+    expect(sources).toEqual(new Set(['cloudwatch']));
+    expect(events.map((e) => e.message)).toEqual(range(1, 300).map((i) => `throttled ${i}`));
+  });
+
   it('20 concurrent first /logs calls store every event exactly once', async () => {
     const id = newExecutionId('race');
     const stream = `external/${id}`;

@@ -149,8 +149,8 @@ describe('classifyAwsError on errors thrown by the real AWS SDK', () => {
     maxAttempts: 1,
   });
 
-  async function logsError(url = endpoint): Promise<unknown> {
-    const client = new CloudWatchLogsClient(clientOptions(url));
+  async function logsError(url = endpoint, maxAttempts = 1): Promise<unknown> {
+    const client = new CloudWatchLogsClient({ ...clientOptions(url), maxAttempts });
     try {
       await client.send(new GetLogEventsCommand({ logGroupName: 'g', logStreamName: 's' }));
     } catch (error) {
@@ -182,6 +182,16 @@ describe('classifyAwsError on errors thrown by the real AWS SDK', () => {
   test('ServiceUnavailableException (503) is retryable', async () => {
     answer = { status: 503, body: { __type: 'ServiceUnavailableException', message: 'down' } };
     expect(classifyAwsError(await logsError())).toMatchObject({ retryable: true, throttled: false });
+  });
+
+  test('the attempts the SDK made (its own retries) are carried by the DependencyError', async () => {
+    answer = { status: 503, body: { __type: 'ServiceUnavailableException', message: 'down' } };
+    expect(toDependencyError('cloudwatch', 'GetLogEvents', await logsError(endpoint, 2))).toMatchObject({
+      retryable: true,
+      attempts: 2,
+    });
+    expect(toDependencyError('cloudwatch', 'GetLogEvents', await logsError())).toMatchObject({ attempts: 1 });
+    expect(toDependencyError('cloudwatch', 'GetLogEvents', new Error('no metadata'))).toMatchObject({ attempts: 1 });
   });
 
   test("DynamoDB's namespaced ProvisionedThroughputExceededException is throttled", async () => {

@@ -4,7 +4,7 @@ import { LogQuery, type ResolvedExecution } from '../../src/api/log-query';
 import { createMetrics } from '../../src/api/metrics';
 import type { ExecutionInfo, LogLocation } from '../../src/domain';
 import type { ExecutionDirectory } from '../../src/ports';
-import { InMemoryLogSource, InMemoryLogStore } from '../support/fakes';
+import { awsError, InMemoryLogSource, InMemoryLogStore } from '../support/fakes';
 
 // `/logs` of an unsealed log whose workflow is gone is a direct CloudWatch read (nothing stored).
 // CloudWatch's reads share an account-wide quota and may return empty pages before the end: such a
@@ -146,6 +146,30 @@ describe('/logs read directly from CloudWatch', () => {
     expect(page.nextIndex).toBeNull();
     expect(waits).toHaveLength(2);
     expect(waits[1]).toBeGreaterThanOrEqual(waits[0] ?? Infinity);
+  });
+
+  test('throttled after the AWS SDK retried on its own: no further wait, the throttled error at once', async () => {
+    const source = new InMemoryLogSource({ pageSize: 50 });
+    source.append(GROUP, 's', lines(10));
+    // As the SDK's retry middleware leaves it after four calls.
+    source.failNext(1, {
+      error: () =>
+        Object.assign(awsError('ThrottlingException', 400), { $metadata: { httpStatusCode: 400, attempts: 4 } }),
+    });
+    const waits: number[] = [];
+    const query = new LogQuery({
+      directory: directory({ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }),
+      store: new InMemoryLogStore(),
+      source,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    await expect(query.page(gone, 0, 100)).rejects.toMatchObject({
+      code: 'CLOUDWATCH_UNAVAILABLE',
+      throttled: true,
+      attempts: 4,
+    });
+    expect(waits).toEqual([]);
+    expect((await query.page(gone, 0, 100)).events.map((e) => e.message)).toEqual(lines(10));
   });
 
   test('throttled throughout with nothing read: 503 CLOUDWATCH_UNAVAILABLE with Retry-After, then the whole log', async () => {
