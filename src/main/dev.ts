@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     started.push(worker);
     const server: RunningServer = await startServer(config);
     started.push(server);
-    say(`logstream API: ${server.url}   (try: curl ${server.url}/executions)`);
+    say(`logstream API: ${server.url}   (web app: ${server.url}/   try: curl ${server.url}/executions)`);
     if (config.demo) await runDemo(config, server.url, say);
     say('ready; Ctrl-C stops everything');
   } catch (error) {
