@@ -6,6 +6,7 @@ import path from 'node:path';
 import { WebSocket, type RawData } from 'ws';
 import type { IndexedEvent } from '../../src/domain';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { parseTailMessage } from '../support/resuming-socket';
 
 /** One tail connection: what it received and how it closed. */
 interface Connection {
@@ -24,12 +25,7 @@ function connect(url: string): Connection {
     closed: new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))),
   };
   ws.on('message', (data: RawData) => {
-    const message = JSON.parse(data.toString()) as {
-      type: string;
-      events?: IndexedEvent[];
-      status?: string;
-      last_index?: number;
-    };
+    const message = parseTailMessage(data);
     if (message.type === 'events') connection.events.push(...(message.events ?? []));
     if (message.type === 'status') {
       connection.status = { status: message.status ?? '', last_index: message.last_index ?? -1 };

@@ -9,6 +9,7 @@ import { LogstreamClient } from '../../src/client/client';
 import type { IndexedEvent } from '../../src/domain';
 import { TicketSigner } from '../../src/ws/ticket';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { parseTailMessage } from '../support/resuming-socket';
 
 /** What one raw socket received. */
 interface Received {
@@ -36,12 +37,7 @@ function openTail(url: string, headers: Record<string, string> = {}): Received {
     ws,
   };
   ws.on('message', (data: RawData) => {
-    const message = JSON.parse(data.toString()) as {
-      type: string;
-      events?: IndexedEvent[];
-      status?: string;
-      last_index?: number;
-    };
+    const message = parseTailMessage(data);
     if (received.status) received.afterStatus++;
     if (message.type === 'events') received.events.push(...(message.events ?? []));
     if (message.type === 'status')

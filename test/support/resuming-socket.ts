@@ -4,6 +4,19 @@
 import { WebSocket, type RawData } from 'ws';
 import type { IndexedEvent } from '../../src/domain';
 
+/** A server message of the WebSocket tail, as the wire contract describes it. */
+export interface TailMessage {
+  readonly type: string;
+  readonly events?: IndexedEvent[];
+  readonly status?: string;
+  readonly last_index?: number;
+}
+
+/** Parses one text frame of the tail. */
+export function parseTailMessage(data: RawData): TailMessage {
+  return JSON.parse(data.toString()) as TailMessage;
+}
+
 /** What a resuming socket received. */
 export interface ResumingSocket {
   /** Every event received, in arrival order, duplicates included. */
@@ -39,12 +52,7 @@ export function resumingSocket(wsBase: string, executionId: string, since = 0, d
       const ws = new WebSocket(`${wsBase}?execution_id=${encodeURIComponent(executionId)}&last_index=${last}`);
       current = ws;
       ws.on('message', (data: RawData) => {
-        const message = JSON.parse(data.toString()) as {
-          type: string;
-          events?: IndexedEvent[];
-          status?: string;
-          last_index?: number;
-        };
+        const message = parseTailMessage(data);
         if (message.type === 'events') {
           for (const event of message.events ?? []) {
             events.push(event);
