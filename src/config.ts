@@ -44,6 +44,8 @@ export interface Config {
   readonly pollMinMs: number;
   readonly pollMaxMs: number;
   readonly heartbeatTimeoutMs: number;
+  /** Heartbeat timeout of the command runner: the longest Temporal outage a running job survives. */
+  readonly commandHeartbeatTimeoutMs: number;
   readonly dataDir: string;
   /** Level of the processes' own logs (JSON on stderr) and of the Temporal worker's. */
   readonly logLevel: LogLevel;
@@ -130,6 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     pollMinMs: integer(env, 'LOGSTREAM_POLL_MIN_MS', 100, 10, 60_000),
     pollMaxMs: integer(env, 'LOGSTREAM_POLL_MAX_MS', 2000, 10, 600_000),
     heartbeatTimeoutMs: integer(env, 'LOGSTREAM_HEARTBEAT_TIMEOUT_MS', 20_000, 1000, 600_000),
+    commandHeartbeatTimeoutMs: integer(env, 'LOGSTREAM_COMMAND_HEARTBEAT_TIMEOUT_MS', 120_000, 1000, 3_600_000),
     dataDir: env.LOGSTREAM_DATA_DIR || '.data',
     logLevel: logLevel(env),
     logFile: env.LOGSTREAM_LOG_FILE || undefined,

@@ -37,7 +37,7 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
   });
   const { runCommand } = proxyActivities<Activities>({
     startToCloseTimeout: timings.commandTimeoutMs,
-    heartbeatTimeout,
+    heartbeatTimeout: timings.commandHeartbeatTimeoutMs ?? heartbeatTimeout,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     // A command is not idempotent: running it again after a lost worker would run the job twice.
     retry: { maximumAttempts: 1 },

@@ -25,6 +25,12 @@ export interface ExecutionTimings {
   readonly heartbeatTimeoutMs: number;
   /** Longest a managed command may run. */
   readonly commandTimeoutMs: number;
+  /**
+   * Heartbeat timeout of the command runner (default: `heartbeatTimeoutMs`). The runner cannot be retried (a job must
+   * not run twice), so this must outlast a Temporal server restart: heartbeats fail while the server is away, and a
+   * timeout on its return ends a healthy job FAILED.
+   */
+  readonly commandHeartbeatTimeoutMs?: number;
 }
 
 /** Input of `executionWorkflow`. */

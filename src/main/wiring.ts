@@ -53,6 +53,7 @@ export function executionTimings(config: Config): ExecutionTimings {
     settleMs: config.settleMs,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     commandTimeoutMs: config.maxRunHours * 3600_000,
+    commandHeartbeatTimeoutMs: config.commandHeartbeatTimeoutMs,
   };
 }
 

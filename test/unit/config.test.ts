@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       awsRegion: 'us-east-1',
       localAws: true,
       ttlDays: 7,
+      heartbeatTimeoutMs: 20_000,
+      commandHeartbeatTimeoutMs: 120_000,
     });
   });
 

@@ -220,6 +220,28 @@ describe('executionWorkflow: managed execution', () => {
     expectSealedAfterIngest(recording, handle, completion);
   });
 
+  it('gives the command runner its own heartbeat timeout, the ingest the common one', async () => {
+    const seen: Record<string, number | undefined> = {};
+    const { worker } = await harness({
+      runCommand: async () => {
+        seen.runCommand = Context.current().info.heartbeatTimeoutMs;
+        return { exitCode: 0, completedAt: Date.now(), lines: 0 };
+      },
+    });
+    const executionId = `exec-${randomUUID()}`;
+    const input = workflowInput(executionId, COMMAND);
+    await worker.runUntil(
+      env.client.workflow.execute('executionWorkflow', {
+        taskQueue: worker.options.taskQueue,
+        workflowId: executionId,
+        args: [{ ...input, timings: { ...input.timings, commandHeartbeatTimeoutMs: 45_000 } }],
+      }),
+    );
+    // A Temporal restart shorter than the runner's timeout must not end a healthy job FAILED (the common one is 2 s;
+    // Temporal caps a heartbeat timeout at the start-to-close timeout, 60 s here).
+    expect(seen.runCommand).toBe(45_000);
+  });
+
   it('fails when the command exits non-zero', async () => {
     const completedAt = Date.parse('2024-05-01T12:00:01.000Z');
     const { worker, recording, start } = await harness({ runCommand: exitsWith(3, completedAt) });
