@@ -89,6 +89,7 @@ describe('the web app shows a log as people read it (real browser, real stack)',
     await page.getByLabel('Filter', { exact: true }).fill('failure [12]\\d0$');
     await page.waitForFunction(() => document.querySelectorAll('.log-scroll .line').length === 4);
     expect((await renderedLines(page)).map((row) => row.index)).toEqual([100, 150, 200, 250]);
+    expect(await page.locator('#filter-count').textContent()).toBe('4 of 300 lines');
     expect(await page.locator('.log-scroll mark').allTextContents()).toEqual([
       'failure 100',
       'failure 150',

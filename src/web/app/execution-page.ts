@@ -23,6 +23,7 @@ export function showExecutionPage(executionId: string): void {
   const regexBox = el('input', { id: 'filter-regex', type: 'checkbox' });
   const caseBox = el('input', { id: 'filter-case', type: 'checkbox' });
   const filterError = el('span', { id: 'filter-error', class: 'error', role: 'alert' });
+  const filterCount = el('span', { id: 'filter-count', class: 'muted', 'aria-live': 'polite' });
   const timestampSelect = el(
     'select',
     { id: 'timestamps' },
@@ -59,6 +60,7 @@ export function showExecutionPage(executionId: string): void {
       el('label', { class: 'check' }, caseBox, ' Match case'),
       el('label', { for: 'timestamps' }, 'Timestamps'),
       timestampSelect,
+      filterCount,
       filterError,
     ),
     feedStatus,
@@ -72,6 +74,12 @@ export function showExecutionPage(executionId: string): void {
     filterError.textContent = error ? `Invalid regular expression: ${error}` : '';
     filterInput.setAttribute('aria-invalid', String(error !== undefined));
     if (!error) view.setFilter(matcher);
+    showMatches();
+  };
+  const showMatches = (): void => {
+    const { lines, shown } = view.size;
+    filterCount.textContent =
+      filterInput.value && lines !== shown ? `${shown.toLocaleString()} of ${lines.toLocaleString()} lines` : '';
   };
   for (const input of [filterInput, regexBox, caseBox]) input.addEventListener('input', applyFilter);
 
@@ -116,6 +124,7 @@ export function showExecutionPage(executionId: string): void {
       const detail = { first: events[0]?.index ?? 0, last: events[events.length - 1]?.index ?? 0 };
       document.dispatchEvent(new CustomEvent('logstream:lines', { detail }));
       header.showLines(view.lastIndex);
+      showMatches();
       section.dataset.lastIndex = String(view.lastIndex);
     },
     state: (state: FeedState) => {

@@ -194,6 +194,8 @@ export class LogView {
         this.canvas.append(row);
       }
     }
+    // Everything shown fits: there is no end to jump to (styles.css hides the control then).
+    this.element.classList.toggle('fits', this.element.scrollHeight <= this.element.clientHeight);
   }
 
   private appendRows(from: number): void {
