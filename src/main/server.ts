@@ -9,6 +9,9 @@ import { TailServer } from '../ws/tail-server';
 import { TicketSigner, websocketUrl } from '../ws/ticket';
 import { createAwsAdapters, createDirectory, createLogger, runStandalone } from './wiring';
 
+// How long a stopping server lets requests in flight finish before it cuts their connections.
+const STOP_GRACE_MS = 5000;
+
 /** A listening API server. */
 export interface RunningServer {
   readonly url: string;
@@ -85,7 +88,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
       stopping ??= (async () => {
         // Sockets first (1001), or server.close() would wait for them.
         await tails.close();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        const http = server as Server;
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        // close() waits for every keep-alive connection (a browser holds some open for minutes): idle ones go now,
+        // busy ones (a download) get a grace period to finish.
+        http.closeIdleConnections();
+        const grace = setTimeout(() => http.closeAllConnections(), STOP_GRACE_MS);
+        await closed;
+        clearTimeout(grace);
         await connection.close();
         aws.destroy();
       })();

@@ -43,8 +43,8 @@ describe('the web app resumes a dropped socket from its last line (real browser,
     await waitForFeed(page, 'live', 50);
 
     // The API process goes away (its sockets close with 1001) and comes back on the same address.
-    // Not awaited here: a graceful stop waits for the browser's keep-alive connections, which end with the browser.
-    void h.server.stop();
+    // Awaited: the stop must not wait for the browser's keep-alive connections (idle ones are closed at once).
+    await h.server.stop();
     await waitForFeed(page, 'reconnecting', 50);
     expect(await feedStatus(page)).toMatch(/resuming after line 50/);
     await waitFor('the old API to stop listening', () =>
