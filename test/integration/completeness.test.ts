@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { LogNotSealedError } from '../../src/client/client';
-import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { runningExternal } from '../support/external-job';
 
 const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
 
@@ -29,27 +30,9 @@ describe('completeness is a promise', () => {
     await h?.stop();
   });
 
-  /** Registers an external execution (it runs until completed), writes `lines`, waits until they are stored. */
-  async function runningExternal(prefix: string, lines: string[]): Promise<string> {
-    const id = newExecutionId(prefix);
-    const stream = `external/${id}`;
-    await h.client.register(h.config.logGroup, stream, id);
-    await h.aws.source.createStream(h.config.logGroup, stream);
-    const now = Date.now();
-    await h.aws.source.putEvents(
-      h.config.logGroup,
-      stream,
-      lines.map((message) => ({ timestamp: now, message })),
-    );
-    await waitFor(`${id} stored`, async () =>
-      (await h.client.status(id)).last_index === lines.length ? true : undefined,
-    );
-    return id;
-  }
-
   it('a workflow terminated before its seal: /logs serves CloudWatch marked unsealed, the CLI and the tail say so', async () => {
     const lines = ['first', 'second', 'third'];
-    const id = await runningExternal('terminated', lines);
+    const id = await runningExternal(h, 'terminated', lines);
 
     // A tail open while it runs, and a client following it.
     const page = await h.client.logs(id);
@@ -103,7 +86,7 @@ describe('completeness is a promise', () => {
   });
 
   it('a running execution read without --follow is not presented as its whole log', async () => {
-    const id = await runningExternal('still-running', ['so far']);
+    const id = await runningExternal(h, 'still-running', ['so far']);
     const result = await cli('logs', id);
     expect(result.status).toBe(4);
     expect(result.stdout).toBe('so far\n');
@@ -112,7 +95,7 @@ describe('completeness is a promise', () => {
   });
 
   it('a sealed log is served from DynamoDB marked sealed, and the CLI exits 0', async () => {
-    const id = await runningExternal('sealed', ['only line']);
+    const id = await runningExternal(h, 'sealed', ['only line']);
     await h.client.complete(id, 'SUCCEEDED');
     await waitSealed(h.client, id);
     expect(await h.client.logs(id)).toMatchObject({

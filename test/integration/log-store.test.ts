@@ -5,6 +5,7 @@ import { executionWriteUnits } from '../../src/adapters/dynamodb/item-size';
 import { managedLogStream } from '../../src/domain';
 import { LogPump } from '../../src/ports';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { writeLines } from '../support/external-job';
 import { strictAws } from '../support/strict-aws';
 
 /** Running processes that have `arg` as one of their arguments (Linux /proc). */
@@ -20,17 +21,6 @@ function processesWithArg(arg: string): number {
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** Writes lines to a stream as an external job would, timestamps non-decreasing. */
-async function writeLines(h: Harness, stream: string, messages: string[]): Promise<void> {
-  await h.aws.source.createStream(h.config.logGroup, stream);
-  const now = Date.now();
-  await h.aws.source.putEvents(
-    h.config.logGroup,
-    stream,
-    messages.map((message) => ({ timestamp: now, message })),
-  );
-}
 
 describe('log store and status-based /logs with a worker', () => {
   let h: Harness;

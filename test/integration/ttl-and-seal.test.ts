@@ -3,6 +3,7 @@ import { executionWriteUnits } from '../../src/adapters/dynamodb/item-size';
 import { sealExpiresAt, type LogLocation } from '../../src/domain';
 import { LogPump, readStoredEvents } from '../../src/ports';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { runningExternal, writeLines } from '../support/external-job';
 import { strictAws } from '../support/strict-aws';
 
 type Item = Record<string, AttributeValue>;
@@ -58,30 +59,6 @@ async function refusal(pump: LogPump): Promise<{ code?: string; retryable?: bool
     await pause(100);
   }
   throw new Error('the store never refused the writer');
-}
-
-/** Writes lines to a stream as an external job would. */
-async function writeLines(h: Harness, stream: string, messages: string[]): Promise<void> {
-  await h.aws.source.createStream(h.config.logGroup, stream);
-  const now = Date.now();
-  await h.aws.source.putEvents(
-    h.config.logGroup,
-    stream,
-    messages.map((message) => ({ timestamp: now, message })),
-  );
-}
-
-/** Registers an external execution, writes `lines`, and waits until the ingester stored them. */
-async function runningExternal(h: Harness, prefix: string, lines: string[]): Promise<string> {
-  const id = newExecutionId(prefix);
-  const stream = `external/${id}`;
-  await h.client.register(h.config.logGroup, stream, id);
-  await writeLines(h, stream, lines);
-  await waitFor(`${id} ingested`, async () => {
-    const view = await h.client.status(id);
-    return view.last_index === lines.length ? view : undefined;
-  });
-  return id;
 }
 
 /** The expiry the seal must have given: retention from max(completed_at, sealed_at). */
