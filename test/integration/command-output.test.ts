@@ -1,7 +1,7 @@
 import { MAX_MESSAGE_BYTES } from '../../activities/line-splitter';
 import { MESSAGE_ESCAPE } from '../../src/domain';
-import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
-import { strictAws } from '../support/strict-aws';
+import { newExecutionId, readAllLogs, waitFor, waitSealed, type Harness } from '../support/harness';
+import { useStrictHarness } from '../support/strict-harness';
 
 const E = MESSAGE_ESCAPE;
 const LONG_LINE_BYTES = 300 * 1024;
@@ -45,18 +45,7 @@ function expectedOutput(): string[] {
 
 describe('a managed command: its output, exactly, through the strict AWS layer', () => {
   let h: Harness;
-  const strict = strictAws();
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
-  afterEach(async () => {
-    await strict.resetRules();
-    await strict.clearFaults();
-  });
+  const strict = useStrictHarness((started) => (h = started));
 
   test('blank lines, spaces, a 300 KB line and a 10,000-line burst: /logs returns exactly the output', async () => {
     const id = newExecutionId('output');

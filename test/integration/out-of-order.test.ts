@@ -1,7 +1,7 @@
 import type { LogEvent, LogLocation } from '../../src/domain';
 import { LogPump, readStoredEvents } from '../../src/ports';
-import { newExecutionId, startHarness, type Harness } from '../support/harness';
-import { strictAws } from '../support/strict-aws';
+import { newExecutionId, type Harness } from '../support/harness';
+import { useStrictHarness } from '../support/strict-harness';
 
 // One log stream written by several writers whose clocks and batches interleave (an agent, a
 // fleet): GetLogEvents shows a stream's events by timestamp, so the stored order is the order in
@@ -11,18 +11,7 @@ import { strictAws } from '../support/strict-aws';
 
 describe('out-of-order timestamps in one stream (strict AWS layer)', () => {
   let h: Harness;
-  const strict = strictAws();
-
-  beforeAll(async () => {
-    h = await startHarness({ worker: false });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
-  afterEach(async () => {
-    await strict.resetRules();
-    await strict.clearFaults();
-  });
+  useStrictHarness((started) => (h = started), { worker: false });
 
   async function setup(): Promise<{
     id: string;

@@ -1,5 +1,6 @@
-import { newExecutionId, readAllLogs, startHarness, waitSealed, type Harness } from '../support/harness';
-import { strictAws, type StrictStatsView } from '../support/strict-aws';
+import { newExecutionId, readAllLogs, waitSealed, type Harness } from '../support/harness';
+import type { StrictStatsView } from '../support/strict-aws';
+import { useStrictHarness } from '../support/strict-harness';
 
 // Five jobs printing 200 lines a second each, with GetLogEvents held to 10 calls/s for the whole
 // account (the strict layer's quota; AWS's is 25/s): every log is sealed exact. The CloudWatch call
@@ -25,18 +26,7 @@ function logsCalls(stats: StrictStatsView): { calls: number; throttled: number; 
 
 describe('read quota (strict AWS layer): GetLogEvents held to 10 calls/s account-wide', () => {
   let h: Harness;
-  const strict = strictAws();
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
-  afterEach(async () => {
-    await strict.resetRules();
-    await strict.clearFaults();
-  });
+  const strict = useStrictHarness((started) => (h = started));
 
   test(`${JOBS} concurrent jobs at ${PER_SECOND} lines/s each: every log sealed exact, 1..N`, async () => {
     await strict.setRules({ readQuotas: { GetLogEvents: 10 } });

@@ -1,6 +1,6 @@
 import type { LogEvent } from '../../src/domain';
-import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
-import { strictAws } from '../support/strict-aws';
+import { newExecutionId, readAllLogs, waitFor, waitSealed, type Harness } from '../support/harness';
+import { useStrictHarness } from '../support/strict-harness';
 
 // CloudWatch's forward tokens expire (24 h). Here the strict layer's token lifetime is tightened to
 // 3 s and the live reader is held off by a 6 s throttle of GetLogEvents: the first read after it
@@ -11,18 +11,7 @@ const PAUSE_SECONDS = 6;
 
 describe('an expired forward token (strict AWS layer): the paused reader resumes exactly', () => {
   let h: Harness;
-  const strict = strictAws();
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
-  afterEach(async () => {
-    await strict.resetRules();
-    await strict.clearFaults();
-  });
+  const strict = useStrictHarness((started) => (h = started));
 
   test('a running job, its reader paused past the token lifetime: sealed log exact, 1..N', async () => {
     const id = newExecutionId('token-expiry');
