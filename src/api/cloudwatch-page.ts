@@ -59,9 +59,9 @@ export class CloudWatchPager {
 
   /** Up to `limit` events with index > `sinceIndex`. */
   async page(executionId: string, location: LogLocation, sinceIndex: number, limit: number): Promise<CloudWatchPage> {
-    let cursor = this.cursors.get(`${executionId}:${sinceIndex}`);
-    let index = cursor ? sinceIndex : 0;
-    cursor ??= initialCursor(location.logStreams);
+    const resumed = this.nearest(executionId, sinceIndex);
+    let cursor = resumed?.cursor ?? initialCursor(location.logStreams);
+    let index = resumed?.index ?? 0;
     const events: IndexedEvent[] = [];
     let more = false;
     let ended = false;
@@ -78,7 +78,11 @@ export class CloudWatchPager {
           more = true;
           break;
         }
-        if (throttled === THROTTLE_RETRIES || retriedByClient(error)) throw error;
+        if (throttled === THROTTLE_RETRIES || retriedByClient(error)) {
+          // Events skipped on the way to `sinceIndex` need not be read again by the retry.
+          if (index > 0) this.remember(`${executionId}:${index}`, cursor);
+          throw error;
+        }
         const backoff = THROTTLE_BACKOFF_MS * 2 ** throttled++;
         await this.sleep(Math.round(backoff / 2 + (this.random() * backoff) / 2));
         continue;
@@ -115,6 +119,20 @@ export class CloudWatchPager {
     const last = events[events.length - 1]?.index ?? sinceIndex;
     if (more) this.remember(`${executionId}:${last}`, cursor);
     return { events, lastIndex: more ? last : Math.max(last, sinceIndex), nextIndex: more ? last : null };
+  }
+
+  /** The remembered cursor of `executionId` closest before `sinceIndex` (at most `sinceIndex`), if any. */
+  private nearest(executionId: string, sinceIndex: number): { index: number; cursor: SourceCursor } | undefined {
+    const exact = this.cursors.get(`${executionId}:${sinceIndex}`);
+    if (exact) return { index: sinceIndex, cursor: exact };
+    let best: { index: number; cursor: SourceCursor } | undefined;
+    const prefix = `${executionId}:`;
+    for (const [key, cursor] of this.cursors) {
+      if (!key.startsWith(prefix)) continue;
+      const index = Number(key.slice(prefix.length));
+      if (index <= sinceIndex && index > (best?.index ?? 0)) best = { index, cursor };
+    }
+    return best;
   }
 
   private remember(key: string, cursor: SourceCursor): void {

@@ -148,6 +148,37 @@ describe('/logs read directly from CloudWatch', () => {
     expect(waits[1]).toBeGreaterThanOrEqual(waits[0] ?? Infinity);
   });
 
+  test('throttled on the way to since_index: each retry goes on from where the last one was cut off', async () => {
+    const clock = { now: T0 };
+    // One call per second, three events a page: reaching index 8 takes three reads, more than one request gets.
+    const source = new InMemoryLogSource({ pageSize: 3, now: () => clock.now, getLogEventsPerSecond: 1 });
+    source.append(GROUP, 's', lines(10));
+    const query = new LogQuery({
+      directory: directory({ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }),
+      store: new InMemoryLogStore(),
+      source,
+      sleep: async () => undefined,
+    });
+    const events: { index: number; message: string }[] = [];
+    let next: number | null = 8;
+    let refusals = 0;
+    for (let request = 0; request < 20 && next !== null; request++, clock.now += 1000) {
+      try {
+        const page = await query.page(gone, next, 100);
+        events.push(...page.events);
+        next = page.nextIndex;
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'CLOUDWATCH_UNAVAILABLE', throttled: true });
+        refusals++;
+      }
+    }
+    expect(next).toBeNull();
+    expect(refusals).toBeGreaterThan(0);
+    expect(events).toEqual([9, 10].map((index) => expect.objectContaining({ index, message: `line ${index}` })));
+    // Every page was read once: 4 pages of events and the read that found the end, besides the refused calls.
+    expect(source.calls.GetLogEvents - source.throttledReads).toBe(5);
+  });
+
   test('throttled after the AWS SDK retried on its own: no further wait, the throttled error at once', async () => {
     const source = new InMemoryLogSource({ pageSize: 50 });
     source.append(GROUP, 's', lines(10));
