@@ -30,6 +30,9 @@ export interface CloudWatchPagerDeps {
 const CURSOR_CACHE_SIZE = 2000;
 // Reads one direct page may take (each up to 10,000 events): a bound against a source that never ends.
 const MAX_DIRECT_READS = 1000;
+// Reads in a row that show only empty pages (each up to 10 pages a stream): AWS returns a few before the end of
+// a stream, never this many; past it the request answers 503 rather than spend the account's read quota.
+const MAX_EMPTY_READS_IN_A_ROW = 20;
 // A request waits this little for the account-wide read quota before answering 503 with Retry-After: the
 // quota is shared with the ingesters, which must keep the larger share.
 const THROTTLE_RETRIES = 3;
@@ -66,6 +69,7 @@ export class CloudWatchPager {
     let more = false;
     let ended = false;
     let throttled = 0;
+    let emptyInARow = 0;
     // A read may stop on its page budget with nothing to show: keep going until the source is exhausted.
     for (let reads = 0; reads < MAX_DIRECT_READS; reads++) {
       let batch: SourceBatch;
@@ -93,8 +97,19 @@ export class CloudWatchPager {
           break;
         }
         cursor = batch.cursor;
-        continue;
+        if (++emptyInARow < MAX_EMPTY_READS_IN_A_ROW) continue;
+        if (events.length > 0) {
+          more = true;
+          break;
+        }
+        if (index > 0) this.remember(`${executionId}:${index}`, cursor);
+        throw new DependencyError(
+          'cloudwatch',
+          'GetLogEvents',
+          new Error(`only empty pages in ${MAX_EMPTY_READS_IN_A_ROW} reads in a row`),
+        );
       }
+      emptyInARow = 0;
       const moves = new Map<string, StreamPosition>();
       for (const event of batch.events) {
         if (events.length === limit) {

@@ -92,6 +92,16 @@ describe('/logs read directly from CloudWatch', () => {
     },
   );
 
+  test('a source showing only empty pages is given up on after a bounded number of calls (503), not 10,000', async () => {
+    // Every page before the end is empty: the read never gets anywhere (AWS returns a few, never this).
+    const source = new InMemoryLogSource({ pageSize: 3, emptyPageEvery: 1 });
+    source.append(GROUP, 's', lines(5));
+    const response = await api(source).request(`/executions/${ID}/logs`);
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as LogsBody).error?.code).toBe('CLOUDWATCH_UNAVAILABLE');
+    expect(source.calls.GetLogEvents).toBeLessThanOrEqual(20 * 10);
+  });
+
   test('throttled with events read: a short page with next_index, then the rest once the quota allows', async () => {
     const clock = { now: T0 };
     // Two GetLogEvents per second of the source's clock; every read of a 3-event page is one call.
