@@ -140,9 +140,17 @@ function sealedOutcomeOf(error: unknown): ExecutionWorkflowResult | undefined {
   if (!(error instanceof ChildWorkflowFailure)) return undefined;
   const cause = error.cause;
   if (!(cause instanceof ApplicationFailure || cause instanceof CancelledFailure)) return undefined;
-  for (const detail of cause.details ?? []) {
+  return sealedOutcomeFromDetails(cause.details ?? []);
+}
+
+/**
+ * The sealed outcome in the details of an execution workflow's failure (FAILED: a non-retryable `ApplicationFailure`;
+ * STOPPED: a `CancelledFailure`), holding either the seal or `{ status, seal }`.
+ */
+export function sealedOutcomeFromDetails(details: readonly unknown[]): ExecutionWorkflowResult | undefined {
+  for (const detail of details) {
     if (typeof detail !== 'object' || detail === null) continue;
-    const candidate = detail as { status?: unknown; seal?: unknown; lastIndex?: unknown };
+    const candidate = detail as { status?: unknown; seal?: unknown };
     if (isSeal(candidate.seal) && isTerminalStatus(candidate.status)) {
       return { status: candidate.status, seal: candidate.seal };
     }

@@ -1,80 +1,54 @@
-import type { ExecutionStatus, IndexedEvent, TerminalStatus } from '../domain';
-import { ApiError, LogNotSealedError } from './errors';
+import type { IndexedEvent, TerminalStatus } from '../domain';
+import { ApiError, ApiUnreachableError, apiErrorFor, LogNotSealedError } from './errors';
+import { ExecutionHandle } from './execution-handle';
 import { connectTail, type TailResult } from './tail-connection';
+import type {
+  ExecutionSummary,
+  ExecutionView,
+  ListOptions,
+  LogsView,
+  SealWaitOptions,
+  StartedView,
+  TailOptions,
+} from './wire-views';
 
-export { ApiError, LogNotSealedError } from './errors';
+export {
+  ApiError,
+  ApiUnreachableError,
+  AuthenticationError,
+  ExecutionConflictError,
+  ExecutionNotFoundError,
+  InvalidRequestError,
+  LogNotSealedError,
+  ServiceUnavailableError,
+} from './errors';
+export {
+  ExecutionHandle,
+  type CompleteOptions,
+  type ExecutionDescription,
+  type FollowItem,
+  type FollowOptions,
+  type LogPage,
+  type LogPageOptions,
+} from './execution-handle';
 export type { TailResult } from './tail-connection';
+export type {
+  ExecutionSummary,
+  ExecutionView,
+  ListOptions,
+  LogsView,
+  SealWaitOptions,
+  StartedView,
+  TailOptions,
+} from './wire-views';
 
 // How long a reader waits for the seal of a completed execution whose final drain still runs.
 const DEFAULT_SEAL_WAIT_MS = 60_000;
 
-/** `GET /executions/{id}`. */
-export interface ExecutionView {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  readonly started_at: string | null;
-  readonly completed_at: string | null;
-  readonly last_index: number;
-  readonly sealed: boolean;
-  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
-  readonly seal_pending: boolean;
-  /** The job's exit code once the log is sealed (null when unknown). */
-  readonly exit_code: number | null;
-  /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
-  readonly rejected_events?: number | null;
-}
-
-/** `GET /executions/{id}/logs`. */
-export interface LogsView {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  /** The page comes from the sealed log: paging on to `next_index: null` gives the whole log. */
-  readonly sealed: boolean;
-  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
-  readonly seal_pending: boolean;
-  readonly events: IndexedEvent[];
-  readonly last_index: number;
-  readonly next_index: number | null;
-  readonly websocket_url: string;
-  readonly source: 'dynamodb' | 'cloudwatch';
-}
-
-/** One execution of `GET /executions`. */
-export interface ExecutionSummary {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  readonly started_at: string | null;
-  readonly completed_at: string | null;
-}
-
-/** Options of `list()`. */
-export interface ListOptions {
-  /** Only executions with this status. */
-  readonly status?: ExecutionStatus;
-  /** At most this many (the API's default 50, at most 1000). */
-  readonly limit?: number;
-}
-
-/** `POST /executions`. */
-export interface StartedView {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  readonly logs_url: string;
-}
-
-/** Options of reads that wait for a completed execution's seal. */
-export interface SealWaitOptions {
-  /** Longest wait for the seal of a completed execution whose final drain still runs (ms, default 60 s). */
-  readonly sealWaitMs?: number;
-  /** Aborts the wait (the promise rejects with the signal's reason). */
-  readonly signal?: AbortSignal;
-}
-
-/** Options of `tail()` and `follow()`. */
-export interface TailOptions extends SealWaitOptions {
-  /** Reconnects in a row that bring no new event before `tail()` gives up (default 8). */
-  readonly maxRetries?: number;
-}
+/** Options of `start()`: a command to run, or the CloudWatch stream an external job writes to. */
+export type StartOptions =
+  | { readonly command: readonly string[]; readonly executionId?: string }
+  | { readonly logGroup: string; readonly logStream: string; readonly executionId?: string };
 
 /** Options of the client. */
 export interface ClientOptions {
@@ -89,6 +63,20 @@ export class LogstreamClient {
 
   constructor(private readonly options: ClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
+  }
+
+  /** A handle on one execution (no call is made until one of its methods is). */
+  execution(executionId: string): ExecutionHandle {
+    return new ExecutionHandle(executionId, this);
+  }
+
+  /** Starts a managed execution (`command`) or registers an external one (`logGroup`/`logStream`); returns its handle. */
+  async start(options: StartOptions): Promise<ExecutionHandle> {
+    const started =
+      'command' in options
+        ? await this.run(options.command, options.executionId)
+        : await this.register(options.logGroup, options.logStream, options.executionId);
+    return this.execution(started.execution_id);
   }
 
   /** Starts a managed execution running `command`. */
@@ -309,7 +297,7 @@ export class LogstreamClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw new ApiError(0, 'UNREACHABLE', `cannot reach ${this.base}: ${(error as Error).message}`);
+      throw new ApiUnreachableError(`cannot reach ${this.base}: ${(error as Error).message}`);
     }
     const text = await response.text();
     let parsed: unknown;
@@ -320,7 +308,7 @@ export class LogstreamClient {
     }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; message?: string } }).error;
-      throw new ApiError(response.status, error?.code ?? 'HTTP_ERROR', error?.message ?? `HTTP ${response.status}`);
+      throw apiErrorFor(response.status, error?.code ?? 'HTTP_ERROR', error?.message ?? `HTTP ${response.status}`);
     }
     return parsed as T;
   }

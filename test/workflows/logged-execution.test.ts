@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { createActivities, DrainInput, RunCommandInput } from '../../activities';
 import type { LogSeal } from '../../src/domain';
 import { COMPLETED_AT_KEY, EXECUTION_STATUS_KEY } from '../../workflows/messages';
@@ -85,7 +91,11 @@ function logstreamActivities(recording: Recording): Activities {
 async function withWorkers<T>(body: (queues: { user: string; logstream: string }, recording: Recording) => Promise<T>) {
   const queues = { user: `user-${randomUUID()}`, logstream: `logstream-${randomUUID()}` };
   const recording: Recording = { runCommand: [], drains: [], written: [], cancelledCommands: 0 };
-  const common = { connection: env.nativeConnection, maxHeartbeatThrottleInterval: '50ms', shutdownGraceTime: '2s' };
+  const common: Pick<WorkerOptions, 'connection' | 'maxHeartbeatThrottleInterval' | 'shutdownGraceTime'> = {
+    connection: env.nativeConnection,
+    maxHeartbeatThrottleInterval: '50ms',
+    shutdownGraceTime: '2s',
+  };
   const logstreamWorker = await Worker.create({
     ...common,
     taskQueue: queues.logstream,

@@ -1,0 +1,247 @@
+import type { ExecutionStatus, IndexedEvent, TerminalStatus } from '../domain';
+import { ApiError } from './errors';
+import type { ExecutionView, LogsView, TailOptions } from './wire-views';
+
+/** An execution as `status()` describes it. */
+export interface ExecutionDescription {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
+  readonly lastIndex: number;
+  /** The stored log is complete by construction (sealed). */
+  readonly sealed: boolean;
+  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
+  readonly sealPending: boolean;
+  /** The job's exit code once the log is sealed (null when unknown). */
+  readonly exitCode: number | null;
+  /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
+  readonly rejectedEvents: number | null;
+}
+
+/** One page of the log as `logs()` returns it. */
+export interface LogPage {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  /** The page comes from the sealed log: paging on to `nextIndex: null` gives the whole log. */
+  readonly sealed: boolean;
+  readonly sealPending: boolean;
+  readonly events: readonly IndexedEvent[];
+  readonly lastIndex: number;
+  /** `sinceIndex` of the next page; null when there is nothing more to page. */
+  readonly nextIndex: number | null;
+  /** Where to tail the rest while the execution runs (null once it completed). */
+  readonly websocketUrl: string | null;
+  readonly source: 'dynamodb' | 'cloudwatch';
+}
+
+/** Options of `logs()`. */
+export interface LogPageOptions {
+  /** Events with an index above this one (default 0: from the start). */
+  readonly sinceIndex?: number;
+  /** At most this many events (the API's default 10,000). */
+  readonly limit?: number;
+}
+
+/** Options of `follow()`. */
+export interface FollowOptions extends Omit<TailOptions, 'maxRetries'> {
+  /** Events with an index above this one (default 0: from the start). */
+  readonly sinceIndex?: number;
+  /** Failed attempts in a row (API unreachable, 5xx, dropped socket) with no new event before giving up (default 20). */
+  readonly maxRetries?: number;
+}
+
+/** What `follow()` yields: each event once, in index order, then the final status once the log is sealed. */
+export type FollowItem =
+  | ({ readonly kind: 'event' } & IndexedEvent)
+  | { readonly kind: 'status'; readonly status: TerminalStatus; readonly lastIndex: number };
+
+/** Options of `complete()`. */
+export interface CompleteOptions {
+  readonly status: TerminalStatus;
+  /** When the job ended (default: when the API receives the call). */
+  readonly completedAt?: Date | number;
+  readonly exitCode?: number;
+}
+
+/** The calls of the API a handle is built on (the client's wire-level methods). */
+export interface ExecutionCalls {
+  status(executionId: string): Promise<ExecutionView>;
+  logs(executionId: string, sinceIndex?: number, limit?: number): Promise<LogsView>;
+  follow(
+    executionId: string,
+    onEvent: (event: IndexedEvent) => void,
+    sinceIndex?: number,
+    options?: TailOptions,
+  ): Promise<ExecutionView>;
+  complete(
+    executionId: string,
+    status: TerminalStatus,
+    completedAt?: string | number,
+    exitCode?: number,
+  ): Promise<unknown>;
+  stop(executionId: string): Promise<unknown>;
+}
+
+const DEFAULT_FOLLOW_RETRIES = 20;
+
+/** One execution of the logstream API, the way a Temporal `WorkflowHandle` is one workflow. */
+export class ExecutionHandle {
+  constructor(
+    readonly executionId: string,
+    private readonly calls: ExecutionCalls,
+  ) {}
+
+  /** Its status, completion and seal. */
+  async status(): Promise<ExecutionDescription> {
+    return toDescription(await this.calls.status(this.executionId));
+  }
+
+  /** One page of its log. */
+  async logs(options: LogPageOptions = {}): Promise<LogPage> {
+    return toLogPage(await this.calls.logs(this.executionId, options.sinceIndex ?? 0, options.limit));
+  }
+
+  /** Signals the completion of an external execution. */
+  async complete(options: CompleteOptions): Promise<void> {
+    const at = options.completedAt instanceof Date ? options.completedAt.getTime() : options.completedAt;
+    await this.calls.complete(this.executionId, options.status, at, options.exitCode);
+  }
+
+  /** Stops it (its status becomes STOPPED). */
+  async stop(): Promise<void> {
+    await this.calls.stop(this.executionId);
+  }
+
+  /**
+   * Every event with index above `sinceIndex`, each once and in order, until the log is sealed; the last item is the
+   * final status. A dropped connection or an API that is away for a while is resumed from the last event yielded (no
+   * gap, no duplicate); it gives up after `maxRetries` failed attempts in a row. Rejects with `LogNotSealedError` when
+   * the log is not sealed in time or never will be. Breaking out of the loop ends the follow.
+   */
+  async *follow(options: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
+    const abort = new AbortController();
+    const onOuterAbort = (): void => abort.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const queue: IndexedEvent[] = [];
+    let wake: (() => void) | undefined;
+    let last = options.sinceIndex ?? 0;
+    let received = last;
+    let outcome: { final: ExecutionView } | { error: unknown } | undefined;
+    const accept = (event: IndexedEvent): void => {
+      // Each attempt restarts from the last event received; anything at or below it was delivered already.
+      if (event.index <= received) return;
+      if (event.index !== received + 1) {
+        throw new ApiError(0, 'TAIL_GAP', `expected index ${received + 1}, got ${event.index}`);
+      }
+      received = event.index;
+      queue.push(event);
+      wake?.();
+    };
+    const run = async (): Promise<ExecutionView> => {
+      const maxRetries = options.maxRetries ?? DEFAULT_FOLLOW_RETRIES;
+      for (let failures = 0; ;) {
+        const before = received;
+        try {
+          return await this.calls.follow(this.executionId, accept, received, {
+            ...options,
+            maxRetries,
+            signal: abort.signal,
+          });
+        } catch (error) {
+          if (abort.signal.aborted || !isTransient(error)) throw error;
+          failures = received > before ? 1 : failures + 1;
+          if (failures > maxRetries) throw error;
+          await pause(Math.min(5000, 100 * 2 ** failures), abort.signal);
+        }
+      }
+    };
+    void run().then(
+      (final) => {
+        outcome = { final };
+        wake?.();
+      },
+      (error: unknown) => {
+        outcome = { error };
+        wake?.();
+      },
+    );
+    try {
+      for (;;) {
+        const event = queue.shift();
+        if (event !== undefined) {
+          last = event.index;
+          yield { kind: 'event', ...event };
+          continue;
+        }
+        if (outcome !== undefined) {
+          if ('error' in outcome) throw outcome.error;
+          const status = outcome.final.status;
+          if (status === 'RUNNING') throw new ApiError(0, 'TAIL_FAILED', `follow of ${this.executionId} ended RUNNING`);
+          yield { kind: 'status', status, lastIndex: Math.max(last, outcome.final.last_index) };
+          return;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', onOuterAbort);
+      abort.abort(new ApiError(0, 'FOLLOW_ENDED', 'the consumer stopped following'));
+    }
+  }
+}
+
+/** A failure that a retry may get past: the API unreachable or failing for now, or a dropped tail. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  if (error.code === 'LOG_NOT_SEALED') return false;
+  return error.status === 0 || error.status === 429 || error.status >= 500;
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function toDate(value: string | null): Date | null {
+  return value === null ? null : new Date(value);
+}
+
+/** The camelCase view of `GET /executions/{id}`. */
+export function toDescription(view: ExecutionView): ExecutionDescription {
+  return {
+    executionId: view.execution_id,
+    status: view.status,
+    startedAt: toDate(view.started_at),
+    completedAt: toDate(view.completed_at),
+    lastIndex: view.last_index,
+    sealed: view.sealed,
+    sealPending: view.seal_pending,
+    exitCode: view.exit_code,
+    rejectedEvents: view.rejected_events ?? null,
+  };
+}
+
+/** The camelCase view of `GET /executions/{id}/logs`. */
+export function toLogPage(view: LogsView): LogPage {
+  return {
+    executionId: view.execution_id,
+    status: view.status,
+    sealed: view.sealed,
+    sealPending: view.seal_pending,
+    events: view.events,
+    lastIndex: view.last_index,
+    nextIndex: view.next_index,
+    websocketUrl: view.websocket_url || null,
+    source: view.source,
+  };
+}

@@ -1,0 +1,70 @@
+// The API's JSON bodies as they come over the wire (snake_case), and the options of the wire-level calls.
+import type { ExecutionStatus, IndexedEvent } from '../domain';
+
+/** `GET /executions/{id}`. */
+export interface ExecutionView {
+  readonly execution_id: string;
+  readonly status: ExecutionStatus;
+  readonly started_at: string | null;
+  readonly completed_at: string | null;
+  readonly last_index: number;
+  readonly sealed: boolean;
+  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
+  readonly seal_pending: boolean;
+  /** The job's exit code once the log is sealed (null when unknown). */
+  readonly exit_code: number | null;
+  /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
+  readonly rejected_events?: number | null;
+}
+
+/** `GET /executions/{id}/logs`. */
+export interface LogsView {
+  readonly execution_id: string;
+  readonly status: ExecutionStatus;
+  /** The page comes from the sealed log: paging on to `next_index: null` gives the whole log. */
+  readonly sealed: boolean;
+  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
+  readonly seal_pending: boolean;
+  readonly events: IndexedEvent[];
+  readonly last_index: number;
+  readonly next_index: number | null;
+  readonly websocket_url: string;
+  readonly source: 'dynamodb' | 'cloudwatch';
+}
+
+/** One execution of `GET /executions`. */
+export interface ExecutionSummary {
+  readonly execution_id: string;
+  readonly status: ExecutionStatus;
+  readonly started_at: string | null;
+  readonly completed_at: string | null;
+}
+
+/** Options of `list()`. */
+export interface ListOptions {
+  /** Only executions with this status. */
+  readonly status?: ExecutionStatus;
+  /** At most this many (the API's default 50, at most 1000). */
+  readonly limit?: number;
+}
+
+/** `POST /executions`. */
+export interface StartedView {
+  readonly execution_id: string;
+  readonly status: ExecutionStatus;
+  readonly logs_url: string;
+}
+
+/** Options of reads that wait for a completed execution's seal. */
+export interface SealWaitOptions {
+  /** Longest wait for the seal of a completed execution whose final drain still runs (ms, default 60 s). */
+  readonly sealWaitMs?: number;
+  /** Aborts the wait (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `tail()` and `follow()`. */
+export interface TailOptions extends SealWaitOptions {
+  /** Reconnects in a row that bring no new event before `tail()` gives up (default 8). */
+  readonly maxRetries?: number;
+}
