@@ -1,4 +1,9 @@
 import { LogstreamError } from './domain';
+import {
+  loadTemporalSettings,
+  TemporalSettingsError,
+  type TemporalSettings,
+} from './adapters/temporal/connection-options';
 
 /** The configuration is invalid; the message names the variable. */
 export class ConfigError extends LogstreamError {
@@ -23,6 +28,8 @@ export interface Config {
   readonly temporalUiPort: number;
   readonly temporalAddress: string;
   readonly temporalNamespace: string;
+  /** How to reach Temporal (address, namespace, API key, TLS, profile), read through `@temporalio/envconfig`. */
+  readonly temporal: TemporalSettings;
   readonly taskQueue: string;
   readonly awsEndpoint: string | undefined;
   readonly awsRegion: string;
@@ -93,11 +100,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('AWS_ENDPOINT_URL', 'must be an http(s) URL');
   }
   const localAws = endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(endpoint);
-  const temporalAddress = env.TEMPORAL_ADDRESS || '127.0.0.1:7233';
-  const addressPort = /^(?:[^\s:[\]]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(temporalAddress)?.[1];
-  if (addressPort === undefined || Number(addressPort) < 1 || Number(addressPort) > 65535) {
-    throw new ConfigError('TEMPORAL_ADDRESS', 'must be HOST:PORT with a port from 1 to 65535');
-  }
+  const temporal = temporalSettings(env);
+  const temporalAddress = temporal.address;
   const apiKeys = (env.LOGSTREAM_API_KEYS ?? '')
     .split(',')
     .map((k) => k.trim())
@@ -115,13 +119,14 @@ export function loadConfig(env: Env = process.env): Config {
     emulatorPort,
     temporalUiPort: integer(env, 'LOGSTREAM_TEMPORAL_UI_PORT', 8233, 1, 65535),
     temporalAddress,
-    temporalNamespace: name(env, 'TEMPORAL_NAMESPACE', 'default', /^[A-Za-z0-9_.-]{1,255}$/),
+    temporalNamespace: temporal.namespace,
+    temporal,
     taskQueue: name(env, 'LOGSTREAM_TASK_QUEUE', 'logstream', /^[A-Za-z0-9_.-]{1,255}$/),
     awsEndpoint: endpoint,
     awsRegion: name(env, 'AWS_REGION', 'us-east-1', /^[a-z0-9-]{4,32}$/),
     aws,
     localAws,
-    localStack: localStackFlag(env, embeddedAws),
+    localStack: localStackFlag(env, embeddedAws && !temporal.addressConfigured),
     strictAws: flag(env, 'LOGSTREAM_STRICT_AWS', true),
     // AWS surfaces most events within seconds but can lag; the emulator has no lag at all.
     settleMs: integer(env, 'LOGSTREAM_SETTLE_MS', localAws ? 2000 : 30_000, 0, 3_600_000),
@@ -145,6 +150,15 @@ export function loadConfig(env: Env = process.env): Config {
       allowedOrigins: origins(env, 'LOGSTREAM_WS_ALLOWED_ORIGINS'),
     },
   };
+}
+
+function temporalSettings(env: Env): TemporalSettings {
+  try {
+    return loadTemporalSettings(env);
+  } catch (error) {
+    if (error instanceof TemporalSettingsError) throw new ConfigError(error.variable, error.reason);
+    throw error;
+  }
 }
 
 function integer(env: Env, variable: string, fallback: number, min: number, max: number): number {

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { CloudWatchLogSource } from '../adapters/cloudwatch/cloudwatch-log-source';
 import { DynamoDbLogStore } from '../adapters/dynamodb/dynamodb-log-store';
+import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
 import { TemporalExecutionDirectory } from '../adapters/temporal/temporal-execution-directory';
 import { ensureLogGroup } from '../adapters/cloudwatch/provision';
 import { ensureLogTable } from '../adapters/dynamodb/provision';
@@ -61,12 +62,13 @@ export function executionTimings(config: Config): ExecutionTimings {
 export async function createDirectory(
   config: Config,
 ): Promise<{ directory: TemporalExecutionDirectory; connection: Connection; client: Client }> {
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal, config.temporalAddress));
   const client = new Client({ connection, namespace: config.temporalNamespace });
   const directory = new TemporalExecutionDirectory({
     client,
     taskQueue: config.taskQueue,
     timings: executionTimings(config),
+    apiUrl: config.apiUrl,
   });
   return { directory, connection, client };
 }

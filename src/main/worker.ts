@@ -8,6 +8,8 @@ import {
   type LogLevel,
 } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
+import { workflowSource } from '../adapters/temporal/workflow-bundle';
 import type { Logger as ProcessLogger } from 'pino';
 import type { Config } from '../config';
 import type { CallObserver } from '../ports';
@@ -38,12 +40,13 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
     }
   }
   const aws = createAwsAdapters(config, observe);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal, config.temporalAddress));
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    // The bundle prebuilt by `npm run build` when it is current, else the sources (bundled at start).
+    ...workflowSource(),
     // Heartbeats carry cancellation: a stop must reach a running command within about a second,
     // not 0.8 x the heartbeat timeout the SDK would otherwise wait.
     maxHeartbeatThrottleInterval: '1s',
@@ -72,7 +75,13 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
 
 function forward(logger: ProcessLogger, entry: LogEntry): void {
   const method = PINO_METHOD[entry.level];
-  logger[method]({ ...entry.meta }, entry.message);
+  // pino serialises only `err` as an error: other Error values (the SDK's `error`, e.g. a FAILED job's
+  // ApplicationFailure in "Workflow failed") would be logged as {}.
+  const meta: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry.meta ?? {})) {
+    meta[key] = value instanceof Error ? { type: value.name, message: value.message } : value;
+  }
+  logger[method](meta, entry.message);
 }
 
 const PINO_METHOD: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

@@ -26,12 +26,15 @@ import {
   type ExecutionTimings,
   type ExecutionWorkflowInput,
 } from '../../../workflows/messages';
+import { executionDetails, executionSummary } from './execution-metadata';
 
 /** Options of the Temporal directory. */
 export interface TemporalDirectoryOptions {
   readonly client: Client;
   readonly taskQueue: string;
   readonly timings: ExecutionTimings;
+  /** Base URL of the API, for the links in each execution's details in the Temporal UI. */
+  readonly apiUrl: string;
 }
 
 /**
@@ -51,6 +54,9 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
         // The log's location travels with the workflow, so readers find it without the store.
         memo: { log_group: spec.location.logGroup, log_streams: [...spec.location.logStreams] },
         typedSearchAttributes: [{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }],
+        // What the Temporal UI and `temporal workflow describe` show: what runs, and where its log is read.
+        staticSummary: executionSummary(spec),
+        staticDetails: executionDetails(spec, this.options.apiUrl),
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ExecutionExistsError(spec.executionId);

@@ -1,0 +1,32 @@
+import type { ExecutionSpec } from '../../domain';
+
+// The Temporal UI shows a summary on one line: keep it short; the details say the rest.
+const SUMMARY_MAX = 200;
+
+/** Static summary of an execution's workflow (Temporal UI, `temporal workflow describe`): what it runs or reads. */
+export function executionSummary(spec: ExecutionSpec): string {
+  const text = spec.command
+    ? `run: ${spec.command.map(quoteArg).join(' ')}`
+    : `external log: ${spec.location.logGroup} ${spec.location.logStreams.join(', ')}`;
+  return text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text;
+}
+
+/** Static details of an execution's workflow, in Markdown: where to read its log (REST `/logs` and the web view). */
+export function executionDetails(spec: ExecutionSpec, apiUrl: string): string {
+  const base = `${apiUrl.replace(/\/+$/, '')}/executions/${encodeURIComponent(spec.executionId)}`;
+  const lines = [
+    `**logstream execution** \`${spec.executionId}\``,
+    '',
+    `- Logs: [${base}/logs](${base}/logs)`,
+    `- Web view: [${base}/view](${base}/view)`,
+    `- Log group: \`${spec.location.logGroup}\`, stream${spec.location.logStreams.length === 1 ? '' : 's'}: ${spec.location.logStreams.map((s) => `\`${s}\``).join(', ')}`,
+  ];
+  if (spec.command) lines.push(`- Command: \`${spec.command.map(quoteArg).join(' ').replace(/`/g, "'")}\``);
+  else lines.push('- Completed by an external runner (`POST /executions/{id}/complete`)');
+  return lines.join('\n');
+}
+
+// Shell-like quoting, for reading only: the command runs without a shell.
+function quoteArg(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
