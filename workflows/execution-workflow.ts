@@ -1,20 +1,25 @@
 import {
   ActivityCancellationType,
+  ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { isExitCode, isTerminalStatus, statusForExitCode, type Completion } from '../src/domain';
+import { isExitCode, isTerminalStatus, statusForExitCode, type Completion, type LogSeal } from '../src/domain';
 import {
   COMPLETED_AT_KEY,
   completeSignal,
   completionQuery,
+  EXECUTION_FAILED_TYPE,
   EXECUTION_STATUS_KEY,
+  stateQuery,
   type ExecutionWorkflowInput,
   type ExecutionWorkflowResult,
 } from './messages';
@@ -25,17 +30,21 @@ type Activities = ReturnType<typeof createActivities>;
  * One execution: ingests its log while it runs, waits for completion (the `complete` signal, or
  * the built-in command runner's result), records the status, stops live ingest, drains what
  * CloudWatch still has and seals the log. Cancelling the workflow stops the execution (STOPPED).
+ * Once the log is sealed the job's outcome becomes the workflow's: SUCCEEDED completes it, FAILED
+ * fails it (a non-retryable `ApplicationFailure` holding the seal), STOPPED cancels it.
  */
 export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<ExecutionWorkflowResult> {
   const { executionId, location, command, timings } = input;
   const heartbeatTimeout = timings.heartbeatTimeoutMs;
   const { ingest } = proxyActivities<Activities>({
+    summary: `live ingest of ${describeLocation(location)}`,
     startToCloseTimeout: '30 days',
     heartbeatTimeout,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   });
   const { runCommand } = proxyActivities<Activities>({
+    summary: `run ${shorten(command?.join(' ') ?? '')}`,
     startToCloseTimeout: timings.commandTimeoutMs,
     heartbeatTimeout: timings.commandHeartbeatTimeoutMs ?? heartbeatTimeout,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -49,6 +58,8 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
   });
 
   let completion: Completion | undefined;
+  let sealed: LogSeal | undefined;
+  let cancelled: unknown;
   const complete = (candidate: Completion): void => {
     if (completion === undefined) completion = candidate;
   };
@@ -65,7 +76,13 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     }
   });
   setHandler(completionQuery, () => completion ?? null);
+  setHandler(stateQuery, () => ({
+    status: completion?.status ?? 'RUNNING',
+    completion: completion ?? null,
+    seal: sealed ?? null,
+  }));
   upsertSearchAttributes([{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }]);
+  setCurrentDetails(`**Running**: the log of ${describeLocation(location)} is copied as it is written.`);
 
   const ingestScope = new CancellationScope();
   // A live ingest that fails for good must not keep the execution from completing: the final
@@ -101,11 +118,12 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     await condition(() => completion !== undefined);
   } catch (error) {
     if (!isCancellation(error)) throw error;
+    cancelled = error;
     complete({ status: 'STOPPED', completedAt: Date.now() });
   }
   const final = completion ?? { status: 'STOPPED', completedAt: Date.now() };
 
-  return CancellationScope.nonCancellable(async () => {
+  const result = await CancellationScope.nonCancellable(async () => {
     // An external completion (or a stop) of a managed execution ends its command too.
     runScope.cancel();
     await runDone;
@@ -113,11 +131,55 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
       { key: EXECUTION_STATUS_KEY, value: final.status },
       { key: COMPLETED_AT_KEY, value: new Date(final.completedAt) },
     ]);
+    setCurrentDetails(`**Completed**: ${describeCompletion(final)}. Draining the rest of the log, then sealing it.`);
     ingestScope.cancel();
     await ingestDone;
-    const seal = await drainAndSeal({ executionId, location, completion: final, settleMs: timings.settleMs });
+    const seal = await drainAndSeal.executeWithOptions(
+      { summary: `drain and seal the log: ${describeCompletion(final)}, settle ${timings.settleMs} ms` },
+      [{ executionId, location, completion: final, settleMs: timings.settleMs }],
+    );
+    sealed = seal;
+    setCurrentDetails(`**Sealed**: ${describeCompletion(final)}; the log is complete, last index ${seal.lastIndex}.`);
     return { status: final.status, seal };
   });
+  return outcome(result, cancelled);
+}
+
+/**
+ * The job's outcome as the workflow's, once its log is sealed (the Temporal UI's Completed, Failed and Canceled, and
+ * its Failures filter, then mean what they say about the job).
+ */
+function outcome(result: ExecutionWorkflowResult, cancelled: unknown): ExecutionWorkflowResult {
+  const { seal } = result;
+  if (result.status === 'FAILED') {
+    throw ApplicationFailure.create({
+      type: EXECUTION_FAILED_TYPE,
+      message: `job failed: ${describeCompletion(seal)}; log sealed at index ${seal.lastIndex}`,
+      nonRetryable: true,
+      details: [seal],
+    });
+  }
+  if (result.status === 'STOPPED') {
+    // Rethrowing the workflow's own cancellation ends it Canceled; a STOPPED reported by a runner has no cancellation
+    // to rethrow, so it ends with a CancelledFailure holding the seal.
+    if (cancelled !== undefined) throw cancelled;
+    throw new CancelledFailure(`stopped by its runner; log sealed at index ${seal.lastIndex}`, [seal]);
+  }
+  return result;
+}
+
+function describeCompletion(completion: Completion): string {
+  const exit = completion.exitCode !== undefined ? `, exit code ${completion.exitCode}` : '';
+  return `${completion.status}${exit} at ${new Date(completion.completedAt).toISOString()}`;
+}
+
+function describeLocation(location: ExecutionWorkflowInput['location']): string {
+  return shorten(`${location.logGroup} ${location.logStreams.join(', ')}`);
+}
+
+// Activity summaries are single lines in the event history.
+function shorten(text: string): string {
+  return text.length > 150 ? `${text.slice(0, 149)}…` : text;
 }
 
 /**

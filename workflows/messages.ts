@@ -49,3 +49,19 @@ export const completeSignal = defineSignal<[Completion]>('complete');
 
 /** The completion the workflow has accepted, if any. */
 export const completionQuery = defineQuery<Completion | null>('completion');
+
+/** Where an execution stands: its status, the completion it accepted and, once drained, its log's seal. */
+export interface ExecutionState {
+  readonly status: ExecutionStatus;
+  readonly completion: Completion | null;
+  readonly seal: LogSeal | null;
+}
+
+/** The execution's state (`temporal workflow query --type state`). */
+export const stateQuery = defineQuery<ExecutionState>('state');
+
+/**
+ * Type of the non-retryable `ApplicationFailure` a FAILED execution's workflow ends with, once its log is sealed; its
+ * details hold the `LogSeal`.
+ */
+export const EXECUTION_FAILED_TYPE = 'LogstreamExecutionFailed';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { createActivities, DrainInput, IngestInput, RunCommandInput, RunCommandResult } from '../../activities';
@@ -10,7 +10,9 @@ import {
   COMPLETED_AT_KEY,
   completeSignal,
   completionQuery,
+  EXECUTION_FAILED_TYPE,
   EXECUTION_STATUS_KEY,
+  stateQuery,
   type ExecutionWorkflowInput,
   type ExecutionWorkflowResult,
 } from '../../workflows/messages';
@@ -59,6 +61,8 @@ interface MockOptions {
   readonly runCommand?: RunCommandBehaviour;
   /** When set, ingest acknowledges its cancellation only once this gate opens (keeps the workflow finishing). */
   readonly holdIngestCancellation?: Gate;
+  /** When set, the drain seals only once this gate opens (the workflow stays between completion and seal). */
+  readonly holdDrain?: Gate;
 }
 
 /** Heartbeats (cancellation only reaches an activity through a heartbeat) until `gate` opens or it is cancelled. */
@@ -84,7 +88,7 @@ const runsUntilCancelled: RunCommandBehaviour = async (_input, recording) => {
   throw new Error('unreachable: heartbeatUntil without a gate ends only by cancellation');
 };
 
-function mockActivities({ runCommand = runsUntilCancelled, holdIngestCancellation }: MockOptions): {
+function mockActivities({ runCommand = runsUntilCancelled, holdIngestCancellation, holdDrain }: MockOptions): {
   activities: Activities;
   recording: Recording;
 } {
@@ -110,6 +114,7 @@ function mockActivities({ runCommand = runsUntilCancelled, holdIngestCancellatio
     drainAndSeal: async (input): Promise<LogSeal> => {
       recording.drainInputs.push(input);
       recording.events.push('drainAndSeal');
+      if (holdDrain) await heartbeatUntil('drainAndSeal', recording, holdDrain);
       return { ...input.completion, lastIndex: SEALED_LAST_INDEX, sealedAt: input.completion.completedAt + 1 };
     },
   };
@@ -188,7 +193,7 @@ describe('executionWorkflow: managed execution', () => {
     const { worker, recording, start } = await harness({ runCommand: exitsWith(0, completedAt) });
     const { handle, result } = await worker.runUntil(async () => {
       const handle = await start(COMMAND);
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result).toEqual({
@@ -210,7 +215,7 @@ describe('executionWorkflow: managed execution', () => {
     });
     const { handle, result } = await worker.runUntil(async () => {
       const handle = await start(COMMAND);
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     const completion: Completion = { status: 'SUCCEEDED', completedAt, exitCode: 0, lastWriteAt, rejectedEvents: 2 };
@@ -247,7 +252,7 @@ describe('executionWorkflow: managed execution', () => {
     const { worker, recording, start } = await harness({ runCommand: exitsWith(3, completedAt) });
     const { handle, result } = await worker.runUntil(async () => {
       const handle = await start(COMMAND);
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result.status).toBe('FAILED');
@@ -264,7 +269,7 @@ describe('executionWorkflow: managed execution', () => {
     });
     const { handle, result } = await worker.runUntil(async () => {
       const handle = await start(COMMAND);
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result.status).toBe('FAILED');
@@ -283,7 +288,7 @@ describe('executionWorkflow: managed execution', () => {
       const handle = await start(COMMAND);
       await waitFor(() => recording.events.includes('runCommand:start'));
       await handle.signal(completeSignal, completion);
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result).toEqual({
@@ -313,7 +318,7 @@ describe('executionWorkflow: managed execution', () => {
       expect(await searchAttributes(handle)).toEqual({ status: 'RUNNING', completedAt: undefined });
 
       gate.release();
-      await handle.result();
+      await finished(handle);
       expect(await handle.query(completionQuery)).toEqual({ status: 'SUCCEEDED', completedAt, exitCode: 0 });
     });
   });
@@ -326,7 +331,7 @@ describe('executionWorkflow: cancellation', () => {
       const handle = await start(COMMAND);
       await waitFor(() => recording.events.includes('runCommand:start'));
       await handle.cancel();
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result.status).toBe('STOPPED');
@@ -336,8 +341,8 @@ describe('executionWorkflow: cancellation', () => {
     const attributes = await searchAttributes(handle);
     expect(attributes).toEqual({ status: 'STOPPED', completedAt: result.seal.completedAt });
     expectSealedAfterIngest(recording, handle, { status: 'STOPPED', completedAt: result.seal.completedAt });
-    // Cancelling is how the execution stops; the workflow itself completes with its STOPPED result.
-    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    // Cancelling is how the execution stops, and the workflow ends Canceled once its log is sealed.
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
   });
   it('stops an external execution: reports STOPPED and still seals the log', async () => {
     const { worker, recording, start } = await harness();
@@ -345,7 +350,7 @@ describe('executionWorkflow: cancellation', () => {
       const handle = await start();
       await waitFor(() => recording.events.includes('ingest:start'));
       await handle.cancel();
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result.status).toBe('STOPPED');
@@ -363,7 +368,7 @@ describe('executionWorkflow: external execution', () => {
       const handle = await start();
       await waitFor(() => recording.events.includes('ingest:start'));
       await handle.signal(completeSignal, completion);
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result).toEqual({
@@ -387,7 +392,7 @@ describe('executionWorkflow: external execution', () => {
         lastWriteAt: completedAt + 10,
         rejectedEvents: 'many',
       });
-      return handle.result();
+      return finished(handle);
     });
     expect(recording.drainInputs.map((input) => input.completion)).toEqual([
       { status: 'SUCCEEDED', completedAt, lastWriteAt: completedAt + 10 },
@@ -409,7 +414,7 @@ describe('executionWorkflow: external execution', () => {
       await handle.signal(completeSignal, second);
       expect(await handle.query(completionQuery)).toEqual(first);
       ingestGate.release();
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result.status).toBe('SUCCEEDED');
@@ -426,7 +431,7 @@ describe('executionWorkflow: external execution', () => {
     const handle = await start();
     await handle.signal(completeSignal, first);
     await handle.signal(completeSignal, second);
-    const result = await worker.runUntil(handle.result());
+    const result = await worker.runUntil(finished(handle));
 
     expect(result.status).toBe('STOPPED');
     expect(result.seal).toMatchObject(first);
@@ -449,7 +454,7 @@ describe('executionWorkflow: external execution', () => {
       expect(await searchAttributes(handle)).toEqual({ status: 'RUNNING', completedAt: undefined });
 
       await handle.signal(completeSignal, completion);
-      return { handle, result: await handle.result() };
+      return { handle, result: await finished(handle) };
     });
 
     expect(result.status).toBe('STOPPED');
@@ -487,7 +492,7 @@ describe('executionWorkflow: failing live ingest', () => {
       });
       await waitFor(() => ingestFailed);
       await handle.signal(completeSignal, completion);
-      return handle.result();
+      return finished(handle);
     });
     expect(result).toEqual({
       status: 'SUCCEEDED',
@@ -496,6 +501,139 @@ describe('executionWorkflow: failing live ingest', () => {
     expect(recording.drainInputs).toEqual([
       { executionId: expect.any(String), location: expect.any(Object), completion, settleMs: SETTLE_MS },
     ]);
+  });
+});
+
+describe('executionWorkflow: the job outcome is the workflow outcome once the log is sealed', () => {
+  it('SUCCEEDED completes the workflow with the seal as its result', async () => {
+    const completedAt = Date.parse('2024-05-01T12:10:00.000Z');
+    const { worker, start } = await harness({ runCommand: exitsWith(0, completedAt) });
+    const { handle, failure } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      return { handle, failure: await closingFailure(handle) };
+    });
+    expect(failure).toBeUndefined();
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    expect(await handle.result()).toMatchObject({ status: 'SUCCEEDED', seal: { lastIndex: SEALED_LAST_INDEX } });
+  });
+
+  it('FAILED fails the workflow with a non-retryable ApplicationFailure carrying the seal', async () => {
+    const completedAt = Date.parse('2024-05-01T12:10:01.000Z');
+    const { worker, recording, start } = await harness({ runCommand: exitsWith(3, completedAt) });
+    const { handle, failure } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      return { handle, failure: await closingFailure(handle) };
+    });
+    const seal: LogSeal = {
+      status: 'FAILED',
+      completedAt,
+      exitCode: 3,
+      lastIndex: SEALED_LAST_INDEX,
+      sealedAt: completedAt + 1,
+    };
+    expect(failure?.name).toBe('ApplicationFailure');
+    const applicationFailure = failure as ApplicationFailure;
+    expect(applicationFailure.type).toBe(EXECUTION_FAILED_TYPE);
+    expect(applicationFailure.nonRetryable).toBe(true);
+    expect(applicationFailure.details).toEqual([seal]);
+    expect(applicationFailure.message).toContain('exit code 3');
+    expect((await handle.describe()).status.name).toBe('FAILED');
+    // The log was sealed before the workflow failed, and the search attributes say FAILED.
+    expect(recording.events.filter((event) => event === 'drainAndSeal')).toHaveLength(1);
+    expect(await searchAttributes(handle)).toEqual({ status: 'FAILED', completedAt });
+  });
+
+  it('a stop (workflow cancellation) ends the workflow Canceled after the seal', async () => {
+    const { worker, recording, start } = await harness({ runCommand: runsUntilCancelled });
+    const { handle, failure } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await waitFor(() => recording.events.includes('runCommand:start'));
+      await handle.cancel();
+      return { handle, failure: await closingFailure(handle) };
+    });
+    expect(failure?.name).toBe('CancelledFailure');
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect(recording.events.filter((event) => event === 'drainAndSeal')).toHaveLength(1);
+    expect((await searchAttributes(handle)).status).toBe('STOPPED');
+  });
+
+  it('a STOPPED reported by an external runner ends the workflow with a CancelledFailure carrying the seal', async () => {
+    const completion: Completion = { status: 'STOPPED', completedAt: Date.parse('2024-05-01T12:10:02.000Z') };
+    const { worker, recording, start } = await harness();
+    const { handle, failure } = await worker.runUntil(async () => {
+      const handle = await start();
+      await waitFor(() => recording.events.includes('ingest:start'));
+      await handle.signal(completeSignal, completion);
+      return { handle, failure: await closingFailure(handle) };
+    });
+    expect(failure?.name).toBe('CancelledFailure');
+    expect((failure as Error & { details?: unknown[] }).details).toEqual([
+      { ...completion, lastIndex: SEALED_LAST_INDEX, sealedAt: completion.completedAt + 1 },
+    ]);
+    expect(await searchAttributes(handle)).toEqual(completion);
+  });
+});
+
+describe('executionWorkflow: what the Temporal UI shows', () => {
+  it('updates its current details and answers the state query at each milestone', async () => {
+    const commandGate = new Gate();
+    const drainGate = new Gate();
+    const completedAt = Date.parse('2024-05-01T12:20:00.000Z');
+    const { worker, recording, start } = await harness({
+      runCommand: async (_input, rec) => {
+        await heartbeatUntil('runCommand', rec, commandGate);
+        return { exitCode: 4, completedAt, lines: 0 };
+      },
+      holdDrain: drainGate,
+    });
+    await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await waitFor(() => recording.events.includes('runCommand:start'));
+      expect(await handle.query(stateQuery)).toEqual({ status: 'RUNNING', completion: null, seal: null });
+      expect(await currentDetails(handle)).toMatch(/^\*\*Running\*\*/);
+
+      commandGate.release();
+      await waitFor(() => recording.events.includes('drainAndSeal'));
+      const completion: Completion = { status: 'FAILED', completedAt, exitCode: 4 };
+      expect(await handle.query(stateQuery)).toEqual({ status: 'FAILED', completion, seal: null });
+      const completed = await currentDetails(handle);
+      expect(completed).toMatch(/^\*\*Completed\*\*/);
+      expect(completed).toContain('FAILED, exit code 4 at 2024-05-01T12:20:00.000Z');
+
+      drainGate.release();
+      expect((await closingFailure(handle))?.name).toBe('ApplicationFailure');
+      expect(await handle.query(stateQuery)).toEqual({
+        status: 'FAILED',
+        completion,
+        seal: { ...completion, lastIndex: SEALED_LAST_INDEX, sealedAt: completedAt + 1 },
+      });
+      const sealed = await currentDetails(handle);
+      expect(sealed).toMatch(/^\*\*Sealed\*\*/);
+      expect(sealed).toContain(`last index ${SEALED_LAST_INDEX}`);
+    });
+  });
+
+  it('gives every activity a summary that reads well in the event history', async () => {
+    const completedAt = Date.parse('2024-05-01T12:20:01.000Z');
+    const { worker, start } = await harness({ runCommand: exitsWith(0, completedAt) });
+    const history = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await handle.result();
+      return handle.fetchHistory();
+    });
+    const summaries = new Map<string, string>();
+    for (const event of history.events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      const summary = event.userMetadata?.summary;
+      if (scheduled?.activityType?.name && summary) {
+        summaries.set(scheduled.activityType.name, defaultPayloadConverter.fromPayload(summary as Payload));
+      }
+    }
+    expect(Object.fromEntries(summaries)).toEqual({
+      ingest: expect.stringMatching(/^live ingest of \/logstream\/test executions\/exec-/),
+      runCommand: 'run sh -c echo hello',
+      drainAndSeal: `drain and seal the log: SUCCEEDED, exit code 0 at 2024-05-01T12:20:01.000Z, settle ${SETTLE_MS} ms`,
+    });
   });
 });
 
@@ -516,6 +654,34 @@ describe('executionWorkflow: determinism', () => {
     ).resolves.toBeUndefined();
   });
 });
+
+/** Waits until the workflow closes, whatever its outcome, and returns the execution's status and seal (query). */
+async function finished(handle: ExecutionHandle): Promise<ExecutionWorkflowResult> {
+  await handle.result().catch((error: unknown) => {
+    // FAILED and STOPPED executions end their workflows Failed or Canceled: the outcome is read from the state.
+    if (!(error instanceof Error && error.name === 'WorkflowFailedError')) throw error;
+  });
+  const state = await handle.query(stateQuery);
+  if (state.seal === null) throw new Error(`workflow ${handle.workflowId} closed without a seal`);
+  return { status: state.status, seal: state.seal };
+}
+
+/** The failure a closed workflow ended with (its `result()` rejection's cause), or undefined when it completed. */
+async function closingFailure(handle: ExecutionHandle): Promise<ApplicationFailure | Error | undefined> {
+  try {
+    await handle.result();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'WorkflowFailedError')) throw error;
+    return (error as Error & { cause?: Error }).cause;
+  }
+}
+
+/** The workflow's current details (what the Temporal UI shows under "Current details"). */
+async function currentDetails(handle: ExecutionHandle): Promise<string | undefined> {
+  const metadata = await handle.query<{ currentDetails?: string | null }>('__temporal_workflow_metadata');
+  return metadata.currentDetails ?? undefined;
+}
 
 /** Polls a condition the mocked activities make true (no fixed sleeps standing in for synchronisation). */
 async function waitFor(predicate: () => boolean): Promise<void> {
