@@ -100,7 +100,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('AWS_ENDPOINT_URL', 'must be an http(s) URL');
   }
   const localAws = endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(endpoint);
-  const temporal = temporalSettings(env);
+  const localStack = localStackFlag(env, embeddedAws);
+  const temporal = temporalSettings(env, localStack);
   const temporalAddress = temporal.address;
   const apiKeys = (env.LOGSTREAM_API_KEYS ?? '')
     .split(',')
@@ -126,7 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     awsRegion: name(env, 'AWS_REGION', 'us-east-1', /^[a-z0-9-]{4,32}$/),
     aws,
     localAws,
-    localStack: localStackFlag(env, embeddedAws && !temporal.addressConfigured),
+    localStack,
     strictAws: flag(env, 'LOGSTREAM_STRICT_AWS', true),
     // AWS surfaces most events within seconds but can lag; the emulator has no lag at all.
     settleMs: integer(env, 'LOGSTREAM_SETTLE_MS', localAws ? 2000 : 30_000, 0, 3_600_000),
@@ -152,9 +153,9 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-function temporalSettings(env: Env): TemporalSettings {
+function temporalSettings(env: Env, localStack: boolean): TemporalSettings {
   try {
-    return loadTemporalSettings(env);
+    return loadTemporalSettings(env, { localStack });
   } catch (error) {
     if (error instanceof TemporalSettingsError) throw new ConfigError(error.variable, error.reason);
     throw error;

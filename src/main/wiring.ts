@@ -120,7 +120,8 @@ export function runStandalone(
   };
   let config: Config;
   try {
-    config = loadConfig();
+    // A standalone process never runs the local stack (that is `npm start`), so the user's Temporal profile applies.
+    config = loadConfig({ ...process.env, LOGSTREAM_LOCAL_STACK: '0' });
   } catch (error) {
     fail(error);
     return;

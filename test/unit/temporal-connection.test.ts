@@ -37,7 +37,7 @@ function invalid(env: Record<string, string>): { code: string; variable: string;
 describe('Temporal connection settings (envconfig)', () => {
   test('with nothing set: the local dev server, namespace default, plain connection', () => {
     const settings = loadTemporalSettings(NO_FILE);
-    expect(settings).toEqual({ address: '127.0.0.1:7233', namespace: 'default', addressConfigured: false });
+    expect(settings).toEqual({ address: '127.0.0.1:7233', namespace: 'default' });
     expect(temporalConnectionOptions(settings)).toEqual({ address: '127.0.0.1:7233' });
   });
 
@@ -53,7 +53,6 @@ describe('Temporal connection settings (envconfig)', () => {
       namespace: 'logstream-prod.a1b2c',
       apiKey: 'eyJhbGciOiJFUzI1NiJ9.payload.signature',
       tls: true,
-      addressConfigured: true,
     });
     expect(temporalConnectionOptions(settings)).toEqual({
       address: 'eu-west-1.aws.api.temporal.io:7233',
@@ -77,7 +76,8 @@ describe('Temporal connection settings (envconfig)', () => {
         '[profile.cloud.grpc_meta]',
         'temporal-namespace = "logstream-prod.a1b2c"',
       ].join('\n'),
-      { TEMPORAL_PROFILE: 'cloud' },
+      // A standalone worker or API (`npm start` without its local stack).
+      { TEMPORAL_PROFILE: 'cloud', LOGSTREAM_LOCAL_STACK: '0' },
     );
     const settings = loadTemporalSettings(env);
     expect(settings).toMatchObject({
@@ -91,13 +91,25 @@ describe('Temporal connection settings (envconfig)', () => {
     const config = loadConfig(env);
     expect(config.temporalAddress).toBe('logstream-prod.a1b2c.tmprl.cloud:7233');
     expect(config.temporalNamespace).toBe('logstream-prod.a1b2c');
-    // A configured Temporal turns the auto local stack off: npm start would not send the key to its own server.
-    expect(config.localStack).toBe(false);
     expect(temporalConnectionOptions(config.temporal, config.temporalAddress)).toMatchObject({
       address: 'logstream-prod.a1b2c.tmprl.cloud:7233',
       apiKey: 'cloud-api-key-0123456789',
       tls: { serverNameOverride: 'logstream-prod.a1b2c.tmprl.cloud' },
     });
+  });
+
+  test("npm start's own local stack reads no profile, API key or TLS: they do not turn it away from its dev server", () => {
+    const env = withToml(
+      '[profile.default]\naddress = "ns.a1b2c.tmprl.cloud:7233"\napi_key = "cloud-api-key-0123456789"\n',
+      {
+        TEMPORAL_API_KEY: 'cloud-api-key-0123456789',
+      },
+    );
+    expect(loadTemporalSettings(env)).toMatchObject({ address: 'ns.a1b2c.tmprl.cloud:7233', tls: true });
+    const config = loadConfig(env);
+    expect(config.localStack).toBe(true);
+    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default' });
+    expect(config.temporalAddress).toBe('127.0.0.1:7233');
   });
 
   test('the environment overrides the profile', () => {
@@ -153,8 +165,8 @@ describe('Temporal connection settings (envconfig)', () => {
   });
 
   test('loadConfig reports a bad Temporal setting as a ConfigError naming the variable', () => {
-    expect(() => loadConfig({ ...NO_FILE, TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' })).toThrow(
-      expect.objectContaining({ name: 'ConfigError', variable: 'TEMPORAL_TLS' }),
-    );
+    expect(() =>
+      loadConfig({ ...NO_FILE, LOGSTREAM_LOCAL_STACK: '0', TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }),
+    ).toThrow(expect.objectContaining({ name: 'ConfigError', variable: 'TEMPORAL_TLS' }));
   });
 });

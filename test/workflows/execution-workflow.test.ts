@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
@@ -16,6 +19,7 @@ import {
   type ExecutionWorkflowInput,
   type ExecutionWorkflowResult,
 } from '../../workflows/messages';
+import { buildWorkflowBundle } from '../../src/adapters/temporal/workflow-bundle';
 import { bundleWorkflows, createLocalWorkflowEnv } from '../support/workflow-env';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -634,6 +638,37 @@ describe('executionWorkflow: what the Temporal UI shows', () => {
       runCommand: 'run sh -c echo hello',
       drainAndSeal: `drain and seal the log: SUCCEEDED, exit code 0 at 2024-05-01T12:20:01.000Z, settle ${SETTLE_MS} ms`,
     });
+  });
+});
+
+describe('executionWorkflow: the prebuilt bundle', () => {
+  it('runs from the bundle file the build writes (what a production worker loads)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'logstream-bundle-'));
+    try {
+      const codePath = await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
+      const completedAt = Date.parse('2024-05-01T12:30:00.000Z');
+      const { activities } = mockActivities({ runCommand: exitsWith(0, completedAt) });
+      const taskQueue = `test-${randomUUID()}`;
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: { codePath },
+        activities,
+        maxHeartbeatThrottleInterval: '50ms',
+        shutdownGraceTime: '2s',
+      });
+      const executionId = `exec-${randomUUID()}`;
+      const result = await worker.runUntil(
+        env.client.workflow.execute('executionWorkflow', {
+          taskQueue,
+          workflowId: executionId,
+          args: [workflowInput(executionId, COMMAND)],
+        }),
+      );
+      expect(result).toMatchObject({ status: 'SUCCEEDED', seal: { completedAt, lastIndex: SEALED_LAST_INDEX } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -33,10 +33,8 @@ export interface TemporalSettings {
   /** Undefined: plain unless an API key is set (then TLS with the system's roots, as the SDK does). */
   readonly tls?: boolean | TemporalTls;
   readonly metadata?: Readonly<Record<string, string>>;
-  /** The profile read from `temporal.toml`, when one was found. */
+  /** The profile chosen with `TEMPORAL_PROFILE`, when one was. */
   readonly profile?: string;
-  /** True when the address came from the environment or a profile rather than the local default. */
-  readonly addressConfigured: boolean;
 }
 
 /** Options shared by the client's `Connection` and the worker's `NativeConnection`. */
@@ -50,11 +48,16 @@ const DEFAULT_NAMESPACE = 'default';
 const ADDRESS = /^(?:[^\s:[\]]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 const NAMESPACE = /^[A-Za-z0-9_.-]{1,255}$/;
 
-/** Loads and validates the Temporal connection settings from `env` (and `temporal.toml`) without connecting. */
-export function loadTemporalSettings(env: Env = process.env): TemporalSettings {
+/**
+ * Loads and validates the Temporal connection settings from `env` (and `temporal.toml`) without connecting. With
+ * `localStack` (`npm start` runs its own dev server) the user's profiles, API key and TLS are not read: like AWS
+ * credentials in the shell, they must not turn `npm start` away from its own stack or send a key to it.
+ */
+export function loadTemporalSettings(env: Env = process.env, options: { localStack?: boolean } = {}): TemporalSettings {
   // Empty variables count as unset, as everywhere else in the configuration.
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') vars[key] = value;
+  if (options.localStack) return settingsOf({ address: vars.TEMPORAL_ADDRESS, namespace: vars.TEMPORAL_NAMESPACE });
   let profile: ClientConfigProfile;
   try {
     profile = loadClientConfigProfile({ overrideEnvVars: vars });
@@ -63,6 +66,11 @@ export function loadTemporalSettings(env: Env = process.env): TemporalSettings {
     const variable = /profile '/i.test(reason) ? 'TEMPORAL_PROFILE' : 'TEMPORAL_CONFIG_FILE';
     throw new TemporalSettingsError(variable, `cannot read the Temporal client configuration: ${oneLine(reason)}`);
   }
+  return settingsOf(profile, vars.TEMPORAL_PROFILE);
+}
+
+/** Validates a loaded profile (environment applied) into settings. */
+function settingsOf(profile: ClientConfigProfile, profileName?: string): TemporalSettings {
   const address = profile.address || DEFAULT_ADDRESS;
   const port = ADDRESS.exec(address)?.[1];
   if (port === undefined || Number(port) < 1 || Number(port) > 65535) {
@@ -102,8 +110,7 @@ export function loadTemporalSettings(env: Env = process.env): TemporalSettings {
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(tls !== undefined ? { tls } : {}),
     ...(profile.grpcMeta && Object.keys(profile.grpcMeta).length > 0 ? { metadata: { ...profile.grpcMeta } } : {}),
-    ...(vars.TEMPORAL_PROFILE ? { profile: vars.TEMPORAL_PROFILE } : {}),
-    addressConfigured: Boolean(profile.address),
+    ...(profileName ? { profile: profileName } : {}),
   };
 }
 
