@@ -7,6 +7,7 @@ import {
   ChildWorkflowFailure,
   ParentClosePolicy,
   startChild,
+  WorkflowIdReusePolicy,
   uuid4,
   workflowInfo,
   type ChildWorkflowHandle,
@@ -122,6 +123,8 @@ export async function startLoggedExecution(
     : { logGroup: (spec as { logGroup: string }).logGroup, logStreams: [(spec as { logStream: string }).logStream] };
   const child = await startChild<typeof executionWorkflow>(EXECUTION_WORKFLOW_TYPE, {
     workflowId: executionId,
+    // An execution id names one log for good: a closed execution's id is not reused.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     args: [
       { executionId, location, ...(command ? { command } : {}), timings: { ...DEFAULT_TIMINGS, ...options.timings } },

@@ -1,0 +1,200 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  isTerminalStatus,
+  managedLogStream,
+  type ExecutionStatus,
+  type LogLocation,
+  type TerminalStatus,
+} from '../domain';
+import {
+  DEFAULT_LOG_GROUP,
+  DEFAULT_TIMINGS,
+  sealedOutcomeFromDetails,
+  type LoggedExecutionSpec,
+} from '../../workflows/logged-execution';
+import {
+  COMPLETED_AT_KEY,
+  completeSignal,
+  DEFAULT_TASK_QUEUE,
+  EXECUTION_STATUS_KEY,
+  EXECUTION_WORKFLOW_TYPE,
+  type ExecutionTimings,
+  type ExecutionWorkflowResult,
+} from '../../workflows/messages';
+import { ExecutionExistsError, ExecutionNotFoundError, InvalidInputError, LogNotSealedError } from './errors';
+
+/** Options of `LogstreamWorkflowClient`. */
+export interface LogstreamWorkflowClientOptions {
+  /** A connected Temporal client (its namespace is used). */
+  readonly client: Client;
+  /** logstream's task queue (default `logstream`). */
+  readonly taskQueue?: string;
+  /** Log group of commands' logs (default `/logstream/executions`). */
+  readonly logGroup?: string;
+  /** Timing knobs of new executions; unset ones get the defaults of a worker on real AWS. */
+  readonly timings?: Partial<ExecutionTimings>;
+}
+
+/** An execution as Temporal describes it (status from the `LogstreamStatus` search attribute). */
+export interface LoggedExecutionDescription {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  /** Temporal's own status of the workflow (RUNNING, COMPLETED, FAILED, CANCELLED, ...). */
+  readonly workflowStatus: string;
+  readonly startedAt: Date;
+  readonly completedAt: Date | null;
+  readonly location: LogLocation | null;
+}
+
+/** Options of `list()`. */
+export interface ListLoggedOptions {
+  /** Only executions with this status. */
+  readonly status?: ExecutionStatus;
+  /** More visibility clauses, ANDed (e.g. `StartTime > "2026-01-01T00:00:00Z"`). */
+  readonly query?: string;
+}
+
+/** A typed client of logstream's executions over `@temporalio/client`: no API process needed. */
+export class LogstreamWorkflowClient {
+  constructor(private readonly options: LogstreamWorkflowClientOptions) {}
+
+  /** Starts a managed execution (`command`) or registers an external one (`logGroup`/`logStream`). */
+  async start(spec: LoggedExecutionSpec, options: { executionId: string }): Promise<LoggedExecutionHandle> {
+    const { executionId } = options;
+    const command = 'command' in spec ? [...spec.command] : undefined;
+    const location: LogLocation =
+      'command' in spec
+        ? { logGroup: this.options.logGroup ?? DEFAULT_LOG_GROUP, logStreams: [managedLogStream(executionId)] }
+        : { logGroup: spec.logGroup, logStreams: [spec.logStream] };
+    try {
+      await this.options.client.workflow.start(EXECUTION_WORKFLOW_TYPE, {
+        taskQueue: this.options.taskQueue ?? DEFAULT_TASK_QUEUE,
+        workflowId: executionId,
+        // An execution id names one log for good: a closed execution's id is not reused.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [
+          {
+            executionId,
+            location,
+            ...(command ? { command } : {}),
+            timings: { ...DEFAULT_TIMINGS, ...this.options.timings },
+          },
+        ],
+        memo: { log_group: location.logGroup, log_streams: [...location.logStreams] },
+        typedSearchAttributes: [{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }],
+        staticSummary: command ? command.join(' ') : `${location.logGroup} ${location.logStreams.join(', ')}`,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ExecutionExistsError(executionId, error);
+      }
+      throw error;
+    }
+    return this.getHandle(executionId);
+  }
+
+  /** A handle on an execution (no call is made until one of its methods is). */
+  getHandle(executionId: string): LoggedExecutionHandle {
+    return new LoggedExecutionHandle(executionId, this.options.client.workflow.getHandle(executionId));
+  }
+
+  /** Executions, newest first, as an async iterable that pages through Temporal visibility. */
+  async *list(options: ListLoggedOptions = {}): AsyncGenerator<LoggedExecutionDescription, void, undefined> {
+    const clauses = [`WorkflowType = '${EXECUTION_WORKFLOW_TYPE}'`];
+    if (options.status !== undefined) {
+      if (options.status !== 'RUNNING' && !isTerminalStatus(options.status)) {
+        throw new InvalidInputError(`unknown status ${String(options.status)}`);
+      }
+      clauses.push(`${EXECUTION_STATUS_KEY.name} = '${options.status}'`);
+    }
+    if (options.query) clauses.push(`(${options.query})`);
+    for await (const info of this.options.client.workflow.list({ query: clauses.join(' AND ') })) {
+      yield toDescription(info);
+    }
+  }
+}
+
+/** One execution, the way `WorkflowHandle` is one workflow. */
+export class LoggedExecutionHandle {
+  constructor(
+    readonly executionId: string,
+    private readonly workflow: WorkflowHandle,
+  ) {}
+
+  /** Signals the completion of an external job with its `CompletedAt` (default now) and exit code. */
+  async complete(completion: {
+    status: TerminalStatus;
+    completedAt?: Date | number;
+    exitCode?: number;
+  }): Promise<void> {
+    const at = completion.completedAt ?? Date.now();
+    await this.guard(() =>
+      this.workflow.signal(completeSignal, {
+        status: completion.status,
+        completedAt: at instanceof Date ? at.getTime() : at,
+        ...(completion.exitCode === undefined ? {} : { exitCode: completion.exitCode }),
+      }),
+    );
+  }
+
+  /** Stops it: a running command is ended, the log drained and sealed, the status STOPPED. */
+  async stop(): Promise<void> {
+    await this.complete({ status: 'STOPPED' });
+  }
+
+  /** Its status, completion time and log location, from Temporal. */
+  async describe(): Promise<LoggedExecutionDescription> {
+    return toDescription(await this.guard(() => this.workflow.describe()));
+  }
+
+  /** Resolves once the log is sealed, with the final status and the seal (whatever the workflow's own outcome). */
+  async sealed(): Promise<ExecutionWorkflowResult> {
+    try {
+      return (await this.guard(() => this.workflow.result())) as ExecutionWorkflowResult;
+    } catch (error) {
+      const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+      if (cause instanceof ApplicationFailure || cause instanceof CancelledFailure) {
+        const outcome = sealedOutcomeFromDetails(cause.details ?? []);
+        if (outcome) return outcome;
+      }
+      throw new LogNotSealedError(this.executionId, error);
+    }
+  }
+
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new ExecutionNotFoundError(this.executionId, error);
+      }
+      throw error;
+    }
+  }
+}
+
+function toDescription(info: WorkflowExecutionInfo | WorkflowExecutionDescription): LoggedExecutionDescription {
+  const status = info.typedSearchAttributes.get(EXECUTION_STATUS_KEY);
+  const streams = info.memo?.log_streams;
+  const group = info.memo?.log_group;
+  return {
+    executionId: info.workflowId,
+    status: status === 'RUNNING' || isTerminalStatus(status) ? status : 'RUNNING',
+    workflowStatus: info.status.name,
+    startedAt: info.startTime,
+    completedAt: info.typedSearchAttributes.get(COMPLETED_AT_KEY) ?? null,
+    location:
+      typeof group === 'string' && Array.isArray(streams) && streams.every((s) => typeof s === 'string')
+        ? { logGroup: group, logStreams: streams as string[] }
+        : null,
+  };
+}

@@ -1,0 +1,177 @@
+// A user's application on the real stack: its own worker (its own task queue, its own workflows and activity) with
+// logstream added in one line (`plugins: [new LogstreamPlugin(...)]`). Its workflows run jobs through the
+// workflow-side helper; the typed workflow client starts, completes, stops, describes and lists executions; every log
+// ends sealed and exact, read back through the HTTP client's handle.
+import { randomUUID } from 'node:crypto';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { FollowItem } from '../../src/client/client';
+import { LogstreamPlugin, LogstreamWorkflowClient } from '../../src/plugin';
+import type { ExecutionWorkflowResult } from '../../workflows/messages';
+import { writeLines } from '../support/external-job';
+import { drillJob, indexes, type DrillJob } from '../support/drill';
+import { newExecutionId, startHarness, waitFor, type Harness } from '../support/harness';
+import type { SampleResult } from '../support/sample-user-workflows';
+
+const LINES = 3000;
+const TIMINGS = { settleMs: 500, heartbeatTimeoutMs: 3000, commandTimeoutMs: 600_000 };
+
+let h: Harness;
+let connection: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let userQueue: string;
+let longJob: DrillJob | undefined;
+
+beforeAll(async () => {
+  // The API process only reads (status from Temporal, logs from the store); no logstream worker of its own.
+  h = await startHarness({ worker: false });
+  connection = await NativeConnection.connect({ address: h.config.temporalAddress });
+  userQueue = `user-app-${randomUUID()}`;
+  worker = await Worker.create({
+    connection,
+    namespace: h.config.temporalNamespace,
+    taskQueue: userQueue,
+    workflowsPath: require.resolve('../support/sample-user-workflows'),
+    activities: {
+      // The user's own activity: its job writes its output to CloudWatch itself.
+      writeJobLines: async (input: { logGroup: string; logStream: string; lines: string[] }) => {
+        await writeLines(h, input.logStream, input.lines);
+        return input.lines.length;
+      },
+    },
+    plugins: [new LogstreamPlugin({ config: h.config })],
+  });
+  running = worker.run();
+}, 240_000);
+
+afterAll(async () => {
+  longJob?.end();
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await running;
+  await connection?.close();
+  await h?.stop();
+  longJob?.cleanup();
+});
+
+/** Every item `follow()` yields for the execution, over the HTTP client's handle. */
+async function followAll(executionId: string): Promise<{ messages: string[]; indexes: number[]; last?: FollowItem }> {
+  const messages: string[] = [];
+  const seen: number[] = [];
+  let last: FollowItem | undefined;
+  for await (const item of h.client.execution(executionId).follow()) {
+    if (item.kind === 'event') {
+      seen.push(item.index);
+      messages.push(item.message);
+    }
+    last = item;
+  }
+  return { messages, indexes: seen, last };
+}
+
+function startSample(workflow: string, args: Record<string, unknown>) {
+  return h.temporal.workflow.start(workflow, {
+    taskQueue: userQueue,
+    workflowId: `user-wf-${randomUUID()}`,
+    args: [{ taskQueue: h.config.taskQueue, logGroup: h.config.logGroup, timings: TIMINGS, ...args }],
+  });
+}
+
+describe('a user’s worker with the logstream plugin', () => {
+  it('streams a command through the helper from the user’s workflow: sealed, exact', async () => {
+    const handle = await startSample('runLoggedCommand', {
+      command: ['sh', '-c', `i=1; while [ $i -le ${LINES} ]; do echo "job line $i"; i=$((i+1)); done`],
+    });
+    const { executionId, result } = (await handle.result()) as SampleResult;
+
+    expect(result).toMatchObject({ status: 'SUCCEEDED', seal: { status: 'SUCCEEDED', exitCode: 0, lastIndex: LINES } });
+    const read = await followAll(executionId);
+    expect(read.indexes).toEqual(indexes(LINES));
+    expect(read.messages).toEqual(indexes(LINES).map((i) => `job line ${i}`));
+    expect(read.last).toEqual({ kind: 'status', status: 'SUCCEEDED', lastIndex: LINES });
+    expect(await h.client.execution(executionId).status()).toMatchObject({ sealed: true, exitCode: 0 });
+  });
+
+  it('registers the user’s own job (its activity writes the log), completes it FAILED with its exit code', async () => {
+    const lines = ['first', '', 'third'];
+    const handle = await startSample('runExternalJob', {
+      logStream: `user-jobs/${randomUUID()}`,
+      lines,
+      exitCode: 3,
+    });
+    const { executionId, result } = (await handle.result()) as SampleResult;
+
+    expect(result).toMatchObject({ status: 'FAILED', seal: { exitCode: 3, lastIndex: lines.length } });
+    const read = await followAll(executionId);
+    expect(read.messages).toEqual(lines);
+    expect(read.last).toEqual({ kind: 'status', status: 'FAILED', lastIndex: lines.length });
+  });
+
+  it('the typed workflow client starts, completes, describes, lists and awaits the seal', async () => {
+    const client = new LogstreamWorkflowClient({
+      client: h.temporal,
+      taskQueue: h.config.taskQueue,
+      logGroup: h.config.logGroup,
+      timings: TIMINGS,
+    });
+    const executionId = newExecutionId('wfclient');
+    const stream = `external/${executionId}`;
+    const execution = await client.start({ logGroup: h.config.logGroup, logStream: stream }, { executionId });
+    expect((await execution.describe()).status).toBe('RUNNING');
+    await writeLines(h, stream, ['a', 'b']);
+    const completedAt = new Date(Date.now() - 1000);
+    await execution.complete({ status: 'SUCCEEDED', completedAt, exitCode: 0 });
+    const sealed: ExecutionWorkflowResult = await execution.sealed();
+
+    expect(sealed).toMatchObject({ status: 'SUCCEEDED', seal: { lastIndex: 2, completedAt: completedAt.getTime() } });
+    expect(await execution.describe()).toMatchObject({
+      executionId,
+      status: 'SUCCEEDED',
+      completedAt,
+      location: { logGroup: h.config.logGroup, logStreams: [stream] },
+    });
+    const listed = await waitFor('the execution in visibility', async () => {
+      for await (const entry of client.list({ status: 'SUCCEEDED', query: `WorkflowId = '${executionId}'` })) {
+        return entry;
+      }
+      return undefined;
+    });
+    expect(listed).toMatchObject({ executionId, status: 'SUCCEEDED' });
+    await expect(client.start({ command: ['true'] }, { executionId })).rejects.toMatchObject({
+      name: 'ExecutionExistsError',
+      code: 'EXECUTION_EXISTS',
+    });
+    await expect(client.getHandle(`missing-${randomUUID()}`).describe()).rejects.toMatchObject({
+      code: 'EXECUTION_NOT_FOUND',
+    });
+  });
+
+  it('the typed workflow client stops a running command: STOPPED, sealed, the lines it printed exact', async () => {
+    const client = new LogstreamWorkflowClient({ client: h.temporal, taskQueue: h.config.taskQueue, timings: TIMINGS });
+    longJob = drillJob();
+    const executionId = newExecutionId('wfstop');
+    const execution = await client.start({ command: longJob.command }, { executionId });
+    // The job runs until it is stopped: wait until some of its lines are stored, then stop it.
+    await waitFor('lines stored', async () =>
+      (await h.client.execution(executionId).status()).lastIndex > 0 ? true : undefined,
+    );
+    await execution.stop();
+    const sealed = await execution.sealed();
+
+    expect(sealed.status).toBe('STOPPED');
+    const read = await followAll(executionId);
+    expect(read.indexes).toEqual(indexes(sealed.seal.lastIndex));
+    expect(read.messages).toEqual(indexes(sealed.seal.lastIndex).map((i) => `drill line ${i}`));
+    expect(read.last).toEqual({ kind: 'status', status: 'STOPPED', lastIndex: sealed.seal.lastIndex });
+  });
+
+  it('refuses a worker whose task queue is logstream’s own, with a clear error', async () => {
+    await expect(
+      Worker.create({
+        connection,
+        taskQueue: h.config.taskQueue,
+        workflowsPath: require.resolve('../support/sample-user-workflows'),
+        plugins: [new LogstreamPlugin({ config: h.config })],
+      }),
+    ).rejects.toMatchObject({ name: 'LogstreamPluginError', code: 'LOGSTREAM_PLUGIN_CONFIG' });
+  });
+});
