@@ -34,6 +34,8 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(process.env, {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
+    // The dev server's Web UI, for the tests that open it in a browser.
+    LOGSTREAM_TEST_TEMPORAL_UI_URL: stack.temporalUiUrl,
     AWS_ENDPOINT_URL: stack.awsEndpoint,
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: 'test',
