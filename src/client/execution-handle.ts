@@ -1,39 +1,9 @@
-import type { ExecutionStatus, IndexedEvent, TerminalStatus } from '../domain';
+import type { IndexedEvent, TerminalStatus } from '../domain';
 import { ApiError } from './errors';
 import type { ExecutionView, LogsView, TailOptions } from './wire-views';
+import { toDescription, toLogPage, type ExecutionDescription, type LogPage } from './views';
 
-/** An execution as `status()` describes it. */
-export interface ExecutionDescription {
-  readonly executionId: string;
-  readonly status: ExecutionStatus;
-  readonly startedAt: Date | null;
-  readonly completedAt: Date | null;
-  readonly lastIndex: number;
-  /** The stored log is complete by construction (sealed). */
-  readonly sealed: boolean;
-  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
-  readonly sealPending: boolean;
-  /** The job's exit code once the log is sealed (null when unknown). */
-  readonly exitCode: number | null;
-  /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
-  readonly rejectedEvents: number | null;
-}
-
-/** One page of the log as `logs()` returns it. */
-export interface LogPage {
-  readonly executionId: string;
-  readonly status: ExecutionStatus;
-  /** The page comes from the sealed log: paging on to `nextIndex: null` gives the whole log. */
-  readonly sealed: boolean;
-  readonly sealPending: boolean;
-  readonly events: readonly IndexedEvent[];
-  readonly lastIndex: number;
-  /** `sinceIndex` of the next page; null when there is nothing more to page. */
-  readonly nextIndex: number | null;
-  /** Where to tail the rest while the execution runs (null once it completed). */
-  readonly websocketUrl: string | null;
-  readonly source: 'dynamodb' | 'cloudwatch';
-}
+export type { ExecutionDescription, LogPage } from './views';
 
 /** Options of `logs()`. */
 export interface LogPageOptions {
@@ -120,12 +90,52 @@ export class ExecutionHandle {
    * the log is not sealed in time or never will be. Breaking out of the loop ends the follow.
    */
   async *follow(options: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
+    const maxRetries = options.maxRetries ?? DEFAULT_FOLLOW_RETRIES;
+    let last = options.sinceIndex ?? 0;
+    // What is stored is paged one page at a time, as the consumer takes the events: a reader of a long log holds one
+    // page, not the log.
+    for (let failures = 0; ;) {
+      let page: LogsView;
+      try {
+        page = await this.calls.logs(this.executionId, last);
+      } catch (error) {
+        if (options.signal?.aborted || !isTransient(error) || ++failures > maxRetries) throw error;
+        await pause(backoffMs(failures), options.signal);
+        continue;
+      }
+      failures = 0;
+      // A completed execution's unsealed read is not paged here: the follow below waits for the seal, or says so.
+      if (!page.sealed && page.status !== 'RUNNING') break;
+      for (const event of page.events) {
+        if (event.index <= last) continue;
+        if (event.index !== last + 1)
+          throw new ApiError(0, 'TAIL_GAP', `expected index ${last + 1}, got ${event.index}`);
+        last = event.index;
+        yield { kind: 'event', ...event };
+      }
+      if (page.next_index !== null) continue;
+      if (page.sealed && page.status !== 'RUNNING') {
+        yield { kind: 'status', status: page.status, lastIndex: page.last_index };
+        return;
+      }
+      break;
+    }
+    // At the tip of a running execution: tail the rest.
+    yield* this.tail(last, maxRetries, options);
+  }
+
+  /** Tails from `since` over WebSocket (through the client's resuming tail), resuming after failures of its own. */
+  private async *tail(
+    since: number,
+    maxRetries: number,
+    options: FollowOptions,
+  ): AsyncGenerator<FollowItem, void, undefined> {
     const abort = new AbortController();
     const onOuterAbort = (): void => abort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const queue: IndexedEvent[] = [];
     let wake: (() => void) | undefined;
-    let last = options.sinceIndex ?? 0;
+    let last = since;
     let received = last;
     let outcome: { final: ExecutionView } | { error: unknown } | undefined;
     const accept = (event: IndexedEvent): void => {
@@ -139,7 +149,6 @@ export class ExecutionHandle {
       wake?.();
     };
     const run = async (): Promise<ExecutionView> => {
-      const maxRetries = options.maxRetries ?? DEFAULT_FOLLOW_RETRIES;
       for (let failures = 0; ;) {
         const before = received;
         try {
@@ -152,7 +161,7 @@ export class ExecutionHandle {
           if (abort.signal.aborted || !isTransient(error)) throw error;
           failures = received > before ? 1 : failures + 1;
           if (failures > maxRetries) throw error;
-          await pause(Math.min(5000, 100 * 2 ** failures), abort.signal);
+          await pause(backoffMs(failures), abort.signal);
         }
       }
     };
@@ -198,50 +207,20 @@ function isTransient(error: unknown): boolean {
   return error.status === 0 || error.status === 429 || error.status >= 500;
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+function backoffMs(failures: number): number {
+  return Math.min(5000, 100 * 2 ** failures);
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(signal?.reason);
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function toDate(value: string | null): Date | null {
-  return value === null ? null : new Date(value);
-}
-
-/** The camelCase view of `GET /executions/{id}`. */
-export function toDescription(view: ExecutionView): ExecutionDescription {
-  return {
-    executionId: view.execution_id,
-    status: view.status,
-    startedAt: toDate(view.started_at),
-    completedAt: toDate(view.completed_at),
-    lastIndex: view.last_index,
-    sealed: view.sealed,
-    sealPending: view.seal_pending,
-    exitCode: view.exit_code,
-    rejectedEvents: view.rejected_events ?? null,
-  };
-}
-
-/** The camelCase view of `GET /executions/{id}/logs`. */
-export function toLogPage(view: LogsView): LogPage {
-  return {
-    executionId: view.execution_id,
-    status: view.status,
-    sealed: view.sealed,
-    sealPending: view.seal_pending,
-    events: view.events,
-    lastIndex: view.last_index,
-    nextIndex: view.next_index,
-    websocketUrl: view.websocket_url || null,
-    source: view.source,
-  };
 }

@@ -1,6 +1,7 @@
 // The HTTP client's follow() over a 50,000-line log on the real stack, with the API process killed (SIGKILL: every
-// connection just drops) twice while it follows: once while it reads what is stored, once while it tails what is
-// being written. The iterable must yield indexes 1..50,000 exactly once each, in order, then the final status.
+// connection just drops) twice while it follows: once between two pages of what is stored (the first page holds
+// 10,000 events; the next is requested only once they are consumed), once later while the second half is written.
+// The iterable must yield indexes 1..50,000 exactly once each, in order, then the final status.
 import { LogstreamClient, type FollowItem } from '../../src/client/client';
 import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { indexes } from '../support/drill';
@@ -47,6 +48,7 @@ describe('HTTP client: follow() across forced disconnects', () => {
     let mismatched = 0;
     let final: FollowItem | undefined;
     let kills = 0;
+    let restarting: Promise<void> = Promise.resolve();
     for await (const item of execution.follow({ maxRetries: 30 })) {
       if (item.kind === 'status') {
         final = item;
@@ -55,9 +57,12 @@ describe('HTTP client: follow() across forced disconnects', () => {
       seen.push(item.index);
       if (item.message !== line(item.index)) mismatched += 1;
       if (item.index === FIRST_KILL_AT || item.index === SECOND_KILL_AT) {
+        // Killed while the consumer holds this event: the follow's next request finds the API gone and must retry
+        // until it is back (the restart runs meanwhile, not awaited here).
+        await restarting;
         await api.stop('SIGKILL');
         kills += 1;
-        await api.restart();
+        restarting = api.restart();
       }
       if (item.index === FIRST_KILL_AT) {
         // Write the second half while the follow resumes: it arrives live, over the tail.
@@ -70,6 +75,7 @@ describe('HTTP client: follow() across forced disconnects', () => {
       if (item.index === TOTAL) await execution.complete({ status: 'SUCCEEDED', exitCode: 0 });
     }
 
+    await restarting;
     expect(kills).toBe(2);
     expect(seen.length).toBe(TOTAL);
     expect(seen).toEqual(indexes(TOTAL));

@@ -1,0 +1,70 @@
+// The camelCase results of the execution handle, mapped from the API's snake_case bodies.
+import type { ExecutionStatus, IndexedEvent } from '../domain';
+import type { ExecutionView, LogsView } from './wire-views';
+
+/** An execution as `status()` describes it. */
+export interface ExecutionDescription {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
+  readonly lastIndex: number;
+  /** The stored log is complete by construction (sealed). */
+  readonly sealed: boolean;
+  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
+  readonly sealPending: boolean;
+  /** The job's exit code once the log is sealed (null when unknown). */
+  readonly exitCode: number | null;
+  /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
+  readonly rejectedEvents: number | null;
+}
+
+/** One page of the log as `logs()` returns it. */
+export interface LogPage {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  /** The page comes from the sealed log: paging on to `nextIndex: null` gives the whole log. */
+  readonly sealed: boolean;
+  readonly sealPending: boolean;
+  readonly events: readonly IndexedEvent[];
+  readonly lastIndex: number;
+  /** `sinceIndex` of the next page; null when there is nothing more to page. */
+  readonly nextIndex: number | null;
+  /** Where to tail the rest while the execution runs (null once it completed). */
+  readonly websocketUrl: string | null;
+  readonly source: 'dynamodb' | 'cloudwatch';
+}
+
+function toDate(value: string | null): Date | null {
+  return value === null ? null : new Date(value);
+}
+
+/** The camelCase view of `GET /executions/{id}`. */
+export function toDescription(view: ExecutionView): ExecutionDescription {
+  return {
+    executionId: view.execution_id,
+    status: view.status,
+    startedAt: toDate(view.started_at),
+    completedAt: toDate(view.completed_at),
+    lastIndex: view.last_index,
+    sealed: view.sealed,
+    sealPending: view.seal_pending,
+    exitCode: view.exit_code,
+    rejectedEvents: view.rejected_events ?? null,
+  };
+}
+
+/** The camelCase view of `GET /executions/{id}/logs`. */
+export function toLogPage(view: LogsView): LogPage {
+  return {
+    executionId: view.execution_id,
+    status: view.status,
+    sealed: view.sealed,
+    sealPending: view.seal_pending,
+    events: view.events,
+    lastIndex: view.last_index,
+    nextIndex: view.next_index,
+    websocketUrl: view.websocket_url || null,
+    source: view.source,
+  };
+}
