@@ -27,6 +27,7 @@ import {
   DEFAULT_TASK_QUEUE,
   EXECUTION_STATUS_KEY,
   EXECUTION_WORKFLOW_TYPE,
+  stateQuery,
   type ExecutionTimings,
   type ExecutionWorkflowResult,
 } from '../../workflows/messages';
@@ -146,9 +147,17 @@ export class LoggedExecutionHandle {
     );
   }
 
-  /** Stops it: a running command is ended, the log drained and sealed, the status STOPPED. */
+  /**
+   * Stops it: a running command is ended, the log drained and sealed, the status STOPPED (the workflow ends Canceled).
+   * Sent as a STOPPED completion, so the seal comes back in the outcome; `cancel()` is the Temporal-native equivalent.
+   */
   async stop(): Promise<void> {
     await this.complete({ status: 'STOPPED' });
+  }
+
+  /** Requests cancellation of the execution's workflow, as the API's stop does: it ends STOPPED once sealed. */
+  async cancel(): Promise<void> {
+    await this.guard(() => this.workflow.cancel());
   }
 
   /** Its status, completion time and log location, from Temporal. */
@@ -166,6 +175,9 @@ export class LoggedExecutionHandle {
         const outcome = sealedOutcomeFromDetails(cause.details ?? []);
         if (outcome) return outcome;
       }
+      // A workflow canceled by a cancellation request (the API's stop) ends with no details: its seal is in its state.
+      const state = await this.workflow.query(stateQuery).catch(() => undefined);
+      if (state?.seal && isTerminalStatus(state.status)) return { status: state.status, seal: state.seal };
       throw new LogNotSealedError(this.executionId, error);
     }
   }

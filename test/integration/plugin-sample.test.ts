@@ -3,6 +3,7 @@
 // workflow-side helper; the typed workflow client starts, completes, stops, describes and lists executions; every log
 // ends sealed and exact, read back through the HTTP client's handle.
 import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { FollowItem } from '../../src/client/client';
 import { LogstreamPlugin, LogstreamWorkflowClient } from '../../src/plugin';
@@ -77,6 +78,15 @@ function startSample(workflow: string, args: Record<string, unknown>) {
 }
 
 describe('a user’s worker with the logstream plugin', () => {
+  it('keeps running the user’s own workflows on the user’s task queue', async () => {
+    const result = await h.temporal.workflow.execute('greet', {
+      taskQueue: userQueue,
+      workflowId: `user-wf-${randomUUID()}`,
+      args: ['logstream'],
+    });
+    expect(result).toBe('hello, logstream');
+  });
+
   it('streams a command through the helper from the user’s workflow: sealed, exact', async () => {
     const handle = await startSample('runLoggedCommand', {
       command: ['sh', '-c', `i=1; while [ $i -le ${LINES} ]; do echo "job line $i"; i=$((i+1)); done`],
@@ -107,8 +117,14 @@ describe('a user’s worker with the logstream plugin', () => {
   });
 
   it('the typed workflow client starts, completes, describes, lists and awaits the seal', async () => {
+    // The plugin goes on the user's Client in the same one line (it needs nothing there).
+    const temporal = new Client({
+      connection: h.temporal.connection,
+      namespace: h.config.temporalNamespace,
+      plugins: [new LogstreamPlugin({ config: h.config })],
+    });
     const client = new LogstreamWorkflowClient({
-      client: h.temporal,
+      client: temporal,
       taskQueue: h.config.taskQueue,
       logGroup: h.config.logGroup,
       timings: TIMINGS,
@@ -162,6 +178,22 @@ describe('a user’s worker with the logstream plugin', () => {
     expect(read.indexes).toEqual(indexes(sealed.seal.lastIndex));
     expect(read.messages).toEqual(indexes(sealed.seal.lastIndex).map((i) => `drill line ${i}`));
     expect(read.last).toEqual({ kind: 'status', status: 'STOPPED', lastIndex: sealed.seal.lastIndex });
+  });
+
+  it('the typed workflow client cancels an execution as the API’s stop does: sealed() still returns its seal', async () => {
+    const client = new LogstreamWorkflowClient({ client: h.temporal, taskQueue: h.config.taskQueue, timings: TIMINGS });
+    const executionId = newExecutionId('wfcancel');
+    const stream = `external/${executionId}`;
+    const execution = await client.start({ logGroup: h.config.logGroup, logStream: stream }, { executionId });
+    await writeLines(h, stream, ['x', 'y', 'z']);
+    await waitFor('lines stored', async () =>
+      (await h.client.execution(executionId).status()).lastIndex === 3 ? true : undefined,
+    );
+    await execution.cancel();
+    const sealed = await execution.sealed();
+
+    expect(sealed).toMatchObject({ status: 'STOPPED', seal: { status: 'STOPPED', lastIndex: 3 } });
+    expect((await execution.describe()).status).toBe('STOPPED');
   });
 
   it('refuses a worker whose task queue is logstream’s own, with a clear error', async () => {

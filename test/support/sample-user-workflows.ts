@@ -54,3 +54,8 @@ export async function stopLoggedCommand(input: SampleOptions & { command: string
   await execution.stop();
   return { executionId: execution.executionId, result: await execution.sealed() };
 }
+
+/** A workflow of the user's own that has nothing to do with logstream: it keeps running on the user's worker. */
+export async function greet(name: string): Promise<string> {
+  return `hello, ${name}`;
+}
