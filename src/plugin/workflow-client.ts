@@ -8,9 +8,11 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { executionDetails, executionSummary } from '../adapters/temporal/execution-metadata';
 import {
   isTerminalStatus,
   managedLogStream,
+  type ExecutionSpec,
   type ExecutionStatus,
   type LogLocation,
   type TerminalStatus,
@@ -43,6 +45,8 @@ export interface LogstreamWorkflowClientOptions {
   readonly logGroup?: string;
   /** Timing knobs of new executions; unset ones get the defaults of a worker on real AWS. */
   readonly timings?: Partial<ExecutionTimings>;
+  /** Base URL of the logstream API: each execution's details in the Temporal UI then link its `/logs` and web view. */
+  readonly apiUrl?: string;
 }
 
 /** An execution as Temporal describes it (status from the `LogstreamStatus` search attribute). */
@@ -76,6 +80,7 @@ export class LogstreamWorkflowClient {
       'command' in spec
         ? { logGroup: this.options.logGroup ?? DEFAULT_LOG_GROUP, logStreams: [managedLogStream(executionId)] }
         : { logGroup: spec.logGroup, logStreams: [spec.logStream] };
+    const execution: ExecutionSpec = { executionId, location, ...(command ? { command } : {}) };
     try {
       await this.options.client.workflow.start(EXECUTION_WORKFLOW_TYPE, {
         taskQueue: this.options.taskQueue ?? DEFAULT_TASK_QUEUE,
@@ -92,7 +97,9 @@ export class LogstreamWorkflowClient {
         ],
         memo: { log_group: location.logGroup, log_streams: [...location.logStreams] },
         typedSearchAttributes: [{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }],
-        staticSummary: command ? command.join(' ') : `${location.logGroup} ${location.logStreams.join(', ')}`,
+        // What the Temporal UI and `temporal workflow describe` show, as for an execution the API starts.
+        staticSummary: executionSummary(execution),
+        ...(this.options.apiUrl ? { staticDetails: executionDetails(execution, this.options.apiUrl) } : {}),
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {

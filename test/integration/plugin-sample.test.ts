@@ -128,11 +128,16 @@ describe('a user’s worker with the logstream plugin', () => {
       taskQueue: h.config.taskQueue,
       logGroup: h.config.logGroup,
       timings: TIMINGS,
+      apiUrl: h.server.url,
     });
     const executionId = newExecutionId('wfclient');
     const stream = `external/${executionId}`;
     const execution = await client.start({ logGroup: h.config.logGroup, logStream: stream }, { executionId });
     expect((await execution.describe()).status).toBe('RUNNING');
+    // In the Temporal UI: what it reads, and the links to its log.
+    const described = await temporal.workflow.getHandle(executionId).describe();
+    expect(await described.staticSummary()).toContain(stream);
+    expect(await described.staticDetails()).toContain(`${h.server.url}/executions/${executionId}/logs`);
     await writeLines(h, stream, ['a', 'b']);
     const completedAt = new Date(Date.now() - 1000);
     await execution.complete({ status: 'SUCCEEDED', completedAt, exitCode: 0 });
