@@ -75,13 +75,23 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
 
 function forward(logger: ProcessLogger, entry: LogEntry): void {
   const method = PINO_METHOD[entry.level];
-  // pino serialises only `err` as an error: other Error values (the SDK's `error`, e.g. a FAILED job's
-  // ApplicationFailure in "Workflow failed") would be logged as {}.
+  // pino serialises only `err` as an error: other errors (the SDK's `error`, e.g. in "Workflow failed" when a FAILED
+  // job fails its workflow) would be logged as {}.
   const meta: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entry.meta ?? {})) {
-    meta[key] = value instanceof Error ? { type: value.name, message: value.message } : value;
+    meta[key] = isErrorLike(value) ? { type: value.name, message: value.message } : value;
   }
   logger[method](meta, entry.message);
+}
+
+// Errors thrown in workflow code come from the sandbox's realm: `instanceof Error` is false for them.
+function isErrorLike(value: unknown): value is { name: string; message: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
 }
 
 const PINO_METHOD: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
