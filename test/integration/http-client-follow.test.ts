@@ -15,6 +15,10 @@ const SECOND_KILL_AT = 40_000;
 
 const line = (index: number): string => `follow line ${index}`;
 
+const realFetch = globalThis.fetch;
+/** Requests of the client that found no API (connection refused while it was down). */
+let unreachable = 0;
+
 describe('HTTP client: follow() across forced disconnects', () => {
   let h: Harness;
   let api: ApiProcess;
@@ -25,11 +29,21 @@ describe('HTTP client: follow() across forced disconnects', () => {
     api = await startApiProcess({ LOGSTREAM_TASK_QUEUE: h.config.taskQueue, LOGSTREAM_POLL_MIN_MS: '50' });
   }, 180_000);
   afterAll(async () => {
+    globalThis.fetch = realFetch;
     await api?.stop();
     await h?.stop();
   });
 
   it('yields a 50,000-line log exactly once, in order, through two kills of the API, then the final status', async () => {
+    // Counts the client's requests that met the outage, to prove the follow went through it rather than around it.
+    globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
+      try {
+        return await realFetch(...args);
+      } catch (error) {
+        unreachable += 1;
+        throw error;
+      }
+    }) as typeof fetch;
     const client = new LogstreamClient({ url: api.url });
     const executionId = newExecutionId('follow50k');
     const stream = `external/${executionId}`;
@@ -77,6 +91,7 @@ describe('HTTP client: follow() across forced disconnects', () => {
 
     await restarting;
     expect(kills).toBe(2);
+    expect(unreachable).toBeGreaterThan(0);
     expect(seen.length).toBe(TOTAL);
     expect(seen).toEqual(indexes(TOTAL));
     expect(mismatched).toBe(0);
