@@ -84,9 +84,10 @@ export class LoggedExecution {
   }
 
   /**
-   * Stops it: a running command is ended, the log drained and sealed, the status STOPPED (the execution's workflow
-   * ends Canceled). Sent as a STOPPED completion rather than a cancellation request, so the seal travels back to
-   * `sealed()` in the outcome.
+   * Stops it: a running command is ended, the log drained and sealed, the status STOPPED. Sent as a STOPPED completion
+   * rather than a cancellation request, so the seal travels back to `sealed()` in the outcome (the execution's
+   * workflow then ends Failed with a `CancelledFailure` holding the seal: Temporal shows Canceled only for a
+   * requested cancellation).
    */
   async stop(): Promise<void> {
     await this.complete({ status: 'STOPPED' });
