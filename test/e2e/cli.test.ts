@@ -1,24 +1,11 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { findFreePort } from '../../src/main/local-stack';
+import { CLI_BIN, runCli } from '../support/cli-process';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
-
-const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
 
 describe('the logstream CLI against a running API', () => {
   let h: Harness;
-  // Asynchronous on purpose: the API under test runs in this process and must keep answering.
-  const cli = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, '--url', h.server.url, ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const cli = (...args: string[]) => runCli(h.server.url, ...args);
   beforeAll(async () => {
     h = await startHarness();
   });
@@ -85,7 +72,7 @@ describe('the logstream CLI against a running API', () => {
 
   it('names the URL, its variable and the fix in one line when the API cannot be reached', async () => {
     const port = await findFreePort();
-    const child = spawn(process.execPath, [bin, 'status', 'some-id'], {
+    const child = spawn(process.execPath, [CLI_BIN, 'status', 'some-id'], {
       env: { PATH: process.env.PATH, LOGSTREAM_URL: `http://127.0.0.1:${port}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

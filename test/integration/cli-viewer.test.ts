@@ -1,39 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startCli, type CliRun } from '../support/cli-process';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
 
-const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/;
 const ISO = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z';
-
-interface CliRun {
-  readonly child: ChildProcess;
-  stdout(): string;
-  readonly done: Promise<{ status: number | null; stdout: string; stderr: string }>;
-}
 
 /** The CLI as a log viewer, run as a process against the API of the real local stack. */
 describe('logstream as a log viewer', () => {
   let h: Harness;
   let dir: string;
-  // Asynchronous on purpose: the API under test runs in this process and must keep answering.
-  const start = (args: string[], env: Record<string, string> = {}): CliRun => {
-    const child = spawn(process.execPath, [bin, '--url', h.server.url, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (data: Buffer) => (stdout += data.toString()));
-    child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
-    const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
-      child.once('close', (status) => resolve({ status, stdout, stderr })),
-    );
-    return { child, stdout: () => stdout, done };
-  };
+  const start = (args: string[], env: Record<string, string> = {}): CliRun => startCli(h.server.url, args, env);
   const cli = (...args: string[]) => start(args).done;
 
   beforeAll(async () => {

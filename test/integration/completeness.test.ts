@@ -1,27 +1,13 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { WebSocket } from 'ws';
 import { LogNotSealedError } from '../../src/client/client';
 import { startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { runCli } from '../support/cli-process';
 import { runningExternal } from '../support/external-job';
-
-const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
 
 /** Completeness is a promise: only a sealed log is presented as the whole log, by every reader. */
 describe('completeness is a promise', () => {
   let h: Harness;
-  // Asynchronous on purpose: the API under test runs in this process and must keep answering.
-  const cli = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, '--url', h.server.url, ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const cli = (...args: string[]) => runCli(h.server.url, ...args);
 
   beforeAll(async () => {
     h = await startHarness();
