@@ -1,5 +1,6 @@
 import type { IndexedEvent, TerminalStatus } from '../domain';
 import { ApiError, ApiUnreachableError, apiErrorFor, LogNotSealedError } from './errors';
+import { pause } from './pause';
 import { ExecutionHandle } from './execution-handle';
 import { connectTail, type TailResult } from './tail-connection';
 import type {
@@ -166,7 +167,7 @@ export class LogstreamClient {
       if (view.sealed) return true;
       // A completed execution whose workflow is gone never gets a seal: no point in waiting.
       if (!view.seal_pending || Date.now() >= deadline) return false;
-      await sleep(Math.min(1000, 100 * 2 ** attempt, Math.max(1, deadline - Date.now())), options.signal);
+      await pause(Math.min(1000, 100 * 2 ** attempt, Math.max(1, deadline - Date.now())), options.signal);
     }
   }
 
@@ -253,7 +254,7 @@ export class LogstreamClient {
       if (idle > maxRetries) {
         throw new ApiError(0, 'TAIL_FAILED', `tail of ${executionId} failed ${idle} times in a row: ${reason}`);
       }
-      if (idle > 0) await sleep(Math.min(5000, 100 * 2 ** idle), options.signal);
+      if (idle > 0) await pause(Math.min(5000, 100 * 2 ** idle), options.signal);
       url = undefined;
       try {
         for (;;) {
@@ -270,7 +271,7 @@ export class LogstreamClient {
             if (!page.seal_pending || Date.now() >= sealDeadline) {
               throw new LogNotSealedError(executionId, last, page.seal_pending);
             }
-            await sleep(500, options.signal);
+            await pause(500, options.signal);
             continue;
           }
           // Completed meanwhile: the rest comes from the sealed log, complete by construction.
@@ -312,18 +313,4 @@ export class LogstreamClient {
     }
     return parsed as T;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

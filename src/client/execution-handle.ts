@@ -1,5 +1,6 @@
 import type { IndexedEvent, TerminalStatus } from '../domain';
 import { ApiError } from './errors';
+import { pause } from './pause';
 import type { ExecutionView, LogsView, TailOptions } from './wire-views';
 import { toDescription, toLogPage, type ExecutionDescription, type LogPage } from './views';
 
@@ -209,18 +210,4 @@ function isTransient(error: unknown): boolean {
 
 function backoffMs(failures: number): number {
   return Math.min(5000, 100 * 2 ** failures);
-}
-
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
