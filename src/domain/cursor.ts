@@ -17,6 +17,22 @@ export interface StreamPosition {
   readonly lastTimestamp?: number;
   /** How many consumed events of the stream carry `lastTimestamp`; 0 = none consumed yet. Absent in old cursors. */
   readonly lastTimestampCount?: number;
+  /**
+   * Push ingest (the forwarder): where the stream's last stored event came from, the Kinesis shard, the
+   * record's sequence number and the event's place in that record (0-based). A record at or before it on
+   * the same shard was stored already (a forwarder restart, or Kinesis delivering a record again).
+   */
+  readonly shardId?: string;
+  readonly sequenceNumber?: string;
+  readonly subIndex?: number;
+  /**
+   * Push ingest: CloudWatch ids of the stream's most recently stored events, oldest first (a bounded
+   * window). An event with one of these ids is a duplicate even when it comes in another record
+   * (CloudWatch delivering the same events to Kinesis twice).
+   */
+  readonly recentIds?: readonly string[];
+  /** Push ingest: CloudWatch id of the stream's first stored event (the seal's check compares it with CloudWatch's first). */
+  readonly firstId?: string;
 }
 
 /** The ingest cursor: one position per log stream of the execution. */

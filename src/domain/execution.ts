@@ -41,12 +41,50 @@ export interface LogSeal extends Completion {
   readonly sealedAt: number;
 }
 
+/**
+ * How an execution's log reaches the store, chosen once at registration: `push` = the forwarder copies
+ * what the log group's subscription filter delivers through Kinesis; `poll` = the execution's own
+ * ingest activity reads CloudWatch (no subscription, or a log group logstream may not subscribe).
+ */
+export type IngestMode = 'push' | 'poll';
+
+/** True for a valid ingest mode. */
+export function isIngestMode(value: unknown): value is IngestMode {
+  return value === 'push' || value === 'poll';
+}
+
 /** What the log store keeps about an execution besides its chunks; outlives Temporal's retention. */
 export interface ExecutionRecord {
   readonly executionId: string;
   readonly location: LogLocation;
   readonly startedAt: number;
+  /** How its log is ingested; absent in records written before push ingest existed (they were polled). */
+  readonly ingest?: IngestMode;
   readonly seal?: LogSeal;
+}
+
+/** Push ingest: the execution whose log a CloudWatch log stream is (the forwarder routes events by it). */
+export interface StreamRoute {
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly executionId: string;
+}
+
+/** Push ingest: how far the forwarder of one Kinesis shard has got. */
+export interface ShardProgress {
+  /** Kinesis stream name. */
+  readonly streamName: string;
+  readonly shardId: string;
+  /**
+   * Every record that arrived on the shard before this time (epoch ms) is stored: the start of the
+   * last GetRecords call that reached the shard's tip (MillisBehindLatest 0), once all it returned was
+   * stored. 0 until the forwarder first reaches the tip.
+   */
+  readonly caughtUpTo: number;
+  /** The shard is closed (resharding) and every record of it is stored. */
+  readonly closed: boolean;
+  /** Epoch ms of this report. */
+  readonly updatedAt: number;
 }
 
 /** An execution as the directory (Temporal) describes it. */

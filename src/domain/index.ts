@@ -9,3 +9,4 @@ export * from './message-codec';
 export * from './put-batches';
 export * from './retention';
 export * from './status';
+export * from './subscription-message';

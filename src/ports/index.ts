@@ -4,3 +4,6 @@ export * from './log-pump';
 export * from './log-reader';
 export * from './log-source';
 export * from './log-store';
+export * from './log-audit';
+export * from './push-registry';
+export * from './shard-source';

@@ -1,0 +1,25 @@
+import type { LogEvent } from '../domain';
+
+/** Events read by FilterLogEvents (with their ids), and where the next page starts. */
+export interface FilteredPage {
+  readonly events: readonly (LogEvent & { readonly eventId: string })[];
+  readonly nextToken: string | undefined;
+}
+
+/**
+ * The few CloudWatch reads push ingest needs (a handful per execution, whatever its log's length):
+ * whether a log group has logstream's subscription filter, and id-bearing reads for the seal's check.
+ */
+export interface LogAudit {
+  /** True when `logGroup` has logstream's subscription filter to the configured Kinesis stream. */
+  hasSubscription(logGroup: string): Promise<boolean>;
+  /**
+   * One FilterLogEvents page of one stream from `startTime` (inclusive), oldest first; `limit` caps the
+   * page (at most 10,000).
+   */
+  filterStream(
+    logGroup: string,
+    logStream: string,
+    options: { readonly startTime?: number; readonly limit?: number; readonly nextToken?: string },
+  ): Promise<FilteredPage>;
+}

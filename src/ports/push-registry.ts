@@ -1,0 +1,16 @@
+import type { ShardProgress, StreamRoute } from '../domain';
+
+/**
+ * What push ingest keeps beside the logs (DynamoDB in production, in the log table): which execution
+ * each log stream belongs to, and how far the forwarder of each shard has got.
+ */
+export interface PushRegistry {
+  /** Routes a log stream to an execution; idempotent (a stream already routed keeps its execution, which is returned). */
+  putRoute(route: StreamRoute): Promise<StreamRoute>;
+  /** The route of a log stream, if any. */
+  getRoute(logGroup: string, logStream: string): Promise<StreamRoute | undefined>;
+  /** Records a forwarder's progress on one shard (progress only moves forward; a stale report is ignored). */
+  putShardProgress(progress: ShardProgress): Promise<void>;
+  /** Progress of every shard of a Kinesis stream that has reported any. */
+  listShardProgress(streamName: string): Promise<ShardProgress[]>;
+}
