@@ -61,7 +61,29 @@ export interface Config {
   readonly ticketTtlMs: number;
   /** WebSocket tails: limits, pacing and allowed browser origins. */
   readonly ws: WsConfig;
+  /**
+   * How new executions are ingested (`LOGSTREAM_INGEST`): `push` = through the log group's subscription filter and
+   * the shard forwarders; `poll` = each execution reads CloudWatch itself; `auto` (default) = push when the log group
+   * has logstream's subscription filter, else poll. Provisioning creates the stream and the filter unless `poll`.
+   */
+  readonly ingest: IngestSetting;
+  /** The Kinesis Data Stream the subscription filter delivers to (`LOGSTREAM_KINESIS_STREAM`). */
+  readonly kinesisStream: string;
+  /** Shards the Kinesis stream is created with (`LOGSTREAM_KINESIS_SHARDS`; an existing stream keeps its own). */
+  readonly kinesisShards: number;
+  /**
+   * The IAM role CloudWatch Logs assumes to write to the stream (`LOGSTREAM_SUBSCRIPTION_ROLE_ARN`); a dummy on the
+   * local emulator, which checks none; undefined on real AWS until set (provisioning the filter needs it).
+   */
+  readonly subscriptionRoleArn: string | undefined;
+  /** The worker runs the shard forwarders (`LOGSTREAM_FORWARDER`, default on). */
+  readonly forwarder: boolean;
+  /** Most activities one worker runs at once (`LOGSTREAM_WORKER_MAX_ACTIVITIES`). */
+  readonly workerMaxActivities: number;
 }
+
+/** `LOGSTREAM_INGEST`: a mode, or `auto` (push when the log group is subscribed). */
+export type IngestSetting = 'auto' | 'push' | 'poll';
 
 /** Settings of the WebSocket tail server. */
 export interface WsConfig {
@@ -81,6 +103,12 @@ export interface WsConfig {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+// The emulator checks no IAM: any well-formed role in its default account will do.
+const LOCAL_SUBSCRIPTION_ROLE_ARN = 'arn:aws:iam::123456789012:role/logstream-subscription';
+// Kinesis stream names; IAM role ARNs (partition, 12-digit account, role path and name).
+const KINESIS_STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]{1,511}\/)?[\w+=,.@-]{1,64}$/;
 
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
@@ -150,7 +178,33 @@ export function loadConfig(env: Env = process.env): Config {
       pollMaxMs: integer(env, 'LOGSTREAM_WS_POLL_MAX_MS', 1000, 10, 60_000),
       allowedOrigins: origins(env, 'LOGSTREAM_WS_ALLOWED_ORIGINS'),
     },
+    ingest: ingestSetting(env),
+    kinesisStream: name(env, 'LOGSTREAM_KINESIS_STREAM', 'logstream-log-events', KINESIS_STREAM_NAME),
+    kinesisShards: integer(env, 'LOGSTREAM_KINESIS_SHARDS', 1, 1, 500),
+    subscriptionRoleArn: roleArn(env, localAws),
+    forwarder: flag(env, 'LOGSTREAM_FORWARDER', true),
+    workerMaxActivities: integer(env, 'LOGSTREAM_WORKER_MAX_ACTIVITIES', 1000, 1, 100_000),
   };
+}
+
+function ingestSetting(env: Env): IngestSetting {
+  const raw = env.LOGSTREAM_INGEST || 'auto';
+  if (raw !== 'auto' && raw !== 'push' && raw !== 'poll') {
+    throw new ConfigError('LOGSTREAM_INGEST', `must be auto, push or poll, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+function roleArn(env: Env, localAws: boolean): string | undefined {
+  const raw = env.LOGSTREAM_SUBSCRIPTION_ROLE_ARN;
+  if (raw === undefined || raw === '') return localAws ? LOCAL_SUBSCRIPTION_ROLE_ARN : undefined;
+  if (!ROLE_ARN.test(raw)) {
+    throw new ConfigError(
+      'LOGSTREAM_SUBSCRIPTION_ROLE_ARN',
+      `must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw;
 }
 
 function temporalSettings(env: Env, localStack: boolean): TemporalSettings {

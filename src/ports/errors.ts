@@ -26,7 +26,7 @@ export class LogSealedError extends LogstreamError {
 /** A dependency (DynamoDB, CloudWatch, Temporal) failed or is unreachable. */
 export class DependencyError extends LogstreamError {
   constructor(
-    readonly dependency: 'dynamodb' | 'cloudwatch' | 'temporal',
+    readonly dependency: 'dynamodb' | 'cloudwatch' | 'kinesis' | 'temporal',
     readonly operation: string,
     cause: unknown,
     /** True when the same call may succeed later (throttling, 5xx, network); see `classifyAwsError`. */

@@ -31,4 +31,4 @@ export interface LogSource {
 }
 
 /** Observes calls to a dependency, for metrics and quota accounting. */
-export type CallObserver = (dependency: 'dynamodb' | 'cloudwatch', operation: string, ok: boolean) => void;
+export type CallObserver = (dependency: 'dynamodb' | 'cloudwatch' | 'kinesis', operation: string, ok: boolean) => void;

@@ -148,6 +148,67 @@ describe('loadConfig', () => {
     expect(String(error.message)).not.toContain('secret-short');
   });
 
+  test('push ingest settings: defaults on the emulator', () => {
+    expect(loadConfig({})).toMatchObject({
+      ingest: 'auto',
+      kinesisStream: 'logstream-log-events',
+      kinesisShards: 1,
+      subscriptionRoleArn: expect.stringMatching(/^arn:aws:iam::\d{12}:role\//),
+      forwarder: true,
+      workerMaxActivities: 1000,
+    });
+  });
+
+  test('push ingest settings are read from the environment', () => {
+    const role = 'arn:aws:iam::210987654321:role/service-role/logstream-cwl-to-kinesis';
+    const config = loadConfig({
+      LOGSTREAM_INGEST: 'poll',
+      LOGSTREAM_KINESIS_STREAM: 'my.log-events_2',
+      LOGSTREAM_KINESIS_SHARDS: '4',
+      LOGSTREAM_SUBSCRIPTION_ROLE_ARN: role,
+      LOGSTREAM_FORWARDER: '0',
+      LOGSTREAM_WORKER_MAX_ACTIVITIES: '50',
+    });
+    expect(config).toMatchObject({
+      ingest: 'poll',
+      kinesisStream: 'my.log-events_2',
+      kinesisShards: 4,
+      subscriptionRoleArn: role,
+      forwarder: false,
+      workerMaxActivities: 50,
+    });
+    expect(loadConfig({ LOGSTREAM_INGEST: 'push' }).ingest).toBe('push');
+    const china = 'arn:aws-cn:iam::123456789012:role/logstream';
+    expect(loadConfig({ LOGSTREAM_SUBSCRIPTION_ROLE_ARN: china }).subscriptionRoleArn).toBe(china);
+  });
+
+  test('real AWS has no subscription role until one is given (no dummy leaves the emulator)', () => {
+    expect(loadConfig({ LOGSTREAM_AWS: 'real' }).subscriptionRoleArn).toBeUndefined();
+    expect(
+      loadConfig({ AWS_ENDPOINT_URL: 'https://logs.eu-west-1.amazonaws.com' }).subscriptionRoleArn,
+    ).toBeUndefined();
+  });
+
+  test.each([
+    ['LOGSTREAM_INGEST', 'kinesis'],
+    ['LOGSTREAM_INGEST', 'PUSH'],
+    ['LOGSTREAM_KINESIS_STREAM', 'has space'],
+    ['LOGSTREAM_KINESIS_STREAM', 'a:b'],
+    ['LOGSTREAM_KINESIS_STREAM', 's'.repeat(129)],
+    ['LOGSTREAM_KINESIS_SHARDS', '0'],
+    ['LOGSTREAM_KINESIS_SHARDS', '501'],
+    ['LOGSTREAM_KINESIS_SHARDS', 'two'],
+    ['LOGSTREAM_SUBSCRIPTION_ROLE_ARN', 'logstream-role'],
+    ['LOGSTREAM_SUBSCRIPTION_ROLE_ARN', 'arn:aws:iam::12345:role/x'],
+    ['LOGSTREAM_SUBSCRIPTION_ROLE_ARN', 'arn:aws:iam::123456789012:user/x'],
+    ['LOGSTREAM_SUBSCRIPTION_ROLE_ARN', 'arn:aws:kinesis:us-east-1:123456789012:stream/x'],
+    ['LOGSTREAM_FORWARDER', 'on'],
+    ['LOGSTREAM_WORKER_MAX_ACTIVITIES', '0'],
+    ['LOGSTREAM_WORKER_MAX_ACTIVITIES', '-5'],
+  ])('bad push setting %s=%j', (variable, value) => {
+    expectInvalid({ [variable]: value }, variable);
+  });
+
   test.each([
     ['LOGSTREAM_DEMO', 'maybe'],
     ['LOGSTREAM_EMULATOR_PORT', '0'],
