@@ -1,87 +1,212 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../src/config';
+import { createAwsAdapters } from '../src/main/wiring';
+import { strictAws } from '../test/support/strict-aws';
 import { benchCloudWatchRate } from './cloudwatch-rate';
 import { benchCommandMemory } from './command-memory';
 import { benchLargeLog } from './large-log';
+import { benchPushPoll, DEFAULT_PUSH_POLL, type PushPollOptions } from './push-poll';
 import { startBenchStack } from './stack';
 import { benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
 import { benchToolchain } from './toolchain';
 import { benchWebRender } from './web-render';
 
-/** `npm run bench`: each benchmark against its baseline in the same run; a table on stdout, bench/results.json. */
-async function main(): Promise<void> {
-  const { stack, config } = await startBenchStack();
-  const results: Record<string, Record<string, number>> = { toolchain: benchToolchain() };
-  try {
-    results.store_cost = await benchStoreCost(config({ LOGSTREAM_TASK_QUEUE: 'bench-cost' }));
+type Figures = Record<string, number>;
+
+/** bench/results.json. */
+interface ResultsFile {
+  measured_at: string;
+  sections_measured_at?: Record<string, string>;
+  results: Record<string, Figures>;
+}
+
+/** What a benchmark gets: the stack's environment and a configuration builder (the bench's own settings on top). */
+interface BenchContext {
+  env: Record<string, string>;
+  config: (env?: Record<string, string>) => Config;
+  pushPoll: PushPollOptions;
+}
+
+// The benchmarks that measure per-execution polling keep it (and start no forwarders): their figures stay
+// comparable with earlier runs whether or not the log group has logstream's subscription filter.
+const POLLED = { LOGSTREAM_INGEST: 'poll', LOGSTREAM_FORWARDER: '0' };
+
+/**
+ * The benchmarks, in the order they run; each returns result sections by name. push-poll runs first, before
+ * the others fill the log group (and through its subscription filter, the Kinesis stream) with their lines.
+ */
+const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figures>>> = {
+  toolchain: async () => ({ toolchain: benchToolchain() }),
+  'push-poll': async ({ env, config, pushPoll }) => {
+    const base = config();
+    const aws = createAwsAdapters(base);
+    try {
+      const stack = { env, logGroup: base.logGroup, strict: strictAws(env.AWS_ENDPOINT_URL), source: aws.source };
+      return { push_poll: await benchPushPoll(stack, pushPoll) };
+    } finally {
+      aws.destroy();
+    }
+  },
+  'store-cost': async ({ config }) => ({
+    store_cost: await benchStoreCost(config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-cost' })),
+  }),
+  'cloudwatch-calls': async ({ config }) => {
     // Baseline: the same ingest polling at a fixed 100 ms (no adaptive back-off).
     const fixed = await benchCloudWatchRate(
-      config({ LOGSTREAM_TASK_QUEUE: 'bench-rate-fixed', LOGSTREAM_POLL_MIN_MS: '100', LOGSTREAM_POLL_MAX_MS: '100' }),
+      config({
+        ...POLLED,
+        LOGSTREAM_TASK_QUEUE: 'bench-rate-fixed',
+        LOGSTREAM_POLL_MIN_MS: '100',
+        LOGSTREAM_POLL_MAX_MS: '100',
+      }),
     );
     const adaptive = await benchCloudWatchRate(
-      config({ LOGSTREAM_TASK_QUEUE: 'bench-rate', LOGSTREAM_POLL_MIN_MS: '100', LOGSTREAM_POLL_MAX_MS: '2000' }),
+      config({
+        ...POLLED,
+        LOGSTREAM_TASK_QUEUE: 'bench-rate',
+        LOGSTREAM_POLL_MIN_MS: '100',
+        LOGSTREAM_POLL_MAX_MS: '2000',
+      }),
     );
-    results.cloudwatch_calls = {
-      adaptive_idle_calls_per_s: adaptive.idle_calls_per_s ?? Number.NaN,
-      adaptive_busy_calls_per_s: adaptive.busy_calls_per_s ?? Number.NaN,
-      fixed_idle_calls_per_s: fixed.idle_calls_per_s ?? Number.NaN,
-      fixed_busy_calls_per_s: fixed.busy_calls_per_s ?? Number.NaN,
-      idle_ratio_vs_fixed: (adaptive.idle_calls_per_s ?? 0) / (fixed.idle_calls_per_s ?? 1),
-      busy_lines_per_s: adaptive.busy_lines_per_s ?? Number.NaN,
+    return {
+      cloudwatch_calls: {
+        adaptive_idle_calls_per_s: adaptive.idle_calls_per_s ?? Number.NaN,
+        adaptive_busy_calls_per_s: adaptive.busy_calls_per_s ?? Number.NaN,
+        fixed_idle_calls_per_s: fixed.idle_calls_per_s ?? Number.NaN,
+        fixed_busy_calls_per_s: fixed.busy_calls_per_s ?? Number.NaN,
+        idle_ratio_vs_fixed: (adaptive.idle_calls_per_s ?? 0) / (fixed.idle_calls_per_s ?? 1),
+        busy_lines_per_s: adaptive.busy_lines_per_s ?? Number.NaN,
+      },
     };
-    const ws = await benchTailLatency(config({ LOGSTREAM_TASK_QUEUE: 'bench-latency-ws' }), 'websocket');
+  },
+  'tail-latency': async ({ config }) => {
+    const ws = await benchTailLatency(config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-latency-ws' }), 'websocket');
     // Baseline: a client without the tail, polling /logs every 500 ms.
-    const polling = await benchTailLatency(config({ LOGSTREAM_TASK_QUEUE: 'bench-latency-rest' }), 'rest-polling');
-    results.tail_latency = {
-      websocket_lines_received: ws.lines_received ?? Number.NaN,
-      websocket_p50_ms: ws.p50_ms ?? Number.NaN,
-      websocket_p99_ms: ws.p99_ms ?? Number.NaN,
-      websocket_max_ms: ws.max_ms ?? Number.NaN,
-      rest_polling_p50_ms: polling.p50_ms ?? Number.NaN,
-      rest_polling_p99_ms: polling.p99_ms ?? Number.NaN,
-      p50_ratio_vs_polling: (ws.p50_ms ?? 0) / (polling.p50_ms ?? 1),
-      lines_per_s: 200,
+    const polling = await benchTailLatency(
+      config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-latency-rest' }),
+      'rest-polling',
+    );
+    return {
+      tail_latency: {
+        websocket_lines_received: ws.lines_received ?? Number.NaN,
+        websocket_p50_ms: ws.p50_ms ?? Number.NaN,
+        websocket_p99_ms: ws.p99_ms ?? Number.NaN,
+        websocket_max_ms: ws.max_ms ?? Number.NaN,
+        rest_polling_p50_ms: polling.p50_ms ?? Number.NaN,
+        rest_polling_p99_ms: polling.p99_ms ?? Number.NaN,
+        p50_ratio_vs_polling: (ws.p50_ms ?? 0) / (polling.p50_ms ?? 1),
+        lines_per_s: 200,
+      },
     };
+  },
+  'large-log': async ({ config }) => {
     // Memory while paging a log 10x larger than the baseline log: bounded = about the same growth.
-    const small = await benchLargeLog(config(), 100_000);
-    const large = await benchLargeLog(config(), 1_000_000);
-    results.large_log = {
-      baseline_lines: small.lines ?? Number.NaN,
-      baseline_dynamodb_path_peak_heap_growth_mb: small.dynamodb_path_peak_heap_growth_mb ?? Number.NaN,
-      baseline_cloudwatch_path_peak_heap_growth_mb: small.cloudwatch_path_peak_heap_growth_mb ?? Number.NaN,
-      lines: large.lines ?? Number.NaN,
-      ingest_lines_per_s: large.ingest_lines_per_s ?? Number.NaN,
-      dynamodb_path_peak_heap_growth_mb: large.dynamodb_path_peak_heap_growth_mb ?? Number.NaN,
-      cloudwatch_path_peak_heap_growth_mb: large.cloudwatch_path_peak_heap_growth_mb ?? Number.NaN,
+    const small = await benchLargeLog(config(POLLED), 100_000);
+    const large = await benchLargeLog(config(POLLED), 1_000_000);
+    return {
+      large_log: {
+        baseline_lines: small.lines ?? Number.NaN,
+        baseline_dynamodb_path_peak_heap_growth_mb: small.dynamodb_path_peak_heap_growth_mb ?? Number.NaN,
+        baseline_cloudwatch_path_peak_heap_growth_mb: small.cloudwatch_path_peak_heap_growth_mb ?? Number.NaN,
+        lines: large.lines ?? Number.NaN,
+        ingest_lines_per_s: large.ingest_lines_per_s ?? Number.NaN,
+        dynamodb_path_peak_heap_growth_mb: large.dynamodb_path_peak_heap_growth_mb ?? Number.NaN,
+        cloudwatch_path_peak_heap_growth_mb: large.cloudwatch_path_peak_heap_growth_mb ?? Number.NaN,
+      },
     };
+  },
+  'command-memory': async () => {
     // The command runner while a job writes 1 GB as fast as it can, vs a 100 MB job: a fixed ceiling.
     const smallJob = benchCommandMemory(100);
     const bigJob = benchCommandMemory(1000);
-    results.command_memory = {
-      baseline_mb_written: smallJob.mb_written ?? Number.NaN,
-      baseline_peak_rss_mb: smallJob.peak_rss_mb ?? Number.NaN,
-      mb_written: bigJob.mb_written ?? Number.NaN,
-      peak_rss_mb: bigJob.peak_rss_mb ?? Number.NaN,
-      heap_limit_mb: bigJob.heap_limit_mb ?? Number.NaN,
-      seconds: bigJob.seconds ?? Number.NaN,
+    return {
+      command_memory: {
+        baseline_mb_written: smallJob.mb_written ?? Number.NaN,
+        baseline_peak_rss_mb: smallJob.peak_rss_mb ?? Number.NaN,
+        mb_written: bigJob.mb_written ?? Number.NaN,
+        peak_rss_mb: bigJob.peak_rss_mb ?? Number.NaN,
+        heap_limit_mb: bigJob.heap_limit_mb ?? Number.NaN,
+        seconds: bigJob.seconds ?? Number.NaN,
+      },
     };
-    // The web app on a 200,000-line log, virtualised vs every line rendered (`?virtualize=0`).
-    results.web_render = await benchWebRender(config({ LOGSTREAM_TASK_QUEUE: 'bench-web' }));
+  },
+  // The web app on a 200,000-line log, virtualised vs every line rendered (`?virtualize=0`).
+  'web-render': async ({ config }) => ({
+    web_render: await benchWebRender(config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-web' })),
+  }),
+};
+
+/** `npm run bench [-- NAME... [--seconds S] [--counts 10,50]]`: the named benchmarks, or all of them. */
+function parseArguments(argv: readonly string[]): { names: string[]; pushPoll: PushPollOptions } {
+  const names: string[] = [];
+  let pushPoll = DEFAULT_PUSH_POLL;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${arg} needs a value`);
+      return next;
+    };
+    if (arg === '--seconds') pushPoll = { ...pushPoll, seconds: positive(arg, value()) };
+    else if (arg === '--counts')
+      pushPoll = {
+        ...pushPoll,
+        counts: value()
+          .split(',')
+          .map((n) => positive(arg, n)),
+      };
+    else if (arg === '--sockets-executions') pushPoll = { ...pushPoll, socketsExecutions: Number(value()) };
+    else if (arg === '--modes') {
+      const modes = value().split(',');
+      if (!modes.every((m) => m === 'push' || m === 'poll')) throw new Error('--modes takes push and/or poll');
+      pushPoll = { ...pushPoll, modes: modes as PushPollOptions['modes'] };
+    } else if (arg in BENCHES) names.push(arg);
+    else throw new Error(`unknown benchmark or option ${arg} (benchmarks: ${Object.keys(BENCHES).join(', ')})`);
+  }
+  return { names: names.length > 0 ? names : Object.keys(BENCHES), pushPoll };
+}
+
+function positive(option: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${option}: not a positive number: ${raw}`);
+  return value;
+}
+
+/** `npm run bench`: each benchmark against its baseline in the same run; a table on stdout, bench/results.json. */
+async function main(): Promise<void> {
+  const { names, pushPoll } = parseArguments(process.argv.slice(2));
+  const { stack, env, config } = await startBenchStack();
+  const results: Record<string, Figures> = {};
+  try {
+    for (const name of names) Object.assign(results, await BENCHES[name]?.({ env, config, pushPoll }));
   } finally {
     await stack.stop();
   }
   const rows: string[] = [];
   for (const [bench, figures] of Object.entries(results)) {
     for (const [name, value] of Object.entries(figures)) {
-      rows.push(`${bench.padEnd(18)} ${name.padEnd(28)} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
+      rows.push(`${bench.padEnd(18)} ${name.padEnd(36)} ${Number.isInteger(value) ? value : value.toFixed(3)}`);
     }
   }
-  process.stdout.write(`${'benchmark'.padEnd(18)} ${'figure'.padEnd(28)} value\n${rows.join('\n')}\n`);
-  writeFileSync(
-    path.join(__dirname, 'results.json'),
-    `${JSON.stringify({ measured_at: new Date().toISOString(), results }, null, 2)}\n`,
-  );
+  process.stdout.write(`${'benchmark'.padEnd(18)} ${'figure'.padEnd(36)} value\n${rows.join('\n')}\n`);
+  // A run of some benchmarks replaces their sections and keeps the others' last results.
+  const file = path.join(__dirname, 'results.json');
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ResultsFile) : undefined;
+  const measuredAt = new Date().toISOString();
+  const sections = Object.fromEntries(Object.keys(results).map((section) => [section, measuredAt]));
+  const merged: ResultsFile = {
+    measured_at: measuredAt,
+    // Sections kept from an earlier run say when they were measured (runs before this field: its measured_at).
+    sections_measured_at: {
+      ...Object.fromEntries(Object.keys(previous?.results ?? {}).map((s) => [s, previous?.measured_at ?? ''])),
+      ...previous?.sections_measured_at,
+      ...sections,
+    },
+    results: { ...previous?.results, ...results },
+  };
+  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
   process.exit(0);
 }
 

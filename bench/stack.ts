@@ -1,9 +1,11 @@
 import { loadConfig, type Config } from '../src/config';
 import { findFreePort, startLocalStack, type LocalStack } from '../src/main/local-stack';
 
-/** A local stack on free ports for one benchmark run, and the base configuration pointing at it. */
+/** A local stack on free ports for one benchmark run, the environment and base configuration pointing at it. */
 export async function startBenchStack(): Promise<{
   stack: LocalStack;
+  /** The stack's coordinates and the bench settings, for processes the benchmarks start. */
+  env: Record<string, string>;
   config: (env?: Record<string, string>) => Config;
 }> {
   const stack = await startLocalStack({
@@ -16,8 +18,7 @@ export async function startBenchStack(): Promise<{
     // The strict AWS layer, as in npm start and npm test (LOGSTREAM_STRICT_AWS=0 measures moto alone).
     strictAws: loadConfig({ LOGSTREAM_STRICT_AWS: process.env.LOGSTREAM_STRICT_AWS }).strictAws,
   });
-  const base = {
-    ...process.env,
+  const env = {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     AWS_ENDPOINT_URL: stack.awsEndpoint,
     AWS_REGION: 'us-east-1',
@@ -29,7 +30,7 @@ export async function startBenchStack(): Promise<{
     LOGSTREAM_SETTLE_MS: '500',
     LOG_LEVEL: 'warn',
   };
-  return { stack, config: (env = {}) => loadConfig({ ...base, ...env }) };
+  return { stack, env, config: (overrides = {}) => loadConfig({ ...process.env, ...env, ...overrides }) };
 }
 
 /** The q-quantile (0..1) of `values`. */

@@ -1,0 +1,73 @@
+import type { LogstreamClient } from '../src/client/client';
+import { sleep } from './stack';
+
+/** `work` on every item, at most `limit` at a time; results in the items' order. */
+export async function inParallel<T, R>(
+  items: readonly T[],
+  work: (item: T, index: number) => Promise<R>,
+  limit = 16,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T, i);
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/** Polls `holds` until it is true; throws naming `what` once `timeoutMs` has passed. */
+export async function waitUntil(what: string, timeoutMs: number, holds: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await holds().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** The API's open WebSocket tails, from its Prometheus gauge. */
+export async function openSockets(apiUrl: string): Promise<number> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  return Number(/^logstream_ws_open_sockets (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+/** True once the execution's log is sealed, false if it is not by `deadline` (epoch ms). */
+export async function waitSealedBy(client: LogstreamClient, executionId: string, deadline: number): Promise<boolean> {
+  for (;;) {
+    const view = await client.status(executionId).catch(() => undefined);
+    if (view?.sealed) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(500);
+  }
+}
+
+/** True when the sealed log read back through `/logs` is `expected`, once each, in order, with indexes 1..L. */
+export async function storedExactly(
+  client: LogstreamClient,
+  executionId: string,
+  expected: readonly string[],
+): Promise<boolean> {
+  const messages: string[] = [];
+  let since = 0;
+  for (;;) {
+    const page = await client.logs(executionId, since);
+    if (!page.sealed) return false;
+    for (const event of page.events) {
+      if (event.index !== messages.length + 1) return false;
+      messages.push(event.message);
+    }
+    if (page.next_index === null) return sameLines(messages, expected);
+    since = page.next_index;
+  }
+}
+
+/** True when both lists hold the same lines in the same order. */
+export function sameLines(received: readonly string[], expected: readonly string[]): boolean {
+  return received.length === expected.length && received.every((line, i) => line === expected[i]);
+}
+
+/** `figures` with each name prefixed by `prefix_`. */
+export function prefixed(prefix: string, figures: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(figures).map(([name, value]) => [`${prefix}_${name}`, value]));
+}
