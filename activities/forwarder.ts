@@ -1,0 +1,51 @@
+import { Context } from '@temporalio/activity';
+import { PushedLogWriter, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
+import type { ForwarderDirectory } from '../src/ports/forwarder-directory';
+import { forwardShard, type ForwardShardDeps, type ForwardShardInput } from './forward-shard';
+import { sleepHeartbeating } from './read-pacing';
+import { awaitParentShards, ensureForwarders } from './shard-forwarders';
+
+export type { ForwardShardInput, ForwardShardProgress, ForwardShardResult } from './forward-shard';
+export { ensureForwarders } from './shard-forwarders';
+
+/** What the forwarder's activities need from the process that hosts them. */
+export interface ForwarderDeps {
+  readonly shards: ShardSource;
+  readonly registry: PushRegistry;
+  readonly store: LogStore;
+  readonly forwarders: ForwarderDirectory;
+  /** Overrides of the shard consumer's timings (tests, benchmarks). */
+  readonly consumer?: Pick<
+    ForwardShardDeps,
+    'pacing' | 'maxRunMs' | 'progressEveryMs' | 'readLimit' | 'routeMissTtlMs' | 'sleep' | 'now'
+  >;
+}
+
+/** Builds the forwarder's activities (one forwarder workflow per Kinesis shard runs them) around their dependencies. */
+export function createForwarderActivities(deps: ForwarderDeps) {
+  const { shards, registry, store, forwarders } = deps;
+  return {
+    forwardShard: (input: ForwardShardInput) =>
+      forwardShard(
+        {
+          shards,
+          registry,
+          store,
+          writerFor: (target) => new PushedLogWriter(store, target),
+          ...deps.consumer,
+        },
+        input,
+      ),
+    /** Starts the forwarders of the stream's shards that have none (a closed shard's children among them). */
+    startShardForwarders: async (input: { streamName: string }): Promise<void> => {
+      await ensureForwarders({ shards, forwarders }, input.streamName);
+    },
+    awaitParentShards: (input: { streamName: string; shardId: string }): Promise<void> => {
+      const context = Context.current();
+      const sleep = deps.consumer?.sleep ?? ((ms: number) => context.sleep(ms));
+      return awaitParentShards({ shards, forwarders }, input, {
+        wait: (ms) => sleepHeartbeating(sleep, () => context.heartbeat(), ms),
+      });
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import type { PushedRecord, ShardRecord } from '../src/ports';
+import { classifyPumpFailure } from './read-pacing';
+import type { RouteCache, RouteTarget } from './route-cache';
+import type { ShardPacer } from './shard-pacing';
+
+/** What the consumer needs of one execution's pushed-log writer. */
+export interface ExecutionAppender {
+  append(records: readonly PushedRecord[]): Promise<{ appended: number; duplicates: number; lastIndex: number }>;
+}
+
+/** Makes the writer of one execution. */
+export type WriterFactory = (target: RouteTarget) => ExecutionAppender;
+
+/** Counts of what a consumer did with the records it read. */
+export interface BatchCounts {
+  readonly records: number;
+  /** Events stored. */
+  readonly stored: number;
+  /** Events found stored already (a replay after a restart, a record Kinesis delivered twice). */
+  readonly duplicates: number;
+  /** Data records of streams that are not logstream's to store (no route, a polled or sealed execution). */
+  readonly skipped: number;
+  /** Records that are not subscription payloads (not gzip, not JSON, not the expected shape). */
+  readonly malformed: number;
+  /** CloudWatch's CONTROL_MESSAGE checks. */
+  readonly control: number;
+}
+
+interface Logger {
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Options of a batch writer. */
+export interface ShardBatchWriterOptions {
+  readonly shardId: string;
+  readonly routes: RouteCache;
+  readonly writerFor: WriterFactory;
+  /** Backs off failed writes (the shard's pacer, so a struggling store also slows the reads). */
+  readonly pacer: ShardPacer;
+  /** Waits `ms` (heartbeating; rejects when the activity is cancelled). */
+  readonly wait: (ms: number) => Promise<void>;
+  readonly log: Logger;
+  /** Writers kept (one per execution seen); the oldest are dropped first. */
+  readonly maxWriters?: number;
+}
+
+/**
+ * Stores the events of one GetRecords answer: routes each DATA_MESSAGE by its log stream, skips CONTROL_MESSAGEs,
+ * malformed records and streams that are not logstream's to store, and appends each execution's records in order,
+ * different executions concurrently. Returns only once everything routed is stored: a failing dependency is retried
+ * with back-off, never skipped; an execution found sealed is skipped from then on.
+ */
+export class ShardBatchWriter {
+  private readonly writers = new Map<string, ExecutionAppender>();
+  private totals = { records: 0, stored: 0, duplicates: 0, skipped: 0, malformed: 0, control: 0 };
+
+  constructor(private readonly options: ShardBatchWriterOptions) {}
+
+  /** Counts so far. */
+  get counts(): BatchCounts {
+    return { ...this.totals };
+  }
+
+  /** Stores what `records` hold for logstream's executions; resolves once all of it is stored. */
+  async store(records: readonly ShardRecord[]): Promise<void> {
+    const { shardId, log } = this.options;
+    this.totals.records += records.length;
+    // The data records in shard order, each with its stream.
+    const data: { stream: string; record: PushedRecord }[] = [];
+    const streams = new Map<string, { logGroup: string; logStream: string }>();
+    for (const record of records) {
+      const message = record.message;
+      if (message === undefined) {
+        this.totals.malformed++;
+        log.warn('skipped a malformed shard record', {
+          shardId,
+          sequenceNumber: record.sequenceNumber,
+          reason: record.malformed ?? 'unknown',
+        });
+        continue;
+      }
+      if (message.messageType === 'CONTROL_MESSAGE') {
+        this.totals.control++;
+        continue;
+      }
+      if (message.logEvents.length === 0) continue;
+      // A NUL cannot occur in a log group or stream name, so the key is unambiguous.
+      const stream = `${message.logGroup}\u0000${message.logStream}`;
+      streams.set(stream, { logGroup: message.logGroup, logStream: message.logStream });
+      data.push({
+        stream,
+        record: {
+          shardId,
+          sequenceNumber: record.sequenceNumber,
+          logStream: message.logStream,
+          events: message.logEvents,
+        },
+      });
+    }
+    const keys = [...streams.keys()];
+    const resolved = await this.retrying('route lookup', () =>
+      Promise.all(keys.map((key) => this.resolve(streams.get(key)))),
+    );
+    const targets = new Map(keys.map((key, i) => [key, resolved[i]]));
+    // One execution may own several streams: its records go in one append, in shard order.
+    const byExecution = new Map<string, { target: RouteTarget; records: PushedRecord[] }>();
+    for (const { stream, record } of data) {
+      const target = targets.get(stream);
+      if (target === undefined) {
+        this.totals.skipped++;
+        continue;
+      }
+      const entry = byExecution.get(target.executionId) ?? { target, records: [] };
+      entry.records.push(record);
+      byExecution.set(target.executionId, entry);
+    }
+    await Promise.all([...byExecution.values()].map(({ target, records }) => this.append(target, records)));
+  }
+
+  /** Runs `call` until it succeeds, backing off while it fails for a reason that may pass; throws any other failure. */
+  async retrying<T>(what: string, call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        const kind = classifyPumpFailure(error);
+        if (kind === 'permanent') throw error;
+        const delayMs = kind === 'throttled' ? this.options.pacer.throttled() : this.options.pacer.failed();
+        this.options.log.warn(`${what} failed; retrying`, {
+          shardId: this.options.shardId,
+          delayMs,
+          error: String(error),
+        });
+        await this.options.wait(delayMs);
+      }
+    }
+  }
+
+  private resolve(stream: { logGroup: string; logStream: string } | undefined): Promise<RouteTarget | undefined> {
+    return stream ? this.options.routes.resolve(stream.logGroup, stream.logStream) : Promise.resolve(undefined);
+  }
+
+  private async append(target: RouteTarget, records: PushedRecord[]): Promise<void> {
+    const writer = this.writerOf(target);
+    try {
+      const result = await this.retrying(`append to ${target.executionId}`, () => writer.append(records));
+      this.totals.stored += result.appended;
+      this.totals.duplicates += result.duplicates;
+    } catch (error) {
+      // The drain sealed the log: the execution is complete, later lines of its streams are not its log's.
+      if ((error as { code?: unknown }).code !== 'LOG_SEALED') throw error;
+      this.options.routes.markSealed(target.executionId);
+      this.writers.delete(target.executionId);
+      this.totals.skipped += records.length;
+    }
+  }
+
+  private writerOf(target: RouteTarget): ExecutionAppender {
+    let writer = this.writers.get(target.executionId);
+    if (writer === undefined) {
+      writer = this.options.writerFor(target);
+      this.writers.set(target.executionId, writer);
+      const max = this.options.maxWriters ?? 1000;
+      if (this.writers.size > max) {
+        const oldest = this.writers.keys().next();
+        if (!oldest.done) this.writers.delete(oldest.value);
+      }
+    }
+    return writer;
+  }
+}
