@@ -32,6 +32,11 @@ export interface TailSubscription {
 /** Options of the hub. */
 export interface TailHubOptions {
   readonly store: LogStore;
+  /**
+   * Where the reads made for joining subscribers go (a tail's start, backlogs not in its window); default
+   * `store`. A second instance of the same store lets those reads be observed apart from the poll loop's.
+   */
+  readonly joinStore?: LogStore;
   /** Asked, rarely, whether an idle unsealed log belongs to an execution that ended without sealing it. */
   readonly directory?: ExecutionDirectory;
   readonly logger: Logger;
@@ -48,12 +53,23 @@ export interface TailHubOptions {
   readonly directoryCheckMs?: number;
   /** Live events a catching-up subscriber queues before it switches to reading them from the store. */
   readonly maxPendingEvents?: number;
+  /** Most events a tail keeps in memory for backlogs (its recent chunks, and those read for joiners). */
+  readonly windowEvents?: number;
+  /** Most bytes (estimated) a tail keeps in memory for backlogs. */
+  readonly windowBytes?: number;
+  /** Most bytes all tails keep together: with many tails, each gets its share (at most `windowBytes`). */
+  readonly hubWindowBytes?: number;
+  /** Events one backlog read from the store takes at most before the next waiting range gets its turn. */
+  readonly backlogFillEvents?: number;
   readonly now?: () => number;
 }
 
 /** The hub's options with their defaults filled in, as every tail and subscriber reads them. */
 export type TailSettings = Required<Omit<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'>> &
-  Pick<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'>;
+  Pick<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'> & {
+    /** The window bytes each tail may hold now (its share of `hubWindowBytes`). */
+    readonly windowShare: () => number;
+  };
 
 /** What a tail fans out to: one subscriber's side of the join protocol (see `TailHub`). */
 export interface TailMember {

@@ -16,6 +16,10 @@ import { Subscriber } from './tail-subscriber';
  * and refuses to skip one, so an overlap can never repeat an event and a hole can never pass
  * silently. A subscriber that queues too much while catching up drops its queue and reads up to the
  * tail's new position from the store instead (memory stays bounded; nothing is lost).
+ *
+ * Backlogs come from the tail's window of chunks (those it published and those read for earlier
+ * joiners) when it holds them, and otherwise from the store one read at a time per tail, shared by
+ * every subscriber waiting for that range: a wave of joiners costs about one backlog read, not one each.
  */
 export class TailHub {
   private readonly tails = new Map<string, Tail>();
@@ -23,12 +27,20 @@ export class TailHub {
   private closed = false;
 
   constructor(options: TailHubOptions) {
-    this.settings = {
+    const defaults = {
       sealCheckMs: 1000,
       directoryCheckMs: 10_000,
       maxPendingEvents: 50_000,
+      windowEvents: 20_000,
+      windowBytes: 8 * 1024 * 1024,
+      hubWindowBytes: 256 * 1024 * 1024,
+      backlogFillEvents: 5000,
       now: Date.now,
-      ...options,
+    };
+    const settings = { ...defaults, ...options, joinStore: options.joinStore ?? options.store };
+    this.settings = {
+      ...settings,
+      windowShare: () => Math.min(settings.windowBytes, settings.hubWindowBytes / Math.max(1, this.tails.size)),
     };
   }
 

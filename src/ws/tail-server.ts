@@ -7,6 +7,7 @@ import type { Metrics } from '../api/metrics';
 import { InvalidInputError, LogstreamError } from '../domain';
 import type { ExecutionDirectory, LogStore } from '../ports';
 import { UpgradeRejectedError } from './errors';
+import { RecordCache } from './record-cache';
 import { parseTailRequest, type TailTarget } from './tail-request';
 import { refuseUpgrade } from './upgrade-refusal';
 import type { TailHub } from './tail-hub';
@@ -62,10 +63,13 @@ export class TailServer {
   private readonly perKey = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[];
   private readonly now: () => number;
+  private readonly records: RecordCache;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: TailServerOptions) {
     this.now = options.now ?? Date.now;
+    // A wave of sockets joining one execution reads its record about once a second, not once each.
+    this.records = new RecordCache(options.store, { now: this.now });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_PAYLOAD_BYTES,
@@ -158,9 +162,9 @@ export class TailServer {
 
   /** The execution must exist, and the client cannot have seen past what is stored. */
   private async checkExecution(target: TailTarget): Promise<void> {
-    const { store, directory } = this.options;
+    const { directory } = this.options;
     try {
-      const record = await store.getExecution(target.executionId);
+      const record = await this.records.get(target.executionId);
       if (!record && !(await directory?.describe(target.executionId))) {
         throw new UpgradeRejectedError(404, 'EXECUTION_NOT_FOUND', `execution ${target.executionId} does not exist`);
       }

@@ -1,10 +1,10 @@
 import { LogstreamError } from '../domain';
 import { LogGapError } from '../ports';
-import { EventBatch, eventsOf } from './event-batch';
+import type { EventBatch } from './event-batch';
 import type { Tail } from './tail';
 import type { FinalStatus, TailMember, TailSettings, TailSink } from './tail-contract';
 
-/** One sink's way through a tail: backlog from the store, then the live feed. */
+/** One sink's way through a tail: backlog from the tail's window or the store, then the live feed. */
 export class Subscriber implements TailMember {
   private sent: number;
   private state: 'catching-up' | 'live' | 'done' = 'catching-up';
@@ -94,11 +94,11 @@ export class Subscriber implements TailMember {
   private async readBacklog(upTo: number): Promise<void> {
     let expected = this.sent + 1;
     if (expected > upTo) return;
-    for await (const chunk of this.tail.store.readChunks(this.tail.executionId, expected)) {
+    for await (const entry of this.tail.backlog.chunksFrom(expected)) {
       if (this.done()) return;
-      const events = eventsOf(chunk, expected, upTo);
-      if (events === undefined) throw new LogGapError(this.tail.executionId, expected);
-      if (events.length > 0) this.deliver(new EventBatch(events));
+      if (entry.chunk.seq > expected) throw new LogGapError(this.tail.executionId, expected);
+      const batch = entry.batch(expected, upTo);
+      if (batch) this.deliver(batch);
       expected = this.sent + 1;
       if (expected > upTo || this.done()) return;
       // Backlog is read at the consumer's pace: a slow socket never holds more than a chunk or so.

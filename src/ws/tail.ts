@@ -1,6 +1,7 @@
 import { judgeCompleteness, LogNotSealedError, LogstreamError, type TerminalStatus } from '../domain';
-import { LogGapError, type LogStore, type StoredChunk } from '../ports';
-import { EventBatch, eventsOf } from './event-batch';
+import { LogGapError, type StoredChunk } from '../ports';
+import { BacklogReader } from './backlog-reader';
+import { ChunkWindow } from './chunk-window';
 import type { FinalStatus, TailMember, TailSettings } from './tail-contract';
 
 /** The DynamoDB poll loop of one execution, fanning each new batch out to its members (see `TailHub`). */
@@ -12,6 +13,9 @@ export class Tail {
   retired = false;
   readonly subscribers = new Set<TailMember>();
   readonly ready: Promise<void>;
+  /** Where subscribers page their backlogs: the window of chunks this tail holds, else the store. */
+  readonly backlog: BacklogReader;
+  private readonly window: ChunkWindow;
   private timer: NodeJS.Timeout | undefined;
   private delay: number;
   private lastSealCheck = 0;
@@ -24,11 +28,9 @@ export class Tail {
   ) {
     this.delay = settings.pollMinMs;
     this.lastDirectoryCheck = settings.now();
+    this.window = new ChunkWindow({ maxEvents: settings.windowEvents, maxBytes: settings.windowShare });
+    this.backlog = new BacklogReader(executionId, this.window, settings.joinStore, settings.backlogFillEvents);
     this.ready = this.load();
-  }
-
-  get store(): LogStore {
-    return this.settings.store;
   }
 
   stop(): void {
@@ -38,11 +40,14 @@ export class Tail {
   }
 
   private async load(): Promise<void> {
+    const { joinStore } = this.settings;
     const [latest, record] = await Promise.all([
-      this.store.latestChunk(this.executionId),
-      this.store.getExecution(this.executionId),
+      joinStore.latestChunk(this.executionId),
+      joinStore.getExecution(this.executionId),
     ]);
     this.position = latest?.last ?? 0;
+    // Joiners whose backlog starts in the latest chunk take it from here.
+    if (latest) this.window.add(latest);
     this.lastSealCheck = this.settings.now();
     if (record?.seal) {
       // Sealed already: nobody is subscribed yet, and the seal proves (position, lastIndex] is stored.
@@ -93,13 +98,13 @@ export class Tail {
   /** Reads chunks after `position` and fans them out; true when there were any. */
   private async poll(): Promise<boolean> {
     // One consistent Query per tick; most ticks find nothing or exactly the one chunk it returns.
-    const latest = await this.store.latestChunk(this.executionId);
+    const latest = await this.settings.store.latestChunk(this.executionId);
     if (this.retired || !latest || latest.last <= this.position) return false;
     if (latest.seq <= this.position + 1) {
       this.publish(latest, Number.POSITIVE_INFINITY);
       return true;
     }
-    for await (const chunk of this.store.readChunks(this.executionId, this.position + 1)) {
+    for await (const chunk of this.settings.store.readChunks(this.executionId, this.position + 1)) {
       if (this.retired) break;
       this.publish(chunk, Number.POSITIVE_INFINITY);
     }
@@ -128,7 +133,7 @@ export class Tail {
 
   /** Ends the tail at the seal if there is one; true when it did. */
   private async finishIfSealed(): Promise<boolean> {
-    const record = await this.store.getExecution(this.executionId);
+    const record = await this.settings.store.getExecution(this.executionId);
     if (this.retired || !record?.seal) return false;
     await this.finishAt(record.seal.status, record.seal.lastIndex);
     return true;
@@ -137,7 +142,7 @@ export class Tail {
   /** Fans out the events up to `lastIndex`, then the final status. */
   private async finishAt(status: TerminalStatus, lastIndex: number): Promise<void> {
     if (this.position < lastIndex) {
-      for await (const chunk of this.store.readChunks(this.executionId, this.position + 1)) {
+      for await (const chunk of this.settings.store.readChunks(this.executionId, this.position + 1)) {
         if (this.retired) return;
         this.publish(chunk, lastIndex);
         if (this.position >= lastIndex) break;
@@ -155,12 +160,13 @@ export class Tail {
   }
 
   private publish(chunk: StoredChunk, upTo: number): void {
-    const events = eventsOf(chunk, this.position + 1, upTo);
-    if (events === undefined) throw new LogGapError(this.executionId, this.position + 1);
-    if (events.length === 0) return;
-    const batch = new EventBatch(events);
+    const from = this.position + 1;
+    if (chunk.seq > from) throw new LogGapError(this.executionId, from);
+    // The same batch (and frame) serves the live feed and, later, joiners' backlogs.
+    const batch = this.window.add(chunk).batch(from, upTo);
+    if (batch === undefined) return;
     this.position = batch.last;
-    const newest = events[events.length - 1];
+    const newest = batch.events[batch.events.length - 1];
     if (newest) this.settings.ingestLag?.observe(Math.max(0, this.settings.now() - newest.timestamp) / 1000);
     for (const subscriber of [...this.subscribers]) subscriber.onLive(batch);
   }

@@ -1,12 +1,13 @@
 // The shared tail's join protocol against an in-memory store with random latency: many subscribers
 // joining at random moments while chunks are appended must each get exactly their events once.
 import pino from 'pino';
-import { initialCursor, type ExecutionInfo, type IndexedEvent, type LogstreamError } from '../../src/domain';
+import { initialCursor, type ExecutionInfo, type IndexedEvent } from '../../src/domain';
 import type { EventBatch } from '../../src/ws/event-batch';
-import type { FinalStatus, TailHubOptions, TailSink } from '../../src/ws/tail-contract';
+import type { TailHubOptions, TailSink } from '../../src/ws/tail-contract';
 import { TailHub } from '../../src/ws/tail-hub';
 import type { ExecutionDirectory } from '../../src/ports';
 import { InMemoryLogStore, jitter, seededRandom } from '../support/fakes';
+import { appendEvents, HeldSink, pause, range, RecordingSink, registerExecution, until } from '../support/tail-sinks';
 
 const ID = 'hub-test';
 // Debug level into a counter: the join tests assert that the queue-overflow path was taken.
@@ -21,83 +22,35 @@ const logger = pino(
 );
 const cursor = initialCursor(['s']);
 
-/** A sink that records everything; `slow` makes its backlog reads wait. */
-class RecordingSink implements TailSink {
-  readonly indexes: number[] = [];
-  final: FinalStatus | undefined;
-  error: LogstreamError | undefined;
-  readonly done: Promise<void>;
-  private resolveDone: () => void = () => undefined;
-
-  constructor(private readonly slowMs = 0) {
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
-  }
-
-  deliver(batch: EventBatch): void {
-    for (const event of batch.events) this.indexes.push(event.index);
-  }
-  drained(): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, this.slowMs));
-  }
-  finish(final: FinalStatus): void {
-    this.final = final;
-    this.resolveDone();
-  }
-  fail(error: LogstreamError): void {
-    this.error = error;
-    this.resolveDone();
-  }
-}
-
-/** A sink whose backlog read stops after its first chunk until the test lets it go on: it falls behind the live feed. */
-class HeldSink extends RecordingSink {
-  private release: () => void = () => undefined;
-  private readonly released = new Promise<void>((resolve) => (this.release = resolve));
-
-  override drained(): Promise<void> {
-    return this.released;
-  }
-  letGo(): void {
-    this.release();
-  }
-}
-
-/** Polls `condition` (the fakes run on timers) until it holds, or fails after a generous bound naming `what`. */
-async function until(what: string, condition: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 30_000; !condition(); await pause(2)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
-
 function hubOptions(store: InMemoryLogStore, extra: Partial<TailHubOptions> = {}): TailHubOptions {
   return { store, logger, pollMinMs: 2, pollMaxMs: 10, sealCheckMs: 10, ...extra };
 }
 
-async function append(store: InMemoryLogStore, first: number, count: number): Promise<void> {
-  const events = Array.from({ length: count }, (_, i) => ({ timestamp: 1000 + first + i, message: `m${first + i}` }));
-  await store.appendChunk(ID, { seq: first, last: first + count - 1, events, cursor });
-}
-
-async function register(store: InMemoryLogStore): Promise<void> {
-  await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 0 });
-}
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const append = (store: InMemoryLogStore, first: number, count: number): Promise<void> =>
+  appendEvents(store, ID, first, count);
+const register = (store: InMemoryLogStore): Promise<void> => registerExecution(store, ID);
 
 describe('TailHub', () => {
   beforeEach(() => {
     overflows = 0;
   });
 
-  it.each([1, 2, 3])(
-    'delivers every event once, in order, to subscribers joining at random moments (seed %i)',
-    async (seed) => {
+  // The default window holds the whole log; a window of 12 events makes most backlogs page the store,
+  // shared between subscribers, while the tail's publishing evicts what they read.
+  it.each([
+    [1, 20_000],
+    [2, 20_000],
+    [3, 20_000],
+    [4, 12],
+    [5, 12],
+  ])(
+    'delivers every event once, in order, to subscribers joining at random moments (seed %i, window %i events)',
+    async (seed, windowEvents) => {
       const store = new InMemoryLogStore({ latency: jitter(seed, 4), pageItems: 3 });
       await register(store);
       const random = seededRandom(seed);
       // A small queue limit also drives catching-up subscribers through the overflow path.
-      const hub = new TailHub(hubOptions(store, { maxPendingEvents: 15 }));
+      const hub = new TailHub(hubOptions(store, { maxPendingEvents: 15, windowEvents, backlogFillEvents: 10 }));
       const sinks: { sink: RecordingSink; from: number }[] = [];
       // One subscriber is held in its backlog while the rest of the job's events arrive: it must overflow.
       const held = new HeldSink();
@@ -160,8 +113,8 @@ describe('TailHub', () => {
     await until('the clock loop to poll 20 times', () => pollsOf(CLOCK) >= 20);
     // 50 subscribers, one loop: about as many polls as the clock's single subscriber, not 50 times as many.
     expect(pollsOf(ID)).toBeLessThanOrEqual(2 * pollsOf(CLOCK) + 5);
-    // Each subscriber of ID read only its own backlog once (the clock's log is empty: nothing to read).
-    expect(store.calls.readChunks).toBe(50);
+    // The 50 backlogs (1..5) came from the chunk the tail read at its start: no subscriber paged the store.
+    expect(store.calls.readChunks).toBe(0);
     for (const subscription of subscriptions) subscription.close();
     expect(hub.activeTailCount).toBe(1);
     expect(active.count).toBe(1);
