@@ -54,9 +54,9 @@ export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxBytes: 200 * 1024, maxEven
 // Fixed per-event overhead counted with each message (timestamp and framing).
 const EVENT_OVERHEAD_BYTES = 16;
 
-/** UTF-8 size of an event as counted against a chunk's bound. */
+/** UTF-8 size of an event as counted against a chunk's bound (its CloudWatch id included, when it has one). */
 export function eventSize(event: LogEvent): number {
-  return utf8Length(event.message) + EVENT_OVERHEAD_BYTES;
+  return utf8Length(event.message) + EVENT_OVERHEAD_BYTES + (event.eventId === undefined ? 0 : event.eventId.length);
 }
 
 /**
@@ -86,7 +86,11 @@ export function buildChunks(
   for (const event of events) {
     const size = eventSize(event);
     if (current.length > 0 && (bytes + size > limits.maxBytes || current.length >= limits.maxEvents)) close();
-    current.push({ timestamp: event.timestamp, message: event.message });
+    current.push(
+      event.eventId === undefined
+        ? { timestamp: event.timestamp, message: event.message }
+        : { timestamp: event.timestamp, message: event.message, eventId: event.eventId },
+    );
     bytes += size;
     moves.set(event.stream, event.after);
   }

@@ -136,5 +136,38 @@ function parsePosition(stream: string, value: unknown): StreamPosition {
     ...(startTime === undefined ? {} : { startTime: startTime as number }),
     ...(lastTimestamp === undefined ? {} : { lastTimestamp: lastTimestamp as number }),
     ...(lastTimestampCount === undefined ? {} : { lastTimestampCount: lastTimestampCount as number }),
+    ...parsePushFields(value as Record<string, unknown>, bad),
+  };
+}
+
+const SEQUENCE_NUMBER = /^\d{1,128}$/;
+
+/** True for a Kinesis sequence number (a decimal string of 1..128 digits). */
+export function isSequenceNumber(value: unknown): value is string {
+  return typeof value === 'string' && SEQUENCE_NUMBER.test(value);
+}
+
+/** The push ingest fields of a stored position: the origin of its last event (all three or none), its ids. */
+function parsePushFields(
+  value: Record<string, unknown> | null | undefined,
+  bad: () => never,
+): Pick<StreamPosition, 'shardId' | 'sequenceNumber' | 'subIndex' | 'recentIds' | 'firstId'> {
+  const { shardId, sequenceNumber, subIndex, recentIds, firstId } = value ?? {};
+  // CloudWatch ids are non-empty strings.
+  const id = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+  const origin = [shardId, sequenceNumber, subIndex].filter((v) => v !== undefined).length;
+  if (origin !== 0 && origin !== 3) bad();
+  if (origin === 3) {
+    if (!id(shardId) || !isSequenceNumber(sequenceNumber)) bad();
+    if (!Number.isSafeInteger(subIndex) || (subIndex as number) < 0) bad();
+  }
+  if (recentIds !== undefined && (!Array.isArray(recentIds) || !recentIds.every(id))) bad();
+  if (firstId !== undefined && !id(firstId)) bad();
+  return {
+    ...(origin === 0
+      ? {}
+      : { shardId: shardId as string, sequenceNumber: sequenceNumber as string, subIndex: subIndex as number }),
+    ...(recentIds === undefined ? {} : { recentIds: [...(recentIds as string[])] }),
+    ...(firstId === undefined ? {} : { firstId: firstId as string }),
   };
 }

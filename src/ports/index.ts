@@ -7,3 +7,4 @@ export * from './log-store';
 export * from './log-audit';
 export * from './push-registry';
 export * from './shard-source';
+export * from './pushed-log-writer';

@@ -3,6 +3,7 @@ import {
   parseCursor,
   type ExecutionRecord,
   type IndexedEvent,
+  type IngestMode,
   type LogChunk,
   type LogEvent,
   type LogLocation,
@@ -37,6 +38,7 @@ interface RecordItem {
   readonly executionId: string;
   readonly location: LogLocation;
   readonly startedAt: number;
+  readonly ingest: IngestMode | undefined;
   readonly seal: LogSeal | undefined;
   readonly expiresAt: number | undefined;
 }
@@ -160,7 +162,7 @@ export class InMemoryLogStore implements LogStore {
     log.set(chunk.seq, {
       seq: chunk.seq,
       last: chunk.last,
-      events: chunk.events.map((event) => ({ timestamp: event.timestamp, message: event.message })),
+      events: chunk.events.map(copyEvent),
       cursor: JSON.stringify(chunk.cursor),
       lastTimestamp: chunk.events[chunk.events.length - 1]?.timestamp ?? 0,
       expiresAt: undefined,
@@ -201,6 +203,7 @@ export class InMemoryLogStore implements LogStore {
         executionId: record.executionId,
         location: { logGroup: record.location.logGroup, logStreams: [...record.location.logStreams] },
         startedAt: record.startedAt,
+        ingest: record.ingest,
         seal: undefined,
         expiresAt: undefined,
       });
@@ -256,6 +259,7 @@ export class InMemoryLogStore implements LogStore {
       executionId: item.executionId,
       location: { logGroup: item.location.logGroup, logStreams: [...item.location.logStreams] },
       startedAt: item.startedAt,
+      ...(item.ingest === undefined ? {} : { ingest: item.ingest }),
       seal: item.seal ? { ...item.seal } : undefined,
     };
   }
@@ -273,8 +277,15 @@ function toStoredChunk(item: StoredItem): StoredChunk {
   return {
     seq: item.seq,
     last: item.last,
-    events: item.events.map((event) => ({ timestamp: event.timestamp, message: event.message })),
+    events: item.events.map(copyEvent),
     cursor: parseCursor(JSON.parse(item.cursor)),
     lastTimestamp: item.lastTimestamp,
   };
+}
+
+// Events as the adapter stores them: the id is kept only when the event has one.
+function copyEvent(event: LogEvent): LogEvent {
+  return event.eventId === undefined
+    ? { timestamp: event.timestamp, message: event.message }
+    : { timestamp: event.timestamp, message: event.message, eventId: event.eventId };
 }

@@ -1,5 +1,6 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeEvents, encodeEvents } from '../../src/adapters/dynamodb/chunk-codec';
+import { packIds, unpackIds } from '../../src/adapters/dynamodb/id-packing';
 import type { LogEvent } from '../../src/domain';
 import { seededRandom } from '../support/fakes';
 
@@ -153,5 +154,78 @@ describe('chunk codec', () => {
       expect((error as Error | undefined)?.name).toBe('TypeError');
     }
     expect(() => decodeEvents(Buffer.from('not gzip'))).toThrow();
+  });
+});
+
+// CloudWatch ids as AWS writes them: 56 digits, consecutive within one PutLogEvents call.
+const AWS_ID = '31953106606966983378809025079804211143289615424298221568';
+
+/** Ids of `batches` PutLogEvents calls of `perBatch` events each: consecutive inside a call, far apart between. */
+function awsIds(batches: number, perBatch: number, seed = 1): string[] {
+  const random = seededRandom(seed);
+  const ids: string[] = [];
+  let base = BigInt(AWS_ID);
+  for (let b = 0; b < batches; b++) {
+    base += BigInt(Math.floor(random() * 1e9)) * 10n ** 30n + BigInt(Math.floor(random() * 1e15));
+    for (let i = 0; i < perBatch; i++) ids.push((base + BigInt(i)).toString());
+  }
+  return ids;
+}
+
+describe('chunk codec: CloudWatch event ids (push ingest)', () => {
+  test('round-trips ids, and events without one stay without', () => {
+    const ids = awsIds(3, 4);
+    const events: LogEvent[] = ids.map((eventId, i) => ({ timestamp: T0 + i, message: `m${i}`, eventId }));
+    events.splice(2, 0, { timestamp: T0, message: 'no id' });
+    const decoded = decodeEvents(encodeEvents(events));
+    expect(decoded).toStrictEqual(events);
+    expect(Object.hasOwn(decoded[2] ?? {}, 'eventId')).toBe(false);
+  });
+
+  test('a chunk without ids is encoded as before, and an old chunk decodes unchanged', () => {
+    const events: LogEvent[] = [{ timestamp: T0, message: 'a' }];
+    const old = gzipSync(JSON.stringify({ t: [T0], m: ['a'] }));
+    expect(decodeEvents(old)).toStrictEqual(events);
+    expect(JSON.parse(gunzipSync(encodeEvents(events)).toString('utf8'))).toEqual({ t: [T0], m: ['a'] });
+  });
+
+  test('refuses ids that do not match the events', () => {
+    const bad = gzipSync(JSON.stringify({ t: [1, 2], m: ['a', 'b'], i: ['0:x'] }));
+    expect(() => decodeEvents(bad)).toThrow(TypeError);
+  });
+
+  test('2,000 ids of 56 digits (200 PutLogEvents calls of 10) add under 3 bytes an event to a chunk', () => {
+    const lines = jobLog(2000);
+    const ids = awsIds(200, 10);
+    const withIds = lines.map((event, i) => ({ ...event, eventId: ids[i] as string }));
+    expect(encodeEvents(withIds).byteLength - encodeEvents(lines).byteLength).toBeLessThan(3 * 2000);
+  });
+});
+
+describe('id packing', () => {
+  test('round-trips AWS ids, emulator ids, arbitrary strings and gaps', () => {
+    const lists: (string | undefined)[][] = [
+      awsIds(5, 7),
+      ['1', '2', '3', '10', '9', '0', '007', '8'],
+      ['a:b', 'a:c', ':', 'x'.repeat(60), 'x'.repeat(59), '中文', '中', '12', 'é'],
+      [undefined, '5', undefined, '6', '99999999999999999999999', '100000000000000000000000'],
+      [],
+    ];
+    for (const ids of lists) expect(unpackIds(packIds(ids))).toEqual(ids);
+  });
+
+  test('consecutive AWS ids cost a number each; the first of a call shares its prefix', () => {
+    const ids = awsIds(2, 3);
+    const packed = packIds(ids);
+    expect(packed[0]).toBe(`0:${ids[0]}`);
+    expect(packed.slice(1, 3)).toEqual([1, 1]);
+    expect(packed[4]).toBe(1);
+    expect(JSON.stringify(packed).length).toBeLessThan(JSON.stringify(ids).length / 2);
+  });
+
+  test('refuses malformed packs', () => {
+    for (const bad of [{}, [1], ['x'], ['5:abc'], [0.5], ['0:'], [true]]) {
+      expect(() => unpackIds(bad)).toThrow(TypeError);
+    }
   });
 });

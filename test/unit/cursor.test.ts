@@ -179,3 +179,43 @@ describe('positions that outlive their tokens', () => {
     expect(resumeWithoutToken({ token: 't', skip: 4, lastTimestamp: 12 })).toBeUndefined();
   });
 });
+
+describe('positions of pushed events', () => {
+  const pushed = {
+    skip: 0,
+    lastTimestamp: 1000,
+    lastTimestampCount: 2,
+    shardId: 'shardId-000000000003',
+    sequenceNumber: '49546986683135544286507457936321625675700192471156785154',
+    subIndex: 4,
+    recentIds: ['31953106606966983378809025079804211143289615424298221568', '7'],
+    firstId: '1',
+  };
+
+  test('parseCursor keeps the push fields', () => {
+    const cursor = { streams: { app: pushed, other: { skip: 0, recentIds: [] } } };
+    expect(parseCursor(JSON.parse(JSON.stringify(cursor)))).toEqual(cursor);
+  });
+
+  test('parseCursor refuses a malformed origin or id window', () => {
+    const bad = [
+      { shardId: 'shardId-0' }, // origin fields come together
+      { shardId: 'shardId-0', sequenceNumber: '1' },
+      { ...pushed, shardId: '' },
+      { ...pushed, sequenceNumber: '12a' },
+      { ...pushed, sequenceNumber: 49546986683135 },
+      { ...pushed, sequenceNumber: '1'.repeat(129) },
+      { ...pushed, subIndex: -1 },
+      { ...pushed, subIndex: 1.5 },
+      { ...pushed, recentIds: 'a' },
+      { ...pushed, recentIds: ['a', ''] },
+      { ...pushed, recentIds: ['a', 7] },
+      { ...pushed, firstId: '' },
+      { ...pushed, firstId: 3 },
+    ];
+    for (const position of bad) {
+      const error = thrown(() => parseCursor({ streams: { app: { skip: 0, ...position } } }));
+      expect((error as Error).name).toBe('TypeError');
+    }
+  });
+});

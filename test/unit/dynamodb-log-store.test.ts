@@ -5,24 +5,29 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLogStore } from '../../src/adapters/dynamodb/dynamodb-log-store';
+import { itemSize } from '../../src/adapters/dynamodb/item-size';
+import { chunkItem, toChunk } from '../../src/adapters/dynamodb/log-items';
 import type { LogChunk, LogSeal } from '../../src/domain';
+import { seededRandom } from '../support/fakes';
 
 // The adapter's mapping of DynamoDB's answers to the store's errors, with a scripted client: each
 // call is answered by the next reply (a value, or an SDK exception shaped as the SDK throws it).
 type Reply = { readonly ok: unknown } | { readonly error: Error };
 
-function scriptedClient(replies: Reply[]): { client: DynamoDBClient; sent: string[] } {
+function scriptedClient(replies: Reply[]): { client: DynamoDBClient; sent: string[]; inputs: unknown[] } {
   const sent: string[] = [];
+  const inputs: unknown[] = [];
   const client = {
-    send: async (command: { constructor: { name: string } }) => {
+    send: async (command: { constructor: { name: string }; input: unknown }) => {
       sent.push(command.constructor.name.replace(/Command$/, ''));
+      inputs.push(command.input);
       const reply = replies.shift();
       if (!reply) throw new Error(`unexpected ${command.constructor.name}`);
       if ('error' in reply) throw reply.error;
       return reply.ok;
     },
   } as unknown as DynamoDBClient;
-  return { client, sent };
+  return { client, sent, inputs };
 }
 
 const metadata = { $metadata: { httpStatusCode: 400 } };
@@ -135,5 +140,95 @@ describe('DynamoDbLogStore: the seal', () => {
     ]);
     const store = new DynamoDbLogStore({ client, tableName: 't' });
     expect((await errorOf(store.sealLog(ID, seal, 99))).code).toBe('EXECUTION_NOT_FOUND');
+  });
+});
+
+describe('DynamoDbLogStore: the ingest mode of a record', () => {
+  test('registerExecution stores `ingest` and getExecution returns it', async () => {
+    const { client, inputs } = scriptedClient([{ ok: {} }, { ok: { Item: { ...record, ingest: { S: 'push' } } } }]);
+    const store = new DynamoDbLogStore({ client, tableName: 't' });
+    const pushed = {
+      executionId: ID,
+      location: { logGroup: 'g', logStreams: ['s'] },
+      startedAt: 1,
+      ingest: 'push' as const,
+    };
+    await store.registerExecution(pushed);
+    expect((inputs[0] as { Item: Record<string, AttributeValue> }).Item.ingest).toEqual({ S: 'push' });
+    expect((await store.getExecution(ID))?.ingest).toBe('push');
+  });
+
+  test('a record without ingest (written before push ingest) stays without; an unknown value is not passed on', async () => {
+    const { client, inputs } = scriptedClient([
+      { ok: {} },
+      { ok: { Item: record } },
+      { ok: { Item: { ...record, ingest: { S: 'carrier-pigeon' } } } },
+    ]);
+    const store = new DynamoDbLogStore({ client, tableName: 't' });
+    await store.registerExecution({ executionId: ID, location: { logGroup: 'g', logStreams: ['s'] }, startedAt: 1 });
+    expect(Object.hasOwn((inputs[0] as { Item: object }).Item, 'ingest')).toBe(false);
+    expect(Object.hasOwn((await store.getExecution(ID)) ?? {}, 'ingest')).toBe(false);
+    expect(Object.hasOwn((await store.getExecution(ID)) ?? {}, 'ingest')).toBe(false);
+  });
+});
+
+describe('chunk items of pushed logs', () => {
+  // 256 ids of 56 digits, as AWS writes them: consecutive within a PutLogEvents call of 8 lines.
+  const window = (calls: number, perCall: number): string[] => {
+    const ids: string[] = [];
+    let base = 31953106606966983378809025079804211143289615424298221568n;
+    for (let c = 0; c < calls; c++) {
+      base += 7_919_000_000_000_000_000_000_000_000_000n * BigInt(c + 1) + 104_729n * BigInt(c * c + 1);
+      for (let i = 0; i < perCall; i++) ids.push((base + BigInt(i)).toString());
+    }
+    return ids;
+  };
+  const pushedChunk = (recentIds: string[]): LogChunk => ({
+    seq: 1,
+    last: 1,
+    events: [{ timestamp: 1_772_366_400_000, message: 'x'.repeat(120), eventId: recentIds.at(-1) as string }],
+    cursor: {
+      streams: {
+        app: {
+          skip: 0,
+          lastTimestamp: 1_772_366_400_000,
+          lastTimestampCount: 1,
+          shardId: 'shardId-000000000000',
+          sequenceNumber: '49546986683135544286507457936321625675700192471156785154',
+          subIndex: 0,
+          recentIds,
+          firstId: recentIds[0] as string,
+        },
+      },
+    },
+  });
+
+  test('round-trip: the cursor with its full window and the events with their ids', () => {
+    for (const ids of [window(32, 8), window(256, 1), ['1', '2', '3'], ['a:b', 'c']]) {
+      const chunk = pushedChunk(ids);
+      const { lastTimestamp, ...back } = toChunk(chunkItem(ID, chunk));
+      expect(back).toEqual(chunk);
+      expect(lastTimestamp).toBe(1_772_366_400_000);
+    }
+  });
+
+  test('the item of a chunk with a full window of 256 ids of 56 digits: about 2 KB, at most 16 KB (one stream)', () => {
+    const random = seededRandom(7);
+    // Nothing shared between ids: the worst case, where each costs its 56 digits.
+    const unrelated = Array.from({ length: 256 }, () =>
+      Array.from({ length: 56 }, (_, i) => String(Math.floor(random() * 9) + (i === 0 ? 1 : 0))).join(''),
+    );
+    const empty = itemSize(chunkItem(ID, { ...pushedChunk(['1']), cursor: { streams: {} } }));
+    const realistic = itemSize(chunkItem(ID, pushedChunk(window(32, 8))));
+    const worst = itemSize(chunkItem(ID, pushedChunk(unrelated)));
+    expect(empty).toBeLessThan(200);
+    expect(realistic).toBeLessThan(2.5 * 1024);
+    expect(worst).toBeLessThan(16 * 1024);
+  });
+
+  test('a cursor stored before push ingest reads back unchanged', () => {
+    const item = chunkItem(ID, { seq: 1, last: 1, events: [{ timestamp: 5, message: 'm' }], cursor: { streams: {} } });
+    item.cursor = { S: JSON.stringify({ streams: { s: { token: 'f/1', skip: 2 } } }) };
+    expect(toChunk(item).cursor).toEqual({ streams: { s: { token: 'f/1', skip: 2 } } });
   });
 });

@@ -1,11 +1,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { LogEvent } from '../../domain';
+import { packIds, unpackIds, type PackedId } from './id-packing';
 
 // Timestamps are stored as deltas from the previous event: they are nearly always small and
-// repeat, which is what makes a chunk of short lines compress well.
+// repeat, which is what makes a chunk of short lines compress well. CloudWatch event ids (push
+// ingest) are stored packed in `i` only when some event has one, so a polled chunk is as before.
 interface EncodedChunk {
   readonly t: number[];
   readonly m: string[];
+  readonly i?: PackedId[];
 }
 
 /** Compresses a chunk's events into one binary attribute. */
@@ -18,7 +21,9 @@ export function encodeEvents(events: readonly LogEvent[]): Uint8Array {
     m.push(event.message);
     previous = event.timestamp;
   }
-  return gzipSync(JSON.stringify({ t, m } satisfies EncodedChunk), { level: 6 });
+  const withIds = events.some((event) => event.eventId !== undefined);
+  const encoded: EncodedChunk = withIds ? { t, m, i: packIds(events.map((event) => event.eventId)) } : { t, m };
+  return gzipSync(JSON.stringify(encoded), { level: 6 });
 }
 
 /** Inverse of `encodeEvents`. */
@@ -27,11 +32,15 @@ export function decodeEvents(data: Uint8Array): LogEvent[] {
   if (!Array.isArray(decoded.t) || !Array.isArray(decoded.m) || decoded.t.length !== decoded.m.length) {
     throw new TypeError('chunk data is malformed');
   }
+  const ids = decoded.i === undefined ? undefined : unpackIds(decoded.i);
+  if (ids !== undefined && ids.length !== decoded.t.length) throw new TypeError('chunk data is malformed');
   const events: LogEvent[] = [];
   let timestamp = 0;
   for (let i = 0; i < decoded.t.length; i++) {
     timestamp += decoded.t[i] ?? 0;
-    events.push({ timestamp, message: decoded.m[i] ?? '' });
+    const eventId = ids?.[i];
+    const message = decoded.m[i] ?? '';
+    events.push(eventId === undefined ? { timestamp, message } : { timestamp, message, eventId });
   }
   return events;
 }

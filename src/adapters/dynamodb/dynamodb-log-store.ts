@@ -140,6 +140,7 @@ export class DynamoDbLogStore implements LogStore {
               log_group: { S: record.location.logGroup },
               log_streams: { S: JSON.stringify(record.location.logStreams) },
               started_at: { N: String(record.startedAt) },
+              ...(record.ingest === undefined ? {} : { ingest: { S: record.ingest } }),
             },
             ConditionExpression: 'attribute_not_exists(seq)',
           }),

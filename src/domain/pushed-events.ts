@@ -1,0 +1,142 @@
+import type { SourcedEvent } from './chunk';
+import {
+  consumedAt,
+  isSequenceNumber,
+  positionOf,
+  withKnownTimestamps,
+  type SourceCursor,
+  type StreamPosition,
+} from './cursor';
+import type { SubscriptionEvent } from './subscription-message';
+
+/** One Kinesis record's events of one log stream, as the forwarder hands them to the store. */
+export interface PushedRecord {
+  readonly shardId: string;
+  /** Kinesis sequence number: a decimal string of up to 128 digits. */
+  readonly sequenceNumber: string;
+  readonly logStream: string;
+  readonly events: readonly SubscriptionEvent[];
+}
+
+/** Where one pushed event came from: its record's shard and sequence number, and its place in that record. */
+export interface PushedOrigin {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly subIndex: number;
+}
+
+/** Ids kept per stream in a position's `recentIds` unless told otherwise. */
+export const DEFAULT_RECENT_ID_WINDOW = 256;
+
+/**
+ * Orders two Kinesis sequence numbers (negative, 0, positive). They are decimal strings of up to 128
+ * digits, far past what a JS number holds exactly: compared by length, then digit by digit.
+ */
+export function compareSequenceNumbers(a: string, b: string): number {
+  if (!isSequenceNumber(a) || !isSequenceNumber(b)) throw new TypeError(`not sequence numbers: ${a}, ${b}`);
+  const x = a.replace(/^0+(?=\d)/, '');
+  const y = b.replace(/^0+(?=\d)/, '');
+  if (x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * True when the event at `origin` is at or before where the stream's last stored event came from, on
+ * the same shard: (sequenceNumber, subIndex) ≤ the position's. A shard delivers its records in order,
+ * so such an event was stored already (a forwarder restart, or Kinesis delivering a record again).
+ */
+export function isAtOrBefore(position: StreamPosition, origin: PushedOrigin): boolean {
+  if (position.shardId !== origin.shardId || position.sequenceNumber === undefined) return false;
+  const order = compareSequenceNumbers(origin.sequenceNumber, position.sequenceNumber);
+  return order < 0 || (order === 0 && origin.subIndex <= (position.subIndex ?? Number.POSITIVE_INFINITY));
+}
+
+/**
+ * The stream's position after storing one more event with id `eventId`: its origin (a pushed event;
+ * none for an event read from CloudWatch, which leaves the shard fields as they were), the id at the
+ * end of `recentIds` (the newest `window` kept), `firstId` when unset, and the timestamp pair.
+ */
+export function afterStoredEvent(
+  position: StreamPosition,
+  event: { readonly eventId: string; readonly timestamp: number; readonly origin?: PushedOrigin },
+  window = DEFAULT_RECENT_ID_WINDOW,
+): StreamPosition {
+  const known = withKnownTimestamps(position);
+  const recent = [...(known.recentIds ?? []), event.eventId];
+  return {
+    ...known,
+    ...(event.origin ?? {}),
+    recentIds: recent.slice(Math.max(0, recent.length - Math.max(1, window))),
+    firstId: known.firstId ?? event.eventId,
+    ...consumedAt(known, event.timestamp),
+  };
+}
+
+/** What of a run of pushed records is new for a stored log. */
+export interface FreshPushedEvents {
+  /** Events to store, in the order given, each with its stream's position just after it (for `buildChunks`). */
+  readonly fresh: SourcedEvent[];
+  /** Events found stored already (by their origin or their id). */
+  readonly duplicates: number;
+}
+
+/**
+ * The events of `records` (taken in the order given) not stored yet in a log whose tip carries
+ * `cursor`. An event is stored already when its origin is at or before its stream's position on the
+ * same shard (see `isAtOrBefore`), or when its id is among the stream's `recentIds` (CloudWatch may
+ * put the same events to Kinesis twice, as another record) or earlier in this very run.
+ */
+export function freshPushedEvents(
+  cursor: SourceCursor,
+  records: readonly PushedRecord[],
+  window = DEFAULT_RECENT_ID_WINDOW,
+): FreshPushedEvents {
+  const positions = new Map<string, StreamPosition>();
+  const seen = new Map<string, Set<string>>();
+  const fresh: SourcedEvent[] = [];
+  let duplicates = 0;
+  for (const record of records) {
+    const stream = record.logStream;
+    let position = positions.get(stream) ?? positionOf(cursor, stream);
+    let ids = seen.get(stream);
+    if (!ids) {
+      ids = new Set(position.recentIds ?? []);
+      seen.set(stream, ids);
+    }
+    record.events.forEach((event, subIndex) => {
+      const origin: PushedOrigin = { shardId: record.shardId, sequenceNumber: record.sequenceNumber, subIndex };
+      if (isAtOrBefore(position, origin) || ids.has(event.id)) {
+        duplicates++;
+        return;
+      }
+      position = afterStoredEvent(position, { eventId: event.id, timestamp: event.timestamp, origin }, window);
+      ids.add(event.id);
+      fresh.push({ stream, timestamp: event.timestamp, message: event.message, eventId: event.id, after: position });
+    });
+    positions.set(stream, position);
+  }
+  return { fresh, duplicates };
+}
+
+/**
+ * Events read from CloudWatch (with ids) to store after a log's tip, each with its stream's position
+ * after it; those whose id is in `stored` or earlier in `events` are left out.
+ */
+export function freshReadEvents(
+  cursor: SourceCursor,
+  stream: string,
+  events: readonly { readonly eventId: string; readonly timestamp: number; readonly message: string }[],
+  stored: ReadonlySet<string>,
+  window = DEFAULT_RECENT_ID_WINDOW,
+): SourcedEvent[] {
+  let position = positionOf(cursor, stream);
+  const ids = new Set([...stored, ...(position.recentIds ?? [])]);
+  const fresh: SourcedEvent[] = [];
+  for (const event of events) {
+    if (ids.has(event.eventId)) continue;
+    ids.add(event.eventId);
+    position = afterStoredEvent(position, event, window);
+    fresh.push({ stream, timestamp: event.timestamp, message: event.message, eventId: event.eventId, after: position });
+  }
+  return fresh;
+}

@@ -1,0 +1,158 @@
+import {
+  buildChunks,
+  DEFAULT_CHUNK_LIMITS,
+  InvalidInputError,
+  initialCursor,
+  positionOf,
+  type ChunkLimits,
+  type LogEvent,
+  type LogLocation,
+  type SourcedEvent,
+  type StreamPosition,
+} from '../domain';
+import {
+  DEFAULT_RECENT_ID_WINDOW,
+  freshPushedEvents,
+  freshReadEvents,
+  type PushedRecord,
+} from '../domain/pushed-events';
+import type { LogTip } from './log-pump';
+import type { LogStore } from './log-store';
+
+export type { PushedRecord } from '../domain/pushed-events';
+
+/** Options of a pushed log writer. */
+export interface PushedLogWriterOptions {
+  readonly executionId: string;
+  readonly location: LogLocation;
+  readonly chunkLimits?: ChunkLimits;
+  /** Ids kept per stream in the stored cursor for dedupe (default 256). */
+  readonly recentIdWindow?: number;
+  /** Conflicts tolerated in one call before giving up (each one means another writer made progress). */
+  readonly maxConflicts?: number;
+}
+
+/** What one `append` did. */
+export interface PushedAppendResult {
+  readonly appended: number;
+  /** Events found stored already (by another writer, or delivered twice). */
+  readonly duplicates: number;
+  readonly lastIndex: number;
+}
+
+/**
+ * Stores pushed events (the forwarder's Kinesis records) of one execution with dense indexes, exactly
+ * once, by LogPump's protocol: a chunk is a conditional put on its first index and carries the cursor
+ * after its last event; the loser of a race re-reads the tip (consistent) and recomputes what is new
+ * from the cursor stored there. An event's identity is its CloudWatch id and where it came from: see
+ * `freshPushedEvents`. Any number of writers of the same execution may run at once, provided each
+ * gives a shard's records in the shard's order from a point up to which they are all stored (a
+ * checkpoint): a record at or before the stored origin is taken as stored.
+ */
+export class PushedLogWriter {
+  private tip: LogTip | undefined;
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly options: PushedLogWriterOptions,
+  ) {}
+
+  /** Stores the events of `records` (in the order given) that are not stored yet; throws LogSealedError when sealed. */
+  async append(records: readonly PushedRecord[]): Promise<PushedAppendResult> {
+    for (const record of records) this.checkStream(record.logStream);
+    let duplicates = 0;
+    const { appended, tip } = await this.storeFresh((tip, storedHere) => {
+      const batch = freshPushedEvents(tip.cursor, records, this.window);
+      // What this call stored before losing a race is behind the new tip: not a duplicate delivery.
+      duplicates = batch.duplicates - storedHere;
+      return batch.fresh;
+    });
+    return { appended, duplicates, lastIndex: tip.lastIndex };
+  }
+
+  /** Stores events read from CloudWatch that the caller found missing (ids not stored), after everything stored. */
+  async appendMissing(
+    logStream: string,
+    events: readonly (LogEvent & { readonly eventId: string })[],
+  ): Promise<{ appended: number; lastIndex: number }> {
+    this.checkStream(logStream);
+    // Ids stored by other writers since the tip this writer first saw (read back after a lost race).
+    const stored = new Set<string>();
+    let seenUpTo: number | undefined;
+    const { appended, tip } = await this.storeFresh(async (tip) => {
+      if (seenUpTo !== undefined && tip.lastIndex > seenUpTo) {
+        for await (const chunk of this.store.readChunks(this.options.executionId, seenUpTo + 1)) {
+          for (const event of chunk.events) if (event.eventId !== undefined) stored.add(event.eventId);
+        }
+      }
+      seenUpTo = tip.lastIndex;
+      return freshReadEvents(tip.cursor, logStream, events, stored, this.window);
+    });
+    return { appended, lastIndex: tip.lastIndex };
+  }
+
+  /** Ids of the stream's most recent stored events and its first id, from the tip (for the seal's check). */
+  async tipOf(logStream: string): Promise<StreamPosition> {
+    return positionOf((await this.loadTip()).cursor, logStream);
+  }
+
+  private get window(): number {
+    return this.options.recentIdWindow ?? DEFAULT_RECENT_ID_WINDOW;
+  }
+
+  private checkStream(logStream: string): void {
+    if (!this.options.location.logStreams.includes(logStream)) {
+      throw new InvalidInputError(
+        'logStream',
+        `log stream ${logStream} is not a stream of execution ${this.options.executionId}`,
+      );
+    }
+  }
+
+  private async loadTip(): Promise<LogTip> {
+    const latest = await this.store.latestChunk(this.options.executionId);
+    this.tip = latest
+      ? { lastIndex: latest.last, cursor: latest.cursor, lastTimestamp: latest.lastTimestamp }
+      : { lastIndex: 0, cursor: initialCursor(this.options.location.logStreams), lastTimestamp: undefined };
+    return this.tip;
+  }
+
+  /**
+   * Stores what `fresh` finds new after the tip (given the events this call stored so far), chunk by chunk; after a lost race, reloads the tip and
+   * asks again (what another writer stored is no longer new).
+   */
+  private async storeFresh(
+    fresh: (tip: LogTip, storedHere: number) => SourcedEvent[] | Promise<SourcedEvent[]>,
+  ): Promise<{ appended: number; tip: LogTip }> {
+    const maxConflicts = this.options.maxConflicts ?? 50;
+    let appended = 0;
+    let conflicts = 0;
+    for (;;) {
+      let tip = this.tip ?? (await this.loadTip());
+      const events = await fresh(tip, appended);
+      const chunks = buildChunks(
+        tip.lastIndex + 1,
+        tip.cursor,
+        events,
+        this.options.chunkLimits ?? DEFAULT_CHUNK_LIMITS,
+      );
+      let lost = false;
+      for (const chunk of chunks) {
+        try {
+          await this.store.appendChunk(this.options.executionId, chunk);
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== 'CHUNK_CONFLICT') throw error;
+          conflicts++;
+          if (conflicts > maxConflicts) throw error;
+          this.tip = undefined;
+          lost = true;
+          break;
+        }
+        appended += chunk.events.length;
+        tip = { lastIndex: chunk.last, cursor: chunk.cursor, lastTimestamp: chunk.events.at(-1)?.timestamp };
+        this.tip = tip;
+      }
+      if (!lost) return { appended, tip };
+    }
+  }
+}
