@@ -1,1 +1,2 @@
 export { executionWorkflow } from './execution-workflow';
+export { shardForwarderWorkflow } from './forwarder-workflow';

@@ -1,0 +1,82 @@
+import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { createForwarderActivities } from '../activities/forwarder';
+
+type Activities = ReturnType<typeof createForwarderActivities>;
+
+/** Workflow type name of the shard forwarder. */
+export const FORWARDER_WORKFLOW_TYPE = 'shardForwarderWorkflow';
+
+/** The forwarder of a shard has this workflow id: one per shard, however many workers start it. */
+export function forwarderWorkflowId(streamName: string, shardId: string): string {
+  return `logstream-forwarder:${streamName}:${shardId}`;
+}
+
+/** Input of `shardForwarderWorkflow`. */
+export interface ShardForwarderInput {
+  /** Kinesis stream name. */
+  readonly streamName: string;
+  readonly shardId: string;
+  /** Sequence number of the last record whose events are all stored (carried across continue-as-new). */
+  readonly checkpoint?: string;
+  /** The shard's parents are known to be read to their end (a continued run does not wait for them again). */
+  readonly parentsDone?: boolean;
+  /** Consumer runs before the workflow continues as new (default 50; Temporal may suggest it earlier). */
+  readonly roundsPerRun?: number;
+}
+
+/** Result of `shardForwarderWorkflow`: its shard was closed (resharding) and read to its end. */
+export interface ShardForwarderResult {
+  readonly streamName: string;
+  readonly shardId: string;
+  readonly checkpoint?: string;
+  readonly childShardIds: readonly string[];
+}
+
+const DEFAULT_ROUNDS_PER_RUN = 50;
+
+/**
+ * Forwards one Kinesis shard into the log store for as long as the shard is open: runs the heartbeating consumer
+ * activity round after round (each round returns its checkpoint after a bounded time; a lost worker's round is
+ * retried from its last heartbeat's checkpoint), and continues as new before its history grows large, carrying the
+ * checkpoint. A child shard is read only once its parents are read to their end, so each log stream stays in order
+ * across resharding. When its shard is closed and read to its end, it makes sure the children are forwarded and ends.
+ */
+export async function shardForwarderWorkflow(input: ShardForwarderInput): Promise<ShardForwarderResult> {
+  const { streamName, shardId } = input;
+  const { forwardShard } = proxyActivities<Activities>({
+    summary: `forward ${streamName}/${shardId}`,
+    // A round returns after about ten minutes; a round held up by a failing store outlives it, heartbeating.
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: '20s',
+    // Retried forever: a forwarder that gives up stalls every push execution on its shard.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+  const { awaitParentShards, startShardForwarders } = proxyActivities<Activities>({
+    startToCloseTimeout: '1 day',
+    heartbeatTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+
+  if (input.parentsDone !== true) await awaitParentShards({ streamName, shardId });
+  let checkpoint = input.checkpoint;
+  const rounds = input.roundsPerRun ?? DEFAULT_ROUNDS_PER_RUN;
+  for (let round = 1; ; round++) {
+    const result = await forwardShard({ streamName, shardId, ...(checkpoint === undefined ? {} : { checkpoint }) });
+    checkpoint = result.checkpoint ?? checkpoint;
+    if (result.closed) {
+      // The children wait for this workflow to complete before they read: start them, then end.
+      await startShardForwarders({ streamName });
+      log.info('shard closed and forwarded to its end', { streamName, shardId, children: result.childShardIds });
+      return { streamName, shardId, checkpoint, childShardIds: result.childShardIds };
+    }
+    if (round >= rounds || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof shardForwarderWorkflow>({
+        streamName,
+        shardId,
+        ...(checkpoint === undefined ? {} : { checkpoint }),
+        parentsDone: true,
+        ...(input.roundsPerRun === undefined ? {} : { roundsPerRun: input.roundsPerRun }),
+      });
+    }
+  }
+}
