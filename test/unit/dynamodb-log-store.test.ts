@@ -131,6 +131,39 @@ describe('DynamoDbLogStore: the seal', () => {
     expect(await store.sealLog(ID, seal, 123)).toEqual({ status: 'FAILED', completedAt: 5, lastIndex: 7, sealedAt: 6 });
   });
 
+  test("a pushed execution's route items get the seal's expiry, on its own routes only", async () => {
+    const pushed = { ...record, ingest: { S: 'push' }, log_streams: { S: '["a","b"]' } };
+    const { client, sent, inputs } = scriptedClient([
+      { ok: { Item: pushed } },
+      empty,
+      { ok: {} },
+      // Stream b is routed to another execution (or was never routed): its route is left alone.
+      { error: conditionFailed() },
+      { ok: {} },
+    ]);
+    const store = new DynamoDbLogStore({ client, tableName: 't' });
+    expect(await store.sealLog(ID, seal, 99)).toEqual(seal);
+    expect(sent).toEqual(['GetItem', 'Query', 'UpdateItem', 'UpdateItem', 'TransactWriteItems']);
+    expect(inputs[2]).toMatchObject({
+      Key: { execution_id: { S: '#route:g:a' }, seq: { N: '0' } },
+      ConditionExpression: 'attribute_exists(seq) AND route_execution = :id',
+      ExpressionAttributeValues: { ':expires': { N: '99' }, ':id': { S: ID } },
+    });
+    expect(inputs[3]).toMatchObject({ Key: { execution_id: { S: '#route:g:b' }, seq: { N: '0' } } });
+  });
+
+  test("sealing a sealed pushed log again finishes the routes with the first seal's expiry", async () => {
+    const { client, sent, inputs } = scriptedClient([
+      { ok: { Item: { ...sealedRecord, ingest: { S: 'push' } } } },
+      empty,
+      { ok: {} },
+    ]);
+    const store = new DynamoDbLogStore({ client, tableName: 't' });
+    expect((await store.sealLog(ID, seal, 123)).status).toBe('FAILED');
+    expect(sent).toEqual(['GetItem', 'Query', 'UpdateItem']);
+    expect(inputs[2]).toMatchObject({ ExpressionAttributeValues: { ':expires': { N: '99' } } });
+  });
+
   test('deleted meanwhile: EXECUTION_NOT_FOUND, never recreated', async () => {
     const { client } = scriptedClient([
       { ok: { Item: record } },

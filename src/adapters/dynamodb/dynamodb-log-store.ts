@@ -17,7 +17,7 @@ import {
 } from '../../ports';
 import { toDependencyError } from '../aws-errors';
 import { chunkItem, expiresAtOf, isFence, RECORD_SEQ, toChunk, toRecord, type Item } from './log-items';
-import { expireChunks, writeSeal, type SealTarget } from './log-seal';
+import { expireChunks, expireRoutes, writeSeal, type SealTarget } from './log-seal';
 import {
   cancellationReasons,
   isConditionFailure,
@@ -164,10 +164,11 @@ export class DynamoDbLogStore implements LogStore {
   async sealLog(executionId: string, seal: LogSeal, expiresAt: number): Promise<LogSeal> {
     const existing = await this.recordItem(executionId);
     if (!existing) throw new ExecutionNotFoundError(executionId);
-    const first = toRecord(existing).seal;
-    if (first) return this.finishSealed(executionId, existing, first);
-    // Expiry first: once the seal is visible, every chunk already has the seal's expiry.
+    const record = toRecord(existing);
+    if (record.seal) return this.finishSealed(executionId, existing, record.seal);
+    // Expiry first: once the seal is visible, every chunk (and route) already has the seal's expiry.
     await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAt);
+    await expireRoutes(this.sealTarget, record, expiresAt);
     try {
       await writeSeal(this.sealTarget, executionId, seal, expiresAt);
     } catch (error) {
@@ -193,6 +194,7 @@ export class DynamoDbLogStore implements LogStore {
   /** A log sealed before (a retry, or a second drain): its first seal stands; finish giving its expiry. */
   private async finishSealed(executionId: string, record: Item, seal: LogSeal): Promise<LogSeal> {
     await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAtOf(record));
+    await expireRoutes(this.sealTarget, toRecord(record), expiresAtOf(record));
     return seal;
   }
 

@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import {
   isIngestMode,
   isTerminalStatus,
@@ -128,4 +129,44 @@ function unpackCursor(stored: unknown): unknown {
     return [stream, { ...rest, recentIds: unpackIds(packed) }];
   });
   return { streams: Object.fromEntries(unpacked) };
+}
+
+// Push ingest keeps its items in the log table under partition keys that start with `#`: execution ids
+// start with a letter or digit, so these never meet an execution's items.
+
+// DynamoDB allows 2048 bytes in a partition key; a log group and a stream name are up to 512 characters
+// each (a stream name in UTF-8 up to 2 KB): longer keys are hashed.
+const MAX_READABLE_KEY_BYTES = 1024;
+
+/** The key of a log stream's route item: readable when short (and unambiguous), else a hash. */
+export function routeKey(logGroup: string, logStream: string): Item {
+  const readable = `#route:${logGroup}:${logStream}`;
+  // Log group names never hold `:`, so the first `:` after the prefix splits the two names.
+  const id =
+    !logGroup.includes(':') && Buffer.byteLength(readable) <= MAX_READABLE_KEY_BYTES
+      ? readable
+      : `#route-sha256:${createHash('sha256')
+          .update(JSON.stringify([logGroup, logStream]))
+          .digest('hex')}`;
+  return { execution_id: { S: id }, seq: { N: RECORD_SEQ } };
+}
+
+// Shard ids as Kinesis names them (`shardId-` and 12 digits, so one number per id) sort by their number;
+// any other id gets a number of its hash above every such one (DynamoDB numbers hold 38 digits).
+const NUMBERED_SHARD = /^shardId-(\d{12})$/;
+const HASHED_SHARD_BASE = 10n ** 35n;
+
+/** The key of one shard's progress item: all shards of a Kinesis stream share a partition (one Query lists them). */
+export function shardProgressKey(streamName: string, shardId: string): Item {
+  const numbered = NUMBERED_SHARD.exec(shardId)?.[1];
+  const seq =
+    numbered !== undefined
+      ? BigInt(numbered)
+      : HASHED_SHARD_BASE + BigInt(`0x${createHash('sha256').update(shardId).digest('hex').slice(0, 28)}`);
+  return { execution_id: { S: shardProgressPartition(streamName) }, seq: { N: seq.toString() } };
+}
+
+/** The partition key holding the progress items of a Kinesis stream's shards. */
+export function shardProgressPartition(streamName: string): string {
+  return `#shards:${streamName}`;
 }

@@ -4,9 +4,9 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { LogSeal } from '../../domain';
+import type { ExecutionRecord, LogSeal } from '../../domain';
 import { isConditionFailure } from './condition-failures';
-import { expiresAtOf, fenceItem, RECORD_SEQ, type Item } from './log-items';
+import { expiresAtOf, fenceItem, RECORD_SEQ, routeKey, type Item } from './log-items';
 
 // UpdateItems in flight while a seal gives a long log's chunks their expiry.
 const EXPIRY_CONCURRENCY = 8;
@@ -123,4 +123,37 @@ async function expireItem(target: SealTarget, executionId: string, item: Item, e
     // Deleted meanwhile (expired, or removed by hand): it stays deleted.
     if (!isConditionFailure(error)) throw error;
   }
+}
+
+/**
+ * Gives the route items of a pushed execution's streams the seal's expiry, so that nothing of a sealed
+ * log outlives its retention: one UpdateItem per stream, only on a route that exists and is this
+ * execution's (a stream routed to another execution keeps its route). Idempotent.
+ */
+export async function expireRoutes(target: SealTarget, record: ExecutionRecord, expiresAt: number): Promise<void> {
+  if (record.ingest !== 'push' || !Number.isFinite(expiresAt)) return;
+  const { logGroup, logStreams } = record.location;
+  await Promise.all(
+    logStreams.map(async (logStream) => {
+      try {
+        await target.call('UpdateItem', () =>
+          target.client.send(
+            new UpdateItemCommand({
+              TableName: target.table,
+              Key: routeKey(logGroup, logStream),
+              UpdateExpression: 'SET expires_at = :expires',
+              ConditionExpression: 'attribute_exists(seq) AND route_execution = :id',
+              ExpressionAttributeValues: {
+                ':expires': { N: String(expiresAt) },
+                ':id': { S: record.executionId },
+              },
+            }),
+          ),
+        );
+      } catch (error) {
+        // Never routed (or routed to another execution): nothing of this log to expire there.
+        if (!isConditionFailure(error)) throw error;
+      }
+    }),
+  );
 }

@@ -1,0 +1,125 @@
+// The PushRegistry contract, run against the in-memory fake (unit) and the DynamoDB adapter on the
+// local stack (integration): the fake is held to what the adapter does against the real emulator.
+import { randomUUID } from 'node:crypto';
+import type { PushRegistry } from '../../src/ports';
+
+async function codeOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code?: unknown }).code;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Defines the contract's tests for the registry `make()` returns (called once per test). */
+export function describePushRegistryContract(name: string, make: () => PushRegistry | Promise<PushRegistry>): void {
+  describe(`${name}: the PushRegistry contract`, () => {
+    const group = '/logstream/executions';
+    const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+    test('the first route of a stream wins, and is returned to every later caller', async () => {
+      const registry = await make();
+      const stream = unique('external/job');
+      expect(await registry.getRoute(group, stream)).toBeUndefined();
+      const first = { logGroup: group, logStream: stream, executionId: unique('exec') };
+      expect(await registry.putRoute(first)).toEqual(first);
+      expect(await registry.putRoute({ ...first, executionId: unique('other') })).toEqual(first);
+      expect(await registry.putRoute(first)).toEqual(first);
+      expect(await registry.getRoute(group, stream)).toEqual(first);
+    });
+
+    test('racing routes of one stream agree on one execution', async () => {
+      const registry = await make();
+      const stream = unique('racing');
+      const ids = Array.from({ length: 6 }, () => unique('exec'));
+      const answers = await Promise.all(
+        ids.map((executionId) => registry.putRoute({ logGroup: group, logStream: stream, executionId })),
+      );
+      const winner = answers[0]?.executionId;
+      expect(ids).toContain(winner);
+      expect(answers.every((answer) => answer.executionId === winner)).toBe(true);
+      expect((await registry.getRoute(group, stream))?.executionId).toBe(winner);
+    });
+
+    test('streams are told apart exactly, names at the limits included (512 characters, any Unicode)', async () => {
+      const registry = await make();
+      const tag = unique('t');
+      const longGroup = `/g/${tag}/${'g'.repeat(512 - 4 - tag.length)}`;
+      const longStream = `${tag}/${'中'.repeat(512 - 1 - tag.length)}`;
+      const routes = [
+        { logGroup: group, logStream: `${tag}/a`, executionId: 'e1' },
+        { logGroup: group, logStream: `${tag}/A`, executionId: 'e2' },
+        { logGroup: `${group}/${tag}`, logStream: 'a', executionId: 'e3' },
+        { logGroup: longGroup, logStream: longStream, executionId: 'e4' },
+        { logGroup: longGroup, logStream: `${longStream.slice(0, -1)}x`, executionId: 'e5' },
+      ];
+      expect(longGroup).toHaveLength(512);
+      expect(longStream).toHaveLength(512);
+      for (const route of routes) expect(await registry.putRoute(route)).toEqual(route);
+      for (const route of routes) expect(await registry.getRoute(route.logGroup, route.logStream)).toEqual(route);
+    });
+
+    test('a route with an empty name or execution is refused with INVALID_INPUT', async () => {
+      const registry = await make();
+      expect(await codeOf(registry.putRoute({ logGroup: '', logStream: 's', executionId: 'e' }))).toBe('INVALID_INPUT');
+      expect(await codeOf(registry.putRoute({ logGroup: group, logStream: '', executionId: 'e' }))).toBe(
+        'INVALID_INPUT',
+      );
+      expect(await codeOf(registry.putRoute({ logGroup: group, logStream: 's', executionId: '' }))).toBe(
+        'INVALID_INPUT',
+      );
+    });
+
+    test('shard progress only moves forward; stale reports are ignored, not errors', async () => {
+      const registry = await make();
+      const streamName = unique('logstream-log-events');
+      const shard = (shardId: string, caughtUpTo: number, closed = false, updatedAt = caughtUpTo + 1) => ({
+        streamName,
+        shardId,
+        caughtUpTo,
+        closed,
+        updatedAt,
+      });
+      expect(await registry.listShardProgress(streamName)).toEqual([]);
+      await registry.putShardProgress(shard('shardId-000000000000', 1000));
+      await registry.putShardProgress(shard('shardId-000000000000', 900)); // a restarted forwarder, behind
+      await registry.putShardProgress(shard('shardId-000000000001', 0));
+      await registry.putShardProgress(shard('shardId-000000000001', 2000, true));
+      await registry.putShardProgress(shard('shardId-000000000001', 3000, false)); // closed stays closed
+      await registry.putShardProgress(shard('shardId-000000000000', 1000, false, 5000)); // same point, later report
+      const byShard = (list: { shardId: string }[]) => [...list].sort((a, b) => a.shardId.localeCompare(b.shardId));
+      expect(byShard(await registry.listShardProgress(streamName))).toEqual([
+        shard('shardId-000000000000', 1000, false, 5000),
+        shard('shardId-000000000001', 2000, true),
+      ]);
+    });
+
+    test('shard ids Kinesis would not make are kept apart too; other streams do not mix in', async () => {
+      const registry = await make();
+      const streamName = unique('s');
+      const ids = ['shardId-000000000007', 'shardId-7', 'custom-shard', 'shardId-' + '9'.repeat(40)];
+      for (const [i, shardId] of ids.entries()) {
+        await registry.putShardProgress({ streamName, shardId, caughtUpTo: i, closed: false, updatedAt: i });
+      }
+      await registry.putShardProgress({
+        streamName: unique('other'),
+        shardId: ids[0] ?? '',
+        caughtUpTo: 9,
+        closed: false,
+        updatedAt: 9,
+      });
+      const listed = await registry.listShardProgress(streamName);
+      expect(listed.map((p) => p.shardId).sort()).toEqual([...ids].sort());
+      expect(listed.find((p) => p.shardId === 'shardId-7')?.caughtUpTo).toBe(1);
+    });
+
+    test('bad progress is refused with INVALID_INPUT', async () => {
+      const registry = await make();
+      const good = { streamName: 's', shardId: 'shardId-000000000000', caughtUpTo: 1, closed: false, updatedAt: 1 };
+      expect(await codeOf(registry.putShardProgress({ ...good, shardId: '' }))).toBe('INVALID_INPUT');
+      expect(await codeOf(registry.putShardProgress({ ...good, caughtUpTo: -1 }))).toBe('INVALID_INPUT');
+      expect(await codeOf(registry.putShardProgress({ ...good, updatedAt: 1.5 }))).toBe('INVALID_INPUT');
+    });
+  });
+}
