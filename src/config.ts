@@ -104,8 +104,10 @@ export interface WsConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-// The emulator checks no IAM: any well-formed role in its default account will do.
-const LOCAL_SUBSCRIPTION_ROLE_ARN = 'arn:aws:iam::123456789012:role/logstream-subscription';
+/** The role the subscription filter names on the local emulator, which checks no IAM (its default account). */
+export const LOCAL_SUBSCRIPTION_ROLE_ARN = 'arn:aws:iam::123456789012:role/logstream-subscription';
+/** The Kinesis stream's name unless `LOGSTREAM_KINESIS_STREAM` says otherwise. */
+export const DEFAULT_KINESIS_STREAM = 'logstream-log-events';
 // Kinesis stream names; IAM role ARNs (partition, 12-digit account, role path and name).
 const KINESIS_STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]{1,511}\/)?[\w+=,.@-]{1,64}$/;
@@ -179,7 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
       allowedOrigins: origins(env, 'LOGSTREAM_WS_ALLOWED_ORIGINS'),
     },
     ingest: ingestSetting(env),
-    kinesisStream: name(env, 'LOGSTREAM_KINESIS_STREAM', 'logstream-log-events', KINESIS_STREAM_NAME),
+    kinesisStream: name(env, 'LOGSTREAM_KINESIS_STREAM', DEFAULT_KINESIS_STREAM, KINESIS_STREAM_NAME),
     kinesisShards: integer(env, 'LOGSTREAM_KINESIS_SHARDS', 1, 1, 500),
     subscriptionRoleArn: roleArn(env, localAws),
     forwarder: flag(env, 'LOGSTREAM_FORWARDER', true),

@@ -4,13 +4,16 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureLogGroup } from '../adapters/cloudwatch/provision';
 import { ensureLogTable } from '../adapters/dynamodb/provision';
+import { createKinesisClient } from '../adapters/kinesis/kinesis-client';
 import { ensureSearchAttributes } from '../adapters/temporal/provision';
+import { DEFAULT_KINESIS_STREAM, LOCAL_SUBSCRIPTION_ROLE_ARN } from '../config';
 import { ServiceStartError } from './errors';
 import { ManagedProcess } from './managed-process';
 import { assertPortFree, findFreePort, urlHost } from './ports';
 import { motoProbe, strictAwsProbe, temporalProbe, waitUntilReady } from './probes';
+import { ensurePushDelivery } from './push-provisioning';
 import { startStrictAwsProcess } from './strict-aws/process';
-import { toolchainPaths } from './toolchain';
+import { repoRoot, toolchainPaths } from './toolchain';
 
 export { findFreePort } from './ports';
 
@@ -35,6 +38,14 @@ export interface LocalStackOptions {
    * `emulatorPort`; false = moto itself on `emulatorPort`.
    */
   strictAws?: boolean;
+  /**
+   * Push ingest (default true): a Kinesis stream and logstream's subscription filter on the log group; false is
+   * `LOGSTREAM_INGEST=poll`.
+   */
+  push?: boolean;
+  /** The Kinesis stream (default `logstream-log-events`) and the shards it is created with (default 1). */
+  kinesisStream?: string;
+  kinesisShards?: number;
 }
 
 /** A running local stack; `stop()` is idempotent and resolves once every child has exited. */
@@ -101,7 +112,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // moto runs boto3, which refuses to start on a profile this machine does not define: a user's AWS_PROFILE
     // (most AWS users have one in their shell) must not reach it, and the emulator needs none.
     const hideProfiles = ['-u', 'AWS_PROFILE', '-u', 'AWS_DEFAULT_PROFILE'];
-    const emulatorArgs = [...hideProfiles, tools.moto, '-H', host, '-p', String(motoPort)];
+    // moto_server through the launcher that keeps its CloudWatch -> Kinesis delivery to AWS's contract.
+    const launcher = path.join(repoRoot(), 'src', 'main', 'moto-launcher.py');
+    const emulatorArgs = [...hideProfiles, tools.python, launcher, '-H', host, '-p', String(motoPort)];
     const emulator = new ManagedProcess('aws-emulator (moto_server)', 'env', emulatorArgs);
     started.push(emulator);
     let proxy: ManagedProcess | undefined;
@@ -124,22 +137,32 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const clientConfig = { endpoint: awsEndpoint, region: opts.region, credentials: DUMMY_CREDENTIALS };
     const logs = new CloudWatchLogsClient(clientConfig);
     const dynamodb = new DynamoDBClient(clientConfig);
+    const kinesis = createKinesisClient(clientConfig);
+    const kinesisStream = opts.kinesisStream ?? DEFAULT_KINESIS_STREAM;
     try {
       await ensureLogGroup(logs, opts.logGroup);
       await ensureLogTable(dynamodb, opts.tableName);
+      await ensurePushDelivery(
+        { cloudwatch: logs, kinesis },
+        {
+          ingest: (opts.push ?? true) ? 'push' : 'poll',
+          logGroup: opts.logGroup,
+          kinesisStream,
+          kinesisShards: opts.kinesisShards ?? 1,
+          subscriptionRoleArn: LOCAL_SUBSCRIPTION_ROLE_ARN,
+          awsRegion: opts.region,
+        },
+      );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      throw new ServiceStartError(
-        emulator.service,
-        `provisioning log group/table failed: ${message}`,
-        emulator.tail(),
-        err,
-      );
+      throw new ServiceStartError(emulator.service, `provisioning failed: ${message}`, emulator.tail(), err);
     } finally {
       logs.destroy();
       dynamodb.destroy();
+      kinesis.destroy();
     }
-    log(`log group ${opts.logGroup} and table ${opts.tableName} are ready`);
+    const pushed = (opts.push ?? true) ? `, Kinesis stream ${kinesisStream} with its subscription filter` : '';
+    log(`log group ${opts.logGroup} and table ${opts.tableName}${pushed} are ready`);
 
     let stopping: Promise<void> | undefined;
     return {

@@ -28,7 +28,15 @@ import {
 } from '../../domain';
 import { toDependencyError } from '../aws-errors';
 import { awsCodeOf, isFullPage, PAGE_LIMIT, startsBehind, startTimeOf, tokenOf } from './read-pages';
-import { DependencyError, type CallObserver, type LogSource, type SourceBatch } from '../../ports';
+import { filterStreamPage, SubscriptionLookup } from './log-audit-reads';
+import {
+  DependencyError,
+  type CallObserver,
+  type FilteredPage,
+  type LogAudit,
+  type LogSource,
+  type SourceBatch,
+} from '../../ports';
 
 // GetLogEvents pages a read may take per stream before handing back what it has.
 const MAX_PAGES_PER_STREAM = 10;
@@ -37,6 +45,8 @@ const MAX_PAGES_PER_STREAM = 10;
 export interface CloudWatchLogSourceOptions {
   readonly client: CloudWatchLogsClient;
   readonly observe?: CallObserver;
+  /** The Kinesis stream logstream's subscription filters deliver to; without it no log group counts as subscribed. */
+  readonly kinesisStream?: string;
 }
 
 /** Where a GetLogEvents page is read from: after a forward token, or from the head (at `startTime`). */
@@ -68,13 +78,28 @@ interface StreamRead {
  * read resumes from the stored timestamp. Only events of that very millisecond pushed back cannot be
  * told from new ones (the emulator then shows them twice; AWS's tokens name places, not counts).
  */
-export class CloudWatchLogSource implements LogSource {
+export class CloudWatchLogSource implements LogSource, LogAudit {
   private readonly client: CloudWatchLogsClient;
   private readonly observe: CallObserver;
+  private readonly subscriptions: SubscriptionLookup;
 
   constructor(options: CloudWatchLogSourceOptions) {
     this.client = options.client;
     this.observe = options.observe ?? (() => undefined);
+    this.subscriptions = new SubscriptionLookup(this.client, (op, send) => this.call(op, send), options.kinesisStream);
+  }
+
+  /** True when the group has logstream's subscription filter to the configured stream (looked up once a minute). */
+  hasSubscription(logGroup: string): Promise<boolean> {
+    return this.subscriptions.has(logGroup);
+  }
+
+  filterStream(
+    logGroup: string,
+    logStream: string,
+    options: { readonly startTime?: number; readonly limit?: number; readonly nextToken?: string },
+  ): Promise<FilteredPage> {
+    return filterStreamPage(this.client, (op, send) => this.call(op, send), logGroup, logStream, options);
   }
 
   async readAfter(location: LogLocation, cursor: SourceCursor, maxEvents: number): Promise<SourceBatch> {

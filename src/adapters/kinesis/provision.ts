@@ -1,0 +1,90 @@
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+  type StreamDescriptionSummary,
+} from '@aws-sdk/client-kinesis';
+import { ProvisionError } from '../provision-error';
+
+/** The Kinesis stream the subscription filter delivers to, once ACTIVE. */
+export interface ProvisionedStream {
+  readonly streamName: string;
+  readonly streamArn: string;
+  /** Open shards (an existing stream keeps its own count, whatever was asked). */
+  readonly openShards: number;
+  /** True when this call created it. */
+  readonly created: boolean;
+}
+
+/** How long to wait for a new stream to become ACTIVE, and how often to look. */
+export interface StreamWaitOptions {
+  readonly maxWaitMs?: number;
+  readonly pollMs?: number;
+}
+
+/**
+ * Creates the Kinesis Data Stream (provisioned, `shards` shards) if it does not exist, and waits until it is
+ * ACTIVE (AWS takes seconds to a minute; a stream being resharded is UPDATING and still usable). Safe to call on
+ * every start and from several processes at once.
+ */
+export async function ensureKinesisStream(
+  client: KinesisClient,
+  streamName: string,
+  shards: number,
+  options: StreamWaitOptions = {},
+): Promise<ProvisionedStream> {
+  let created = false;
+  try {
+    await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+    created = true;
+  } catch (error) {
+    // ResourceInUseException = it exists already (or a concurrent caller is creating it).
+    if (nameOf(error) !== 'ResourceInUseException') throw asProvisionError(streamName, error);
+  }
+  const deadline = Date.now() + (options.maxWaitMs ?? 300_000);
+  for (;;) {
+    const summary = await describe(client, streamName);
+    const status = summary.StreamStatus;
+    if ((status === 'ACTIVE' || status === 'UPDATING') && summary.StreamARN !== undefined) {
+      return { streamName, streamArn: summary.StreamARN, openShards: summary.OpenShardCount ?? shards, created };
+    }
+    if (status === 'DELETING') {
+      throw new ProvisionError(`Kinesis stream ${streamName}`, 'is being deleted; provision again once it is gone');
+    }
+    if (Date.now() >= deadline) {
+      throw new ProvisionError(`Kinesis stream ${streamName}`, `still ${String(status)}: not ACTIVE in time`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  }
+}
+
+async function describe(client: KinesisClient, streamName: string): Promise<StreamDescriptionSummary> {
+  try {
+    const output = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (output.StreamDescriptionSummary === undefined) throw new Error('DescribeStreamSummary returned no summary');
+    return output.StreamDescriptionSummary;
+  } catch (error) {
+    throw asProvisionError(streamName, error);
+  }
+}
+
+function asProvisionError(streamName: string, error: unknown): ProvisionError {
+  const resource = `Kinesis stream ${streamName}`;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (nameOf(error) === 'LimitExceededException') {
+    return new ProvisionError(resource, `the account's shard limit is reached (${reason})`, error);
+  }
+  if (nameOf(error) === 'AccessDeniedException') {
+    return new ProvisionError(
+      resource,
+      `not allowed (${reason}): the caller needs kinesis:CreateStream and kinesis:DescribeStreamSummary`,
+      error,
+    );
+  }
+  return new ProvisionError(resource, reason, error);
+}
+
+// By name, not instanceof: the SDK class may come from another module copy (or Jest realm).
+function nameOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
