@@ -61,6 +61,9 @@ async function main(): Promise<void> {
           logGroup: config.logGroup,
           region: config.awsRegion,
           strictAws: config.strictAws,
+          push: config.ingest !== 'poll',
+          kinesisStream: config.kinesisStream,
+          kinesisShards: config.kinesisShards,
           log: (line) => logger.info(line),
         }),
       );
