@@ -1,49 +1,68 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Client, Connection } from '@temporalio/client';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { CloudWatchLogSource } from '../adapters/cloudwatch/cloudwatch-log-source';
 import { DynamoDbLogStore } from '../adapters/dynamodb/dynamodb-log-store';
+import { DynamoDbPushRegistry } from '../adapters/dynamodb/dynamodb-push-registry';
+import { createKinesisClient } from '../adapters/kinesis/kinesis-client';
+import { KinesisShardSource } from '../adapters/kinesis/kinesis-shard-source';
 import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
 import { TemporalExecutionDirectory } from '../adapters/temporal/temporal-execution-directory';
 import { ensureLogGroup } from '../adapters/cloudwatch/provision';
 import { ensureLogTable } from '../adapters/dynamodb/provision';
 import { loadConfig, type Config } from '../config';
-import type { CallObserver } from '../ports';
+import type { CallObserver, LogAudit, PushRegistry, ShardSource } from '../ports';
 import type { ExecutionTimings } from '../../workflows/messages';
+import { ensurePushDelivery, type PushProvisioning } from './push-provisioning';
 import { asUnreachable, assertReachable, endpointsOf } from './reachability';
 
 /** The AWS-facing adapters of one process. */
 export interface AwsAdapters {
   readonly store: DynamoDbLogStore;
   readonly source: CloudWatchLogSource;
+  /** Where the subscription filter delivers (push ingest). */
+  readonly shards: ShardSource;
+  /** Push ingest's routes and shard progress (in the log table). */
+  readonly registry: PushRegistry;
+  /** The CloudWatch reads push ingest needs (the same CloudWatch source). */
+  readonly audit: LogAudit;
   readonly dynamodb: DynamoDBClient;
   readonly cloudwatch: CloudWatchLogsClient;
+  readonly kinesis: KinesisClient;
   destroy(): void;
 }
 
-/** Builds the DynamoDB store and CloudWatch source from the configuration. */
+/** Builds the DynamoDB store, the CloudWatch source and the Kinesis shard source from the configuration. */
 export function createAwsAdapters(config: Config, observe?: CallObserver): AwsAdapters {
-  const common = {
+  const base = {
     region: config.awsRegion,
     endpoint: config.awsEndpoint,
     // The emulator accepts any credentials; real AWS uses the SDK's default chain.
     credentials: config.localAws ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined,
     maxAttempts: 4,
-    // Bursts of WebSocket upgrades and first /logs calls run many requests at once; the SDK's
-    // default of 50 sockets would queue them.
-    requestHandler: { httpAgent: { maxSockets: 256 }, httpsAgent: { maxSockets: 256 } },
   };
+  // Bursts of WebSocket upgrades and first /logs calls run many requests at once; the SDK's
+  // default of 50 sockets would queue them.
+  const common = { ...base, requestHandler: { httpAgent: { maxSockets: 256 }, httpsAgent: { maxSockets: 256 } } };
   const dynamodb = new DynamoDBClient(common);
   const cloudwatch = new CloudWatchLogsClient(common);
+  const kinesis = createKinesisClient(base, 256);
+  const source = new CloudWatchLogSource({ client: cloudwatch, observe, kinesisStream: config.kinesisStream });
   return {
     store: new DynamoDbLogStore({ client: dynamodb, tableName: config.table, observe }),
-    source: new CloudWatchLogSource({ client: cloudwatch, observe }),
+    source,
+    registry: new DynamoDbPushRegistry({ client: dynamodb, tableName: config.table, observe }),
+    shards: new KinesisShardSource({ client: kinesis, observe }),
+    audit: source,
     dynamodb,
     cloudwatch,
+    kinesis,
     destroy: () => {
       dynamodb.destroy();
       cloudwatch.destroy();
+      kinesis.destroy();
     },
   };
 }
@@ -94,12 +113,16 @@ function logDestination(file: string | undefined): DestinationStream {
   return destination;
 }
 
-/** Creates the log group and the table when missing (idempotent; standalone processes call it at start). */
-export async function provisionAws(config: Config): Promise<void> {
+/**
+ * Creates the log group and the table when missing, and unless `LOGSTREAM_INGEST=poll` the Kinesis stream and the
+ * log group's subscription filter (see `ensurePushDelivery`). Idempotent; standalone processes call it at start.
+ */
+export async function provisionAws(config: Config): Promise<PushProvisioning> {
   const aws = createAwsAdapters(config);
   try {
     await ensureLogGroup(aws.cloudwatch, config.logGroup);
     await ensureLogTable(aws.dynamodb, config.table);
+    return await ensurePushDelivery(aws, config);
   } finally {
     aws.destroy();
   }
