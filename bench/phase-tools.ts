@@ -1,4 +1,5 @@
-import type { LogstreamClient } from '../src/client/client';
+import { ApiError, type LogstreamClient } from '../src/client/client';
+import type { StrictStatsView } from '../test/support/strict-aws';
 import { sleep } from './stack';
 
 /** `work` on every item, at most `limit` at a time; results in the items' order. */
@@ -23,6 +24,25 @@ export async function waitUntil(what: string, timeoutMs: number, holds: () => Pr
     if (await holds().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(250);
+  }
+}
+
+/**
+ * `call`, again after each refusal a client would retry (429, 5xx, no answer) until `timeoutMs` has passed;
+ * `refused` is told of each one, so the bench reports them rather than hiding them.
+ */
+export async function retryRefused<T>(call: () => Promise<T>, refused: () => void, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retryable =
+        error instanceof ApiError && (error.status === 0 || error.status === 429 || error.status >= 500);
+      if (!retryable || Date.now() > deadline) throw error;
+      refused();
+      await sleep(Math.min(2000, 250 * 2 ** attempt));
+    }
   }
 }
 
@@ -70,4 +90,17 @@ export function sameLines(received: readonly string[], expected: readonly string
 /** `figures` with each name prefixed by `prefix_`. */
 export function prefixed(prefix: string, figures: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(figures).map(([name, value]) => [`${prefix}_${name}`, value]));
+}
+
+const CLOUDWATCH_READS = ['logs:GetLogEvents', 'logs:FilterLogEvents', 'logs:DescribeLogStreams'];
+
+/** CloudWatch read calls (GetLogEvents, FilterLogEvents, DescribeLogStreams) in the strict layer's counters. */
+export function readCalls(stats: StrictStatsView): { calls: number; throttled: number } {
+  let calls = 0;
+  let throttled = 0;
+  for (const key of CLOUDWATCH_READS) {
+    calls += stats.operations[key]?.calls ?? 0;
+    throttled += stats.operations[key]?.throttled ?? 0;
+  }
+  return { calls, throttled };
 }

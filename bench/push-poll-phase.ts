@@ -1,0 +1,181 @@
+import { LogstreamClient } from '../src/client/client';
+import type { CloudWatchLogSource } from '../src/adapters/cloudwatch/cloudwatch-log-source';
+import type { StrictAwsControl } from '../test/support/strict-aws';
+import { LoadGenerator } from './load-generator';
+import {
+  inParallel,
+  openSockets,
+  readCalls,
+  retryRefused,
+  sameLines,
+  storedExactly,
+  waitSealedBy,
+  waitUntil,
+} from './phase-tools';
+import type { BenchServices } from './services';
+import { quantile, sleep } from './stack';
+
+/** Where the phases run: the stack's environment for the services, its log group, its strict layer, a writer. */
+export interface PushPollStack {
+  readonly env: Record<string, string>;
+  readonly logGroup: string;
+  readonly strict: StrictAwsControl;
+  readonly source: Pick<CloudWatchLogSource, 'createStream' | 'putEvents'>;
+}
+
+/** How push vs poll is chosen (LOGSTREAM_INGEST). */
+export type IngestModeName = 'push' | 'poll';
+
+const LINES_PER_SECOND = 10;
+const LINE_BYTES = 120;
+/** Bounds of the waits (states, not durations): generous for 200 polled executions sealing under the read quotas. */
+const SOCKETS_OPEN_TIMEOUT_MS = 180_000;
+const SEAL_TIMEOUT_MS = 600_000;
+
+/** One WebSocket tail: what it received (message and receipt time), and how it ended. */
+interface TailRecord {
+  readonly stream: string;
+  readonly receipts: { message: string; at: number }[];
+  ended: 'sealed' | 'failed' | 'running';
+}
+
+/**
+ * One phase: N external executions registered, `socketsPerExecution` WebSocket tails each, fed for `seconds`,
+ * completed, sealed and read back; its figures (CloudWatch reads live, at set-up and for the seals, latency,
+ * exactness, the API's peak RSS).
+ */
+export async function runPhase(
+  stack: PushPollStack,
+  services: BenchServices,
+  mode: IngestModeName,
+  n: number,
+  socketsPerExecution: number,
+  seconds: number,
+): Promise<Record<string, number>> {
+  const client = new LogstreamClient({ url: services.url });
+  const tag = `${mode}-${n}x${socketsPerExecution}-${Date.now().toString(36)}`;
+  const ids = Array.from({ length: n }, (_, i) => `bench-${tag}-${i}`);
+  const streamOf = (id: string): string => `external/${id}`;
+
+  // Registration and the first /logs of every tail: in push mode these should need no CloudWatch read.
+  await stack.strict.resetStats();
+  const setupStart = Date.now();
+  await inParallel(ids, async (id) => {
+    await client.register(stack.logGroup, streamOf(id), id);
+    await stack.source.createStream(stack.logGroup, streamOf(id));
+  });
+  const views = await inParallel(ids, (id) => client.status(id));
+  const ingestAsMode = views.filter((view) => (view as { ingest?: string }).ingest === mode).length;
+  const aborted = new AbortController();
+  const tails: TailRecord[] = [];
+  const tailsDone: Promise<unknown>[] = [];
+  let refusedLogs = 0;
+  await inParallel(
+    ids.flatMap((id) => Array.from({ length: socketsPerExecution }, () => id)),
+    async (id) => {
+      // Under the read quota a first /logs that must read CloudWatch can be refused (503): retried, and counted.
+      const page = await retryRefused(
+        () => client.logs(id),
+        () => refusedLogs++,
+      );
+      const tail: TailRecord = { stream: streamOf(id), receipts: [], ended: 'running' };
+      tails.push(tail);
+      const onEvent = (event: { message: string }): void => {
+        tail.receipts.push({ message: event.message, at: Date.now() });
+      };
+      tailsDone.push(
+        client.tail(page.websocket_url, onEvent, { signal: aborted.signal, maxRetries: 20 }).then(
+          () => (tail.ended = 'sealed'),
+          () => (tail.ended = 'failed'),
+        ),
+      );
+    },
+  );
+  await waitUntil(`${tails.length} open sockets`, SOCKETS_OPEN_TIMEOUT_MS, async () => {
+    return (await openSockets(services.url)) >= tails.length;
+  });
+  const setupReads = readCalls(await stack.strict.stats());
+  const setupSeconds = (Date.now() - setupStart) / 1000;
+
+  // Live ingest: CloudWatch reads, throttling and the API's memory while every execution is written to.
+  const load = new LoadGenerator((group, stream, events) => stack.source.putEvents(group, stream, events), {
+    logGroup: stack.logGroup,
+    streams: ids.map(streamOf),
+    linesPerSecond: LINES_PER_SECOND,
+    batchesPerSecond: 1,
+    lineBytes: LINE_BYTES,
+  });
+  await stack.strict.resetStats();
+  let peakRss = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, await services.apiRssBytes().catch(() => 0));
+      await sleep(1000);
+    }
+  })();
+  const liveStart = Date.now();
+  await load.run(seconds);
+  const liveSeconds = (Date.now() - liveStart) / 1000;
+  const live = await stack.strict.stats();
+  const liveReads = readCalls(live);
+  sampling = false;
+  await sampler;
+
+  // Completion, the final drains and the seals: what the seal's check costs in CloudWatch reads.
+  await stack.strict.resetStats();
+  const completedAt = Date.now();
+  await inParallel(ids, (id) => client.complete(id, 'SUCCEEDED'));
+  const sealed = await inParallel(ids, (id) => waitSealedBy(client, id, completedAt + SEAL_TIMEOUT_MS));
+  const secondsToSeal = (Date.now() - completedAt) / 1000;
+  const sealReads = readCalls(await stack.strict.stats());
+  await waitUntil('the tails to end', Math.max(30_000, completedAt + SEAL_TIMEOUT_MS - Date.now()), async () =>
+    tails.every((tail) => tail.ended !== 'running'),
+  ).catch(() => undefined);
+  aborted.abort();
+  await Promise.allSettled(tailsDone);
+
+  // Exactness: every sealed log read back is the lines written, once each, in order, indexes 1..L.
+  const exact = await inParallel(ids, async (id, i) =>
+    sealed[i] ? storedExactly(client, id, load.lines(streamOf(id))) : false,
+  );
+  const latencies: number[] = [];
+  let tailsExact = 0;
+  for (const tail of tails) {
+    const expected = load.lines(tail.stream);
+    if (
+      tail.ended === 'sealed' &&
+      sameLines(
+        tail.receipts.map((r) => r.message),
+        expected,
+      )
+    )
+      tailsExact++;
+    for (const receipt of tail.receipts) {
+      const returnedAt = load.returnedAt(receipt.message);
+      if (returnedAt !== undefined) latencies.push(receipt.at - returnedAt);
+    }
+  }
+  return {
+    executions: n,
+    ingest_as_mode: ingestAsMode,
+    sockets: tails.length,
+    lines_written: load.linesWritten,
+    put_failures: load.failures,
+    read_calls_per_s: liveReads.calls / liveSeconds,
+    read_throttled: liveReads.throttled,
+    kinesis_get_records_per_s: (live.operations['kinesis:GetRecords']?.calls ?? 0) / liveSeconds,
+    setup_seconds: setupSeconds,
+    setup_read_calls: setupReads.calls,
+    first_logs_refused: refusedLogs,
+    seal_reads_per_execution: sealReads.calls / n,
+    seconds_to_seal: secondsToSeal,
+    p50_ms: quantile(latencies, 0.5),
+    p99_ms: quantile(latencies, 0.99),
+    max_ms: latencies.length > 0 ? Math.max(...latencies) : Number.NaN,
+    sealed: sealed.filter(Boolean).length,
+    sealed_exact: exact.filter(Boolean).length,
+    tails_exact: tailsExact,
+    api_peak_rss_mb: Math.round((peakRss / 1024 / 1024) * 10) / 10,
+  };
+}
