@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { sealExpiresAt, type Completion, type LogLocation, type LogSeal } from '../src/domain';
+import { sealExpiresAt, type Completion, type IngestMode, type LogLocation, type LogSeal } from '../src/domain';
 import type { LogPump, LogStore } from '../src/ports';
 import { PacedReader, type PacedReaderDeps } from './paced-reader';
 import { sleepHeartbeating } from './read-pacing';
@@ -11,6 +11,8 @@ export interface DrainInput {
   readonly completion: Completion;
   /** How long past the completion (or the writer's last put, when later) CloudWatch may still surface events (ms). */
   readonly settleMs: number;
+  /** How the log was ingested (chosen at registration); absent for executions started before push ingest: poll. */
+  readonly ingest?: IngestMode;
 }
 
 /** Dependencies of the final drain. */

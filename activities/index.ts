@@ -1,16 +1,25 @@
-import type { LogSource, LogStore } from '../src/ports';
+import type { LogAudit, LogSource, LogStore, PushRegistry, ShardSource } from '../src/ports';
 import { drainAndSeal, type DrainInput } from './drain-and-seal';
 import { ingest, type IngestInput, type PollPacing } from './ingest';
+import { registerExecution, type PushSettings, type RegisterInput } from './register-execution';
 import { runCommand, type RunCommandInput } from './run-command';
 
 export type { DrainInput } from './drain-and-seal';
 export type { IngestInput, IngestProgress, PollPacing } from './ingest';
+export type { PushSettings, RegisterInput, Registration } from './register-execution';
 export type { RunCommandInput, RunCommandResult } from './run-command';
 
 /** What the activities need from the process that hosts them. */
 export interface ActivityDeps {
   readonly store: LogStore;
   readonly source: LogSource;
+  /** Push ingest: stream routes and the forwarders' progress. */
+  readonly registry: PushRegistry;
+  /** Push ingest: whether a log group is subscribed, and the seal's bounded check against CloudWatch. */
+  readonly audit: LogAudit;
+  /** Push ingest: the Kinesis stream's shards (the seal waits for the forwarder of each). */
+  readonly shards: ShardSource;
+  readonly push: PushSettings;
   readonly pacing: PollPacing;
   /** How long a log is kept after its execution completed (seconds); counted from the seal. */
   readonly ttlSeconds: number;
@@ -25,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
   const register = (input: { executionId: string; location: DrainInput['location'] }) =>
     deps.store.registerExecution({ executionId: input.executionId, location: input.location, startedAt: now() });
   return {
+    registerExecution: (input: RegisterInput) => registerExecution({ ...deps, now }, input),
     runCommand: (input: RunCommandInput) => runCommand(deps.source, input),
     ingest: async (input: IngestInput): Promise<void> => {
       await register(input);

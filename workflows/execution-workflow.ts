@@ -6,19 +6,28 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { isExitCode, isTerminalStatus, statusForExitCode, type Completion, type LogSeal } from '../src/domain';
+import {
+  isExitCode,
+  isTerminalStatus,
+  statusForExitCode,
+  type Completion,
+  type IngestMode,
+  type LogSeal,
+} from '../src/domain';
 import {
   COMPLETED_AT_KEY,
   completeSignal,
   completionQuery,
   EXECUTION_FAILED_TYPE,
   EXECUTION_STATUS_KEY,
+  PUSH_INGEST_PATCH,
   stateQuery,
   type ExecutionWorkflowInput,
   type ExecutionWorkflowResult,
@@ -27,9 +36,10 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 /**
- * One execution: ingests its log while it runs, waits for completion (the `complete` signal, or
- * the built-in command runner's result), records the status, stops live ingest, drains what
- * CloudWatch still has and seals the log. Cancelling the workflow stops the execution (STOPPED).
+ * One execution: registers it and its ingest mode (push: the shard forwarders copy its log; poll: its own
+ * ingest activity does), waits for completion (the `complete` signal, or the built-in command runner's
+ * result), records the status, stops live ingest, drains what is still missing and seals the log.
+ * Cancelling the workflow stops the execution (STOPPED).
  * Once the log is sealed the job's outcome becomes the workflow's: SUCCEEDED completes it, FAILED
  * fails it (a non-retryable `ApplicationFailure` holding the seal), STOPPED cancels it.
  */
@@ -56,9 +66,15 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     heartbeatTimeout,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   });
+  const { registerExecution } = proxyActivities<Activities>({
+    summary: `register ${describeLocation(location)} and choose its ingest mode`,
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  });
 
   let completion: Completion | undefined;
   let sealed: LogSeal | undefined;
+  let mode: IngestMode | undefined;
   let cancelled: unknown;
   const complete = (candidate: Completion): void => {
     if (completion === undefined) completion = candidate;
@@ -80,18 +96,30 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     status: completion?.status ?? 'RUNNING',
     completion: completion ?? null,
     seal: sealed ?? null,
+    ingest: mode ?? null,
   }));
   upsertSearchAttributes([{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }]);
-  setCurrentDetails(`**Running**: the log of ${describeLocation(location)} is copied as it is written.`);
+
+  if (patched(PUSH_INGEST_PATCH)) {
+    // Before the command starts, so that a push execution's first line is already routed. Not cancellable: a stop
+    // meanwhile still finds the execution registered (its drain needs the mode), and is seen right after.
+    mode = (await CancellationScope.nonCancellable(() => registerExecution({ executionId, location }))).ingest;
+  }
+  setCurrentDetails(
+    `**Running**: the log of ${describeLocation(location)} is copied as it is written (${describeMode(mode)}).`,
+  );
 
   const ingestScope = new CancellationScope();
   // A live ingest that fails for good must not keep the execution from completing: the final
-  // drain copies whatever it left behind.
-  const ingestDone = ingestScope
-    .run(() => ingest({ executionId, location }))
-    .catch((error: unknown) => {
-      if (!isCancellation(error)) log.error('live ingest failed', { executionId, error: String(error) });
-    });
+  // drain copies whatever it left behind. A push execution has none: the shard forwarders copy its log.
+  const ingestDone =
+    mode === 'push'
+      ? Promise.resolve()
+      : ingestScope
+          .run(() => ingest({ executionId, location }))
+          .catch((error: unknown) => {
+            if (!isCancellation(error)) log.error('live ingest failed', { executionId, error: String(error) });
+          });
 
   const runScope = new CancellationScope();
   let runDone: Promise<void> = Promise.resolve();
@@ -136,7 +164,7 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     await ingestDone;
     const seal = await drainAndSeal.executeWithOptions(
       { summary: `drain and seal the log: ${describeCompletion(final)}, settle ${timings.settleMs} ms` },
-      [{ executionId, location, completion: final, settleMs: timings.settleMs }],
+      [{ executionId, location, completion: final, settleMs: timings.settleMs, ...(mode ? { ingest: mode } : {}) }],
     );
     sealed = seal;
     setCurrentDetails(`**Sealed**: ${describeCompletion(final)}; the log is complete, last index ${seal.lastIndex}.`);
@@ -171,6 +199,11 @@ function outcome(result: ExecutionWorkflowResult, cancelled: unknown): Execution
 function describeCompletion(completion: Completion): string {
   const exit = completion.exitCode !== undefined ? `, exit code ${completion.exitCode}` : '';
   return `${completion.status}${exit} at ${new Date(completion.completedAt).toISOString()}`;
+}
+
+function describeMode(mode: IngestMode | undefined): string {
+  if (mode === 'push') return 'push: the shard forwarders copy it from the subscription';
+  return 'poll: its ingest activity reads CloudWatch';
 }
 
 function describeLocation(location: ExecutionWorkflowInput['location']): string {

@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Completion, ExecutionSpec, ExecutionStatus, LogSeal } from '../src/domain';
+import type { Completion, ExecutionSpec, ExecutionStatus, IngestMode, LogSeal } from '../src/domain';
 
 /** Workflow type name, as clients start it. */
 export const EXECUTION_WORKFLOW_TYPE = 'executionWorkflow';
@@ -50,11 +50,13 @@ export const completeSignal = defineSignal<[Completion]>('complete');
 /** The completion the workflow has accepted, if any. */
 export const completionQuery = defineQuery<Completion | null>('completion');
 
-/** Where an execution stands: its status, the completion it accepted and, once drained, its log's seal. */
+/** Where an execution stands: its status, the completion it accepted, its ingest mode and, once drained, its log's seal. */
 export interface ExecutionState {
   readonly status: ExecutionStatus;
   readonly completion: Completion | null;
   readonly seal: LogSeal | null;
+  /** How its log is ingested, once registration chose it (null before, and for executions started before push ingest). */
+  readonly ingest: IngestMode | null;
 }
 
 /** The execution's state (`temporal workflow query --type state`). */
@@ -65,3 +67,9 @@ export const stateQuery = defineQuery<ExecutionState>('state');
  * details hold the `LogSeal`.
  */
 export const EXECUTION_FAILED_TYPE = 'LogstreamExecutionFailed';
+
+/**
+ * Patch id of push ingest: executions started since then register first (choosing push or poll) and run no
+ * ingest activity in push mode; histories recorded before it replay without registration, polled.
+ */
+export const PUSH_INGEST_PATCH = 'push-ingest-registration';

@@ -5,3 +5,17 @@ export * from './fake-log-store';
 export * from './fake-log-source';
 export { fakeCloudWatchClient } from './fake-cloudwatch-client';
 export { awsError, MAX_PUT_MESSAGE_BYTES, StreamNotFoundError } from './fake-put-rules';
+export { InMemoryLogAudit } from './fake-log-audit';
+import { InMemoryLogAudit } from './fake-log-audit';
+import { InMemoryPushRegistry } from './fake-push-registry';
+import { InMemoryShardSource } from './fake-shard-source';
+
+/** The push-ingest dependencies of `createActivities` for tests of polled executions: fakes, mode `poll`. */
+export function pollOnlyPushDeps(now: () => number = Date.now) {
+  return {
+    registry: new InMemoryPushRegistry({ now }),
+    audit: new InMemoryLogAudit({ now }),
+    shards: new InMemoryShardSource({ now }),
+    push: { mode: 'poll' as const, streamName: 'logstream-log-events' },
+  };
+}

@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type DrainInput } from '../../activities';
 import { sealExpiresAt, type LogChunk, type LogLocation, type LogSeal } from '../../src/domain';
 import { LogPump } from '../../src/ports';
-import { InMemoryLogSource, InMemoryLogStore } from '../support/fakes';
+import { InMemoryLogSource, InMemoryLogStore, pollOnlyPushDeps } from '../support/fakes';
 
 const ID = 'exec-ttl';
 const GROUP = '/logstream/executions';
@@ -120,7 +120,13 @@ describe('activities: expiry of what they write', () => {
   const ttlSeconds = 7 * DAY_S;
 
   async function runDrain(store: InMemoryLogStore, source: InMemoryLogSource, completedAt: number): Promise<LogSeal> {
-    const activities = createActivities({ store, source, pacing: { minMs: 1, maxMs: 2 }, ttlSeconds });
+    const activities = createActivities({
+      store,
+      source,
+      ...pollOnlyPushDeps(),
+      pacing: { minMs: 1, maxMs: 2 },
+      ttlSeconds,
+    });
     const input: DrainInput = {
       executionId: ID,
       location,

@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { createActivities, DrainInput, IngestInput, RunCommandInput, RunCommandResult } from '../../activities';
-import type { Completion, LogSeal } from '../../src/domain';
+import type {
+  createActivities,
+  DrainInput,
+  IngestInput,
+  RegisterInput,
+  RunCommandInput,
+  RunCommandResult,
+} from '../../activities';
+import type { Completion, IngestMode, LogSeal } from '../../src/domain';
 import {
   COMPLETED_AT_KEY,
   completeSignal,
@@ -16,6 +24,7 @@ import {
   EXECUTION_FAILED_TYPE,
   EXECUTION_STATUS_KEY,
   stateQuery,
+  type ExecutionState,
   type ExecutionWorkflowInput,
   type ExecutionWorkflowResult,
 } from '../../workflows/messages';
@@ -57,6 +66,7 @@ interface Recording {
   readonly runCommandInputs: RunCommandInput[];
   readonly ingestInputs: IngestInput[];
   readonly drainInputs: DrainInput[];
+  readonly registerInputs: RegisterInput[];
 }
 
 type RunCommandBehaviour = (input: RunCommandInput, recording: Recording) => Promise<RunCommandResult>;
@@ -67,6 +77,10 @@ interface MockOptions {
   readonly holdIngestCancellation?: Gate;
   /** When set, the drain seals only once this gate opens (the workflow stays between completion and seal). */
   readonly holdDrain?: Gate;
+  /** The ingest mode registration chooses (default poll). */
+  readonly ingest?: IngestMode;
+  /** When set, registration answers only once this gate opens. */
+  readonly holdRegistration?: Gate;
 }
 
 /** Heartbeats (cancellation only reaches an activity through a heartbeat) until `gate` opens or it is cancelled. */
@@ -92,12 +106,30 @@ const runsUntilCancelled: RunCommandBehaviour = async (_input, recording) => {
   throw new Error('unreachable: heartbeatUntil without a gate ends only by cancellation');
 };
 
-function mockActivities({ runCommand = runsUntilCancelled, holdIngestCancellation, holdDrain }: MockOptions): {
+function mockActivities({
+  runCommand = runsUntilCancelled,
+  holdIngestCancellation,
+  holdDrain,
+  ingest = 'poll',
+  holdRegistration,
+}: MockOptions): {
   activities: Activities;
   recording: Recording;
 } {
-  const recording: Recording = { events: [], runCommandInputs: [], ingestInputs: [], drainInputs: [] };
+  const recording: Recording = {
+    events: [],
+    runCommandInputs: [],
+    ingestInputs: [],
+    drainInputs: [],
+    registerInputs: [],
+  };
   const activities: Activities = {
+    registerExecution: async (input) => {
+      recording.registerInputs.push(input);
+      recording.events.push('registerExecution');
+      if (holdRegistration) await waitFor(() => holdRegistration.released);
+      return { ingest };
+    },
     runCommand: async (input) => {
       recording.runCommandInputs.push(input);
       recording.events.push('runCommand:start');
@@ -183,9 +215,12 @@ function expectSealedAfterIngest(recording: Recording, handle: ExecutionHandle, 
       location: workflowInput(handle.workflowId).location,
       completion,
       settleMs: SETTLE_MS,
+      ingest: 'poll',
     },
   ]);
   const { events } = recording;
+  // Registered (choosing the mode) before anything ran.
+  expect(events[0]).toBe('registerExecution');
   expect(events).toContain('ingest:cancelled');
   expect(events.indexOf('ingest:end')).toBeLessThan(events.indexOf('drainAndSeal'));
   expect(events.filter((event) => event === 'drainAndSeal')).toHaveLength(1);
@@ -503,7 +538,13 @@ describe('executionWorkflow: failing live ingest', () => {
       seal: { ...completion, lastIndex: SEALED_LAST_INDEX, sealedAt: completion.completedAt + 1 },
     });
     expect(recording.drainInputs).toEqual([
-      { executionId: expect.any(String), location: expect.any(Object), completion, settleMs: SETTLE_MS },
+      {
+        executionId: expect.any(String),
+        location: expect.any(Object),
+        completion,
+        settleMs: SETTLE_MS,
+        ingest: 'poll',
+      },
     ]);
   });
 });
@@ -593,13 +634,18 @@ describe('executionWorkflow: what the Temporal UI shows', () => {
     await worker.runUntil(async () => {
       const handle = await start(COMMAND);
       await waitFor(() => recording.events.includes('runCommand:start'));
-      expect(await handle.query(stateQuery)).toEqual({ status: 'RUNNING', completion: null, seal: null });
+      expect(await handle.query(stateQuery)).toEqual({
+        status: 'RUNNING',
+        completion: null,
+        seal: null,
+        ingest: 'poll',
+      });
       expect(await currentDetails(handle)).toMatch(/^\*\*Running\*\*/);
 
       commandGate.release();
       await waitFor(() => recording.events.includes('drainAndSeal'));
       const completion: Completion = { status: 'FAILED', completedAt, exitCode: 4 };
-      expect(await handle.query(stateQuery)).toEqual({ status: 'FAILED', completion, seal: null });
+      expect(await handle.query(stateQuery)).toEqual({ status: 'FAILED', completion, seal: null, ingest: 'poll' });
       const completed = await currentDetails(handle);
       expect(completed).toMatch(/^\*\*Completed\*\*/);
       expect(completed).toContain('FAILED, exit code 4 at 2024-05-01T12:20:00.000Z');
@@ -610,6 +656,7 @@ describe('executionWorkflow: what the Temporal UI shows', () => {
         status: 'FAILED',
         completion,
         seal: { ...completion, lastIndex: SEALED_LAST_INDEX, sealedAt: completedAt + 1 },
+        ingest: 'poll',
       });
       const sealed = await currentDetails(handle);
       expect(sealed).toMatch(/^\*\*Sealed\*\*/);
@@ -634,6 +681,9 @@ describe('executionWorkflow: what the Temporal UI shows', () => {
       }
     }
     expect(Object.fromEntries(summaries)).toEqual({
+      registerExecution: expect.stringMatching(
+        /^register \/logstream\/test executions\/exec-.* and choose its ingest mode$/,
+      ),
       ingest: expect.stringMatching(/^live ingest of \/logstream\/test executions\/exec-/),
       runCommand: 'run sh -c echo hello',
       drainAndSeal: `drain and seal the log: SUCCEEDED, exit code 0 at 2024-05-01T12:20:01.000Z, settle ${SETTLE_MS} ms`,
@@ -669,6 +719,95 @@ describe('executionWorkflow: the prebuilt bundle', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('executionWorkflow: ingest mode chosen at registration', () => {
+  it('push: registers before the command starts, runs no ingest activity, and drains in push mode', async () => {
+    const completedAt = Date.parse('2024-05-01T12:40:00.000Z');
+    const { worker, recording, start } = await harness({ ingest: 'push', runCommand: exitsWith(0, completedAt) });
+    const { handle, result, state } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      return { handle, result: await finished(handle), state: await handle.query(stateQuery) };
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(state).toMatchObject({ status: 'SUCCEEDED', ingest: 'push' });
+    const location = workflowInput(handle.workflowId).location;
+    expect(recording.registerInputs).toEqual([{ executionId: handle.workflowId, location }]);
+    expect(recording.ingestInputs).toEqual([]);
+    expect(recording.events).toEqual(['registerExecution', 'runCommand:start', 'runCommand:end', 'drainAndSeal']);
+    expect(recording.drainInputs).toEqual([
+      {
+        executionId: handle.workflowId,
+        location,
+        completion: { status: 'SUCCEEDED', completedAt, exitCode: 0 },
+        settleMs: SETTLE_MS,
+        ingest: 'push',
+      },
+    ]);
+  });
+
+  it('push: an external execution waits for its complete signal with no ingest activity, and says push', async () => {
+    const completion: Completion = { status: 'SUCCEEDED', completedAt: Date.parse('2024-05-01T12:40:01.000Z') };
+    const { worker, recording, start } = await harness({ ingest: 'push' });
+    await worker.runUntil(async () => {
+      const handle = await start();
+      await waitFor(() => recording.events.includes('registerExecution'));
+      await waitForQuery(handle, (state) => state.ingest === 'push');
+      expect(await currentDetails(handle)).toMatch(/^\*\*Running\*\*.*\(push: /);
+      await handle.signal(completeSignal, completion);
+      await finished(handle);
+    });
+    expect(recording.ingestInputs).toEqual([]);
+    expect(recording.drainInputs.map((input) => [input.completion, input.ingest])).toEqual([[completion, 'push']]);
+  });
+
+  it('the command starts only once registration has answered', async () => {
+    const gate = new Gate();
+    const { worker, recording, start } = await harness({
+      ingest: 'push',
+      holdRegistration: gate,
+      runCommand: exitsWith(0, Date.parse('2024-05-01T12:40:02.000Z')),
+    });
+    await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await waitFor(() => recording.events.includes('registerExecution'));
+      // Registration is held: the state says the mode is not known yet, and nothing else ran.
+      expect(await handle.query(stateQuery)).toMatchObject({ status: 'RUNNING', ingest: null });
+      expect(recording.events).toEqual(['registerExecution']);
+      gate.release();
+      await finished(handle);
+    });
+    expect(recording.events).toEqual(['registerExecution', 'runCommand:start', 'runCommand:end', 'drainAndSeal']);
+  });
+
+  it('a stop during registration still registers, then drains and seals STOPPED', async () => {
+    const gate = new Gate();
+    const { worker, recording, start } = await harness({ ingest: 'push', holdRegistration: gate });
+    const { result } = await worker.runUntil(async () => {
+      const handle = await start(COMMAND);
+      await waitFor(() => recording.events.includes('registerExecution'));
+      await handle.cancel();
+      gate.release();
+      return { result: await finished(handle) };
+    });
+    expect(result.status).toBe('STOPPED');
+    expect(recording.runCommandInputs).toEqual([]);
+    expect(recording.drainInputs.map((input) => input.ingest)).toEqual(['push']);
+  });
+});
+
+describe('executionWorkflow: histories recorded before push ingest', () => {
+  // Recorded with the workflow as it was before registration existed (no patch marker): they must replay, and an
+  // execution started then and still running continues as it began, polled.
+  it.each(['managed-succeeded', 'external-succeeded', 'external-stopped'])('%s replays', async (name) => {
+    // Encoded protobuf `History`, as fetched from the dev server when they were recorded.
+    const history = temporal.api.history.v1.History.decode(
+      readFileSync(path.join(__dirname, 'histories', `${name}.bin`)),
+    );
+    await expect(
+      Worker.runReplayHistory({ workflowBundle, replayName: `pre-push-${name}` }, history),
+    ).resolves.toBeUndefined();
   });
 });
 
@@ -716,6 +855,15 @@ async function closingFailure(handle: ExecutionHandle): Promise<ApplicationFailu
 async function currentDetails(handle: ExecutionHandle): Promise<string | undefined> {
   const metadata = await handle.query<{ currentDetails?: string | null }>('__temporal_workflow_metadata');
   return metadata.currentDetails ?? undefined;
+}
+
+/** Polls the state query until `predicate` holds (the workflow answers it after the task that changed it). */
+async function waitForQuery(handle: ExecutionHandle, predicate: (state: ExecutionState) => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!predicate(await handle.query(stateQuery))) {
+    if (Date.now() > deadline) throw new Error(`state never matched: ${predicate.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** Polls a condition the mocked activities make true (no fixed sleeps standing in for synchronisation). */

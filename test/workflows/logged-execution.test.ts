@@ -67,6 +67,7 @@ async function runUntilCancelled(recording: Recording): Promise<never> {
 
 function logstreamActivities(recording: Recording): Activities {
   return {
+    registerExecution: async () => ({ ingest: 'poll' }),
     runCommand: async (input) => {
       recording.runCommand.push(input);
       // `sleep` stands for a long job: it runs until the execution is stopped.
