@@ -24,7 +24,7 @@ export class BacklogReader {
       const entry = this.window.containing(next) ?? (await this.load(next));
       if (!entry) return;
       yield entry;
-      next = entry.chunk.last + 1;
+      next = entry.last + 1;
     }
   }
 
@@ -63,5 +63,5 @@ export class BacklogReader {
 }
 
 function holding(entries: readonly WindowEntry[], index: number): WindowEntry | undefined {
-  return entries.find((entry) => entry.chunk.seq <= index && index <= entry.chunk.last);
+  return entries.find((entry) => entry.seq <= index && index <= entry.last);
 }

@@ -4,8 +4,7 @@ import { EventBatch, eventsOf } from './event-batch';
 // Rough heap cost of a held event: its message (once in the event, once in the batch's JSON frame) and
 // the objects around it. Only used to bound the window, so an estimate is enough.
 const EVENT_OVERHEAD_BYTES = 96;
-// A chunk's own fields besides its events (cursor, bookkeeping).
-const CHUNK_OVERHEAD_BYTES = 1024;
+const ENTRY_OVERHEAD_BYTES = 256;
 
 /** Bounds of a tail's window. */
 export interface WindowLimits {
@@ -15,33 +14,43 @@ export interface WindowLimits {
   readonly maxBytes: () => number;
 }
 
-/** One stored chunk held by a window, with the batch of all its events built once for every reader. */
+/**
+ * The events of one stored chunk held by a window, as the batch every reader shares (its JSON frame is
+ * built once). Only indexes, timestamps and messages are kept: not the chunk's cursor or event ids.
+ */
 export class WindowEntry {
   /** When it was last read or added (the window's own counter), for eviction. */
   touched = 0;
   readonly bytes: number;
-  private whole: EventBatch | undefined;
+  private readonly whole: EventBatch;
 
-  constructor(readonly chunk: StoredChunk) {
-    let bytes = CHUNK_OVERHEAD_BYTES;
-    for (const event of chunk.events) bytes += 2 * event.message.length + EVENT_OVERHEAD_BYTES;
+  /** `chunk` must hold at least one event. */
+  constructor(chunk: StoredChunk) {
+    this.whole = new EventBatch(eventsOf(chunk, chunk.seq, chunk.last) ?? []);
+    let bytes = ENTRY_OVERHEAD_BYTES;
+    for (const event of this.whole.events) bytes += 2 * event.message.length + EVENT_OVERHEAD_BYTES;
     this.bytes = bytes;
   }
 
+  get seq(): number {
+    return this.whole.first;
+  }
+
+  get last(): number {
+    return this.whole.last;
+  }
+
   get size(): number {
-    return this.chunk.last - this.chunk.seq + 1;
+    return this.whole.events.length;
   }
 
   /**
-   * The events with index in [from, upTo] (the chunk's shared batch, and its serialized frame, when that
-   * is all of them), or undefined when there are none. The chunk must hold `from` (`chunk.seq <= from`).
+   * The events with index in [from, upTo] (the chunk's shared batch when that is all of it), or undefined
+   * when there are none. The chunk must hold `from` (`seq <= from`).
    */
   batch(from: number, upTo: number): EventBatch | undefined {
-    if (from === this.chunk.seq && upTo >= this.chunk.last) {
-      this.whole ??= new EventBatch(eventsOf(this.chunk, from, upTo) ?? []);
-      return this.whole;
-    }
-    const events = eventsOf(this.chunk, from, upTo) ?? [];
+    if (from <= this.seq && upTo >= this.last) return this.whole;
+    const events = this.whole.events.slice(Math.max(0, from - this.seq), Math.max(0, upTo - this.seq + 1));
     return events.length > 0 ? new EventBatch(events) : undefined;
   }
 }
@@ -69,7 +78,7 @@ export class ChunkWindow {
   containing(index: number): WindowEntry | undefined {
     const at = this.lastAtOrBefore(index);
     const entry = at < 0 ? undefined : this.entries[at];
-    if (!entry || entry.chunk.last < index) return undefined;
+    if (!entry || entry.last < index) return undefined;
     entry.touched = ++this.clock;
     return entry;
   }
@@ -78,7 +87,7 @@ export class ChunkWindow {
   add(chunk: StoredChunk): WindowEntry {
     const at = this.lastAtOrBefore(chunk.seq);
     const held = at < 0 ? undefined : this.entries[at];
-    if (held && held.chunk.seq === chunk.seq) {
+    if (held && held.seq === chunk.seq) {
       held.touched = ++this.clock;
       return held;
     }
@@ -117,7 +126,7 @@ export class ChunkWindow {
     while (low <= high) {
       const middle = (low + high) >> 1;
       const entry = this.entries[middle];
-      if (entry && entry.chunk.seq <= index) {
+      if (entry && entry.seq <= index) {
         found = middle;
         low = middle + 1;
       } else {

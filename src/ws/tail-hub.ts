@@ -33,7 +33,7 @@ export class TailHub {
       maxPendingEvents: 50_000,
       windowEvents: 20_000,
       windowBytes: 8 * 1024 * 1024,
-      hubWindowBytes: 256 * 1024 * 1024,
+      hubWindowBytes: 64 * 1024 * 1024,
       backlogFillEvents: 5000,
       now: Date.now,
     };

@@ -96,7 +96,7 @@ export class Subscriber implements TailMember {
     if (expected > upTo) return;
     for await (const entry of this.tail.backlog.chunksFrom(expected)) {
       if (this.done()) return;
-      if (entry.chunk.seq > expected) throw new LogGapError(this.tail.executionId, expected);
+      if (entry.seq > expected) throw new LogGapError(this.tail.executionId, expected);
       const batch = entry.batch(expected, upTo);
       if (batch) this.deliver(batch);
       expected = this.sent + 1;

@@ -37,8 +37,8 @@ describe('ChunkWindow', () => {
     window.add(chunk(6, 5));
     expect(window.containing(0)).toBeUndefined();
     expect(window.containing(1)).toBe(first);
-    expect(window.containing(7)?.chunk.seq).toBe(6);
-    expect(window.containing(15)?.chunk.seq).toBe(11);
+    expect(window.containing(7)?.seq).toBe(6);
+    expect(window.containing(15)?.seq).toBe(11);
     expect(window.containing(16)).toBeUndefined();
     expect(window.add(chunk(1, 5))).toBe(first);
     expect(window.eventCount).toBe(15);
@@ -53,13 +53,29 @@ describe('ChunkWindow', () => {
     window.containing(3);
     window.add(chunk(11, 5));
     expect(window.containing(8)).toBeUndefined();
-    expect(window.containing(3)?.chunk.seq).toBe(1);
-    expect(window.containing(12)?.chunk.seq).toBe(11);
+    expect(window.containing(3)?.seq).toBe(1);
+    expect(window.containing(12)?.seq).toBe(11);
     // A shared budget that shrinks is honoured at the next add; the chunk just added always stays.
     maxBytes = 1;
     window.add(chunk(16, 5));
     expect(window.eventCount).toBe(5);
-    expect(window.containing(16)?.chunk.seq).toBe(16);
+    expect(window.containing(16)?.seq).toBe(16);
+  });
+
+  it("keeps a chunk's events without its cursor or event ids (push cursors carry hundreds of ids)", () => {
+    const window = new ChunkWindow({ maxEvents: 100, maxBytes: () => 1e9 });
+    const pushed = chunk(1, 2);
+    const withIds: StoredChunk = {
+      ...pushed,
+      events: pushed.events.map((event, i) => ({ ...event, eventId: `${'3'.repeat(55)}${i}` })),
+      cursor: { ...pushed.cursor, ...{ note: 'x'.repeat(100_000) } },
+    };
+    const entry = window.add(withIds);
+    expect(entry.bytes).toBe(new ChunkWindow({ maxEvents: 100, maxBytes: () => 1e9 }).add(pushed).bytes);
+    expect(entry.batch(1, 2)?.events).toEqual([
+      { index: 1, timestamp: 1, message: 'x' },
+      { index: 2, timestamp: 2, message: 'x' },
+    ]);
   });
 
   it('serves a whole chunk as one shared batch (one frame), and parts of it as slices', () => {
