@@ -11,6 +11,7 @@ import { ensureLogGroup } from '../../src/adapters/cloudwatch/provision';
 import { ensureSubscription, SUBSCRIPTION_FILTER_NAME } from '../../src/adapters/cloudwatch/subscription';
 import { ensureKinesisStream } from '../../src/adapters/kinesis/provision';
 import type { SubscriptionMessage } from '../../src/domain';
+import { runProvision } from '../../src/main/provision';
 import { createAwsAdapters, type AwsAdapters } from '../../src/main/wiring';
 import type { ShardRecord } from '../../src/ports';
 import { newExecutionId, testConfig, waitFor } from '../support/harness';
@@ -44,7 +45,9 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await aws.kinesis.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined);
+  for (const name of [streamName, `${streamName}-provisioned`]) {
+    await aws.kinesis.send(new DeleteStreamCommand({ StreamName: name })).catch(() => undefined);
+  }
   aws.destroy();
 });
 
@@ -210,4 +213,23 @@ test('after resharding each log stream stays on one shard, in order, with string
     logEvents: { id: unknown }[];
   };
   expect(payload.logEvents.map((e) => typeof e.id)).toEqual(Array(EVENTS_PER_PUT).fill('string'));
+});
+
+test('npm run provision creates the stream and the filter once, and says so', async () => {
+  const env = {
+    ...process.env,
+    LOGSTREAM_LOG_GROUP: `${logGroup}-provisioned`,
+    LOGSTREAM_KINESIS_STREAM: `${streamName}-provisioned`,
+    LOGSTREAM_KINESIS_SHARDS: '2',
+  };
+  const first: string[] = [];
+  expect(await runProvision(env, (line) => first.push(line))).toBe(0);
+  expect(first.join('\n')).toContain(`Kinesis stream ${streamName}-provisioned: created, ACTIVE, 2 open shards`);
+  expect(first.join('\n')).toContain(`subscription filter logstream-forwarder on ${logGroup}-provisioned: created`);
+  const second: string[] = [];
+  expect(await runProvision(env, (line) => second.push(line))).toBe(0);
+  expect(second.join('\n')).toContain(`Kinesis stream ${streamName}-provisioned: ACTIVE, 2 open shards`);
+  expect(second.join('\n')).toContain(`on ${logGroup}-provisioned: unchanged`);
+  const audit = new CloudWatchLogSource({ client: aws.cloudwatch, kinesisStream: `${streamName}-provisioned` });
+  expect(await audit.hasSubscription(`${logGroup}-provisioned`)).toBe(true);
 });
