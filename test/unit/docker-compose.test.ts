@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../../src/config';
 import { LOCAL_SEARCH_ATTRIBUTES } from '../../src/main/local-stack';
 import { repoRoot, toolchainPaths } from '../../src/main/toolchain';
 
@@ -36,6 +37,11 @@ const KNOWN_VARIABLES = new Set([
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
+  // Push ingest (README's configuration).
+  'LOGSTREAM_INGEST',
+  'LOGSTREAM_KINESIS_STREAM',
+  'LOGSTREAM_KINESIS_SHARDS',
+  'LOGSTREAM_SUBSCRIPTION_ROLE_ARN',
 ]);
 
 const root = repoRoot();
@@ -96,6 +102,24 @@ describe('docker-compose.yml', () => {
     expect(moto.image).toMatch(/^motoserver\/moto:\d+\.\d+\.\d+$/);
     const port = Number(moto.environment?.MOTO_PORT);
     expect(containerPorts(moto)).toEqual([port]);
+  });
+
+  test('moto runs through the project launcher (AWS subscription contract), mounted from the repository', () => {
+    const moto = service(compose, 'moto') as ComposeService & { entrypoint?: string[]; volumes?: string[] };
+    const mounted = (moto.volumes ?? []).find((volume) => volume.startsWith('./src/main/moto-launcher.py:'));
+    const inContainer = mounted?.split(':')[1];
+    expect(moto.entrypoint?.slice(0, 2)).toEqual(['python', inContainer]);
+    expect(optionValue(moto.entrypoint ?? [], '-p')).toBe(moto.environment?.MOTO_PORT);
+    expect(optionValue(moto.entrypoint ?? [], '-H')).toBe('0.0.0.0');
+  });
+
+  test('push ingest is provisioned with a role ARN moto accepts', () => {
+    const env = service(compose, 'worker').environment ?? {};
+    expect(loadConfig({ ...env, LOGSTREAM_API_KEYS: 'k'.repeat(16) })).toMatchObject({
+      ingest: 'auto',
+      subscriptionRoleArn: env.LOGSTREAM_SUBSCRIPTION_ROLE_ARN,
+      forwarder: true,
+    });
   });
 
   test.each(['logstream', 'worker'])('%s is wired to temporal and moto with DESIGN.md variables only', (name) => {
