@@ -64,6 +64,8 @@ export class TailServer {
   private readonly timers: NodeJS.Timeout[];
   private readonly now: () => number;
   private readonly records: RecordCache;
+  /** Directory look-ups under way, shared by the upgrade checks of one execution. */
+  private readonly describing = new Map<string, Promise<boolean>>();
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: TailServerOptions) {
@@ -162,10 +164,9 @@ export class TailServer {
 
   /** The execution must exist, and the client cannot have seen past what is stored. */
   private async checkExecution(target: TailTarget): Promise<void> {
-    const { directory } = this.options;
     try {
       const record = await this.records.get(target.executionId);
-      if (!record && !(await directory?.describe(target.executionId))) {
+      if (!record && !(await this.knownToDirectory(target.executionId))) {
         throw new UpgradeRejectedError(404, 'EXECUTION_NOT_FOUND', `execution ${target.executionId} does not exist`);
       }
       // Only a sealed log has a known end. While running, a client may be ahead of the store (its
@@ -187,6 +188,23 @@ export class TailServer {
       const code = error instanceof LogstreamError ? error.code : 'INTERNAL';
       throw new UpgradeRejectedError(503, code, 'the log store is unavailable; retry later', { cause: error });
     }
+  }
+
+  /**
+   * Whether the directory knows an execution the store has no record of (one started moments ago); the
+   * concurrent checks of one execution share one look-up.
+   */
+  private knownToDirectory(executionId: string): Promise<boolean> {
+    const { directory } = this.options;
+    if (!directory) return Promise.resolve(false);
+    let known = this.describing.get(executionId);
+    if (!known) {
+      known = directory.describe(executionId).then((info) => info !== undefined);
+      this.describing.set(executionId, known);
+      const forget = (): void => void this.describing.delete(executionId);
+      known.then(forget, forget);
+    }
+    return known;
   }
 
   private accept(ws: WebSocket, target: TailTarget, address: string): void {

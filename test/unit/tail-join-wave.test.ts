@@ -5,7 +5,8 @@ import http from 'node:http';
 import type net from 'node:net';
 import pino from 'pino';
 import { createMetrics } from '../../src/api/metrics';
-import type { LogStore } from '../../src/ports';
+import type { ExecutionInfo } from '../../src/domain';
+import type { ExecutionDirectory, LogStore } from '../../src/ports';
 import { TailHub } from '../../src/ws/tail-hub';
 import { TailServer } from '../../src/ws/tail-server';
 import { TicketSigner } from '../../src/ws/ticket';
@@ -46,29 +47,7 @@ describe('a join wave through the tail server', () => {
     for (let i = 0; i < 10; i++) await appendChunk();
     const upgrade = counted(store);
     const join = counted(store);
-    const logger = pino({ level: 'silent' });
-    // The server's clock stands still: a record read is reused for the whole wave however long it takes here.
-    const tails = new TailServer({
-      hub: new TailHub({ store, joinStore: join.store, logger, pollMinMs: 5, pollMaxMs: 20, sealCheckMs: 20 }),
-      store: upgrade.store,
-      tickets: new TicketSigner(),
-      requireTicket: false,
-      metrics: createMetrics(),
-      logger,
-      limits: {
-        maxSocketsPerAddress: SOCKETS,
-        maxSocketsPerKey: SOCKETS,
-        maxBufferedBytes: 1 << 20,
-        slowConsumerMs: 10_000,
-        heartbeatMs: 60_000,
-      },
-      allowedOrigins: [],
-      now: () => 0,
-    });
-    const server = http.createServer((_request, response) => response.writeHead(404).end());
-    tails.attach(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/ws?execution_id=${ID}&last_index=0`;
+    const { url, stop } = await startTails({ store, joinStore: join.store, upgradeStore: upgrade.store });
     try {
       const sockets: WaveSocket[] = [];
       for (let i = 0; i < SOCKETS; i++) {
@@ -90,8 +69,84 @@ describe('a join wave through the tail server', () => {
       expect(join.calls.getExecution).toBe(1);
       expect(join.calls.readChunks ?? 0).toBeLessThanOrEqual(1);
     } finally {
-      await tails.close();
-      await new Promise((resolve) => server.close(resolve));
+      await stop();
+    }
+  });
+
+  it('a wave on an execution the store has no record of yet shares one directory look-up', async () => {
+    const store = new InMemoryLogStore();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const directory = {
+      calls: 0,
+      describe: async (executionId: string): Promise<ExecutionInfo> => {
+        directory.calls++;
+        await gate;
+        return { executionId, status: 'RUNNING', open: true, startedAt: 0 };
+      },
+      start: () => Promise.reject(new Error('unused')),
+      list: () => Promise.reject(new Error('unused')),
+      complete: () => Promise.reject(new Error('unused')),
+      stop: () => Promise.reject(new Error('unused')),
+      ping: () => Promise.resolve(),
+    };
+    const { url, server, stop } = await startTails({ store, directory });
+    let arrived = 0;
+    server.on('upgrade', () => arrived++);
+    try {
+      const sockets = Array.from({ length: 50 }, () => openWaveSocket(url, 0));
+      await until('every upgrade request to arrive', () => arrived === sockets.length);
+      // The in-memory store answers within microtasks: one macrotask later every check waits for the directory.
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      await Promise.all(sockets.map((socket) => socket.opened));
+      expect(directory.calls).toBe(1);
+      await registerExecution(store, ID);
+      await appendEvents(store, ID, 1, 3);
+      await until('the first events on every socket', () => sockets.every((socket) => socket.lastIndex === 3));
+      for (const socket of sockets) expect(socket.indexes).toEqual([1, 2, 3]);
+    } finally {
+      await stop();
     }
   });
 });
+
+/** A tail server on a loopback port; its clock stands still, so a record read is reused for a whole wave here. */
+async function startTails(options: {
+  store: LogStore;
+  joinStore?: LogStore;
+  upgradeStore?: LogStore;
+  directory?: ExecutionDirectory;
+}): Promise<{ url: string; server: http.Server; stop(): Promise<void> }> {
+  const logger = pino({ level: 'silent' });
+  const { store, joinStore, upgradeStore, directory } = options;
+  const tails = new TailServer({
+    hub: new TailHub({ store, joinStore, logger, pollMinMs: 5, pollMaxMs: 20, sealCheckMs: 20 }),
+    store: upgradeStore ?? store,
+    directory,
+    tickets: new TicketSigner(),
+    requireTicket: false,
+    metrics: createMetrics(),
+    logger,
+    limits: {
+      maxSocketsPerAddress: SOCKETS,
+      maxSocketsPerKey: SOCKETS,
+      maxBufferedBytes: 1 << 20,
+      slowConsumerMs: 10_000,
+      heartbeatMs: 60_000,
+    },
+    allowedOrigins: [],
+    now: () => 0,
+  });
+  const server = http.createServer((_request, response) => response.writeHead(404).end());
+  tails.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/ws?execution_id=${ID}&last_index=0`,
+    server,
+    stop: async () => {
+      await tails.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
