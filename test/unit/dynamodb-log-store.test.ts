@@ -245,7 +245,7 @@ describe('chunk items of pushed logs', () => {
     }
   });
 
-  test('the item of a chunk with a full window of 256 ids of 56 digits: about 2 KB, at most 16 KB (one stream)', () => {
+  test('the item of a chunk with a full window of 256 ids of 56 digits: under 1 KB, at most 8 KB (one stream)', () => {
     const random = seededRandom(7);
     // Nothing shared between ids: the worst case, where each costs its 56 digits.
     const unrelated = Array.from({ length: 256 }, () =>
@@ -255,8 +255,17 @@ describe('chunk items of pushed logs', () => {
     const realistic = itemSize(chunkItem(ID, pushedChunk(window(32, 8))));
     const worst = itemSize(chunkItem(ID, pushedChunk(unrelated)));
     expect(empty).toBeLessThan(200);
-    expect(realistic).toBeLessThan(2.5 * 1024);
-    expect(worst).toBeLessThan(16 * 1024);
+    expect(realistic).toBeLessThan(1024);
+    expect(worst).toBeLessThan(8 * 1024);
+  });
+
+  test('a small cursor stays readable JSON; a large one is stored gzipped', () => {
+    const small = chunkItem(ID, pushedChunk(['1', '2', '3']));
+    expect(JSON.parse(small.cursor?.S ?? '')).toMatchObject({ streams: { app: { ri: ['0:1', 1, 1], firstId: '1' } } });
+    expect(small.cursor_z).toBeUndefined();
+    const large = chunkItem(ID, pushedChunk(window(256, 1)));
+    expect(large.cursor).toBeUndefined();
+    expect(large.cursor_z?.B).toBeInstanceOf(Uint8Array);
   });
 
   test('a cursor stored before push ingest reads back unchanged', () => {

@@ -1,16 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import {
-  isIngestMode,
-  isTerminalStatus,
-  parseCursor,
-  type ExecutionRecord,
-  type LogChunk,
-  type SourceCursor,
-} from '../../domain';
+import { isIngestMode, isTerminalStatus, type ExecutionRecord, type LogChunk } from '../../domain';
 import type { StoredChunk } from '../../ports';
 import { decodeEvents, encodeEvents } from './chunk-codec';
-import { packIds, unpackIds } from './id-packing';
+import { cursorAttribute, cursorOf } from './cursor-codec';
 
 /** A DynamoDB item of the log table. */
 export type Item = Record<string, AttributeValue>;
@@ -33,7 +26,7 @@ export function chunkItem(executionId: string, chunk: LogChunk): Item {
     seq: { N: String(chunk.seq) },
     last: { N: String(chunk.last) },
     data: { B: encodeEvents(chunk.events) },
-    cursor: { S: JSON.stringify(packCursor(chunk.cursor)) },
+    ...cursorAttribute(chunk.cursor),
     last_ts: { N: String(last?.timestamp ?? 0) },
   };
 }
@@ -71,7 +64,7 @@ export function toChunk(item: Item): StoredChunk {
     seq,
     last,
     events,
-    cursor: parseCursor(unpackCursor(JSON.parse(item.cursor?.S ?? '{}'))),
+    cursor: cursorOf(item),
     lastTimestamp: Number(item.last_ts?.N ?? 0),
   };
 }
@@ -101,34 +94,6 @@ export function toRecord(item: Item): ExecutionRecord {
           }
         : undefined,
   };
-}
-
-// A stored position keeps its `recentIds` packed under `ri` (see id-packing.ts): the window of up to
-// 256 ids of 56 characters would otherwise weigh about 15 KB in every chunk of a pushed log.
-const PACKED_RECENT_IDS = 'ri';
-
-/** The cursor as a chunk item stores it, its positions' id windows packed. */
-function packCursor(cursor: SourceCursor): unknown {
-  const streams = Object.entries(cursor.streams).map(([stream, position]) => {
-    if (position.recentIds === undefined) return [stream, position];
-    const { recentIds, ...rest } = position;
-    return [stream, { ...rest, [PACKED_RECENT_IDS]: packIds(recentIds) }];
-  });
-  return { streams: Object.fromEntries(streams) };
-}
-
-/** Inverse of `packCursor`, leaving the checking to `parseCursor` (cursors stored before push ingest pass through). */
-function unpackCursor(stored: unknown): unknown {
-  const streams = (stored as { streams?: unknown } | null)?.streams;
-  if (typeof streams !== 'object' || streams === null) return stored;
-  const unpacked = Object.entries(streams).map(([stream, position]) => {
-    if (typeof position !== 'object' || position === null || !Object.hasOwn(position, PACKED_RECENT_IDS)) {
-      return [stream, position];
-    }
-    const { [PACKED_RECENT_IDS]: packed, ...rest } = position as Record<string, unknown>;
-    return [stream, { ...rest, recentIds: unpackIds(packed) }];
-  });
-  return { streams: Object.fromEntries(unpacked) };
 }
 
 // Push ingest keeps its items in the log table under partition keys that start with `#`: execution ids
