@@ -16,9 +16,11 @@ What moto does, and what AWS promises instead (and the patches do):
   into the children. On AWS only open shards take records, and the parent keeps its own records.
 - Reading a closed shard never ends; AWS ends it: no NextShardIterator, and its ChildShards.
 - Kinesis models are not thread-safe, and moto serves requests on threads (delivery runs inside the
-  PutLogEvents request): two records could take one sequence number. Kinesis calls are serialised.
+  PutLogEvents request): two records could take one sequence number. Kinesis calls are serialised, so
+  GetRecords starts at its iterator's place instead of scanning the shard from its first record.
 """
 
+import bisect
 import functools
 import hashlib
 import io
@@ -125,6 +127,20 @@ def get_shard_for_key(previous, self, partition_key, explicit_hash_key):
         if shard.is_open and shard.starting_hash <= key <= shard.ending_hash:
             return shard
     return None
+
+
+@patch(kinesis_models.Shard, "get_records")
+def shard_get_records(previous, self, last_sequence_id, limit):
+    last = int(last_sequence_id)
+    # Ascending: put_record numbers each record one past the shard's highest.
+    keys = list(self.records)
+    start = bisect.bisect_right(keys, last)
+    chosen = keys[start : start + limit] if limit else keys[start:]
+    if not chosen:
+        return [], last, 0
+    results = [self.records[key] for key in chosen]
+    behind = self.records[keys[-1]].created_at - results[-1].created_at
+    return results, chosen[-1], int(behind * 1000)
 
 
 @patch(Stream, "split_shard")
