@@ -147,6 +147,7 @@ describe('PushedLogWriter.append', () => {
   test('a sealed log refuses: LOG_SEALED, and nothing is stored', async () => {
     const store = new InMemoryLogStore();
     await store.registerExecution({ executionId: ID, location: LOCATION, startedAt: T0, ingest: 'push' });
+    expect((await store.getExecution(ID))?.ingest).toBe('push');
     const records = shardRecords('app', 10, 7);
     const w = writer(store);
     await w.append(records.slice(0, 2));
