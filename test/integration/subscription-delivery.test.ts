@@ -107,6 +107,14 @@ function byLogStream(records: readonly Delivered[]): Map<string, { shards: strin
   return streams;
 }
 
+test('the test stack, like npm start, subscribes its log group to the default stream', async () => {
+  const config = testConfig();
+  expect(config.kinesisStream).toBe('logstream-log-events');
+  expect(await aws.audit.hasSubscription(config.logGroup)).toBe(true);
+  const shards = await aws.shards.listShards(config.kinesisStream);
+  expect(shards.filter((s) => !s.closed).length).toBeGreaterThanOrEqual(1);
+});
+
 test('provisioning is idempotent: the stream is ACTIVE and the filter is put once', async () => {
   const first = await ensureKinesisStream(aws.kinesis, streamName, 1);
   expect(first).toMatchObject({ streamName, created: true, openShards: 1 });
