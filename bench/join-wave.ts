@@ -45,6 +45,8 @@ interface PhaseResult {
   readonly samples: number;
   /** Every socket got lines 1..N once each, in order. */
   readonly exact: boolean;
+  /** How the execution was ingested (its record's `ingest`). */
+  readonly ingest: string | undefined;
 }
 
 /**
@@ -65,9 +67,8 @@ export async function benchJoinWave(
   const aws = createAwsAdapters(raised);
   const endpoint = await startTailEndpoint(raised, aws.dynamodb);
   try {
-    const client = new LogstreamClient({ url: server.url });
-    const one = await phase(raised, client, aws, endpoint, 1, options);
-    const wave = await phase(raised, client, aws, endpoint, options.sockets, options);
+    const one = await phase(raised, server.url, aws, endpoint, 1, options);
+    const wave = await phase(raised, server.url, aws, endpoint, options.sockets, options);
     return {
       one_socket_join_get_item: one.join.GetItem ?? 0,
       one_socket_join_query: one.join.Query ?? 0,
@@ -84,6 +85,8 @@ export async function benchJoinWave(
       wave_max_ms: wave.maxMs,
       wave_latency_samples: wave.samples,
       wave_exact: wave.exact && one.exact ? 1 : 0,
+      // 1 = push (subscription -> Kinesis -> forwarder), 0 = poll (a record without a mode was polled).
+      ingest_push: wave.ingest === 'push' ? 1 : 0,
       lines_per_s: options.linesPerSecond,
     };
   } finally {
@@ -97,12 +100,13 @@ export async function benchJoinWave(
 /** One running execution, `sockets` sockets joining it, its live latency once they have; then its end. */
 async function phase(
   config: Config,
-  client: LogstreamClient,
+  apiUrl: string,
   aws: ReturnType<typeof createAwsAdapters>,
   endpoint: TailEndpoint,
   sockets: number,
   options: JoinWaveOptions,
 ): Promise<PhaseResult> {
+  const client = new LogstreamClient({ url: apiUrl });
   const id = `bench-wave-${sockets}-${Date.now()}`;
   const stream = `external/${id}`;
   await client.register(config.logGroup, stream, id);
@@ -147,6 +151,7 @@ async function phase(
     );
     for (const socket of opened) socket.close();
     return {
+      ingest: (await aws.store.getExecution(id))?.ingest,
       joinSeconds,
       join,
       loopReads,
