@@ -18,6 +18,9 @@ What moto does, and what AWS promises instead (and the patches do):
 - Kinesis models are not thread-safe, and moto serves requests on threads (delivery runs inside the
   PutLogEvents request): two records could take one sequence number. Kinesis calls are serialised, so
   GetRecords starts at its iterator's place instead of scanning the shard from its first record.
+- Event ids come from a shared counter read and bumped without a lock, and a log stream's events are
+  stored and then delivered: two PutLogEvents calls at once could share an id, or reach Kinesis in
+  the other order than CloudWatch keeps them. PutLogEvents calls are serialised too.
 """
 
 import bisect
@@ -193,6 +196,15 @@ def get_records(previous, self):
                 for child in children
             ]
     return ActionResult(result)
+
+
+logs_lock = threading.RLock()  # re-entered when a subscription delivers to another log group
+
+
+@patch(logs_models.LogStream, "put_log_events")
+def put_log_events(previous, self, log_events):
+    with logs_lock:
+        return previous(self, log_events)
 
 
 @patch(logs_models.LogGroup, "put_subscription_filter")

@@ -21,13 +21,13 @@ test('loading the launcher patches delivery, shard choice, resharding and GetRec
     'import moto.kinesis.models as k, moto.kinesis.responses as r, moto.logs.models as l',
     'patched = [k.KinesisBackend.send_log_event, k.Stream.get_shard_for_key, k.Stream.split_shard,',
     '  k.Stream.merge_shards, k.Shard.get_records, r.KinesisResponse.get_records, l.LogGroup.put_subscription_filter,',
-    '  l.LogsBackend.put_subscription_filter, k.KinesisBackend.put_record]',
+    '  l.LogsBackend.put_subscription_filter, k.KinesisBackend.put_record, l.LogStream.put_log_events]',
     'print(sum(1 for f in patched if hasattr(f, "__wrapped__")))',
   ].join('\n');
   const result = load('', check);
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
-  expect(result.stdout.trim()).toBe('9');
+  expect(result.stdout.trim()).toBe('10');
 });
 
 test.each([
@@ -35,6 +35,7 @@ test.each([
   ['moto.kinesis.models', 'Stream', 'split_shard'],
   ['moto.kinesis.responses', 'KinesisResponse', 'get_records'],
   ['moto.logs.models', 'LogGroup', 'put_subscription_filter'],
+  ['moto.logs.models', 'LogStream', 'put_log_events'],
 ])('a moto without %s.%s.%s stops the launcher, naming it', (module, owner, name) => {
   const result = load(`import ${module} as m\ndel m.${owner}.${name}`);
   expect(result.status).toBe(3);
