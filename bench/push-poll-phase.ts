@@ -1,5 +1,6 @@
 import { LogstreamClient } from '../src/client/client';
 import type { CloudWatchLogSource } from '../src/adapters/cloudwatch/cloudwatch-log-source';
+import type { LogStore } from '../src/ports';
 import type { StrictAwsControl } from '../test/support/strict-aws';
 import { LoadGenerator } from './load-generator';
 import {
@@ -21,6 +22,8 @@ export interface PushPollStack {
   readonly logGroup: string;
   readonly strict: StrictAwsControl;
   readonly source: Pick<CloudWatchLogSource, 'createStream' | 'putEvents'>;
+  /** Where the bench reads the mode each execution was registered with. */
+  readonly store: Pick<LogStore, 'getExecution'>;
 }
 
 /** How push vs poll is chosen (LOGSTREAM_INGEST). */
@@ -64,8 +67,9 @@ export async function runPhase(
     await client.register(stack.logGroup, streamOf(id), id);
     await stack.source.createStream(stack.logGroup, streamOf(id));
   });
-  const views = await inParallel(ids, (id) => client.status(id));
-  const ingestAsMode = views.filter((view) => (view as { ingest?: string }).ingest === mode).length;
+  // The mode chosen at registration, as the execution's record keeps it.
+  const records = await inParallel(ids, (id) => stack.store.getExecution(id));
+  const ingestAsMode = records.filter((record) => record?.ingest === mode).length;
   const aborted = new AbortController();
   const tails: TailRecord[] = [];
   const tailsDone: Promise<unknown>[] = [];

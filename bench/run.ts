@@ -43,7 +43,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
     const base = config();
     const aws = createAwsAdapters(base);
     try {
-      const stack = { env, logGroup: base.logGroup, strict: strictAws(env.AWS_ENDPOINT_URL), source: aws.source };
+      const strict = strictAws(env.AWS_ENDPOINT_URL);
+      const stack = { env, logGroup: base.logGroup, strict, source: aws.source, store: aws.store };
       return { push_poll: await benchPushPoll(stack, pushPoll) };
     } finally {
       aws.destroy();
