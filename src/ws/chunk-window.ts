@@ -19,9 +19,10 @@ export interface WindowLimits {
  * built once). Only indexes, timestamps and messages are kept: not the chunk's cursor or event ids.
  */
 export class WindowEntry {
-  /** When it was last read or added (the window's own counter), for eviction. */
-  touched = 0;
   readonly bytes: number;
+  /** Neighbours in the window's recency list (older, newer). */
+  older: WindowEntry | undefined;
+  newer: WindowEntry | undefined;
   private readonly whole: EventBatch;
 
   /** `chunk` must hold at least one event. */
@@ -61,11 +62,13 @@ export class WindowEntry {
  * so a held chunk is as good as a read one.
  */
 export class ChunkWindow {
-  /** Sorted by `seq`; chunks of one log never overlap. */
+  /** Sorted by `seq` for look-ups; chunks of one log never overlap. */
   private readonly entries: WindowEntry[] = [];
+  /** The same entries as a list from the least recently used (a use moves an entry to the newest end). */
+  private oldest: WindowEntry | undefined;
+  private newest: WindowEntry | undefined;
   private events = 0;
   private bytes = 0;
-  private clock = 0;
 
   constructor(private readonly limits: WindowLimits) {}
 
@@ -79,7 +82,7 @@ export class ChunkWindow {
     const at = this.lastAtOrBefore(index);
     const entry = at < 0 ? undefined : this.entries[at];
     if (!entry || entry.last < index) return undefined;
-    entry.touched = ++this.clock;
+    this.touch(entry);
     return entry;
   }
 
@@ -88,33 +91,55 @@ export class ChunkWindow {
     const at = this.lastAtOrBefore(chunk.seq);
     const held = at < 0 ? undefined : this.entries[at];
     if (held && held.seq === chunk.seq) {
-      held.touched = ++this.clock;
+      this.touch(held);
       return held;
     }
     const entry = new WindowEntry(chunk);
-    entry.touched = ++this.clock;
     this.entries.splice(at + 1, 0, entry);
+    this.link(entry);
     this.events += entry.size;
     this.bytes += entry.bytes;
     this.evict(entry);
     return entry;
   }
 
+  private touch(entry: WindowEntry): void {
+    if (entry === this.newest) return;
+    this.unlink(entry);
+    this.link(entry);
+  }
+
+  /** Puts `entry` at the newest end of the recency list. */
+  private link(entry: WindowEntry): void {
+    entry.older = this.newest;
+    entry.newer = undefined;
+    if (this.newest) this.newest.newer = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+  }
+
+  private unlink(entry: WindowEntry): void {
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.oldest = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.newest = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
+  }
+
   /** Drops least recently used entries until the window is within its bounds again (`keep` stays). */
   private evict(keep: WindowEntry): void {
     const maxBytes = this.limits.maxBytes();
-    while ((this.events > this.limits.maxEvents || this.bytes > maxBytes) && this.entries.length > 1) {
-      let oldest = -1;
-      for (let i = 0; i < this.entries.length; i++) {
-        const entry = this.entries[i];
-        const current = oldest < 0 ? undefined : this.entries[oldest];
-        if (entry && entry !== keep && (!current || entry.touched < current.touched)) oldest = i;
+    let entry = this.oldest;
+    while (entry && (this.events > this.limits.maxEvents || this.bytes > maxBytes)) {
+      const next = entry.newer;
+      if (entry !== keep) {
+        this.unlink(entry);
+        this.entries.splice(this.lastAtOrBefore(entry.seq), 1);
+        this.events -= entry.size;
+        this.bytes -= entry.bytes;
       }
-      const [dropped] = this.entries.splice(oldest, 1);
-      if (dropped) {
-        this.events -= dropped.size;
-        this.bytes -= dropped.bytes;
-      }
+      entry = next;
     }
   }
 
