@@ -51,7 +51,7 @@ export interface TailHubOptions {
   readonly sealCheckMs?: number;
   /** How often an idle unsealed tail asks the directory whether the workflow is gone (ms). */
   readonly directoryCheckMs?: number;
-  /** Live events a catching-up subscriber queues before it switches to reading them from the store. */
+  /** Live events a catching-up subscriber queues before it switches to reading them as backlog. */
   readonly maxPendingEvents?: number;
   /** Most events a tail keeps in memory for backlogs (its recent chunks, and those read for joiners). */
   readonly windowEvents?: number;

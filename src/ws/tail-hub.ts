@@ -15,7 +15,7 @@ import { Subscriber } from './tail-subscriber';
  * again without awaiting, flushes the queue and turns live. Delivery drops indexes it already sent
  * and refuses to skip one, so an overlap can never repeat an event and a hole can never pass
  * silently. A subscriber that queues too much while catching up drops its queue and reads up to the
- * tail's new position from the store instead (memory stays bounded; nothing is lost).
+ * tail's new position as backlog instead (memory stays bounded; nothing is lost).
  *
  * Backlogs come from the tail's window of chunks (those it published and those read for earlier
  * joiners) when it holds them, and otherwise from the store one read at a time per tail, shared by
