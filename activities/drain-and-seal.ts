@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { sealExpiresAt, type Completion, type IngestMode, type LogLocation, type LogSeal } from '../src/domain';
-import type { LogPump, LogStore } from '../src/ports';
+import type { Completion, IngestMode, LogLocation, LogSeal } from '../src/domain';
 import { PacedReader, type PacedReaderDeps } from './paced-reader';
+import { pushDrainAndSeal, type PushDrainDeps } from './push-drain';
 import { sleepHeartbeating } from './read-pacing';
+import { sealAt, sealedBefore } from './sealing';
 
 /** Input of `drainAndSeal`. */
 export interface DrainInput {
@@ -19,6 +20,8 @@ export interface DrainInput {
 export interface DrainDeps extends PacedReaderDeps {
   readonly pollMs: number;
   readonly ttlSeconds: number;
+  /** What the drain of a push execution needs besides (the forwarders' progress, the check against CloudWatch). */
+  readonly push?: Omit<PushDrainDeps, 'store' | 'pollMs' | 'ttlSeconds' | 'sleep' | 'now'>;
 }
 
 /**
@@ -29,9 +32,13 @@ export interface DrainDeps extends PacedReaderDeps {
  * loop without a wait; throttling and transient failures are waited out here (with jittered
  * back-off, heartbeating), and what retrying cannot fix is raised as a non-retryable failure. A
  * sealed log is complete by construction, which is what lets `/logs` trust DynamoDB without the
- * `CompletedAt` heuristic.
+ * `CompletedAt` heuristic. A push execution's drain is `pushDrainAndSeal`: it reads CloudWatch only to check.
  */
 export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<LogSeal> {
+  if (input.ingest === 'push') {
+    if (!deps.push) throw new Error('the drain of a push execution needs the push dependencies');
+    return pushDrainAndSeal({ ...deps, ...deps.push }, input);
+  }
   const context = Context.current();
   const reader = new PacedReader(deps, input, 'drain');
   const { pump, now } = reader;
@@ -48,8 +55,10 @@ export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<
       heartbeat();
       const caughtUp = result.appended === 0 && result.exhausted;
       if (caughtUp && startedAt >= quietAfter) {
-        const seal = await sealOrDrainMore(deps, input, pump, lastIndex, now());
+        const seal = await sealAt(deps.store, input, lastIndex, now(), deps.ttlSeconds);
         if (seal) return seal;
+        // A late writer stored past `lastIndex` first: drain that too, then seal.
+        await pump.loadTip();
         continue;
       }
       // Caught up inside the settle window: look again after a poll interval, or when the window ends.
@@ -61,32 +70,4 @@ export async function drainAndSeal(deps: DrainDeps, input: DrainInput): Promise<
     }
     await sleepHeartbeating(reader.sleep, heartbeat, wait);
   }
-}
-
-/** Seals at `lastIndex`; undefined when a late writer stored past it first (drain that too, then seal). */
-async function sealOrDrainMore(
-  deps: DrainDeps,
-  input: DrainInput,
-  pump: LogPump,
-  lastIndex: number,
-  sealedAt: number,
-): Promise<LogSeal | undefined> {
-  try {
-    return await deps.store.sealLog(
-      input.executionId,
-      { ...input.completion, lastIndex, sealedAt },
-      // Retention counts from the seal when the reported completion is older (see sealExpiresAt).
-      sealExpiresAt(input.completion.completedAt, sealedAt, deps.ttlSeconds),
-    );
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'CHUNK_CONFLICT') throw error;
-    await pump.loadTip();
-    return undefined;
-  }
-}
-
-/** A second drain of a sealed log meets the seal when it appends: the first seal stands. */
-async function sealedBefore(store: LogStore, executionId: string, error: unknown): Promise<LogSeal | undefined> {
-  if ((error as { code?: unknown }).code !== 'LOG_SEALED') return undefined;
-  return (await store.getExecution(executionId))?.seal;
 }

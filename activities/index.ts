@@ -44,7 +44,13 @@ export function createActivities(deps: ActivityDeps) {
       // The seal needs the record (it never creates one): ingest may have been cancelled before it ran.
       await register(input);
       return drainAndSeal(
-        { store: deps.store, source: deps.source, pollMs: deps.pacing.minMs, ttlSeconds: deps.ttlSeconds },
+        {
+          store: deps.store,
+          source: deps.source,
+          pollMs: deps.pacing.minMs,
+          ttlSeconds: deps.ttlSeconds,
+          push: { registry: deps.registry, audit: deps.audit, shards: deps.shards, streamName: deps.push.streamName },
+        },
         input,
       );
     },

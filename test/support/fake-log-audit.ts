@@ -62,7 +62,7 @@ export class InMemoryLogAudit implements LogAudit {
       const stored: AuditedEvent = {
         timestamp: event.timestamp,
         message: event.message,
-        eventId: event.eventId ?? String(++this.serial).padStart(56, '3'),
+        eventId: event.eventId ?? `3${String(++this.serial).padStart(55, '0')}`,
         arrival: ++this.arrivals,
         visibleAt,
       };

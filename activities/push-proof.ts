@@ -1,0 +1,119 @@
+import type { ShardProgress, StreamPosition } from '../src/domain';
+import type { FilteredPage, LogAudit, ShardInfo } from '../src/ports';
+
+/** FilterLogEvents pages one part of a stream's check may read (pages past the end may be empty). */
+export const MAX_CHECK_PAGES = 3;
+
+/** Where the forwarders stand against `quietAfter`: done when every shard of the stream is past it. */
+export interface ForwarderVerdict {
+  readonly done: boolean;
+  /** Shards not past it yet (no progress, or caught up to an earlier time). */
+  readonly behind: readonly string[];
+}
+
+/**
+ * True for each shard of the stream when its forwarder has stored every record that arrived before
+ * `quietAfter` (caughtUpTo ≥ quietAfter), or the shard is closed and read to its end. A stream with no
+ * shard listed proves nothing.
+ */
+export function forwardersPast(
+  shards: readonly ShardInfo[],
+  progress: readonly ShardProgress[],
+  quietAfter: number,
+): ForwarderVerdict {
+  const byShard = new Map(progress.map((p) => [p.shardId, p]));
+  const behind = shards
+    .filter((shard) => {
+      const reported = byShard.get(shard.shardId);
+      return !reported || !(reported.caughtUpTo >= quietAfter || (shard.closed && reported.closed));
+    })
+    .map((shard) => shard.shardId);
+  return { done: shards.length > 0 && behind.length === 0, behind };
+}
+
+/** The check of one stream: nothing missing, or why not and whether waiting may mend it. */
+export type StreamVerdict =
+  | { readonly ok: true; readonly calls: number }
+  | {
+      readonly ok: false;
+      readonly calls: number;
+      readonly reason: string;
+      /** True when the events may still be on their way (late delivery): checking again later may pass. */
+      readonly mayHeal: boolean;
+    };
+
+/**
+ * The bounded check of one stream against CloudWatch (a few FilterLogEvents calls whatever the log's
+ * length). Its first event must be the stored `firstId` (catches lines written before the route existed,
+ * which the forwarder skipped), and every event from the start of the stored id window on must be one of
+ * the ids of its latest stored events (`recentIds`): nothing after the tip, nor between the window's
+ * events, is missing. `windowStart` is the timestamp of the window's oldest event when known (from the
+ * stored chunks), else the stream's last stored timestamp; events of that very millisecond outside the
+ * window may be older stored events and pass, unless it is also the tip's millisecond. A stream with
+ * nothing stored must have nothing in CloudWatch.
+ */
+export async function checkStream(
+  audit: LogAudit,
+  logGroup: string,
+  logStream: string,
+  position: StreamPosition,
+  windowStart?: number,
+): Promise<StreamVerdict> {
+  let calls = 0;
+  const read = async (options: { startTime?: number; limit?: number }, each: (page: FilteredPage) => boolean) => {
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_CHECK_PAGES; page++) {
+      calls++;
+      const answer = await audit.filterStream(logGroup, logStream, { ...options, nextToken });
+      if (!each(answer) || answer.nextToken === undefined) return true;
+      nextToken = answer.nextToken;
+    }
+    return false;
+  };
+
+  let first: string | undefined;
+  // Empty pages may come before the first event (CloudWatch searched part of the range): follow their tokens.
+  const headRead = await read({ limit: 1 }, (page) => {
+    first = page.events[0]?.eventId;
+    return first === undefined;
+  });
+  if (!headRead)
+    return { ok: false, calls, reason: 'window-exceeded: no first event within the check', mayHeal: false };
+  if (position.firstId === undefined) {
+    if (first === undefined) return { ok: true, calls };
+    // Nothing stored yet: the forwarder may still be on its way to it, or never got a route in time.
+    return { ok: false, calls, reason: `head-missing: ${logStream} has events, none stored`, mayHeal: true };
+  }
+  if (first !== position.firstId) {
+    return {
+      ok: false,
+      calls,
+      reason: `head-missing: ${logStream} starts before its first stored event`,
+      mayHeal: false,
+    };
+  }
+
+  const recent = new Set(position.recentIds ?? []);
+  const tip = position.lastTimestamp;
+  const from = windowStart !== undefined && tip !== undefined ? Math.min(windowStart, tip) : tip;
+  // At the window's first millisecond, events outside the window may be stored ones just older than it.
+  const boundaryPasses = (timestamp: number) => from !== undefined && timestamp === from && from !== tip;
+  let missing: string | undefined;
+  let outside = 0;
+  const tailRead = await read({ startTime: from }, (page) => {
+    for (const event of page.events) {
+      if (recent.has(event.eventId)) continue;
+      if (boundaryPasses(event.timestamp)) outside++;
+      else missing = event.eventId;
+      if (missing !== undefined) return false;
+    }
+    return true;
+  });
+  if (missing !== undefined) {
+    return { ok: false, calls, reason: `tail-missing: event ${missing} of ${logStream} is not stored`, mayHeal: true };
+  }
+  if (!tailRead) {
+    return { ok: false, calls, reason: `window-exceeded: ${outside} events before the id window`, mayHeal: false };
+  }
+  return { ok: true, calls };
+}
