@@ -5,6 +5,7 @@ import { createAwsAdapters } from '../src/main/wiring';
 import { strictAws } from '../test/support/strict-aws';
 import { benchCloudWatchRate } from './cloudwatch-rate';
 import { benchCommandMemory } from './command-memory';
+import { benchJoinWave } from './join-wave';
 import { benchLargeLog } from './large-log';
 import { benchPushPoll, DEFAULT_PUSH_POLL, type PushPollOptions } from './push-poll';
 import { startBenchStack } from './stack';
@@ -34,8 +35,8 @@ interface BenchContext {
 const POLLED = { LOGSTREAM_INGEST: 'poll', LOGSTREAM_FORWARDER: '0' };
 
 /**
- * The benchmarks, in the order they run; each returns result sections by name. push-poll runs first, before
- * the others fill the log group (and through its subscription filter, the Kinesis stream) with their lines.
+ * The benchmarks, in the order they run; each returns result sections by name. push-poll and join-wave run first,
+ * before the others fill the log group (and through its subscription filter, the Kinesis stream) with their lines.
  */
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figures>>> = {
   toolchain: async () => ({ toolchain: benchToolchain() }),
@@ -50,6 +51,10 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
       aws.destroy();
     }
   },
+  // 1,000 sockets joining one running execution (ingest as the stack offers it: push), beside one socket.
+  'join-wave': async ({ config }) => ({
+    join_wave: await benchJoinWave(config({ LOGSTREAM_TASK_QUEUE: 'bench-join' })),
+  }),
   'store-cost': async ({ config }) => ({
     store_cost: await benchStoreCost(config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-cost' })),
   }),
