@@ -11,6 +11,14 @@ export function forwarderWorkflowId(streamName: string, shardId: string): string
   return `logstream-forwarder:${streamName}:${shardId}`;
 }
 
+/**
+ * The task queue the forwarders of a Kinesis stream run on: one per stream, not logstream's execution queue, so any
+ * worker that runs forwarders serves them whatever its own queue, and they never wait behind execution activities.
+ */
+export function forwarderTaskQueue(streamName: string): string {
+  return `logstream-forwarders:${streamName}`;
+}
+
 /** Input of `shardForwarderWorkflow`. */
 export interface ShardForwarderInput {
   /** Kinesis stream name. */

@@ -7,12 +7,13 @@ import {
   type LogEntry,
   type LogLevel,
 } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
 import { workflowSource } from '../adapters/temporal/workflow-bundle';
 import type { Logger as ProcessLogger } from 'pino';
 import type { Config } from '../config';
 import type { CallObserver } from '../ports';
+import { startForwarding, type RunningForwarding } from './forwarders';
+import { executionActivities } from './worker-activities';
 import { createAwsAdapters, createLogger, runStandalone } from './wiring';
 
 /** A running worker: `stop()` shuts it down gracefully and closes its connections. */
@@ -23,7 +24,10 @@ export interface RunningWorker {
 
 let runtimeInstalled = false;
 
-/** Starts a worker for the `logstream` task queue hosting the execution workflow and its activities. */
+/**
+ * Starts a worker for the `logstream` task queue hosting the execution workflow and its activities and, unless ingest
+ * is `poll` or `LOGSTREAM_FORWARDER=0`, the shard forwarders beside it (see `startForwarding`).
+ */
 export async function startWorker(config: Config, observe?: CallObserver): Promise<RunningWorker> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
@@ -41,28 +45,44 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
   }
   const aws = createAwsAdapters(config, observe);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal, config.temporalAddress));
+  // The bundle prebuilt by `npm run build` when it is current, else the sources (bundled at start).
+  const workflows = workflowSource();
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    // The bundle prebuilt by `npm run build` when it is current, else the sources (bundled at start).
-    ...workflowSource(),
+    ...workflows,
     // Heartbeats carry cancellation: a stop must reach a running command within about a second,
     // not 0.8 x the heartbeat timeout the SDK would otherwise wait.
     maxHeartbeatThrottleInterval: '1s',
-    activities: createActivities({
-      store: aws.store,
-      source: aws.source,
-      pacing: { minMs: config.pollMinMs, maxMs: config.pollMaxMs },
-      ttlSeconds: config.ttlDays * 86_400,
-    }),
+    // Live ingest of every polled execution holds a slot for as long as it runs.
+    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
+    activities: executionActivities(config, aws),
   });
   const running = worker.run();
+  let forwarding: RunningForwarding | undefined;
+  try {
+    forwarding = await startForwarding({
+      config,
+      connection,
+      namespace: config.temporalNamespace,
+      workflows,
+      aws,
+      logger: createLogger('logstream-worker', config),
+    });
+  } catch (error) {
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+    aws.destroy();
+    throw error;
+  }
   let stopping: Promise<void> | undefined;
   return {
     worker,
     stop: () => {
       stopping ??= (async () => {
+        await forwarding?.stop();
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
         await connection.close();

@@ -6,11 +6,12 @@ import {
   type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
 import { workflowSource } from '../adapters/temporal/workflow-bundle';
 import { loadConfig, type Config } from '../config';
-import { createAwsAdapters, provisionAws } from '../main/wiring';
+import { startForwarding, type RunningForwarding } from '../main/forwarders';
+import { executionActivities } from '../main/worker-activities';
+import { createAwsAdapters, createLogger, provisionAws } from '../main/wiring';
 
 /** Options of `LogstreamPlugin`. */
 export interface LogstreamPluginOptions {
@@ -60,27 +61,26 @@ export class LogstreamPlugin extends SimplePlugin {
 
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
     if (this.pluginOptions.provision ?? true) await provisionAws(this.config);
-    const ownConnection = worker.connection
-      ? undefined
-      : await NativeConnection.connect(temporalConnectionOptions(this.config.temporal, this.config.temporalAddress));
+    const connection =
+      worker.connection ??
+      (await NativeConnection.connect(temporalConnectionOptions(this.config.temporal, this.config.temporalAddress)));
+    const ownConnection = worker.connection ? undefined : connection;
     const aws = createAwsAdapters(this.config);
+    const workflows = this.pluginOptions.workflowBundle
+      ? { workflowBundle: this.pluginOptions.workflowBundle }
+      : workflowSource();
     let companion: Worker;
     try {
       companion = await Worker.create({
-        connection: worker.connection ?? ownConnection,
+        connection,
         namespace: worker.options.namespace,
         taskQueue: this.config.taskQueue,
-        ...(this.pluginOptions.workflowBundle
-          ? { workflowBundle: this.pluginOptions.workflowBundle }
-          : workflowSource()),
+        ...workflows,
         // Heartbeats carry cancellation: a stop must reach a running command within about a second.
         maxHeartbeatThrottleInterval: '1s',
-        activities: createActivities({
-          store: aws.store,
-          source: aws.source,
-          pacing: { minMs: this.config.pollMinMs, maxMs: this.config.pollMaxMs },
-          ttlSeconds: this.config.ttlDays * 86_400,
-        }),
+        // Live ingest of every polled execution holds a slot for as long as it runs.
+        maxConcurrentActivityTaskExecutions: this.config.workerMaxActivities,
+        activities: executionActivities(this.config, aws),
       });
     } catch (error) {
       aws.destroy();
@@ -93,9 +93,27 @@ export class LogstreamPlugin extends SimplePlugin {
       companionFailure = { error };
       shutdownQuietly(worker);
     });
+    let forwarding: RunningForwarding;
+    try {
+      forwarding = await startForwarding({
+        config: this.config,
+        connection,
+        namespace: worker.options.namespace,
+        workflows,
+        aws,
+        logger: createLogger('logstream-worker', this.config),
+      });
+    } catch (error) {
+      shutdownQuietly(companion);
+      await companionRun;
+      aws.destroy();
+      await ownConnection?.close();
+      throw error;
+    }
     try {
       await super.runWorker(worker, next);
     } finally {
+      await forwarding.stop();
       shutdownQuietly(companion);
       await companionRun;
       aws.destroy();

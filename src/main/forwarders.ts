@@ -1,0 +1,104 @@
+import { Client } from '@temporalio/client';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createForwarderActivities, ensureForwarders } from '../../activities/forwarder';
+import { TemporalForwarderDirectory } from '../adapters/temporal/temporal-forwarder-directory';
+import type { Config } from '../config';
+import type { LogStore, PushRegistry, ShardSource } from '../ports';
+import { forwarderTaskQueue } from '../../workflows/forwarder-workflow';
+
+interface Logger {
+  info(meta: Record<string, unknown>, message: string): void;
+  warn(meta: Record<string, unknown>, message: string): void;
+}
+
+/** Options of `startForwarding`. */
+export interface ForwardingOptions {
+  readonly config: Pick<Config, 'forwarder' | 'ingest' | 'kinesisStream'>;
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  /** Where the workflows come from (the same bundle as the execution worker's). */
+  readonly workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  readonly aws: { readonly shards: ShardSource; readonly registry: PushRegistry; readonly store: LogStore };
+  readonly logger: Logger;
+}
+
+/** The forwarders of a running worker; `stop()` ends this process's part (the workflows go on elsewhere). */
+export interface RunningForwarding {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the shard forwarders in this process, when the configuration asks for them (`LOGSTREAM_FORWARDER` on, ingest
+ * not `poll`): a worker of their own on the stream's forwarder task queue, so they never wait behind the execution
+ * activities' slots and any worker of any logstream task queue serves them; then makes sure every shard of the
+ * Kinesis stream has its forwarder workflow, in the background (a worker must start even when Kinesis or Temporal does
+ * not answer yet, or the stream is not provisioned yet: a failure is logged and tried again with a growing delay).
+ * Every worker does this at start; the workflows' ids make it one forwarder per shard however many do.
+ */
+export async function startForwarding(options: ForwardingOptions): Promise<RunningForwarding> {
+  const { config, connection, namespace, aws, logger } = options;
+  if (!config.forwarder || config.ingest === 'poll') return { stop: async () => undefined };
+  const streamName = config.kinesisStream;
+  const taskQueue = forwarderTaskQueue(streamName);
+  const forwarders = new TemporalForwarderDirectory({ client: new Client({ connection, namespace }), taskQueue });
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...options.workflows,
+    // A lost worker's consumer is noticed by its heartbeat timeout; cancellation (a shutdown) rides on heartbeats.
+    maxHeartbeatThrottleInterval: '1s',
+    activities: createForwarderActivities({ ...aws, forwarders }),
+  });
+  const running = worker.run();
+  const aborting = new AbortController();
+  const ensuring = ensureInBackground(aws.shards, forwarders, streamName, logger, aborting.signal);
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: () => {
+      stopping ??= (async () => {
+        aborting.abort();
+        await ensuring;
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function ensureInBackground(
+  shards: ShardSource,
+  forwarders: TemporalForwarderDirectory,
+  streamName: string,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  let delayMs = 1000;
+  while (!signal.aborted) {
+    try {
+      const started = await ensureForwarders({ shards, forwarders }, streamName);
+      logger.info({ streamName, shards: started }, 'shard forwarders running');
+      return;
+    } catch (error) {
+      logger.warn(
+        { streamName, retryInMs: delayMs, error: error instanceof Error ? error.message : String(error) },
+        'could not start the shard forwarders; trying again',
+      );
+    }
+    await pause(delayMs, signal);
+    delayMs = Math.min(5 * 60_000, delayMs * 2);
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

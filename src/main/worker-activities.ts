@@ -1,0 +1,20 @@
+import { createActivities } from '../../activities';
+import type { Config } from '../config';
+import type { AwsAdapters } from './wiring';
+
+/** The execution's activities (register, run, ingest, drain and seal) as logstream's worker hosts them. */
+export function executionActivities(
+  config: Config,
+  aws: Pick<AwsAdapters, 'store' | 'source' | 'registry' | 'audit' | 'shards'>,
+) {
+  return createActivities({
+    store: aws.store,
+    source: aws.source,
+    registry: aws.registry,
+    audit: aws.audit,
+    shards: aws.shards,
+    push: { mode: config.ingest, streamName: config.kinesisStream },
+    pacing: { minMs: config.pollMinMs, maxMs: config.pollMaxMs },
+    ttlSeconds: config.ttlDays * 86_400,
+  });
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordCommand,
+  type _Record,
+} from '@aws-sdk/client-kinesis';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ForwardShardProgress } from '../../activities/forwarder';
+import { decodeSubscriptionRecord } from '../../src/adapters/kinesis/subscription-record';
+import type { IndexedEvent } from '../../src/domain';
+import { provisionAws } from '../../src/main/wiring';
+import { forwarderWorkflowId } from '../../workflows/forwarder-workflow';
+import { newExecutionId, startHarness, testConfig, waitFor, type Harness } from '../support/harness';
+
+// The forwarder on the real local stack: CloudWatch Logs (the emulator behind the strict AWS layer) delivers through
+// the log group's subscription filter to a Kinesis stream, and the worker's shard forwarder stores what it reads.
+// The test has a log group and a Kinesis stream of its own (forwarders are keyed by stream), provisioned as the
+// stack launcher does; routes and records are written as registration writes them, so only the forwarder stores.
+
+const suffix = randomUUID().slice(0, 8);
+const env = {
+  LOGSTREAM_INGEST: 'push',
+  LOGSTREAM_LOG_GROUP: `/logstream/test-forwarder-${suffix}`,
+  LOGSTREAM_KINESIS_STREAM: `logstream-test-forwarder-${suffix}`,
+};
+let h: Harness;
+
+beforeAll(async () => {
+  await provisionAws(testConfig(env));
+  h = await startHarness({ env });
+});
+
+afterAll(async () => {
+  if (h === undefined) return;
+  // The forwarders outlive their worker (they are durable workflows): end them with the test's stream.
+  const shards = await h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM);
+  for (const shard of shards) {
+    await h.temporal.workflow
+      .getHandle(forwarderWorkflowId(env.LOGSTREAM_KINESIS_STREAM, shard.shardId))
+      .terminate('test over')
+      .catch(() => undefined);
+  }
+  await h.stop();
+});
+
+/** Registers a push execution the way registration does: its record (ingest push), then its stream's route. */
+async function pushExecution(prefix: string): Promise<{ executionId: string; stream: string }> {
+  const executionId = newExecutionId(prefix);
+  const stream = `external/${executionId}`;
+  const location = { logGroup: h.config.logGroup, logStreams: [stream] };
+  await h.aws.store.registerExecution({ executionId, location, startedAt: Date.now(), ingest: 'push' });
+  await h.aws.registry.putRoute({ logGroup: h.config.logGroup, logStream: stream, executionId });
+  await h.aws.source.createStream(h.config.logGroup, stream);
+  return { executionId, stream };
+}
+
+async function write(stream: string, messages: string[]): Promise<void> {
+  const now = Date.now();
+  // Several lines share each millisecond: identity is the event id, never the timestamp.
+  await h.aws.source.putEvents(
+    h.config.logGroup,
+    stream,
+    messages.map((message, i) => ({ timestamp: now + Math.floor(i / 10), message })),
+  );
+}
+
+async function stored(executionId: string): Promise<IndexedEvent[]> {
+  const events: IndexedEvent[] = [];
+  for await (const chunk of h.aws.store.readChunks(executionId, 1)) {
+    chunk.events.forEach((event, i) => events.push({ ...event, index: chunk.seq + i }));
+  }
+  return events;
+}
+
+async function waitStored(executionId: string, count: number): Promise<IndexedEvent[]> {
+  await waitFor(`${count} events of ${executionId} stored`, async () =>
+    ((await h.aws.store.latestChunk(executionId))?.last ?? 0) >= count ? true : undefined,
+  );
+  return stored(executionId);
+}
+
+const lines = (prefix: string, from: number, count: number): string[] =>
+  Array.from({ length: count }, (_, i) => `${prefix} line ${from + i} ${'x'.repeat(80)}`);
+
+function expectExact(events: IndexedEvent[], expected: string[]): void {
+  expect(events.map((e) => e.message)).toEqual(expected);
+  expect(events.map((e) => e.index)).toEqual(expected.map((_, i) => i + 1));
+  const ids = events.map((e) => e.eventId);
+  expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+  expect(new Set(ids).size).toBe(ids.length);
+}
+
+/** The first record of the test's Kinesis stream holding events of `stream` (read by the test, as a second consumer). */
+async function recordOf(stream: string): Promise<_Record> {
+  const kinesis = h.aws.kinesis;
+  const StreamName = env.LOGSTREAM_KINESIS_STREAM;
+  return waitFor(`a Kinesis record of ${stream}`, async () => {
+    const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName }));
+    for (const shard of Shards) {
+      let { ShardIterator } = await kinesis.send(
+        new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
+      while (ShardIterator) {
+        // Shares the shard's 5 reads/s with the forwarder: a refusal for rate fails this probe, which waitFor repeats.
+        const read = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
+        for (const record of read.Records ?? []) {
+          const decoded = decodeSubscriptionRecord(record.Data ?? new Uint8Array());
+          if (decoded.message?.messageType === 'DATA_MESSAGE' && decoded.message.logStream === stream) return record;
+        }
+        if ((read.Records ?? []).length === 0) break;
+        ShardIterator = read.NextShardIterator;
+      }
+    }
+    return undefined;
+  });
+}
+
+/** What the forwarder's running consumers have heartbeated (their counts since each round began). */
+async function consumerProgress(): Promise<ForwardShardProgress[]> {
+  const shards = await h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM);
+  const progress: ForwardShardProgress[] = [];
+  for (const shard of shards) {
+    const handle = h.temporal.workflow.getHandle(forwarderWorkflowId(env.LOGSTREAM_KINESIS_STREAM, shard.shardId));
+    const description = await handle.describe();
+    for (const activity of description.raw.pendingActivities ?? []) {
+      const payload = activity.heartbeatDetails?.payloads?.[0];
+      if (payload) progress.push(defaultPayloadConverter.fromPayload(payload));
+    }
+  }
+  return progress;
+}
+
+describe('shard forwarder on the local stack', () => {
+  it('stores events written to a routed stream exactly once, in order, through the subscription and Kinesis', async () => {
+    const { executionId, stream } = await pushExecution('fwd');
+    const other = await pushExecution('fwd-other');
+    const expected = [...lines('a', 1, 700), ...lines('a', 701, 300), ...lines('a', 1001, 500)];
+    await write(stream, expected.slice(0, 700));
+    await write(other.stream, lines('b', 1, 50));
+    await write(stream, expected.slice(700, 1000));
+    // A stream of the group that is no execution's: delivered too, and skipped.
+    await h.aws.source.createStream(h.config.logGroup, `stranger-${suffix}`);
+    await write(`stranger-${suffix}`, lines('s', 1, 20));
+    await write(stream, expected.slice(1000));
+
+    expectExact(await waitStored(executionId, expected.length), expected);
+    expectExact(await waitStored(other.executionId, 50), lines('b', 1, 50));
+    // Nothing more arrives once all of it is stored and the forwarder has read past it.
+    const after = Date.now();
+    await waitFor('the forwarder to read past the writes', async () => {
+      const progress = await h.aws.registry.listShardProgress(env.LOGSTREAM_KINESIS_STREAM);
+      return progress.length > 0 && progress.every((p) => p.caughtUpTo > after) ? true : undefined;
+    });
+    expect((await stored(executionId)).length).toBe(expected.length);
+    // The stranger's records were read and skipped (heartbeats reach the server within about a second).
+    await waitFor('the stranger skipped', async () =>
+      (await consumerProgress()).some((c) => c.skipped > 0) ? true : undefined,
+    );
+  });
+
+  it('stores once a record Kinesis delivers twice (the same Data put again by the test)', async () => {
+    const { executionId, stream } = await pushExecution('fwd-dup');
+    await write(stream, lines('d', 1, 40));
+    await waitStored(executionId, 40);
+    const before = (await consumerProgress()).reduce((sum, c) => sum + c.duplicates, 0);
+
+    const record = await recordOf(stream);
+    const put = await h.aws.kinesis.send(
+      new PutRecordCommand({ StreamName: env.LOGSTREAM_KINESIS_STREAM, Data: record.Data, PartitionKey: stream }),
+    );
+    expect(put.SequenceNumber).toBeDefined();
+    // A line written after the re-put record lands behind it on the same shard: once it is stored, the copy was read.
+    await write(stream, lines('d', 41, 1));
+    const events = await waitStored(executionId, 41);
+    expectExact(events, lines('d', 1, 41));
+    const copied = decodeSubscriptionRecord(record.Data ?? new Uint8Array()).message;
+    const copiedEvents = copied?.messageType === 'DATA_MESSAGE' ? copied.logEvents.length : 0;
+    expect(copiedEvents).toBeGreaterThan(0);
+    // The consumer counted the copy's events as duplicates (heartbeats reach the server within about a second).
+    const duplicates = await waitFor('the copy counted as duplicates', async () => {
+      const total = (await consumerProgress()).reduce((sum, c) => sum + c.duplicates, 0);
+      return total - before >= copiedEvents ? total - before : undefined;
+    });
+    expect(duplicates).toBe(copiedEvents);
+    // Read past the copy and beyond: still nothing twice.
+    const after = Date.now();
+    await waitFor('the forwarder to read past the copy', async () => {
+      const progress = await h.aws.registry.listShardProgress(env.LOGSTREAM_KINESIS_STREAM);
+      return progress.every((p) => p.caughtUpTo > after) ? true : undefined;
+    });
+    expectExact(await stored(executionId), lines('d', 1, 41));
+  });
+});
