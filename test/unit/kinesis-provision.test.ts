@@ -18,7 +18,9 @@ import { awsError } from '../support/fakes';
 const ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/logstream-log-events';
 const ROLE = 'arn:aws:iam::123456789012:role/logstream-subscription';
 
-function fakeKinesis(options: { exists?: boolean; creatingFor?: number; createError?: Error } = {}) {
+function fakeKinesis(
+  options: { exists?: boolean; creatingFor?: number; createError?: Error; createdByOther?: boolean } = {},
+) {
   const calls: string[] = [];
   let exists = options.exists ?? false;
   let creating = options.creatingFor ?? 0;
@@ -26,6 +28,10 @@ function fakeKinesis(options: { exists?: boolean; creatingFor?: number; createEr
     if (command instanceof CreateStreamCommand) {
       calls.push(`CreateStream ${command.input.ShardCount ?? '?'}`);
       if (options.createError) throw options.createError;
+      if (options.createdByOther) {
+        exists = true;
+        throw awsError('ResourceInUseException');
+      }
       if (exists) throw awsError('ResourceInUseException');
       exists = true;
       return {};
@@ -89,6 +95,7 @@ describe('ensureKinesisStream', () => {
     const stream = await ensureKinesisStream(kinesis.client, 'logstream-log-events', 2, { pollMs: 1 });
     expect(stream).toEqual({ streamName: 'logstream-log-events', streamArn: ARN, openShards: 2, created: true });
     expect(kinesis.calls).toEqual([
+      'DescribeStreamSummary',
       'CreateStream 2',
       'DescribeStreamSummary',
       'DescribeStreamSummary',
@@ -96,12 +103,25 @@ describe('ensureKinesisStream', () => {
     ]);
   });
 
-  test('an existing stream is kept as it is', async () => {
+  test('an existing stream is kept as it is, and only described (no kinesis:CreateStream needed)', async () => {
     const kinesis = fakeKinesis({ exists: true });
     await expect(ensureKinesisStream(kinesis.client, 'logstream-log-events', 4)).resolves.toMatchObject({
       created: false,
       openShards: 2,
     });
+    expect(kinesis.calls).toEqual(['DescribeStreamSummary']);
+  });
+
+  test('a stream another process creates meanwhile is waited for', async () => {
+    const kinesis = fakeKinesis({ createdByOther: true, creatingFor: 1 });
+    const raced = await ensureKinesisStream(kinesis.client, 'logstream-log-events', 1, { pollMs: 1 });
+    expect(raced).toMatchObject({ created: false, streamArn: ARN });
+    expect(kinesis.calls).toEqual([
+      'DescribeStreamSummary',
+      'CreateStream 1',
+      'DescribeStreamSummary',
+      'DescribeStreamSummary',
+    ]);
   });
 
   test('a stream that never becomes ACTIVE, or a refused creation, is a ProvisionError saying so', async () => {

@@ -24,8 +24,9 @@ export interface StreamWaitOptions {
 
 /**
  * Creates the Kinesis Data Stream (provisioned, `shards` shards) if it does not exist, and waits until it is
- * ACTIVE (AWS takes seconds to a minute; a stream being resharded is UPDATING and still usable). Safe to call on
- * every start and from several processes at once.
+ * ACTIVE (AWS takes seconds to a minute; a stream being resharded is UPDATING and still usable). An existing stream
+ * is only described, so processes that start with a provisioned account need no kinesis:CreateStream. Safe to call
+ * on every start and from several processes at once.
  */
 export async function ensureKinesisStream(
   client: KinesisClient,
@@ -34,18 +35,21 @@ export async function ensureKinesisStream(
   options: StreamWaitOptions = {},
 ): Promise<ProvisionedStream> {
   let created = false;
-  try {
-    await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-    created = true;
-  } catch (error) {
-    // ResourceInUseException = it exists already (or a concurrent caller is creating it).
-    if (nameOf(error) !== 'ResourceInUseException') throw asProvisionError(streamName, error);
+  let summary = await describe(client, streamName);
+  if (summary === undefined) {
+    try {
+      await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+      created = true;
+    } catch (error) {
+      // ResourceInUseException = a concurrent caller created it first.
+      if (nameOf(error) !== 'ResourceInUseException') throw asProvisionError(streamName, error);
+    }
   }
   const deadline = Date.now() + (options.maxWaitMs ?? 300_000);
   for (;;) {
-    const summary = await describe(client, streamName);
-    const status = summary.StreamStatus;
-    if ((status === 'ACTIVE' || status === 'UPDATING') && summary.StreamARN !== undefined) {
+    summary ??= await describe(client, streamName);
+    const status = summary?.StreamStatus;
+    if ((status === 'ACTIVE' || status === 'UPDATING') && summary?.StreamARN !== undefined) {
       return { streamName, streamArn: summary.StreamARN, openShards: summary.OpenShardCount ?? shards, created };
     }
     if (status === 'DELETING') {
@@ -55,15 +59,17 @@ export async function ensureKinesisStream(
       throw new ProvisionError(`Kinesis stream ${streamName}`, `still ${String(status)}: not ACTIVE in time`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+    summary = undefined;
   }
 }
 
-async function describe(client: KinesisClient, streamName: string): Promise<StreamDescriptionSummary> {
+/** The stream's summary, or undefined when it does not exist (yet). */
+async function describe(client: KinesisClient, streamName: string): Promise<StreamDescriptionSummary | undefined> {
   try {
     const output = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (output.StreamDescriptionSummary === undefined) throw new Error('DescribeStreamSummary returned no summary');
     return output.StreamDescriptionSummary;
   } catch (error) {
+    if (nameOf(error) === 'ResourceNotFoundException') return undefined;
     throw asProvisionError(streamName, error);
   }
 }
