@@ -151,7 +151,11 @@ export function runStandalone(
   }
   assertReachable(endpointsOf(config, 'standalone'))
     .then(() => provisionAws(config))
-    .then(() => start(config))
+    .then((push) => {
+      // auto without a subscription role polls every execution: say so once, it costs CloudWatch read quota.
+      if (push.kind === 'skipped' && config.ingest === 'auto') process.stderr.write(`${name}: ${push.reason}\n`);
+      return start(config);
+    })
     .then(
       (running) => {
         process.stdout.write(`${running.banner}\n`);
