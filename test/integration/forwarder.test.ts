@@ -4,6 +4,7 @@ import {
   GetShardIteratorCommand,
   ListShardsCommand,
   PutRecordCommand,
+  UpdateShardCountCommand,
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -132,6 +133,17 @@ async function consumerProgress(): Promise<ForwardShardProgress[]> {
   return progress;
 }
 
+/** When the forwarder of a shard first scheduled its consumer (epoch ms, from its workflow's history). */
+async function firstRead(shardId: string): Promise<number> {
+  const handle = h.temporal.workflow.getHandle(forwarderWorkflowId(env.LOGSTREAM_KINESIS_STREAM, shardId));
+  const history = await handle.fetchHistory();
+  const scheduled = (history.events ?? []).find(
+    (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'forwardShard',
+  );
+  const seconds = Number(scheduled?.eventTime?.seconds ?? Number.NaN);
+  return seconds * 1000 + Math.floor((scheduled?.eventTime?.nanos ?? 0) / 1e6);
+}
+
 describe('shard forwarder on the local stack', () => {
   it('stores events written to a routed stream exactly once, in order, through the subscription and Kinesis', async () => {
     const { executionId, stream } = await pushExecution('fwd');
@@ -191,5 +203,46 @@ describe('shard forwarder on the local stack', () => {
       return progress.every((p) => p.caughtUpTo > after) ? true : undefined;
     });
     expectExact(await stored(executionId), lines('d', 1, 41));
+  });
+
+  // Last: it leaves the test's stream resharded.
+  it('follows a split: each stream stays in order, the children read after their parent is read to its end', async () => {
+    const executions = await Promise.all([1, 2, 3].map((i) => pushExecution(`fwd-split${i}`)));
+    const batch = async (from: number): Promise<void> => {
+      for (const { stream } of executions) await write(stream, lines(stream, from, 50));
+    };
+    await batch(1);
+    await batch(51);
+    await h.aws.kinesis.send(
+      new UpdateShardCountCommand({
+        StreamName: env.LOGSTREAM_KINESIS_STREAM,
+        TargetShardCount: 2,
+        ScalingType: 'UNIFORM_SCALING',
+      }),
+    );
+    await batch(101);
+    await batch(151);
+    for (const { executionId, stream } of executions) {
+      expectExact(await waitStored(executionId, 200), lines(stream, 1, 200));
+    }
+    const shards = await h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM);
+    const closed = shards.filter((s) => s.closed);
+    const open = shards.filter((s) => !s.closed);
+    expect(closed.length).toBeGreaterThan(0);
+    expect(open).toHaveLength(2);
+    const forwarder = (shardId: string) =>
+      h.temporal.workflow.getHandle(forwarderWorkflowId(env.LOGSTREAM_KINESIS_STREAM, shardId)).describe();
+    // The parent's forwarder completed once its shard was read to the end; each child's started after it and runs.
+    for (const parent of closed) {
+      const ended = await forwarder(parent.shardId);
+      expect(ended.status.name).toBe('COMPLETED');
+      for (const child of open.filter((s) => s.parentShardId === parent.shardId)) {
+        const running = await forwarder(child.shardId);
+        expect(running.status.name).toBe('RUNNING');
+        expect(await firstRead(child.shardId)).toBeGreaterThanOrEqual(ended.closeTime?.getTime() ?? Infinity);
+      }
+    }
+    const progress = await h.aws.registry.listShardProgress(env.LOGSTREAM_KINESIS_STREAM);
+    for (const parent of closed) expect(progress.find((p) => p.shardId === parent.shardId)?.closed).toBe(true);
   });
 });
