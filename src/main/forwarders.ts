@@ -32,8 +32,9 @@ export interface RunningForwarding {
  * not `poll`): a worker of their own on the stream's forwarder task queue, so they never wait behind the execution
  * activities' slots and any worker of any logstream task queue serves them; then makes sure every shard of the
  * Kinesis stream has its forwarder workflow, in the background (a worker must start even when Kinesis or Temporal does
- * not answer yet, or the stream is not provisioned yet: a failure is logged and tried again with a growing delay).
- * Every worker does this at start; the workflows' ids make it one forwarder per shard however many do.
+ * not answer yet, or the stream is not provisioned yet: a failure is logged and tried again with a growing delay),
+ * and again every five minutes. Every worker does this; the workflows' ids make it one forwarder per shard however
+ * many do.
  */
 export async function startForwarding(options: ForwardingOptions): Promise<RunningForwarding> {
   const { config, connection, namespace, aws, logger } = options;
@@ -75,11 +76,15 @@ async function ensureInBackground(
   signal: AbortSignal,
 ): Promise<void> {
   let delayMs = 1000;
+  let running: string[] | undefined;
   while (!signal.aborted) {
     try {
-      const started = await ensureForwarders({ shards, forwarders }, streamName);
-      logger.info({ streamName, shards: started }, 'shard forwarders running');
-      return;
+      const listed = await ensureForwarders({ shards, forwarders }, streamName);
+      if (running === undefined) logger.info({ streamName, shards: listed }, 'shard forwarders running');
+      running = listed;
+      // Looked at again now and then: a forwarder an operator terminated is started again (from the oldest record
+      // kept, which stores nothing twice), and a stream provisioned after this worker started gets its forwarders.
+      delayMs = RECHECK_MS;
     } catch (error) {
       logger.warn(
         { streamName, retryInMs: delayMs, error: error instanceof Error ? error.message : String(error) },
@@ -87,9 +92,11 @@ async function ensureInBackground(
       );
     }
     await pause(delayMs, signal);
-    delayMs = Math.min(5 * 60_000, delayMs * 2);
+    if (running === undefined) delayMs = Math.min(RECHECK_MS, delayMs * 2);
   }
 }
+
+const RECHECK_MS = 5 * 60_000;
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
