@@ -21,6 +21,8 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly logGroup: string;
+  /** The configured ingest setting (config `ingest`): with `poll` a new execution's record is written at its start. */
+  readonly ingest?: 'auto' | 'push' | 'poll';
   /** Keys accepted as `Authorization: Bearer KEY`; empty = no auth (the server then binds to loopback only). */
   readonly apiKeys: readonly string[];
   /** The `websocket_url` for a client resuming after `lastIndex`; `keyId` identifies the caller's API key ('' without keys). */

@@ -54,8 +54,9 @@ export interface LogQueryDeps {
 }
 
 /**
- * The status-based strategy of `/logs`. RUNNING: DynamoDB, filled from CloudWatch through the
- * append protocol by the first request that finds it empty. COMPLETED: DynamoDB when the log is
+ * The status-based strategy of `/logs`. RUNNING: DynamoDB; a polled execution's log is filled from
+ * CloudWatch through the append protocol by the first request that finds it empty (a push execution's
+ * never: it reads no CloudWatch). COMPLETED: DynamoDB when the log is
  * sealed, else a direct CloudWatch read that is not stored, marked unsealed (see `judgeCompleteness`).
  */
 export class LogQuery {
@@ -129,7 +130,9 @@ export class LogQuery {
   ): Promise<LogsPage> {
     const latest = await this.deps.store.latestChunk(execution.executionId);
     let lastIndex = latest?.last ?? 0;
-    if (!latest && !execution.record?.seal) {
+    // Only a polled execution is filled here: a push execution's log is the forwarder's (events stored by their
+    // CloudWatch ids), and one whose mode is not chosen yet may become one. Those are served from the store alone.
+    if (!latest && !execution.record?.seal && execution.record?.ingest === 'poll') {
       // First request before the ingester stored anything: fetch and store through the same
       // protocol, so racing requests (or the ingester) never store an event twice.
       const pump = new LogPump(this.deps.store, this.deps.source, {

@@ -1,5 +1,5 @@
 // The camelCase results of the execution handle, mapped from the API's snake_case bodies.
-import type { ExecutionStatus, IndexedEvent } from '../domain';
+import type { ExecutionStatus, IndexedEvent, IngestMode } from '../domain';
 import type { ExecutionView, LogsView } from './wire-views';
 
 /** An execution as `status()` describes it. */
@@ -17,6 +17,8 @@ export interface ExecutionDescription {
   readonly exitCode: number | null;
   /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
   readonly rejectedEvents: number | null;
+  /** How the log is ingested (`push` or `poll`); null while unknown (not registered yet, or an older API). */
+  readonly ingest: IngestMode | null;
 }
 
 /** One page of the log as `logs()` returns it. */
@@ -51,6 +53,7 @@ export function toDescription(view: ExecutionView): ExecutionDescription {
     sealPending: view.seal_pending,
     exitCode: view.exit_code,
     rejectedEvents: view.rejected_events ?? null,
+    ingest: view.ingest ?? null,
   };
 }
 

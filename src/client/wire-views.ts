@@ -1,5 +1,5 @@
 // The API's JSON bodies as they come over the wire (snake_case), and the options of the wire-level calls.
-import type { ExecutionStatus, IndexedEvent } from '../domain';
+import type { ExecutionStatus, IndexedEvent, IngestMode } from '../domain';
 
 /** `GET /executions/{id}`. */
 export interface ExecutionView {
@@ -15,6 +15,8 @@ export interface ExecutionView {
   readonly exit_code: number | null;
   /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
   readonly rejected_events?: number | null;
+  /** How the log is ingested (`push` or `poll`); null while registration has not chosen yet. Absent from older APIs. */
+  readonly ingest?: IngestMode | null;
 }
 
 /** `GET /executions/{id}/logs`. */

@@ -42,6 +42,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     metrics,
     logger,
     logGroup: config.logGroup,
+    ingest: config.ingest,
     apiKeys: config.apiKeys,
     websocketUrl: (request, executionId, lastIndex, keyId) =>
       websocketUrl(

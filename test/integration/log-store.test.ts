@@ -135,7 +135,8 @@ describe('log store and status-based /logs with a worker', () => {
 describe('status-based /logs with no worker (the API alone)', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ worker: false });
+    // Polled executions: only they are filled from CloudWatch by a first /logs (push ones are the forwarder's).
+    h = await startHarness({ worker: false, env: { LOGSTREAM_INGEST: 'poll' } });
   });
   afterAll(async () => {
     await h?.stop();

@@ -41,6 +41,7 @@ const statusBody = {
   sealed: true,
   seal_pending: false,
   exit_code: 3,
+  ingest: 'push',
 };
 
 /** A sealed log of `total` events served in pages of `pageSize`. */
@@ -77,6 +78,7 @@ describe('the HTTP client’s execution handle', () => {
       sealPending: false,
       exitCode: 3,
       rejectedEvents: null,
+      ingest: 'push',
     });
     expect(requests.map((r) => r.path)).toEqual([`/executions/${ID}`]);
   });

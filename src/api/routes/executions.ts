@@ -32,6 +32,11 @@ export interface ExecutionRouteDeps {
   readonly query: LogQuery;
   readonly logger: Logger;
   readonly logGroup: string;
+  /**
+   * The configured ingest setting (config `ingest`): with `poll` the mode is known before registration, so the record
+   * is written here already; otherwise the execution's registration chooses it (see the registerExecution activity).
+   */
+  readonly ingest?: 'auto' | 'push' | 'poll';
   readonly now: () => number;
 }
 
@@ -63,7 +68,10 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
     // left by a start that failed half-way, and retrying that start must work.
     const existing = await deps.store.getExecution(executionId);
     if (existing?.seal) throw new HttpError(409, 'EXECUTION_EXISTS', `execution ${executionId} already exists`);
-    await deps.store.registerExecution({ executionId, location, startedAt: now() });
+    // The record holds the ingest mode, chosen once: written here only when no choice is left to make. A record
+    // without a mode would make the execution poll, and a first /logs would fill a push execution's log by polling.
+    if (deps.ingest === 'poll')
+      await deps.store.registerExecution({ executionId, location, startedAt: now(), ingest: 'poll' });
     await deps.directory.start({ executionId, location, command });
     deps.logger.info({ executionId, managed: command !== undefined }, 'execution started');
     return c.json({ execution_id: executionId, status: 'RUNNING', logs_url: `/executions/${executionId}/logs` }, 201);
@@ -110,6 +118,8 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
       exit_code: seal?.exitCode ?? null,
       // Lines the job printed that CloudWatch would not hold (reported by the runner, kept in the seal).
       rejected_events: seal ? (seal.rejectedEvents ?? 0) : null,
+      // Chosen at registration; null until then (and for executions registered before push ingest existed).
+      ingest: execution.record?.ingest ?? null,
     });
   });
 
