@@ -1,14 +1,7 @@
 import { Context } from '@temporalio/activity';
-import {
-  positionOf,
-  type Completion,
-  type LogEvent,
-  type LogLocation,
-  type LogSeal,
-  type StreamPosition,
-} from '../src/domain';
+import { positionOf, type Completion, type LogEvent, type LogLocation, type LogSeal } from '../src/domain';
 import { PushedLogWriter, type LogAudit, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
-import { checkStream, forwardersPast, type ForwarderVerdict } from './push-proof';
+import { checkStream, forwardersPast, type ForwarderVerdict, type StoredTail } from './push-proof';
 import {
   classifyPumpFailure,
   nonRetryableFailure,
@@ -72,7 +65,7 @@ export function proofDeadline(quietAfter: number, settleMs: number): number {
  * The final drain of a push execution: seals only with proof that nothing is missing. (a) The forwarders
  * have consumed past quietAfter = max(completedAt, lastWriteAt) + settle: every shard of the stream is
  * caught up to it, or closed and read to its end. (b) A bounded check of each stream against CloudWatch
- * (`checkStream`) finds nothing missing. Then the log is sealed at its tip; a writer that stored past it
+ * (`checkStream`, against the latest `CHECK_TAIL_EVENTS` stored events) finds nothing missing. Then the log is sealed at its tip; a writer that stored past it
  * first (CHUNK_CONFLICT) sends it back to the check. When the proof fails (an event missing that waiting
  * cannot bring, the window exceeded, or the forwarders not past quietAfter by `proofDeadline`), it falls
  * back: reads every stream from its start with FilterLogEvents (paced), stores the events whose ids are
@@ -191,12 +184,18 @@ interface DrainLoop {
 async function checkTip(deps: PushDrainDeps, input: PushDrainInput, pacer: ReadPacer, loop: DrainLoop) {
   const latest = await deps.store.latestChunk(input.executionId);
   const cursor = latest?.cursor ?? { streams: {} };
-  const positions = input.location.logStreams.map((logStream) => positionOf(cursor, logStream));
-  const starts = latest ? await windowStarts(deps.store, input.executionId, latest.last, positions) : [];
-  for (const [i, logStream] of input.location.logStreams.entries()) {
+  const tail = latest
+    ? await storedTail(deps.store, input.executionId, latest.last)
+    : { ids: new Set<string>(), since: undefined };
+  for (const logStream of input.location.logStreams) {
     const started = loop.now();
-    const position = positions[i] ?? positionOf(cursor, logStream);
-    const verdict = await checkStream(deps.audit, input.location.logGroup, logStream, position, starts[i]);
+    const verdict = await checkStream(
+      deps.audit,
+      input.location.logGroup,
+      logStream,
+      positionOf(cursor, logStream),
+      tail,
+    );
     loop.report({ checkCalls: loop.progress().checkCalls + verdict.calls, lastIndex: latest?.last ?? 0 });
     await sleepHeartbeating(loop.sleep, loop.heartbeat, pacer.succeeded(verdict.calls, loop.now() - started));
     if (!verdict.ok) return verdict;
@@ -204,30 +203,23 @@ async function checkTip(deps: PushDrainDeps, input: PushDrainInput, pacer: ReadP
   return undefined;
 }
 
-/**
- * For each stream, the timestamp of the oldest stored event of its id window (read back from the latest
- * chunks: at most the window's size times the number of streams); undefined when none is found.
- */
-async function windowStarts(
-  store: LogStore,
-  executionId: string,
-  lastIndex: number,
-  positions: readonly StreamPosition[],
-): Promise<(number | undefined)[]> {
-  const windows = positions.map((position) => new Set(position.recentIds ?? []));
-  const span = windows.reduce((sum, ids) => sum + ids.size, 0);
-  const starts: (number | undefined)[] = positions.map(() => undefined);
-  if (span === 0) return starts;
-  for await (const chunk of store.readChunks(executionId, Math.max(1, lastIndex - span + 1))) {
-    for (const event of chunk.events) {
-      const id = event.eventId;
-      if (id === undefined) continue;
-      const i = windows.findIndex((ids) => ids.has(id));
-      if (i >= 0) starts[i] = Math.min(starts[i] ?? event.timestamp, event.timestamp);
-    }
+/** Stored events the check reads back (about one FilterLogEvents page of them). */
+export const CHECK_TAIL_EVENTS = 10_000;
+
+/** The ids and the oldest timestamp of the log's latest `CHECK_TAIL_EVENTS` stored events, up to `lastIndex`. */
+async function storedTail(store: LogStore, executionId: string, lastIndex: number): Promise<StoredTail> {
+  const from = Math.max(1, lastIndex - CHECK_TAIL_EVENTS + 1);
+  const ids = new Set<string>();
+  let since: number | undefined;
+  for await (const chunk of store.readChunks(executionId, from)) {
+    chunk.events.forEach((event, i) => {
+      if (chunk.seq + i < from || chunk.seq + i > lastIndex) return;
+      if (event.eventId !== undefined) ids.add(event.eventId);
+      since = Math.min(since ?? event.timestamp, event.timestamp);
+    });
     if (chunk.last >= lastIndex) break;
   }
-  return starts;
+  return { ids, since: from === 1 ? undefined : since };
 }
 
 /** Seals at the stored tip; undefined when a writer stored past it first. */

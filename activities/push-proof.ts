@@ -42,22 +42,29 @@ export type StreamVerdict =
       readonly mayHeal: boolean;
     };
 
+/** The latest stored events of a log, read back from the store for the check. */
+export interface StoredTail {
+  /** CloudWatch ids of the stored events of the tail (every stream of the execution). */
+  readonly ids: ReadonlySet<string>;
+  /** The oldest timestamp in the tail; undefined when the tail is the whole log (it starts at index 1). */
+  readonly since: number | undefined;
+}
+
 /**
  * The bounded check of one stream against CloudWatch (a few FilterLogEvents calls whatever the log's
  * length). Its first event must be the stored `firstId` (catches lines written before the route existed,
- * which the forwarder skipped), and every event from the start of the stored id window on must be one of
- * the ids of its latest stored events (`recentIds`): nothing after the tip, nor between the window's
- * events, is missing. `windowStart` is the timestamp of the window's oldest event when known (from the
- * stored chunks), else the stream's last stored timestamp; events of that very millisecond outside the
- * window may be older stored events and pass, unless it is also the tip's millisecond. A stream with
- * nothing stored must have nothing in CloudWatch.
+ * which the forwarder skipped), and every event from the stored tail's oldest timestamp on must be one of
+ * the tail's stored events, matched by id (never by timestamp: a fast job prints thousands of lines in one
+ * millisecond): nothing after the tip, nor between the tail's events, is missing. Events of the tail's
+ * first millisecond may be stored ones just older than the tail, and pass. A stream with nothing stored
+ * must have nothing in CloudWatch.
  */
 export async function checkStream(
   audit: LogAudit,
   logGroup: string,
   logStream: string,
   position: StreamPosition,
-  windowStart?: number,
+  tail: StoredTail,
 ): Promise<StreamVerdict> {
   let calls = 0;
   const read = async (options: { startTime?: number; limit?: number }, each: (page: FilteredPage) => boolean) => {
@@ -93,27 +100,21 @@ export async function checkStream(
     };
   }
 
-  const recent = new Set(position.recentIds ?? []);
-  const tip = position.lastTimestamp;
-  const from = windowStart !== undefined && tip !== undefined ? Math.min(windowStart, tip) : tip;
-  // At the window's first millisecond, events outside the window may be stored ones just older than it.
-  const boundaryPasses = (timestamp: number) => from !== undefined && timestamp === from && from !== tip;
   let missing: string | undefined;
-  let outside = 0;
-  const tailRead = await read({ startTime: from }, (page) => {
-    for (const event of page.events) {
-      if (recent.has(event.eventId)) continue;
-      if (boundaryPasses(event.timestamp)) outside++;
-      else missing = event.eventId;
-      if (missing !== undefined) return false;
-    }
-    return true;
+  const tailRead = await read({ startTime: tail.since }, (page) => {
+    missing = page.events.find((e) => !tail.ids.has(e.eventId) && e.timestamp !== tail.since)?.eventId;
+    return missing === undefined;
   });
   if (missing !== undefined) {
     return { ok: false, calls, reason: `tail-missing: event ${missing} of ${logStream} is not stored`, mayHeal: true };
   }
   if (!tailRead) {
-    return { ok: false, calls, reason: `window-exceeded: ${outside} events before the id window`, mayHeal: false };
+    return {
+      ok: false,
+      calls,
+      reason: `window-exceeded: more than ${MAX_CHECK_PAGES} pages after the stored tail`,
+      mayHeal: false,
+    };
   }
   return { ok: true, calls };
 }

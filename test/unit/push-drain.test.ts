@@ -80,7 +80,7 @@ function setup() {
       return audit.put(
         GROUP,
         STREAM,
-        lines.map((message, i) => ({ timestamp: from + i * ms, message })),
+        lines.map((message, i) => ({ timestamp: from + Math.floor(i * ms), message })),
       );
     },
     /** The forwarder stores these events (one record). */
@@ -219,7 +219,7 @@ describe('push drain: what the check catches, and the fallback recovers', () => 
     expect(fallbacks(t.heartbeats)).toEqual([expect.stringMatching(/^tail-missing/)]);
   });
 
-  test('missing in the middle of the id window (between stored events): recovered, nothing twice', async () => {
+  test('missing in the middle (between stored events): recovered, nothing twice', async () => {
     const t = setup();
     const events = t.write(lines(40));
     await t.forward(events.slice(0, 25));
@@ -241,6 +241,50 @@ describe('push drain: what the check catches, and the fallback recovers', () => 
     const seal = await t.drain();
     expect(seal.lastIndex).toBe(30);
     expect(new Set((await t.stored()).messages)).toEqual(new Set(lines(30)));
+  });
+
+  test('thousands of lines in the tip millisecond (a fast job), all forwarded: the proof holds, no fallback', async () => {
+    const t = setup();
+    const events = t.write(lines(3000), T0, 0);
+    await t.forward(events.slice(0, 2000));
+    await t.forward(events.slice(2000));
+    await t.caughtUp(quietAfter);
+    const seal = await t.drain();
+    expect(seal.lastIndex).toBe(3000);
+    expect(t.audit.calls.FilterLogEvents).toBe(2);
+    expect(fallbacks(t.heartbeats)).toEqual([]);
+  });
+
+  test('a writer whose batches overlap in time (CloudWatch orders by timestamp, Kinesis by arrival): the proof holds', async () => {
+    const t = setup();
+    // Four batches of 500, each spread over 50 ms from a start 20 ms after the previous one.
+    const batches = [0, 1, 2, 3].map((b) =>
+      t.write(
+        lines(500).map((line) => `${line} of batch ${b}`),
+        T0 + b * 20,
+        0.1,
+      ),
+    );
+    for (const batch of batches) await t.forward(batch);
+    await t.caughtUp(quietAfter);
+    const seal = await t.drain();
+    expect(seal.lastIndex).toBe(2000);
+    expect(t.audit.calls.FilterLogEvents).toBe(2);
+    expect(fallbacks(t.heartbeats)).toEqual([]);
+  });
+
+  test('a log longer than the stored tail the check reads: an event missing inside the tail is caught', async () => {
+    const t = setup();
+    const events = t.write(lines(14_000));
+    await t.forward(events.slice(0, 13_000));
+    await t.forward(events.slice(13_001));
+    await t.caughtUp(quietAfter);
+    const seal = await t.drain();
+    expect(seal.lastIndex).toBe(14_000);
+    const { messages } = await t.stored();
+    expect(messages.at(-1)).toBe('line 13001');
+    expect(new Set(messages).size).toBe(14_000);
+    expect(fallbacks(t.heartbeats)).toEqual([expect.stringMatching(/^tail-missing/)]);
   });
 
   test('duplicate ids delivered twice are stored once, and the proof still holds', async () => {

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { ensureLogGroup } from '../../src/adapters/cloudwatch/provision';
+import { provisionAws } from '../../src/main/wiring';
+import { forwarderWorkflowId } from '../../workflows/forwarder-workflow';
+import {
+  newExecutionId,
+  readAllLogs,
+  startHarness,
+  testConfig,
+  waitFor,
+  waitSealed,
+  type Harness,
+} from '../support/harness';
+import { strictAws } from '../support/strict-aws';
+
+// Push ingest end to end on the real local stack (Temporal dev server, the emulator behind the strict AWS layer):
+// registration chooses the mode, the log group's subscription delivers through Kinesis, the worker's shard forwarder
+// stores, and the push drain seals with its proof. The test has a log group and a Kinesis stream of its own
+// (forwarders are keyed by stream, and outlive the worker that started them), provisioned as the stack launcher does.
+
+const suffix = randomUUID().slice(0, 8);
+const env = {
+  LOGSTREAM_INGEST: 'auto',
+  LOGSTREAM_LOG_GROUP: `/logstream/test-push-${suffix}`,
+  LOGSTREAM_KINESIS_STREAM: `logstream-test-push-${suffix}`,
+};
+const strict = strictAws();
+let h: Harness;
+
+beforeAll(async () => {
+  await provisionAws(testConfig(env));
+  h = await startHarness({ env });
+});
+
+afterAll(async () => {
+  if (h === undefined) return;
+  const shards = await h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM);
+  for (const shard of shards) {
+    await h.temporal.workflow
+      .getHandle(forwarderWorkflowId(env.LOGSTREAM_KINESIS_STREAM, shard.shardId))
+      .terminate('test over')
+      .catch(() => undefined);
+  }
+  await h.stop();
+});
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** CloudWatch read calls since the last reset of the strict layer's counters. */
+async function cloudWatchReads(): Promise<{ getLogEvents: number; filterLogEvents: number }> {
+  const { operations } = await strict.stats();
+  return {
+    getLogEvents: operations['logs:GetLogEvents']?.calls ?? 0,
+    filterLogEvents: operations['logs:FilterLogEvents']?.calls ?? 0,
+  };
+}
+
+let lastStamp = 0;
+
+/** Writes lines as an external job would, ten to a millisecond, in time order, in batches of `batch`. */
+async function writeLines(group: string, stream: string, messages: string[], batch = 500): Promise<void> {
+  for (let i = 0; i < messages.length; i += batch) {
+    const start = Math.max(Date.now(), lastStamp + 1);
+    const events = messages
+      .slice(i, i + batch)
+      .map((message, j) => ({ timestamp: start + Math.floor(j / 10), message }));
+    lastStamp = events.at(-1)?.timestamp ?? lastStamp;
+    await h.aws.source.putEvents(group, stream, events);
+  }
+}
+
+/** Waits until every shard's forwarder has read everything that arrived before `at`. */
+async function forwardersPast(at: number): Promise<void> {
+  await waitFor(`forwarders past ${new Date(at).toISOString()}`, async () => {
+    const [shards, progress] = await Promise.all([
+      h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM),
+      h.aws.registry.listShardProgress(env.LOGSTREAM_KINESIS_STREAM),
+    ]);
+    const past = shards.every((shard) => progress.some((p) => p.shardId === shard.shardId && p.caughtUpTo >= at));
+    return shards.length > 0 && past ? true : undefined;
+  });
+}
+
+describe('push ingest', () => {
+  test('a managed execution is pushed: sealed exact, "ingest": "push", no GetLogEvents, only the check’s FilterLogEvents', async () => {
+    await strict.resetStats();
+    const id = newExecutionId('push-managed');
+    await h.client.run(['sh', '-c', 'for i in $(seq 1 3000); do echo "managed line $i"; done'], id);
+    const view = await waitSealed(h.client, id);
+    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 3000, ingest: 'push' });
+    const { events, sources } = await readAllLogs(h.client, id, 1000);
+    expect(sources).toEqual(new Set(['dynamodb']));
+    expect(events.map((e) => e.index)).toEqual(range(1, 3000));
+    expect(events.map((e) => e.message)).toEqual(range(1, 3000).map((i) => `managed line ${i}`));
+    const reads = await cloudWatchReads();
+    expect(reads.getLogEvents).toBe(0);
+    // The head and the tip of one stream; a recheck or two if Kinesis delivered the tail late.
+    expect(reads.filterLogEvents).toBeGreaterThanOrEqual(2);
+    expect(reads.filterLogEvents).toBeLessThanOrEqual(6);
+  });
+
+  test('an external execution is pushed: its first /logs reads no CloudWatch, and it ends sealed exact', async () => {
+    await strict.resetStats();
+    const id = newExecutionId('push-external');
+    const stream = `external/${id}`;
+    await h.aws.source.createStream(h.config.logGroup, stream);
+    await h.client.register(h.config.logGroup, stream, id);
+    await waitFor(`${id} registered`, async () => ((await h.client.status(id)).ingest === 'push' ? true : undefined));
+    await writeLines(
+      h.config.logGroup,
+      stream,
+      range(1, 2000).map((i) => `external line ${i}`),
+    );
+    const first = await h.client.logs(id);
+    expect(first).toMatchObject({ status: 'RUNNING', source: 'dynamodb' });
+    await waitFor(`${id} forwarded`, async () => ((await h.client.status(id)).last_index === 2000 ? true : undefined));
+    await h.client.complete(id, 'SUCCEEDED');
+    const view = await waitSealed(h.client, id);
+    expect(view).toMatchObject({ status: 'SUCCEEDED', last_index: 2000, ingest: 'push' });
+    const { events } = await readAllLogs(h.client, id);
+    expect(events.map((e) => e.index)).toEqual(range(1, 2000));
+    expect(events.map((e) => e.message)).toEqual(range(1, 2000).map((i) => `external line ${i}`));
+    const reads = await cloudWatchReads();
+    expect(reads.getLogEvents).toBe(0);
+    expect(reads.filterLogEvents).toBeLessThanOrEqual(6);
+  });
+
+  test('lines written before registration are caught by the check and recovered by the fallback, each once', async () => {
+    const id = newExecutionId('push-early');
+    const stream = `external/${id}`;
+    await h.aws.source.createStream(h.config.logGroup, stream);
+    await writeLines(
+      h.config.logGroup,
+      stream,
+      range(1, 30).map((i) => `early line ${i}`),
+    );
+    // The forwarder has read them, and skipped them: the stream had no route yet.
+    await forwardersPast(Date.now() + 1);
+    await h.client.register(h.config.logGroup, stream, id);
+    await waitFor(`${id} registered`, async () => ((await h.client.status(id)).ingest === 'push' ? true : undefined));
+    // The forwarder may still hold the stream's route as missing for a moment: write until it stores a line.
+    let written = 0;
+    const late = (count: number) => range(written + 1, (written += count)).map((i) => `late line ${i}`);
+    await waitFor(`${id} forwarded`, async () => {
+      await writeLines(h.config.logGroup, stream, late(20));
+      return (await h.client.status(id)).last_index > 0 ? true : undefined;
+    });
+    await writeLines(h.config.logGroup, stream, late(Math.max(0, 500 - written)));
+    await strict.resetStats();
+    await h.client.complete(id, 'SUCCEEDED');
+    const view = await waitSealed(h.client, id);
+    expect(view).toMatchObject({ last_index: 30 + written, ingest: 'push' });
+    const { events } = await readAllLogs(h.client, id);
+    expect(events.map((e) => e.index)).toEqual(range(1, 30 + written));
+    const messages = events.map((e) => e.message);
+    const expected = [...range(1, 30).map((i) => `early line ${i}`), ...range(1, written).map((i) => `late line ${i}`)];
+    expect([...messages].sort()).toEqual([...expected].sort());
+    // The forwarder stored from the first routed line on; the fallback appended what it had skipped, in order.
+    expect(messages[0]).toMatch(/^late line/);
+    expect(messages.filter((m) => m.startsWith('early'))).toEqual(range(1, 30).map((i) => `early line ${i}`));
+    const reads = await cloudWatchReads();
+    expect(reads.getLogEvents).toBe(0);
+    expect(reads.filterLogEvents).toBeGreaterThanOrEqual(2);
+  });
+
+  test('an execution in a log group without the subscription is polled, and still ends sealed exact', async () => {
+    const group = `/logstream/test-unsubscribed-${suffix}`;
+    await ensureLogGroup(h.aws.cloudwatch, group);
+    const id = newExecutionId('poll-external');
+    const stream = `external/${id}`;
+    await h.aws.source.createStream(group, stream);
+    await h.client.register(group, stream, id);
+    await writeLines(
+      group,
+      stream,
+      range(1, 700).map((i) => `polled line ${i}`),
+    );
+    await waitFor(`${id} ingested`, async () => ((await h.client.status(id)).last_index === 700 ? true : undefined));
+    await h.client.complete(id, 'SUCCEEDED');
+    const view = await waitSealed(h.client, id);
+    expect(view).toMatchObject({ last_index: 700, ingest: 'poll' });
+    const { events } = await readAllLogs(h.client, id);
+    expect(events.map((e) => e.message)).toEqual(range(1, 700).map((i) => `polled line ${i}`));
+  });
+});
+
+describe('LOGSTREAM_INGEST=poll', () => {
+  let polled: Harness;
+  beforeAll(async () => {
+    polled = await startHarness({ env: { ...env, LOGSTREAM_INGEST: 'poll' } });
+  });
+  afterAll(async () => {
+    await polled?.stop();
+  });
+
+  test('a managed execution in the subscribed log group is polled, and still ends sealed exact', async () => {
+    const id = newExecutionId('poll-managed');
+    await polled.client.run(['sh', '-c', 'for i in $(seq 1 800); do echo "polled $i"; done'], id);
+    const view = await waitSealed(polled.client, id);
+    expect(view).toMatchObject({ status: 'SUCCEEDED', last_index: 800, ingest: 'poll' });
+    const { events } = await readAllLogs(polled.client, id);
+    expect(events.map((e) => e.message)).toEqual(range(1, 800).map((i) => `polled ${i}`));
+  });
+});
