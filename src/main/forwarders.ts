@@ -1,5 +1,11 @@
 import { Client } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createForwarderActivities, ensureForwarders } from '../../activities/forwarder';
 import { TemporalForwarderDirectory } from '../adapters/temporal/temporal-forwarder-directory';
 import type { Config } from '../config';
@@ -9,6 +15,24 @@ import { forwarderTaskQueue } from '../../workflows/forwarder-workflow';
 interface Logger {
   info(meta: Record<string, unknown>, message: string): void;
   warn(meta: Record<string, unknown>, message: string): void;
+}
+
+/** True when the configuration asks this process to run the shard forwarders. */
+export function runsForwarders(config: Pick<Config, 'forwarder' | 'ingest'>): boolean {
+  return config.forwarder && config.ingest !== 'poll';
+}
+
+/**
+ * Where the workers of this process load the workflows from: `source` as is, unless the forwarders' worker runs too
+ * and `source` is the sources; then they are bundled once here, not once per worker (webpack takes seconds).
+ */
+export async function workflowsForWorkers(
+  config: Pick<Config, 'forwarder' | 'ingest'>,
+  source: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>,
+): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
+  if (source.workflowsPath === undefined || !runsForwarders(config)) return source;
+  const { code } = await bundleWorkflowCode({ workflowsPath: source.workflowsPath, logger: new DefaultLogger('WARN') });
+  return { workflowBundle: { code } };
 }
 
 /** Options of `startForwarding`. */
@@ -38,7 +62,7 @@ export interface RunningForwarding {
  */
 export async function startForwarding(options: ForwardingOptions): Promise<RunningForwarding> {
   const { config, connection, namespace, aws, logger } = options;
-  if (!config.forwarder || config.ingest === 'poll') return { stop: async () => undefined };
+  if (!runsForwarders(config)) return { stop: async () => undefined };
   const streamName = config.kinesisStream;
   const taskQueue = forwarderTaskQueue(streamName);
   const forwarders = new TemporalForwarderDirectory({ client: new Client({ connection, namespace }), taskQueue });

@@ -12,7 +12,7 @@ import { workflowSource } from '../adapters/temporal/workflow-bundle';
 import type { Logger as ProcessLogger } from 'pino';
 import type { Config } from '../config';
 import type { CallObserver } from '../ports';
-import { startForwarding, type RunningForwarding } from './forwarders';
+import { startForwarding, workflowsForWorkers, type RunningForwarding } from './forwarders';
 import { executionActivities } from './worker-activities';
 import { createAwsAdapters, createLogger, runStandalone } from './wiring';
 
@@ -46,7 +46,7 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
   const aws = createAwsAdapters(config, observe);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal, config.temporalAddress));
   // The bundle prebuilt by `npm run build` when it is current, else the sources (bundled at start).
-  const workflows = workflowSource();
+  const workflows = await workflowsForWorkers(config, workflowSource());
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,

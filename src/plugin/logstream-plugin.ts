@@ -9,7 +9,7 @@ import {
 import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
 import { workflowSource } from '../adapters/temporal/workflow-bundle';
 import { loadConfig, type Config } from '../config';
-import { startForwarding, type RunningForwarding } from '../main/forwarders';
+import { startForwarding, workflowsForWorkers, type RunningForwarding } from '../main/forwarders';
 import { executionActivities } from '../main/worker-activities';
 import { createAwsAdapters, createLogger, provisionAws } from '../main/wiring';
 
@@ -61,14 +61,14 @@ export class LogstreamPlugin extends SimplePlugin {
 
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
     if (this.pluginOptions.provision ?? true) await provisionAws(this.config);
+    const workflows = this.pluginOptions.workflowBundle
+      ? { workflowBundle: this.pluginOptions.workflowBundle }
+      : await workflowsForWorkers(this.config, workflowSource());
     const connection =
       worker.connection ??
       (await NativeConnection.connect(temporalConnectionOptions(this.config.temporal, this.config.temporalAddress)));
     const ownConnection = worker.connection ? undefined : connection;
     const aws = createAwsAdapters(this.config);
-    const workflows = this.pluginOptions.workflowBundle
-      ? { workflowBundle: this.pluginOptions.workflowBundle }
-      : workflowSource();
     let companion: Worker;
     try {
       companion = await Worker.create({
