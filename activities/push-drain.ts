@@ -48,6 +48,9 @@ export interface PushDrainProgress {
   readonly recovered?: number;
 }
 
+/** Shortest wait between two looks at the forwarders' progress (ms). */
+const MIN_PROGRESS_POLL_MS = 250;
+
 /** A drain's share of FilterLogEvents' 5 calls/s account quota; throttling halves it. */
 export const FILTER_PACING: ReadPacerOptions = {
   maxCallsPerSecond: 2,
@@ -112,7 +115,8 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
         } else if (!forwarders.done) {
           if (now() > deadline)
             fallback = `forwarder-behind: shards ${forwarders.behind.join(', ') || '(none listed)'}`;
-          else wait = deps.pollMs;
+          // Two calls a look (ListShards, one Query): not faster than a few times a second.
+          else wait = Math.max(deps.pollMs, MIN_PROGRESS_POLL_MS);
         } else {
           report({ phase: 'check' });
           const verdict = await checkTip(deps, input, pacer, {
@@ -247,7 +251,7 @@ async function recoverMissing(
   loop: DrainLoop,
 ): Promise<void> {
   const context = Context.current();
-  const stored = await storedIds(deps.store, input.executionId);
+  const stored = await storedIds(deps.store, input.executionId, loop.heartbeat);
   let recovered = 0;
   for (const logStream of input.location.logStreams) {
     const missing: (LogEvent & { readonly eventId: string })[] = [];
@@ -282,11 +286,12 @@ async function recoverMissing(
   });
 }
 
-/** Every CloudWatch event id the log holds (the fallback stores only the others). */
-async function storedIds(store: LogStore, executionId: string): Promise<Set<string>> {
+/** Every CloudWatch event id the log holds (the fallback stores only the others); heartbeats as it reads. */
+async function storedIds(store: LogStore, executionId: string, heartbeat: () => void): Promise<Set<string>> {
   const ids = new Set<string>();
   for await (const chunk of store.readChunks(executionId, 1)) {
     for (const event of chunk.events) if (event.eventId !== undefined) ids.add(event.eventId);
+    heartbeat();
   }
   return ids;
 }
