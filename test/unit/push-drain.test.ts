@@ -10,7 +10,15 @@ import type { Completion, LogEvent, LogLocation, LogSeal } from '../../src/domai
 import { DependencyError, PushedLogWriter } from '../../src/ports';
 import { InMemoryPushRegistry } from '../support/fake-push-registry';
 import { InMemoryShardSource } from '../support/fake-shard-source';
-import { awsError, InMemoryLogAudit, InMemoryLogStore, seededRandom } from '../support/fakes';
+import { createActivities, type DrainInput } from '../../activities';
+import {
+  awsError,
+  InMemoryLogAudit,
+  InMemoryLogSource,
+  InMemoryLogStore,
+  pollOnlyPushDeps,
+  seededRandom,
+} from '../support/fakes';
 
 // The push drain on a virtual clock: its waits advance the clock, so these tests check what it decides,
 // never wall time. The forwarder is played by the test: it stores records through PushedLogWriter and
@@ -402,5 +410,45 @@ describe('push drain: failures', () => {
     const seal = await t.drain();
     expect(seal.lastIndex).toBe(8);
     expect((await t.stored()).messages).toEqual(lines(8));
+  });
+});
+
+describe('the drain activity', () => {
+  test('a push execution’s drain is the push drain: no GetLogEvents, the proof’s FilterLogEvents only', async () => {
+    const store = new InMemoryLogStore();
+    const source = new InMemoryLogSource();
+    const deps = { store, source, ...pollOnlyPushDeps() };
+    deps.shards.addShard(SHARD);
+    const completedAt = Date.now() - 120_000;
+    await deps.registry.putShardProgress({
+      streamName: deps.push.streamName,
+      shardId: SHARD,
+      caughtUpTo: Date.now(),
+      closed: false,
+      updatedAt: Date.now(),
+    });
+    const events = deps.audit.put(GROUP, STREAM, [{ timestamp: completedAt - 10, message: 'only line' }]);
+    source.append(GROUP, STREAM, ['only line'], completedAt - 10);
+    await store.registerExecution({ executionId: ID, location, startedAt: completedAt - 20, ingest: 'push' });
+    await new PushedLogWriter(store, { executionId: ID, location }).append([
+      {
+        shardId: SHARD,
+        sequenceNumber: '49590338271490256608559692538361571095921575989136588899',
+        logStream: STREAM,
+        events: events.map((e) => ({ id: e.eventId, timestamp: e.timestamp, message: e.message })),
+      },
+    ]);
+    const activities = createActivities({ ...deps, pacing: { minMs: 10, maxMs: 20 }, ttlSeconds: 60 });
+    const input: DrainInput = {
+      executionId: ID,
+      location,
+      completion: { status: 'SUCCEEDED', completedAt },
+      settleMs: SETTLE,
+      ingest: 'push',
+    };
+    const seal = await new MockActivityEnvironment().run(activities.drainAndSeal, input);
+    expect(seal).toMatchObject({ status: 'SUCCEEDED', lastIndex: 1 });
+    expect(source.calls.GetLogEvents).toBe(0);
+    expect(deps.audit.calls.FilterLogEvents).toBe(2);
   });
 });
