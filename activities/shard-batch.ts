@@ -51,7 +51,7 @@ export interface ShardBatchWriterOptions {
  * with back-off, never skipped; an execution found sealed is skipped from then on.
  */
 export class ShardBatchWriter {
-  private readonly writers = new Map<string, ExecutionAppender>();
+  private readonly writers = new Map<string, { writer: ExecutionAppender; streams: string }>();
   private totals = { records: 0, stored: 0, duplicates: 0, skipped: 0, malformed: 0, control: 0 };
 
   constructor(private readonly options: ShardBatchWriterOptions) {}
@@ -156,15 +156,18 @@ export class ShardBatchWriter {
   }
 
   private writerOf(target: RouteTarget): ExecutionAppender {
-    let writer = this.writers.get(target.executionId);
-    if (writer === undefined) {
-      writer = this.options.writerFor(target);
-      this.writers.set(target.executionId, writer);
-      const max = this.options.maxWriters ?? 1000;
-      if (this.writers.size > max) {
-        const oldest = this.writers.keys().next();
-        if (!oldest.done) this.writers.delete(oldest.value);
-      }
+    // A writer knows its execution's streams: one made before the record was readable (the routed stream alone) is
+    // replaced once the record names them all.
+    const streams = target.location.logStreams.join('\u0000');
+    const cached = this.writers.get(target.executionId);
+    if (cached !== undefined && cached.streams === streams) return cached.writer;
+    const writer = this.options.writerFor(target);
+    this.writers.delete(target.executionId);
+    this.writers.set(target.executionId, { writer, streams });
+    const max = this.options.maxWriters ?? 1000;
+    if (this.writers.size > max) {
+      const oldest = this.writers.keys().next();
+      if (!oldest.done) this.writers.delete(oldest.value);
     }
     return writer;
   }

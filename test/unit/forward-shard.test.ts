@@ -379,6 +379,33 @@ describe('forwardShard', () => {
     expect(w.registry.routeLookups.length).toBeLessThan(15);
   });
 
+  it("stores a routed stream whose execution record is not readable yet, then the execution's other streams", async () => {
+    const w = world();
+    // Routes first, record later: the consumer must not hold on to a writer that knows the first stream only.
+    for (const logStream of ['a', 'b']) await w.registry.putRoute({ logGroup: GROUP, logStream, executionId: 'e1' });
+    w.source.putData(SHARD, GROUP, 'a', events('a', 1, 2));
+    let registered = false;
+    const r = run(w, {
+      maxRunMs: 5000,
+      onSleep: () => {
+        if (!registered && messages(w, 'e1').length === 2) {
+          registered = true;
+          void w.store.registerExecution({
+            executionId: 'e1',
+            location: { logGroup: GROUP, logStreams: ['a', 'b'] },
+            startedAt: START,
+            ingest: 'push',
+          });
+          w.source.putData(SHARD, GROUP, 'b', events('b', 1, 2));
+          w.source.putData(SHARD, GROUP, 'a', events('a', 3, 1));
+        }
+      },
+    });
+    await r.result;
+    expect(messages(w, 'e1')).toEqual(['a 1', 'a 2', 'b 1', 'b 2', 'a 3']);
+    expectDense(w, 'e1');
+  });
+
   it('waits out failing Kinesis calls, route lookups and appends, and takes a new iterator when one expires', async () => {
     const w = world();
     await register(w, 'e1', ['a']);
