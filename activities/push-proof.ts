@@ -57,7 +57,8 @@ export interface StoredTail {
  * the tail's stored events, matched by id (never by timestamp: a fast job prints thousands of lines in one
  * millisecond): nothing after the tip, nor between the tail's events, is missing. Events of the tail's
  * first millisecond may be stored ones just older than the tail, and pass. A stream with nothing stored
- * must have nothing in CloudWatch.
+ * must have nothing in CloudWatch. When the tail is the whole log (up to `CHECK_TAIL_EVENTS` events), one
+ * read from the start does both: usually one call.
  */
 export async function checkStream(
   audit: LogAudit,
@@ -78,36 +79,33 @@ export async function checkStream(
     return false;
   };
 
+  // The stored tail is the whole log: one read from the start sees the head and every event.
+  const whole = tail.since === undefined;
   let first: string | undefined;
-  // Empty pages may come before the first event (CloudWatch searched part of the range): follow their tokens.
-  const headRead = await read({ limit: 1 }, (page) => {
-    first = page.events[0]?.eventId;
-    return first === undefined;
-  });
-  if (!headRead)
-    return { ok: false, calls, reason: 'window-exceeded: no first event within the check', mayHeal: false };
-  if (position.firstId === undefined) {
-    if (first === undefined) return { ok: true, calls };
-    // Nothing stored yet: the forwarder may still be on its way to it, or never got a route in time.
-    return { ok: false, calls, reason: `head-missing: ${logStream} has events, none stored`, mayHeal: true };
-  }
-  if (first !== position.firstId) {
-    return {
-      ok: false,
-      calls,
-      reason: `head-missing: ${logStream} starts before its first stored event`,
-      mayHeal: false,
-    };
-  }
-
   let missing: string | undefined;
+  // Empty pages may come before the first event (CloudWatch searched part of the range): follow their tokens.
+  const headRead = await read(whole ? {} : { limit: 1 }, (page) => {
+    for (const event of page.events) {
+      first ??= event.eventId;
+      if (!whole) return false;
+      if (!tail.ids.has(event.eventId)) missing ??= event.eventId;
+      if (missing !== undefined) return false;
+    }
+    return first === undefined || whole;
+  });
+  const head = headVerdict(logStream, position.firstId, first, calls);
+  if (head) return head;
+  if (!headRead) {
+    return { ok: false, calls, reason: `window-exceeded: more than ${MAX_CHECK_PAGES} pages to check`, mayHeal: false };
+  }
+  if (whole) return missingVerdict(logStream, missing, calls) ?? { ok: true, calls };
+
   const tailRead = await read({ startTime: tail.since }, (page) => {
     missing = page.events.find((e) => !tail.ids.has(e.eventId) && e.timestamp !== tail.since)?.eventId;
     return missing === undefined;
   });
-  if (missing !== undefined) {
-    return { ok: false, calls, reason: `tail-missing: event ${missing} of ${logStream} is not stored`, mayHeal: true };
-  }
+  const gap = missingVerdict(logStream, missing, calls);
+  if (gap) return gap;
   if (!tailRead) {
     return {
       ok: false,
@@ -117,4 +115,34 @@ export async function checkStream(
     };
   }
   return { ok: true, calls };
+}
+
+/** The head's verdict: the stream's first event must be its first stored one; undefined when it is. */
+function headVerdict(
+  logStream: string,
+  firstId: string | undefined,
+  first: string | undefined,
+  calls: number,
+): StreamVerdict | undefined {
+  if (first === firstId) return undefined;
+  if (firstId === undefined) {
+    // Nothing stored yet: the forwarder may still be on its way to it, or never got a route in time.
+    return { ok: false, calls, reason: `head-missing: ${logStream} has events, none stored`, mayHeal: true };
+  }
+  if (first === undefined) {
+    // Stored, yet not visible to FilterLogEvents yet: CloudWatch's search lags behind its ingestion.
+    return { ok: false, calls, reason: `cloudwatch-behind: ${logStream} shows no events yet`, mayHeal: true };
+  }
+  return {
+    ok: false,
+    calls,
+    reason: `head-missing: ${logStream} starts before its first stored event`,
+    mayHeal: false,
+  };
+}
+
+/** The verdict on an event found not stored; undefined when there is none. */
+function missingVerdict(logStream: string, missing: string | undefined, calls: number): StreamVerdict | undefined {
+  if (missing === undefined) return undefined;
+  return { ok: false, calls, reason: `tail-missing: event ${missing} of ${logStream} is not stored`, mayHeal: true };
 }
