@@ -97,62 +97,79 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   let iterator: string | undefined;
   let refusals = 0;
   let nextReadAt = now();
-  while (now() < deadline) {
-    await sleepHeartbeating(sleep, heartbeat, Math.max(0, nextReadAt - now()));
-    const startedAt = now();
-    let read: ShardRead;
-    try {
-      iterator ??= await deps.shards.iteratorAfter(streamName, shardId, checkpoint);
-      read = await deps.shards.read(iterator, deps.readLimit);
-    } catch (error) {
-      const e = error as { awsCode?: unknown; throttled?: unknown; retryable?: unknown };
-      if (
-        iterator !== undefined &&
-        (e.awsCode === 'ExpiredIteratorException' || e.awsCode === 'InvalidArgumentException')
-      ) {
-        // An iterator lives five minutes: a long wait for a dependency outlives it. Take a new one after the checkpoint.
-        if (++refusals > MAX_ITERATOR_REFUSALS) throw error;
-        iterator = undefined;
-        nextReadAt = startedAt + pacer.currentSpacingMs;
+  const consume = async (): Promise<ForwardShardResult> => {
+    while (now() < deadline) {
+      await sleepHeartbeating(sleep, heartbeat, Math.max(0, nextReadAt - now()));
+      const startedAt = now();
+      let read: ShardRead;
+      try {
+        iterator ??= await deps.shards.iteratorAfter(streamName, shardId, checkpoint);
+        read = await deps.shards.read(iterator, deps.readLimit);
+      } catch (error) {
+        const e = error as { awsCode?: unknown; throttled?: unknown; retryable?: unknown };
+        if (
+          iterator !== undefined &&
+          (e.awsCode === 'ExpiredIteratorException' || e.awsCode === 'InvalidArgumentException')
+        ) {
+          // An iterator lives five minutes: a long wait for a dependency outlives it. Take a new one after the checkpoint.
+          if (++refusals > MAX_ITERATOR_REFUSALS) throw error;
+          iterator = undefined;
+          nextReadAt = startedAt + pacer.currentSpacingMs;
+          continue;
+        }
+        if (e.throttled !== true && e.retryable !== true) throw error;
+        const waitMs = e.throttled === true ? pacer.throttled() : pacer.failed();
+        log.warn('shard read failed; backing off', { streamName, shardId, delayMs: waitMs, error: String(error) });
+        nextReadAt = now() + waitMs;
         continue;
       }
-      if (e.throttled !== true && e.retryable !== true) throw error;
-      const waitMs = e.throttled === true ? pacer.throttled() : pacer.failed();
-      log.warn('shard read failed; backing off', { streamName, shardId, delayMs: waitMs, error: String(error) });
-      nextReadAt = now() + waitMs;
-      continue;
-    }
-    reads++;
-    refusals = 0;
-    behind = read.millisBehindLatest;
-    await batches.store(read.records);
-    const last = read.records.at(-1);
-    if (last !== undefined) checkpoint = last.sequenceNumber;
-    iterator = read.nextIterator;
-    // Everything that arrived before this read started was in its answer or an earlier one, and is stored now.
-    if (read.millisBehindLatest === 0 || iterator === undefined) caughtUpTo = Math.max(caughtUpTo, startedAt);
-    heartbeat();
-    if (iterator === undefined) {
-      // The drains of executions on this shard wait for `closed`: it must be written before the run ends.
-      await batches.retrying('report shard progress', () => report(true));
-      log.info('closed shard read to its end', { streamName, shardId, children: read.childShardIds });
-      return { checkpoint, closed: true, childShardIds: read.childShardIds };
-    }
-    if (caughtUpTo > reportedCaughtUpTo && now() - reportedAt >= progressEveryMs) {
-      try {
-        await report(false);
-        reportedCaughtUpTo = caughtUpTo;
-        reportedAt = now();
-      } catch (error) {
-        // Progress only delays seals while it is missing; the next read reports again.
-        log.warn('shard progress report failed', { streamName, shardId, error: String(error) });
+      reads++;
+      refusals = 0;
+      behind = read.millisBehindLatest;
+      await batches.store(read.records);
+      const last = read.records.at(-1);
+      if (last !== undefined) checkpoint = last.sequenceNumber;
+      iterator = read.nextIterator;
+      // Everything that arrived before this read started was in its answer or an earlier one, and is stored now.
+      if (read.millisBehindLatest === 0 || iterator === undefined) caughtUpTo = Math.max(caughtUpTo, startedAt);
+      heartbeat();
+      if (iterator === undefined) {
+        // The drains of executions on this shard wait for `closed`: it must be written before the run ends.
+        await batches.retrying('report shard progress', () => report(true));
+        log.info('closed shard read to its end', { streamName, shardId, children: read.childShardIds });
+        return { checkpoint, closed: true, childShardIds: read.childShardIds };
       }
+      if (caughtUpTo > reportedCaughtUpTo && now() - reportedAt >= progressEveryMs) {
+        try {
+          await report(false);
+          reportedCaughtUpTo = caughtUpTo;
+          reportedAt = now();
+        } catch (error) {
+          // Progress only delays seals while it is missing; the next read reports again.
+          log.warn('shard progress report failed', { streamName, shardId, error: String(error) });
+        }
+      }
+      nextReadAt = startedAt + pacer.succeeded(read.records.length > 0 || read.millisBehindLatest > 0);
     }
-    nextReadAt = startedAt + pacer.succeeded(read.records.length > 0 || read.millisBehindLatest > 0);
+    // One line per round (about ten minutes) says what the shard carried: the heartbeats hold the same counts live.
+    log.info('shard forwarded for a round', { streamName, shardId, checkpoint, reads, ...batches.counts });
+    return { checkpoint, closed: false, childShardIds: [] };
+  };
+  try {
+    return await consume();
+  } catch (error) {
+    if (!isWorkerShutdown(error)) throw error;
+    // The worker is stopping (a deploy, a restart): the round ends here with what is stored, so the workflow's next
+    // round starts on another worker at once. A failed attempt would be retried too, but each one backs off longer.
+    log.info('worker shutting down: shard round ends at its checkpoint', { streamName, shardId, checkpoint });
+    return { checkpoint, closed: false, childShardIds: [] };
   }
-  // One line per round (about ten minutes) says what the shard carried: the heartbeats hold the same counts live.
-  log.info('shard forwarded for a round', { streamName, shardId, checkpoint, reads, ...batches.counts });
-  return { checkpoint, closed: false, childShardIds: [] };
+}
+
+/** The cancellation the SDK delivers to running activities when their worker shuts down. */
+function isWorkerShutdown(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown };
+  return e?.name === 'CancelledFailure' && e.message === 'WORKER_SHUTDOWN';
 }
 
 /** The checkpoint a retried attempt's last heartbeat carried. */

@@ -56,8 +56,8 @@ export async function shardForwarderWorkflow(input: ShardForwarderInput): Promis
     // A round returns after about ten minutes; a round held up by a failing store outlives it, heartbeating.
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: '20s',
-    // Retried forever: a forwarder that gives up stalls every push execution on its shard.
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    // Retried forever, and soon: while it waits, every push execution on its shard waits too.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
   });
   const { awaitParentShards, startShardForwarders } = proxyActivities<Activities>({
     startToCloseTimeout: '1 day',

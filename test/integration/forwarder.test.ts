@@ -27,6 +27,8 @@ const env = {
   LOGSTREAM_KINESIS_STREAM: `logstream-test-forwarder-${suffix}`,
 };
 let h: Harness;
+// A second worker, started when the first one stops (the hand-over test); it serves the forwarders from then on.
+let second: Harness | undefined;
 
 beforeAll(async () => {
   await provisionAws(testConfig(env));
@@ -43,6 +45,7 @@ afterAll(async () => {
       .terminate('test over')
       .catch(() => undefined);
   }
+  await second?.stop();
   await h.stop();
 });
 
@@ -203,6 +206,34 @@ describe('shard forwarder on the local stack', () => {
       return progress.every((p) => p.caughtUpTo > after) ? true : undefined;
     });
     expectExact(await stored(executionId), lines('d', 1, 41));
+  });
+
+  it('hands its shard over when its worker stops: the round ends at its checkpoint, the next worker goes on', async () => {
+    const { executionId, stream } = await pushExecution('fwd-handover');
+    await write(stream, lines('h', 1, 30));
+    await waitStored(executionId, 30);
+    second = await startHarness({ env });
+    // The first worker stops gracefully (a deploy): its consumer ends the round instead of failing the attempt.
+    await h.worker?.stop();
+    await write(stream, lines('h', 31, 30));
+    expectExact(await waitStored(executionId, 60), lines('h', 1, 60));
+    const [shard] = await h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM);
+    const handle = h.temporal.workflow.getHandle(
+      forwarderWorkflowId(env.LOGSTREAM_KINESIS_STREAM, shard?.shardId ?? ''),
+    );
+    // The stopped worker's round completed (no failed attempt retried): a fresh round runs, in its first attempt.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const rounds = new Set(
+      events
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'forwardShard')
+        .map((e) => String(e.eventId)),
+    );
+    const completed = events.filter((e) =>
+      rounds.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '')),
+    );
+    expect(completed.length).toBeGreaterThan(0);
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    expect(pending.map((a) => [a.activityType?.name, a.attempt])).toEqual([['forwardShard', 1]]);
   });
 
   // Last: it leaves the test's stream resharded.

@@ -1,3 +1,4 @@
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import {
@@ -357,6 +358,26 @@ describe('forwardShard', () => {
     // The replay found what the crashed attempt stored past its checkpoint, and did not store it again.
     expect(second.heartbeats.at(-1)?.duplicates).toBeGreaterThan(0);
     expect(storedAtCrash).toBeLessThan(120);
+  });
+
+  it('ends its round at the checkpoint when its worker shuts down, and fails on any other cancellation', async () => {
+    const w = world();
+    await register(w, 'e1', ['a']);
+    const last = w.source.putData(SHARD, GROUP, 'a', events('a', 1, 3));
+    const shutdown = run(w, {
+      onSleep: () => {
+        if (messages(w, 'e1').length === 3) throw new CancelledFailure('WORKER_SHUTDOWN');
+      },
+    });
+    // The workflow's next round starts at once on another worker, from here.
+    expect(await shutdown.result).toEqual({ checkpoint: last, closed: false, childShardIds: [] });
+    const cancelled = run(w, {
+      checkpoint: last,
+      onSleep: () => {
+        throw new CancelledFailure('CANCELLED');
+      },
+    });
+    await expect(cancelled.result).rejects.toMatchObject({ name: 'CancelledFailure', message: 'CANCELLED' });
   });
 
   it('looks a stream with no route up again after a short time: an execution may register after its first lines', async () => {
