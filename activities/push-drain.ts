@@ -59,7 +59,10 @@ export const FILTER_PACING: ReadPacerOptions = {
   backoffMaxMs: 30_000,
 };
 
-/** How long past `quietAfter` the forwarders and late deliveries get before the drain stops waiting for them. */
+/**
+ * How long past `quietAfter` (or the drain's start, when later) the forwarders and late deliveries get before the
+ * drain stops waiting for them.
+ */
 export function proofDeadline(quietAfter: number, settleMs: number): number {
   return quietAfter + Math.max(60_000, 2 * settleMs);
 }
@@ -82,7 +85,9 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
   const pacer = new ReadPacer(deps.filterPacing ?? FILTER_PACING);
   const { completedAt, lastWriteAt } = input.completion;
   const quietAfter = Math.max(completedAt, lastWriteAt ?? 0) + input.settleMs;
-  const deadline = proofDeadline(quietAfter, input.settleMs);
+  // Counted from the drain's start when the completion is older (a runner reporting an old completed_at): the
+  // forwarders and late deliveries still get their time.
+  const deadline = proofDeadline(Math.max(quietAfter, now()), input.settleMs);
   const writer = new PushedLogWriter(deps.store, { executionId: input.executionId, location: input.location });
   let progress: PushDrainProgress = { phase: 'settling', lastIndex: 0, checkCalls: 0 };
   const heartbeat = (): void => context.heartbeat(progress);

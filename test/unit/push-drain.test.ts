@@ -215,6 +215,18 @@ describe('push drain: what the check catches, and the fallback recovers', () => 
     expect(t.audit.calls.FilterLogEvents).toBeLessThanOrEqual(10);
   });
 
+  test('a completion reported long ago: a late tail is still waited for, the bound counting from the drain’s start', async () => {
+    const t = setup();
+    const events = t.write(lines(10));
+    await t.forward(events.slice(0, 9));
+    await t.caughtUp(quietAfter);
+    t.at(quietAfter + 5000, () => t.forward(events.slice(9)));
+    // Completed (as its runner says) ten minutes before the drain starts.
+    const seal = await t.drain({ completedAt: T0 - 600_000 });
+    expect(seal.lastIndex).toBe(10);
+    expect(fallbacks(t.heartbeats)).toEqual([]);
+  });
+
   test('missing at the tail for good: falls back once the bound has passed, and stores it once', async () => {
     const t = setup();
     const events = t.write(lines(10));
