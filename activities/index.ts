@@ -3,6 +3,7 @@ import { drainAndSeal, type DrainInput } from './drain-and-seal';
 import { ingest, type IngestInput, type PollPacing } from './ingest';
 import { registerExecution, type PushSettings, type RegisterInput } from './register-execution';
 import { runCommand, type RunCommandInput } from './run-command';
+import { sharedReads } from './shared-reads';
 
 export type { DrainInput } from './drain-and-seal';
 export type { IngestInput, IngestProgress, PollPacing } from './ingest';
@@ -31,6 +32,9 @@ export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? Date.now;
   // Records and chunks of a running execution carry no expiry (nothing expires while it runs,
   // however long); the seal gives them one.
+  // The push drains of all the worker's executions watch the same shards: one look serves them all for a moment.
+  const shards = { listShards: sharedReads((stream) => deps.shards.listShards(stream), 1000) };
+  const progress = { listShardProgress: sharedReads((stream) => deps.registry.listShardProgress(stream), 250) };
   const register = (input: { executionId: string; location: DrainInput['location'] }) =>
     deps.store.registerExecution({ executionId: input.executionId, location: input.location, startedAt: now() });
   return {
@@ -49,7 +53,7 @@ export function createActivities(deps: ActivityDeps) {
           source: deps.source,
           pollMs: deps.pacing.minMs,
           ttlSeconds: deps.ttlSeconds,
-          push: { registry: deps.registry, audit: deps.audit, shards: deps.shards, streamName: deps.push.streamName },
+          push: { registry: progress, audit: deps.audit, shards, streamName: deps.push.streamName },
         },
         input,
       );

@@ -22,9 +22,9 @@ export interface PushDrainInput {
 /** Dependencies of the push drain. */
 export interface PushDrainDeps {
   readonly store: LogStore;
-  readonly registry: PushRegistry;
+  readonly registry: Pick<PushRegistry, 'listShardProgress'>;
   readonly audit: LogAudit;
-  readonly shards: ShardSource;
+  readonly shards: Pick<ShardSource, 'listShards'>;
   /** The Kinesis stream the forwarders read. */
   readonly streamName: string;
   /** How often the forwarders' progress is looked at while waiting for it (ms). */
