@@ -144,7 +144,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
   }),
 };
 
-/** `npm run bench [-- NAME... [--seconds S] [--counts 10,50]]`: the named benchmarks, or all of them. */
+/** `npm run bench [-- NAME... [--seconds S] [--counts 10,50,200] [--modes push,poll] [--sockets-per-execution K]]`. */
 function parseArguments(argv: readonly string[]): { names: string[]; pushPoll: PushPollOptions } {
   const names: string[] = [];
   let pushPoll = DEFAULT_PUSH_POLL;
@@ -163,8 +163,9 @@ function parseArguments(argv: readonly string[]): { names: string[]; pushPoll: P
           .split(',')
           .map((n) => positive(arg, n)),
       };
-    else if (arg === '--sockets-executions') pushPoll = { ...pushPoll, socketsExecutions: Number(value()) };
-    else if (arg === '--modes') {
+    else if (arg === '--sockets-per-execution') {
+      pushPoll = { ...pushPoll, socketsPerExecution: positive(arg, value()) };
+    } else if (arg === '--modes') {
       const modes = value().split(',');
       if (!modes.every((m) => m === 'push' || m === 'poll')) throw new Error('--modes takes push and/or poll');
       pushPoll = { ...pushPoll, modes: modes as PushPollOptions['modes'] };
