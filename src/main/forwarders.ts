@@ -1,11 +1,5 @@
 import { Client } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Worker,
-  type NativeConnection,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createForwarderActivities, ensureForwarders } from '../../activities/forwarder';
 import { TemporalForwarderDirectory } from '../adapters/temporal/temporal-forwarder-directory';
 import type { Config } from '../config';
@@ -31,7 +25,8 @@ export async function workflowsForWorkers(
   source: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>,
 ): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
   if (source.workflowsPath === undefined || !runsForwarders(config)) return source;
-  const { code } = await bundleWorkflowCode({ workflowsPath: source.workflowsPath, logger: new DefaultLogger('WARN') });
+  // The bundler reports through the runtime's logger, like a worker bundling for itself: where the process logs go.
+  const { code } = await bundleWorkflowCode({ workflowsPath: source.workflowsPath, logger: Runtime.instance().logger });
   return { workflowBundle: { code } };
 }
 

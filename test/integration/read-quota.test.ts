@@ -26,7 +26,8 @@ function logsCalls(stats: StrictStatsView): { calls: number; throttled: number; 
 
 describe('read quota (strict AWS layer): GetLogEvents held to 10 calls/s account-wide', () => {
   let h: Harness;
-  const strict = useStrictHarness((started) => (h = started));
+  // The quota is the polling ingest's concern (push ingest reads no GetLogEvents): these executions are polled.
+  const strict = useStrictHarness((started) => (h = started), { env: { LOGSTREAM_INGEST: 'poll' } });
 
   test(`${JOBS} concurrent jobs at ${PER_SECOND} lines/s each: every log sealed exact, 1..N`, async () => {
     await strict.setRules({ readQuotas: { GetLogEvents: 10 } });

@@ -11,7 +11,8 @@ const PAUSE_SECONDS = 6;
 
 describe('an expired forward token (strict AWS layer): the paused reader resumes exactly', () => {
   let h: Harness;
-  const strict = useStrictHarness((started) => (h = started));
+  // Forward tokens are the polling ingest's (push ingest reads none): this execution is polled.
+  const strict = useStrictHarness((started) => (h = started), { env: { LOGSTREAM_INGEST: 'poll' } });
 
   test('a running job, its reader paused past the token lifetime: sealed log exact, 1..N', async () => {
     const id = newExecutionId('token-expiry');
