@@ -21,9 +21,16 @@ What moto does, and what AWS promises instead (and the patches do):
 - Event ids come from a shared counter read and bumped without a lock, and a log stream's events are
   stored and then delivered: two PutLogEvents calls at once could share an id, or reach Kinesis in
   the other order than CloudWatch keeps them. PutLogEvents calls are serialised too.
+- DynamoDB's conditional writes are atomic, and a transaction is all or nothing, isolated from other writes.
+  moto checks a condition and then writes, unlocked, so two conditional puts of one key can both succeed; and a
+  transaction copies each table it touches whole before it starts and, when a condition fails, puts that copy
+  back, erasing every write other requests made meanwhile (acknowledged ones: a log store loses a chunk it was
+  told was stored). DynamoDB calls are serialised, and a transaction checks every condition first, writes only
+  when all hold, and undoes only its own items if a write fails: no table copy (slow on a large table) at all.
 """
 
 import bisect
+import copy
 import functools
 import hashlib
 import io
@@ -37,6 +44,8 @@ from gzip import GzipFile
 
 import moto
 from moto.core.responses import ActionResult
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.exceptions import TransactionCanceledException
 from moto.kinesis import models as kinesis_models
 from moto.kinesis import responses as kinesis_responses
 from moto.kinesis.exceptions import InvalidArgumentError
@@ -238,6 +247,98 @@ def put_backend_subscription_filter(previous, self, log_group_name, filter_name,
     with kinesis_lock:
         stream = kinesis.describe_stream(stream_arn=destination_arn, stream_name=None)
         stream.put_record(partition_key=f"control-{filter_name}", data=gzip_json(control), explicit_hash_key="")
+
+
+DynamoDBBackend = dynamodb_models.DynamoDBBackend
+dynamodb_lock = threading.RLock()
+
+# One DynamoDB call at a time: a condition and the write it guards are one step, as on DynamoDB.
+for _name, _function in list(vars(DynamoDBBackend).items()):
+    if not _name.startswith("_") and callable(_function) and not isinstance(_function, (staticmethod, classmethod)):
+
+        @patch(DynamoDBBackend, _name)
+        def _serialised_dynamodb(previous, *args, **kwargs):
+            with dynamodb_lock:
+                return previous(*args, **kwargs)
+
+
+def transaction_key(backend, op_type, op):
+    """The key of the item a transaction's operation names."""
+    if op_type != "Put":
+        return op["Key"]
+    table = backend.get_table(op["TableName"])
+    attrs = op["Item"]
+    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attrs[table.range_key_attr]
+    return key
+
+
+def condition_holds(backend, op, current):
+    expression = op.get("ConditionExpression")
+    if expression is None:
+        return True
+    condition = dynamodb_models.get_filter_expression(
+        expression, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    )
+    return condition.expr(current)
+
+
+@patch(DynamoDBBackend, "transact_write_items")
+def transact_write_items(previous, self, transact_items):
+    with dynamodb_lock:
+        operations = [next(iter(item.items())) for item in transact_items if len(item) == 1]
+        keys = set()
+        for op_type, op in operations:
+            if op_type in {"ConditionCheck", "Put", "Delete", "Update"} and op.get("TableName") in self.tables:
+                keys.add((op["TableName"], json.dumps(transaction_key(self, op_type, op), sort_keys=True)))
+        if len(transact_items) > 100 or len(operations) != len(transact_items) or len(keys) != len(operations):
+            # A malformed transaction: moto's own errors (nothing else writes meanwhile, so its rollback is safe).
+            return previous(self, transact_items)
+        # Every condition first, against the items as they are: a failed one cancels before anything is written.
+        reasons = []
+        for op_type, op in operations:
+            current = self.get_item(op["TableName"], transaction_key(self, op_type, op))
+            if condition_holds(self, op, current):
+                reasons.append((None, None, None))
+                continue
+            wants_old = current is not None and op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+            old = current.to_json()["Attributes"] if wants_old else None
+            reasons.append(("ConditionalCheckFailed", "The conditional request failed", old))
+        if any(code is not None for code, _, _ in reasons):
+            raise TransactionCanceledException(reasons)
+        written = []
+        position = 0
+        try:
+            for position, (op_type, op) in enumerate(operations):
+                if op_type == "ConditionCheck":
+                    continue
+                table_name, key = op["TableName"], transaction_key(self, op_type, op)
+                # A copy: UpdateItem changes the stored item in place.
+                written.append((table_name, key, copy.deepcopy(self.get_item(table_name, key))))
+                names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                if op_type == "Put":
+                    self.put_item(table_name, op["Item"], overwrite=True)
+                elif op_type == "Delete":
+                    self.delete_item(table_name, key)
+                else:
+                    self.update_item(
+                        table_name,
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+        except Exception as error:
+            # Undo this transaction's own writes only, and cancel it naming the operation that failed.
+            for table_name, key, before in reversed(written):
+                if before is None:
+                    self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, before.to_json()["Attributes"], overwrite=True)
+            failed = [(None, None, None)] * len(operations)
+            failed[position] = (type(error).__name__, str(error), None)
+            raise TransactionCanceledException(failed) from error
 
 
 if __name__ == "__main__":
