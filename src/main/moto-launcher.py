@@ -27,12 +27,16 @@ What moto does, and what AWS promises instead (and the patches do):
   back, erasing every write other requests made meanwhile (acknowledged ones: a log store loses a chunk it was
   told was stored). DynamoDB calls are serialised, and a transaction checks every condition first, writes only
   when all hold, and undoes only its own items if a write fails: no table copy (slow on a large table) at all.
+- A Query reads one partition on DynamoDB; moto sorts every item of the table for each Query, so each one
+  costs as much as the whole table (the test stack's shared table holds every test's logs). A Query of a
+  table's partition looks at that partition only.
 """
 
 import bisect
 import copy
 import functools
 import hashlib
+import inspect
 import io
 import json
 import sys
@@ -260,6 +264,30 @@ for _name, _function in list(vars(DynamoDBBackend).items()):
         def _serialised_dynamodb(previous, *args, **kwargs):
             with dynamodb_lock:
                 return previous(*args, **kwargs)
+
+
+class PartitionView:
+    """A table seen through one of its partitions: `items` holds that partition only, the rest is the table's
+    (its methods run on the view, so they see the partition). No copy: a copied moto model is tracked forever."""
+
+    def __init__(self, table, items):
+        self.__dict__["_table"] = table
+        self.__dict__["items"] = items
+
+    def __getattr__(self, name):
+        member = getattr(type(self._table), name, None)
+        if inspect.isfunction(member):
+            return member.__get__(self)
+        return getattr(self._table, name)
+
+
+@patch(dynamodb_models.Table, "query")
+def table_query(previous, self, hash_key, *args, **kwargs):
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    if index_name or hash_key is None:
+        return previous(self, hash_key, *args, **kwargs)
+    partition = {hash_key: self.items[hash_key]} if hash_key in self.items else {}
+    return previous(PartitionView(self, partition), hash_key, *args, **kwargs)
 
 
 def transaction_key(backend, op_type, op):
