@@ -46,9 +46,12 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Pumps until the store refuses an append for good and returns that error. Lost races (CHUNK_CONFLICT)
  * and retryable dependency errors (the strict layer's read quota) are what concurrent writers meet: go on.
  */
-async function refusal(pump: LogPump): Promise<{ code?: string; retryable?: boolean }> {
+async function refusal(
+  pump: LogPump,
+  stopped: () => boolean = () => false,
+): Promise<{ code?: string; retryable?: boolean }> {
   const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !stopped()) {
     try {
       await pump.pump();
     } catch (error) {
@@ -58,7 +61,9 @@ async function refusal(pump: LogPump): Promise<{ code?: string; retryable?: bool
     // Paced like the ingester, within the account's read quota.
     await pause(100);
   }
-  throw new Error('the store never refused the writer');
+  throw new Error(
+    stopped() ? 'the writer was stopped before the store refused it' : 'the store never refused the writer',
+  );
 }
 
 /** The expiry the seal must have given: retention from max(completed_at, sealed_at). */
@@ -127,8 +132,13 @@ describe('TTL: nothing expires while running; the seal gives every item its expi
 
 describe('the seal at the store (DynamoDB through the strict layer)', () => {
   let h: Harness;
+  // Stops and awaits what a test left running in the background (also when it timed out: afterEach still runs).
+  let stopBackground: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     h = await startHarness({ worker: false });
+  });
+  afterEach(async () => {
+    await stopBackground?.();
   });
   afterAll(async () => {
     await h?.stop();
@@ -188,16 +198,15 @@ describe('the seal at the store (DynamoDB through the strict layer)', () => {
       Array.from({ length: 500 }, (_, i) => `before ${i + 1}`),
     );
     const statsBefore = (await strictAws().stats()).operations;
+    // Bounded: the job stops on its own after MAX_LINES lines, and at once when the test ends (passed or not).
+    const MAX_LINES = 10_000;
     let writing = true;
     let written = 500;
+    const more = (count: number): string[] => Array.from({ length: count }, (_, i) => `more ${written + i + 1}`);
     // The job keeps writing while the writers and the seal race.
     const job = (async () => {
-      while (writing) {
-        await writeLines(
-          h,
-          stream,
-          Array.from({ length: 50 }, (_, i) => `more ${written + i + 1}`),
-        );
+      while (writing && written < MAX_LINES) {
+        await writeLines(h, stream, more(50));
         written += 50;
         await pause(20);
       }
@@ -209,38 +218,51 @@ describe('the seal at the store (DynamoDB through the strict layer)', () => {
           location,
           chunkLimits: { maxBytes: 4000, maxEvents: 40 },
         }),
+        () => !writing,
       );
     const writers = [writer(), writer(), writer()];
-    await waitFor('writers storing', async () => ((await h.aws.store.latestChunk(id))?.last ?? 0) > 600 || undefined);
-    // The drain's seal: pump to a tip, then seal it; a writer that got past the tip first makes it try again.
-    const drain = new LogPump(h.aws.store, h.aws.source, { executionId: id, location });
-    const sealed = await sealRacing(drain, id);
-    // The writers keep reading new lines; each must stop at the seal, refused by it.
-    const outcomes = await Promise.all(writers);
-    writing = false;
-    await job;
-    expect(outcomes.map((error) => error.code)).toEqual(['LOG_SEALED', 'LOG_SEALED', 'LOG_SEALED']);
-    const page = await readStoredEvents(h.aws.store, id, 0, 100_000, sealed);
-    expect(page.events.map((e) => e.index)).toEqual(Array.from({ length: sealed }, (_, i) => i + 1));
-    expect(new Set(page.events.map((e) => e.message)).size).toBe(sealed);
-    // Nothing but the fence past the seal.
-    const past = (await itemsOf(h, id)).filter((item) => Number(item.seq?.N) > sealed);
-    expect(past.map((item) => [Number(item.seq?.N), item.seal_fence?.BOOL])).toEqual([[sealed + 1, true]]);
-    // All of it went through the strict layer, which took the transactions and conditional puts as valid.
-    const stats = (await strictAws().stats()).operations;
-    for (const operation of ['dynamodb:TransactWriteItems', 'dynamodb:PutItem']) {
-      const [before, after] = [statsBefore[operation], stats[operation]];
-      expect({ operation, calls: (after?.calls ?? 0) > (before?.calls ?? 0) }).toEqual({ operation, calls: true });
-      expect({ operation, rejected: (after?.rejected ?? 0) - (before?.rejected ?? 0) }).toEqual({
-        operation,
-        rejected: 0,
-      });
+    let stopping: Promise<void> | undefined;
+    stopBackground = () =>
+      (stopping ??= (async () => {
+        writing = false;
+        await Promise.allSettled(writers);
+        await job;
+      })());
+    try {
+      await waitFor('writers storing', async () => ((await h.aws.store.latestChunk(id))?.last ?? 0) > 600 || undefined);
+      // The drain's seal: pump to a tip, then seal it; a writer that got past the tip first makes it try again.
+      const drain = new LogPump(h.aws.store, h.aws.source, { executionId: id, location });
+      const sealed = await sealRacing(drain, id, () => !writing);
+      // Lines after the seal (the job may have reached its bound): each writer reads them and must stop at the
+      // seal, refused by it.
+      await writeLines(h, stream, more(50));
+      written += 50;
+      const outcomes = await Promise.all(writers);
+      expect(outcomes.map((error) => error.code)).toEqual(['LOG_SEALED', 'LOG_SEALED', 'LOG_SEALED']);
+      const page = await readStoredEvents(h.aws.store, id, 0, 100_000, sealed);
+      expect(page.events.map((e) => e.index)).toEqual(Array.from({ length: sealed }, (_, i) => i + 1));
+      expect(new Set(page.events.map((e) => e.message)).size).toBe(sealed);
+      // Nothing but the fence past the seal.
+      const past = (await itemsOf(h, id)).filter((item) => Number(item.seq?.N) > sealed);
+      expect(past.map((item) => [Number(item.seq?.N), item.seal_fence?.BOOL])).toEqual([[sealed + 1, true]]);
+      // All of it went through the strict layer, which took the transactions and conditional puts as valid.
+      const stats = (await strictAws().stats()).operations;
+      for (const operation of ['dynamodb:TransactWriteItems', 'dynamodb:PutItem']) {
+        const [before, after] = [statsBefore[operation], stats[operation]];
+        expect({ operation, calls: (after?.calls ?? 0) > (before?.calls ?? 0) }).toEqual({ operation, calls: true });
+        expect({ operation, rejected: (after?.rejected ?? 0) - (before?.rejected ?? 0) }).toEqual({
+          operation,
+          rejected: 0,
+        });
+      }
+    } finally {
+      await stopBackground();
     }
   });
 
   /** The drain's side of the race: pump to a tip and seal it; a writer past the tip first makes it go again. */
-  async function sealRacing(drain: LogPump, id: string): Promise<number> {
-    for (;;) {
+  async function sealRacing(drain: LogPump, id: string, stopped: () => boolean): Promise<number> {
+    while (!stopped()) {
       const lastIndex = (await drain.pump().catch(() => drain.loadTip().then((tip) => ({ tip })))).tip.lastIndex;
       try {
         const now = Date.now();
@@ -251,5 +273,6 @@ describe('the seal at the store (DynamoDB through the strict layer)', () => {
         await drain.loadTip();
       }
     }
+    throw new Error('the test ended before the drain sealed the log');
   }
 });
