@@ -49,7 +49,7 @@ from gzip import GzipFile
 import moto
 from moto.core.responses import ActionResult
 from moto.dynamodb import models as dynamodb_models
-from moto.dynamodb.exceptions import TransactionCanceledException
+from moto.dynamodb.exceptions import MockValidationException, TransactionCanceledException
 from moto.kinesis import models as kinesis_models
 from moto.kinesis import responses as kinesis_responses
 from moto.kinesis.exceptions import InvalidArgumentError
@@ -342,8 +342,11 @@ def transact_write_items(previous, self, transact_items):
                 if op_type == "ConditionCheck":
                     continue
                 table_name, key = op["TableName"], transaction_key(self, op_type, op)
-                # A copy: UpdateItem changes the stored item in place.
-                written.append((table_name, key, copy.deepcopy(self.get_item(table_name, key))))
+                # A copy of the attributes (UpdateItem changes the stored item in place; a copied moto model would
+                # be tracked forever).
+                before = self.get_item(table_name, key)
+                before = None if before is None else copy.deepcopy(before.to_json()["Attributes"])
+                written.append((table_name, key, before))
                 names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
                 if op_type == "Put":
                     self.put_item(table_name, op["Item"], overwrite=True)
@@ -358,12 +361,15 @@ def transact_write_items(previous, self, transact_items):
                         expression_attribute_values=values,
                     )
         except Exception as error:
-            # Undo this transaction's own writes only, and cancel it naming the operation that failed.
+            # Undo this transaction's own writes only; an invalid request is refused whole (as moto did), any
+            # other failure cancels the transaction naming the operation that failed.
             for table_name, key, before in reversed(written):
                 if before is None:
                     self.delete_item(table_name, key)
                 else:
-                    self.put_item(table_name, before.to_json()["Attributes"], overwrite=True)
+                    self.put_item(table_name, before, overwrite=True)
+            if isinstance(error, MockValidationException):
+                raise
             failed = [(None, None, None)] * len(operations)
             failed[position] = (type(error).__name__, str(error), None)
             raise TransactionCanceledException(failed) from error
