@@ -34,6 +34,7 @@ const LINE_BYTES = 120;
 /** Bounds of the waits (states, not durations): generous for 200 polled executions sealing under the read quotas. */
 const SOCKETS_OPEN_TIMEOUT_MS = 180_000;
 const SEAL_TIMEOUT_MS = 300_000;
+const FIRST_LOGS_TIMEOUT_MS = 600_000;
 
 /** One WebSocket tail: what it received (message and receipt time), and how it ended. */
 interface TailRecord {
@@ -82,9 +83,11 @@ export async function runPhase(
     ids.flatMap((id) => Array.from({ length: socketsPerExecution }, (_, k) => ({ id, first: k === 0 }))),
     async ({ id, first }) => {
       // Under the read quota a first /logs that must read CloudWatch can be refused (503): retried, and counted.
+      // Poll mode at N = 200 (1,000 first calls under 25 GetLogEvents/s) was seen refused for over 2 minutes.
       const page = await retryRefused(
         () => client.logs(id),
         () => refusedLogs++,
+        FIRST_LOGS_TIMEOUT_MS,
       );
       const tail: TailRecord = { stream: streamOf(id), first, receipts: [], ended: 'running' };
       tails.push(tail);
