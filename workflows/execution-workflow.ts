@@ -28,6 +28,7 @@ import {
   EXECUTION_FAILED_TYPE,
   EXECUTION_STATUS_KEY,
   PUSH_INGEST_PATCH,
+  registeredUpdate,
   stateQuery,
   type ExecutionWorkflowInput,
   type ExecutionWorkflowResult,
@@ -98,6 +99,11 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     seal: sealed ?? null,
     ingest: mode ?? null,
   }));
+  let registered = false;
+  setHandler(registeredUpdate, async () => {
+    await condition(() => registered);
+    return mode ?? 'poll';
+  });
   upsertSearchAttributes([{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }]);
 
   if (patched(PUSH_INGEST_PATCH)) {
@@ -105,6 +111,7 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
     // meanwhile still finds the execution registered (its drain needs the mode), and is seen right after.
     mode = (await CancellationScope.nonCancellable(() => registerExecution({ executionId, location }))).ingest;
   }
+  registered = true;
   setCurrentDetails(
     `**Running**: the log of ${describeLocation(location)} is copied as it is written (${describeMode(mode)}).`,
   );

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Completion, ExecutionSpec, ExecutionStatus, IngestMode, LogSeal } from '../src/domain';
 
 /** Workflow type name, as clients start it. */
@@ -73,3 +73,9 @@ export const EXECUTION_FAILED_TYPE = 'LogstreamExecutionFailed';
  * ingest activity in push mode; histories recorded before it replay without registration, polled.
  */
 export const PUSH_INGEST_PATCH = 'push-ingest-registration';
+
+/**
+ * Completes once the execution is registered: its ingest mode chosen and, in push mode, its log streams routed. A
+ * writer that starts after it loses no line to the forwarder (the API awaits it before answering POST /executions).
+ */
+export const registeredUpdate = defineUpdate<IngestMode>('registered');

@@ -23,6 +23,7 @@ import {
   completeSignal,
   EXECUTION_STATUS_KEY,
   EXECUTION_WORKFLOW_TYPE,
+  registeredUpdate,
   type ExecutionTimings,
   type ExecutionWorkflowInput,
 } from '../../../workflows/messages';
@@ -35,6 +36,8 @@ export interface TemporalDirectoryOptions {
   readonly timings: ExecutionTimings;
   /** Base URL of the API, for the links in each execution's details in the Temporal UI. */
   readonly apiUrl: string;
+  /** How long `start` waits for an external execution's registration (ms; default 10 s). */
+  readonly registrationWaitMs?: number;
 }
 
 /**
@@ -46,8 +49,9 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
 
   async start(spec: ExecutionSpec): Promise<void> {
     const input: ExecutionWorkflowInput = { ...spec, timings: this.options.timings };
+    let handle;
     try {
-      await this.options.client.workflow.start(EXECUTION_WORKFLOW_TYPE, {
+      handle = await this.options.client.workflow.start(EXECUTION_WORKFLOW_TYPE, {
         taskQueue: this.options.taskQueue,
         workflowId: spec.executionId,
         args: [input],
@@ -62,6 +66,20 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ExecutionExistsError(spec.executionId);
       throw new DependencyError('temporal', 'StartWorkflowExecution', error);
     }
+    // An external job starts writing once it is told the execution exists: in push mode its streams must be routed
+    // by then, or the forwarder passes its first lines by (the seal's check would recover them, but not the live
+    // tail). A managed command starts after the registration anyway. Bounded: without a worker, answer regardless.
+    if (spec.command === undefined) await this.awaitRegistration(handle.executeUpdate(registeredUpdate));
+  }
+
+  private async awaitRegistration(registration: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.registrationWaitMs ?? 10_000);
+    });
+    // A failed or late registration is the workflow's to retry; lines written meanwhile are recovered at the seal.
+    await Promise.race([registration.catch(() => undefined), bound]);
+    clearTimeout(timer);
   }
 
   async describe(executionId: string): Promise<ExecutionInfo | undefined> {
