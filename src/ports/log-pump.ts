@@ -3,6 +3,7 @@ import {
   DEFAULT_CHUNK_LIMITS,
   initialCursor,
   type ChunkLimits,
+  type LogChunk,
   type LogLocation,
   type SourceCursor,
 } from '../domain';
@@ -36,6 +37,40 @@ export interface PumpResult {
   /** True when the source had nothing more to give (see `SourceBatch.exhausted`). */
   readonly exhausted: boolean;
   readonly tip: LogTip;
+}
+
+/** What `appendChunkRun` did: the events it stored and the tip after them; `conflict` when it stopped at a lost race. */
+export interface ChunkRun {
+  readonly stored: number;
+  readonly tip: LogTip;
+  /** The `CHUNK_CONFLICT` of the first chunk another writer stored first (the rest were not tried). */
+  readonly conflict?: unknown;
+}
+
+/**
+ * The append protocol's write step: stores `chunks` (consecutive, built on `tip`) in order, and stops at the first
+ * whose index another writer took: the caller reloads the tip (consistent) and recomputes what is still new from the
+ * cursor stored there. Any other failure is thrown.
+ */
+export async function appendChunkRun(
+  store: LogStore,
+  executionId: string,
+  tip: LogTip,
+  chunks: readonly LogChunk[],
+): Promise<ChunkRun> {
+  let stored = 0;
+  let at = tip;
+  for (const chunk of chunks) {
+    try {
+      await store.appendChunk(executionId, chunk);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'CHUNK_CONFLICT') throw error;
+      return { stored, tip: at, conflict: error };
+    }
+    stored += chunk.events.length;
+    at = { lastIndex: chunk.last, cursor: chunk.cursor, lastTimestamp: chunk.events.at(-1)?.timestamp };
+  }
+  return { stored, tip: at };
 }
 
 /**
@@ -98,23 +133,15 @@ export class LogPump {
         batch.events,
         this.options.chunkLimits ?? DEFAULT_CHUNK_LIMITS,
       );
-      let lost = false;
-      for (const chunk of chunks) {
-        try {
-          await this.store.appendChunk(this.options.executionId, chunk);
-        } catch (error) {
-          if ((error as { code?: unknown }).code !== 'CHUNK_CONFLICT') throw error;
-          conflicts++;
-          if (conflicts > maxConflicts) throw error;
-          this.tip = undefined;
-          lost = true;
-          break;
-        }
-        appended += chunk.events.length;
-        const lastEvent = chunk.events[chunk.events.length - 1];
-        this.tip = { lastIndex: chunk.last, cursor: chunk.cursor, lastTimestamp: lastEvent?.timestamp };
+      const run = await appendChunkRun(this.store, this.options.executionId, tip, chunks);
+      appended += run.stored;
+      if (run.conflict === undefined) {
+        this.tip = run.tip;
+        return { appended, conflicts, tip: run.tip, exhausted: false };
       }
-      if (!lost) return { appended, conflicts, tip: this.tip ?? tip, exhausted: false };
+      conflicts++;
+      if (conflicts > maxConflicts) throw run.conflict;
+      this.tip = undefined;
     }
   }
 }

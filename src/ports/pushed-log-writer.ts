@@ -16,7 +16,7 @@ import {
   freshReadEvents,
   type PushedRecord,
 } from '../domain/pushed-events';
-import type { LogTip } from './log-pump';
+import { appendChunkRun, type LogTip } from './log-pump';
 import type { LogStore } from './log-store';
 
 export type { PushedRecord } from '../domain/pushed-events';
@@ -128,7 +128,7 @@ export class PushedLogWriter {
     let appended = 0;
     let conflicts = 0;
     for (;;) {
-      let tip = this.tip ?? (await this.loadTip());
+      const tip = this.tip ?? (await this.loadTip());
       const events = await fresh(tip, appended);
       const chunks = buildChunks(
         tip.lastIndex + 1,
@@ -136,23 +136,15 @@ export class PushedLogWriter {
         events,
         this.options.chunkLimits ?? DEFAULT_CHUNK_LIMITS,
       );
-      let lost = false;
-      for (const chunk of chunks) {
-        try {
-          await this.store.appendChunk(this.options.executionId, chunk);
-        } catch (error) {
-          if ((error as { code?: unknown }).code !== 'CHUNK_CONFLICT') throw error;
-          conflicts++;
-          if (conflicts > maxConflicts) throw error;
-          this.tip = undefined;
-          lost = true;
-          break;
-        }
-        appended += chunk.events.length;
-        tip = { lastIndex: chunk.last, cursor: chunk.cursor, lastTimestamp: chunk.events.at(-1)?.timestamp };
-        this.tip = tip;
+      const run = await appendChunkRun(this.store, this.options.executionId, tip, chunks);
+      appended += run.stored;
+      if (run.conflict === undefined) {
+        this.tip = run.tip;
+        return { appended, tip: run.tip };
       }
-      if (!lost) return { appended, tip };
+      conflicts++;
+      if (conflicts > maxConflicts) throw run.conflict;
+      this.tip = undefined;
     }
   }
 }
