@@ -88,6 +88,8 @@ export async function createDirectory(
     taskQueue: config.taskQueue,
     timings: executionTimings(config),
     apiUrl: config.apiUrl,
+    // Only push ingest needs a stream routed before its job writes: polled executions answer at once.
+    registrationWaitMs: config.ingest === 'poll' ? 0 : 10_000,
   });
   return { directory, connection, client };
 }

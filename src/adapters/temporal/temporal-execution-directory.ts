@@ -36,7 +36,7 @@ export interface TemporalDirectoryOptions {
   readonly timings: ExecutionTimings;
   /** Base URL of the API, for the links in each execution's details in the Temporal UI. */
   readonly apiUrl: string;
-  /** How long `start` waits for an external execution's registration (ms; default 10 s). */
+  /** How long `start` waits for an external execution's registration (ms; default 10 s; 0 = not at all). */
   readonly registrationWaitMs?: number;
 }
 
@@ -69,7 +69,9 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
     // An external job starts writing once it is told the execution exists: in push mode its streams must be routed
     // by then, or the forwarder passes its first lines by (the seal's check would recover them, but not the live
     // tail). A managed command starts after the registration anyway. Bounded: without a worker, answer regardless.
-    if (spec.command === undefined) await this.awaitRegistration(handle.executeUpdate(registeredUpdate));
+    if (spec.command === undefined && (this.options.registrationWaitMs ?? 10_000) > 0) {
+      await this.awaitRegistration(handle.executeUpdate(registeredUpdate));
+    }
   }
 
   private async awaitRegistration(registration: Promise<unknown>): Promise<void> {
