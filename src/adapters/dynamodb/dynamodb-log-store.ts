@@ -15,7 +15,7 @@ import {
   type LogStore,
   type StoredChunk,
 } from '../../ports';
-import { toDependencyError } from '../aws-errors';
+import { observedCall } from './observed-call';
 import { chunkItem, expiresAtOf, isFence, RECORD_SEQ, toChunk, toRecord, type Item } from './log-items';
 import { expireChunks, expireRoutes, writeSeal, type SealTarget } from './log-seal';
 import {
@@ -241,16 +241,7 @@ export class DynamoDbLogStore implements LogStore {
     return expiresAtOf(item) * 1000 < this.now();
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      const result = await send();
-      this.observe('dynamodb', operation, true);
-      return result;
-    } catch (error) {
-      const wrapped = toDependencyError('dynamodb', operation, error);
-      // A failed condition is an answer, not a failing dependency.
-      this.observe('dynamodb', operation, isConditionFailure(wrapped) || cancellationReasons(wrapped).length > 0);
-      throw wrapped;
-    }
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return observedCall(this.observe, operation, send);
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { InvalidInputError, type ShardProgress, type StreamRoute } from '../../domain';
 import type { CallObserver, PushRegistry } from '../../ports';
-import { toDependencyError } from '../aws-errors';
+import { observedCall } from './observed-call';
 import { isConditionFailure, itemOfConditionFailure } from './condition-failures';
 import { expiresAtOf, routeKey, shardProgressKey, shardProgressPartition, type Item } from './log-items';
 
@@ -135,17 +135,8 @@ export class DynamoDbPushRegistry implements PushRegistry {
     return expiresAtOf(item) * 1000 < this.now();
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      const result = await send();
-      this.observe('dynamodb', operation, true);
-      return result;
-    } catch (error) {
-      const wrapped = toDependencyError('dynamodb', operation, error);
-      // A failed condition is an answer, not a failing dependency.
-      this.observe('dynamodb', operation, isConditionFailure(wrapped));
-      throw wrapped;
-    }
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return observedCall(this.observe, operation, send);
   }
 }
 
