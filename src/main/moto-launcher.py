@@ -27,18 +27,24 @@ What moto does, and what AWS promises instead (and the patches do):
   back, erasing every write other requests made meanwhile (acknowledged ones: a log store loses a chunk it was
   told was stored). DynamoDB calls are serialised, and a transaction checks every condition first, writes only
   when all hold, and undoes only its own items if a write fails: no table copy (slow on a large table) at all.
+- Not about the contract, about throughput and fairness: moto's server logs a line for every request, and finds
+  the backend of every request under one lock, checking the file system for moto's modules. Under the benchmarks'
+  load that was close to half of its time. Requests are not logged (errors still are), and each host's backend is
+  found once. The locks that serialise calls serve them in arrival order (see `FairLock`).
 - A Query reads one partition on DynamoDB; moto sorts every item of the table for each Query, so each one
   costs as much as the whole table (the test stack's shared table holds every test's logs). A Query of a
   table's partition looks at that partition only.
 """
 
 import bisect
+import collections
 import copy
 import functools
 import hashlib
 import inspect
 import io
 import json
+import logging
 import sys
 import threading
 import time
@@ -55,6 +61,7 @@ from moto.kinesis import responses as kinesis_responses
 from moto.kinesis.exceptions import InvalidArgumentError
 from moto.kinesis.utils import decompose_shard_iterator
 from moto.logs import models as logs_models
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import main
 
 HASH_KEYS = 2**128
@@ -99,9 +106,47 @@ def partition_key(log_stream_name):
     return hashlib.sha256(log_stream_name.encode("utf-8")).hexdigest()
 
 
+class FairLock:
+    """A re-entrant lock that serves its waiters in arrival order. moto serves each request on a thread, and
+    `threading.RLock` lets whichever thread runs grab it again: under a stream of PutLogEvents calls, a GetRecords
+    call waited half a minute for the Kinesis lock. Here the lock is handed to the oldest waiter on release."""
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._waiters = collections.deque()
+        self._owner = None
+        self._depth = 0
+
+    def __enter__(self):
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            if self._owner is None:
+                self._owner, self._depth = me, 1
+                return self
+            turn = threading.Event()
+            self._waiters.append((me, turn))
+        turn.wait()  # the releasing thread made this one the owner
+        return self
+
+    def __exit__(self, *_):
+        with self._mutex:
+            self._depth -= 1
+            if self._depth > 0:
+                return
+            if self._waiters:
+                self._owner, turn = self._waiters.popleft()
+                self._depth = 1
+                turn.set()
+            else:
+                self._owner = None
+
+
 Stream = kinesis_models.Stream
 Backend = kinesis_models.KinesisBackend
-kinesis_lock = threading.RLock()
+kinesis_lock = FairLock()
 
 # One Kinesis call at a time (public backend methods: what requests and subscription delivery call).
 for _name, _function in list(vars(Backend).items()):
@@ -211,7 +256,7 @@ def get_records(previous, self):
     return ActionResult(result)
 
 
-logs_lock = threading.RLock()  # re-entered when a subscription delivers to another log group
+logs_lock = FairLock()  # re-entered when a subscription delivers to another log group
 
 
 @patch(logs_models.LogStream, "put_log_events")
@@ -254,7 +299,7 @@ def put_backend_subscription_filter(previous, self, log_group_name, filter_name,
 
 
 DynamoDBBackend = dynamodb_models.DynamoDBBackend
-dynamodb_lock = threading.RLock()
+dynamodb_lock = FairLock()
 
 # One DynamoDB call at a time: a condition and the write it guards are one step, as on DynamoDB.
 for _name, _function in list(vars(DynamoDBBackend).items()):
@@ -373,6 +418,18 @@ def transact_write_items(previous, self, transact_items):
             failed = [(None, None, None)] * len(operations)
             failed[position] = (type(error).__name__, str(error), None)
             raise TransactionCanceledException(failed) from error
+
+
+# Throughput only (see the top): no line per request, and one backend look-up per host.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+backend_of_host = {}
+
+
+@patch(DomainDispatcherApplication, "get_backend_for_host")
+def get_backend_for_host(previous, self, host):
+    if host not in backend_of_host:
+        backend_of_host[host] = previous(self, host)
+    return backend_of_host[host]
 
 
 if __name__ == "__main__":
