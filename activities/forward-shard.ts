@@ -4,6 +4,7 @@ import { sleepHeartbeating } from './read-pacing';
 import { RouteCache } from './route-cache';
 import { ShardBatchWriter, type BatchCounts, type WriterFactory } from './shard-batch';
 import { DEFAULT_SHARD_PACING, ShardPacer, type ShardPacingOptions } from './shard-pacing';
+import { ShardTipsBook, type ShardTipsOptions } from './shard-tips';
 
 /** Input of `forwardShard`. */
 export interface ForwardShardInput {
@@ -41,6 +42,8 @@ export interface ForwardShardDeps {
   readonly pacing?: ShardPacingOptions;
   /** How long one run reads before it returns its checkpoint (the workflow then starts the next). Default 10 min. */
   readonly maxRunMs?: number;
+  /** Which executions' tips the shard's tips item keeps (see `ShardTipsBook`). */
+  readonly tips?: ShardTipsOptions;
   /** Shortest time between two progress reports (ms), default 1000. */
   readonly progressEveryMs?: number;
   /** Most records asked of one GetRecords call. */
@@ -94,6 +97,19 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   const report = (closed: boolean) =>
     deps.registry.putShardProgress({ streamName, shardId, caughtUpTo, closed, updatedAt: now() });
 
+  const tips = new ShardTipsBook(deps.tips);
+  // Tips are hints for the tails (they still read the store now and then): a failed publication is retried next
+  // round, never waited out.
+  const publishTips = async (): Promise<void> => {
+    if (!tips.dirty) return;
+    try {
+      await deps.registry.putShardTips({ streamName, shardId, tips: tips.take(now()), updatedAt: now() });
+    } catch (error) {
+      tips.failed();
+      log.warn('shard tips publication failed', { streamName, shardId, error: String(error) });
+    }
+  };
+
   let iterator: string | undefined;
   let refusals = 0;
   let nextReadAt = now();
@@ -126,7 +142,9 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       reads++;
       refusals = 0;
       behind = read.millisBehindLatest;
-      await batches.store(read.records);
+      const stored = await batches.store(read.records);
+      for (const [executionId, lastIndex] of stored) tips.note(executionId, lastIndex, now());
+      await publishTips();
       const last = read.records.at(-1);
       if (last !== undefined) checkpoint = last.sequenceNumber;
       iterator = read.nextIterator;
@@ -136,6 +154,9 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       if (iterator === undefined) {
         // The drains of executions on this shard wait for `closed`: it must be written before the run ends.
         await batches.retrying('report shard progress', () => report(true));
+        // Nothing more will be stored from this shard: its tips item need not be read by the tails any longer.
+        tips.clear();
+        await publishTips();
         log.info('closed shard read to its end', { streamName, shardId, children: read.childShardIds });
         return { checkpoint, closed: true, childShardIds: read.childShardIds };
       }

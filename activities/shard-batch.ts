@@ -61,8 +61,11 @@ export class ShardBatchWriter {
     return { ...this.totals };
   }
 
-  /** Stores what `records` hold for logstream's executions; resolves once all of it is stored. */
-  async store(records: readonly ShardRecord[]): Promise<void> {
+  /**
+   * Stores what `records` hold for logstream's executions; resolves once all of it is stored, with the highest
+   * index stored of each execution they held.
+   */
+  async store(records: readonly ShardRecord[]): Promise<Map<string, number>> {
     const { shardId, log } = this.options;
     this.totals.records += records.length;
     // The data records in shard order, each with its stream.
@@ -114,7 +117,14 @@ export class ShardBatchWriter {
       entry.records.push(record);
       byExecution.set(target.executionId, entry);
     }
-    await Promise.all([...byExecution.values()].map(({ target, records }) => this.append(target, records)));
+    const tips = new Map<string, number>();
+    await Promise.all(
+      [...byExecution.values()].map(async ({ target, records }) => {
+        const lastIndex = await this.append(target, records);
+        if (lastIndex !== undefined) tips.set(target.executionId, lastIndex);
+      }),
+    );
+    return tips;
   }
 
   /** Runs `call` until it succeeds, backing off while it fails for a reason that may pass; throws any other failure. */
@@ -140,18 +150,21 @@ export class ShardBatchWriter {
     return stream ? this.options.routes.resolve(stream.logGroup, stream.logStream) : Promise.resolve(undefined);
   }
 
-  private async append(target: RouteTarget, records: PushedRecord[]): Promise<void> {
+  /** Appends one execution's records; resolves with its highest stored index, or undefined once it is sealed. */
+  private async append(target: RouteTarget, records: PushedRecord[]): Promise<number | undefined> {
     const writer = this.writerOf(target);
     try {
       const result = await this.retrying(`append to ${target.executionId}`, () => writer.append(records));
       this.totals.stored += result.appended;
       this.totals.duplicates += result.duplicates;
+      return result.lastIndex;
     } catch (error) {
       // The drain sealed the log: the execution is complete, later lines of its streams are not its log's.
       if ((error as { code?: unknown }).code !== 'LOG_SEALED') throw error;
       this.options.routes.markSealed(target.executionId);
       this.writers.delete(target.executionId);
       this.totals.skipped += records.length;
+      return undefined;
     }
   }
 

@@ -87,6 +87,21 @@ export interface ShardProgress {
   readonly updatedAt: number;
 }
 
+/**
+ * Push ingest: the log tips the forwarder of one Kinesis shard has stored lately, so that a tail learns
+ * which logs grew from one read of a few items rather than one read per log. A hint only: a tip may lag
+ * the store (it is written after the chunks), never lead it.
+ */
+export interface ShardTips {
+  /** Kinesis stream name. */
+  readonly streamName: string;
+  readonly shardId: string;
+  /** The highest index the forwarder stored, per execution it appended to lately. */
+  readonly tips: ReadonlyMap<string, number>;
+  /** Epoch ms of this report. */
+  readonly updatedAt: number;
+}
+
 /** An execution as the directory (Temporal) describes it. */
 export interface ExecutionInfo {
   readonly executionId: string;

@@ -61,6 +61,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ingestLag: metrics.ingestLag,
       pollMinMs: config.pollMinMs,
       pollMaxMs: config.ws.pollMaxMs,
+      // Pushed logs: the forwarders' tips say which logs grew, so the tails need not poll every log.
+      tips:
+        config.ingest === 'poll'
+          ? undefined
+          : { source: { readTips: () => aws.registry.readTips(config.kinesisStream) }, chunks: aws.store },
     }),
     store: aws.store,
     directory,

@@ -40,3 +40,21 @@ export interface LogStore {
   /** Answers when the store is reachable. */
   ping(): Promise<void>;
 }
+
+/** Where a chunk starts: its execution and its first index. */
+export interface ChunkKey {
+  readonly executionId: string;
+  readonly seq: number;
+}
+
+/**
+ * Reads many executions' items by key in a few calls (DynamoDB: BatchGetItem, 100 keys a call), consistently. An
+ * answer is undefined where there is no such item, or where the store left the key unread for now (the caller reads
+ * it another way).
+ */
+export interface ChunkBatchReader {
+  /** The chunks that start at `keys`, in the order of `keys`. */
+  chunksAt(keys: readonly ChunkKey[]): Promise<(StoredChunk | undefined)[]>;
+  /** The records (with their seals) of `executionIds`, in that order. */
+  recordsOf(executionIds: readonly string[]): Promise<(ExecutionRecord | undefined)[]>;
+}

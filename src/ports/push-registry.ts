@@ -1,4 +1,4 @@
-import type { ShardProgress, StreamRoute } from '../domain';
+import type { ShardProgress, ShardTips, StreamRoute } from '../domain';
 
 /**
  * What push ingest keeps beside the logs (DynamoDB in production, in the log table): which execution
@@ -13,4 +13,8 @@ export interface PushRegistry {
   putShardProgress(progress: ShardProgress): Promise<void>;
   /** Progress of every shard of a Kinesis stream that has reported any. */
   listShardProgress(streamName: string): Promise<ShardProgress[]>;
+  /** Replaces the tips a shard's forwarder published before (see `ShardTips`). */
+  putShardTips(tips: ShardTips): Promise<void>;
+  /** The highest tip of each execution over every shard of a Kinesis stream (one read of a few items). */
+  readTips(streamName: string): Promise<Map<string, number>>;
 }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { LogstreamError, TerminalStatus } from '../domain';
-import type { ExecutionDirectory, LogStore } from '../ports';
+import type { ChunkBatchReader, ExecutionDirectory, LogStore } from '../ports';
 import type { EventBatch } from './event-batch';
+import type { TipFeed, TipSource } from './tip-feed';
 
 /** How a tail ends: the log is sealed at `lastIndex` (a tail never ends on an unsealed log). */
 export interface FinalStatus {
@@ -61,14 +62,23 @@ export interface TailHubOptions {
   readonly hubWindowBytes?: number;
   /** Events one backlog read from the store takes at most before the next waiting range gets its turn. */
   readonly backlogFillEvents?: number;
+  /**
+   * Push ingest: where the tails of pushed logs learn that their logs grew (the forwarders' tips), and how they
+   * read the next chunks of many logs at once. Without it every tail polls its log (see `TipFeed`).
+   */
+  readonly tips?: { readonly source: TipSource; readonly chunks?: ChunkBatchReader };
+  /** How long a tail of a pushed log goes on trusting the tips' "nothing new" before it reads the store anyway (ms). */
+  readonly tipTrustMs?: number;
   readonly now?: () => number;
 }
 
 /** The hub's options with their defaults filled in, as every tail and subscriber reads them. */
-export type TailSettings = Required<Omit<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'>> &
+export type TailSettings = Required<Omit<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag' | 'tips'>> &
   Pick<TailHubOptions, 'directory' | 'activeTails' | 'ingestLag'> & {
     /** The window bytes each tail may hold now (its share of `hubWindowBytes`). */
     readonly windowShare: () => number;
+    /** The hub's tip feed, when the hub has tips. */
+    readonly feed?: TipFeed;
   };
 
 /** What a tail fans out to: one subscriber's side of the join protocol (see `TailHub`). */

@@ -2,6 +2,7 @@ import { LogstreamError } from '../domain';
 import { Tail } from './tail';
 import type { TailHubOptions, TailSettings, TailSink, TailSubscription } from './tail-contract';
 import { Subscriber } from './tail-subscriber';
+import { TipFeed } from './tip-feed';
 
 /**
  * One DynamoDB poll loop per watched execution, shared by all its subscribers. Each new chunk is
@@ -24,6 +25,7 @@ import { Subscriber } from './tail-subscriber';
 export class TailHub {
   private readonly tails = new Map<string, Tail>();
   private readonly settings: TailSettings;
+  private readonly feed: TipFeed | undefined;
   private closed = false;
 
   constructor(options: TailHubOptions) {
@@ -35,11 +37,26 @@ export class TailHub {
       windowBytes: 8 * 1024 * 1024,
       hubWindowBytes: 64 * 1024 * 1024,
       backlogFillEvents: 5000,
+      tipTrustMs: 10_000,
       now: Date.now,
     };
-    const settings = { ...defaults, ...options, joinStore: options.joinStore ?? options.store };
+    const { tips, ...rest } = options;
+    const settings = { ...defaults, ...rest, joinStore: options.joinStore ?? options.store };
+    this.feed = tips
+      ? new TipFeed(
+          {
+            ...tips,
+            everyMs: settings.pollMinMs,
+            sealCheckMs: settings.sealCheckMs,
+            logger: settings.logger,
+            now: settings.now,
+          },
+          () => this.tails.values(),
+        )
+      : undefined;
     this.settings = {
       ...settings,
+      feed: this.feed,
       windowShare: () => Math.min(settings.windowBytes, settings.hubWindowBytes / Math.max(1, this.tails.size)),
     };
   }
@@ -66,6 +83,7 @@ export class TailHub {
       }
       await tail.ready;
       if (tail.failure) throw tail.failure;
+      if (tail.tipped) this.feed?.wake();
       // The last subscriber left while this one waited: the loop is gone, start another.
       if (tail.retired) continue;
       const joined = tail;
@@ -88,6 +106,7 @@ export class TailHub {
   /** Stops every tail; their sinks are closed by whoever owns them. */
   close(): void {
     this.closed = true;
+    this.feed?.close();
     for (const tail of [...this.tails.values()]) this.retire(tail);
   }
 

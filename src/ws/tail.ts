@@ -1,11 +1,23 @@
-import { judgeCompleteness, LogNotSealedError, LogstreamError, type TerminalStatus } from '../domain';
+import {
+  judgeCompleteness,
+  LogNotSealedError,
+  LogstreamError,
+  type ExecutionRecord,
+  type LogSeal,
+  type TerminalStatus,
+} from '../domain';
 import { LogGapError, type StoredChunk } from '../ports';
 import { BacklogReader } from './backlog-reader';
 import { ChunkWindow } from './chunk-window';
 import type { FinalStatus, TailMember, TailSettings } from './tail-contract';
+import type { TippedTail } from './tip-feed';
 
-/** The DynamoDB poll loop of one execution, fanning each new batch out to its members (see `TailHub`). */
-export class Tail {
+/**
+ * The DynamoDB poll loop of one execution, fanning each new batch out to its members (see `TailHub`). The tail of a
+ * pushed log is mostly fed by the hub's tip feed (`offer`): it reads the store itself when the feed says the log grew
+ * but brought no chunk, when the feed's tips are stale or missing, and at least every `tipTrustMs` whatever they say.
+ */
+export class Tail implements TippedTail {
   /** Highest index fanned out; every index up to it is stored. */
   position = 0;
   final: FinalStatus | undefined;
@@ -20,6 +32,14 @@ export class Tail {
   private delay: number;
   private lastSealCheck = 0;
   private lastDirectoryCheck: number;
+  /** The log is pushed: the forwarder stores it and publishes its tips. */
+  private pushed = false;
+  private lastStoreRead = Number.NEGATIVE_INFINITY;
+  private lastPublishAt = Number.NEGATIVE_INFINITY;
+  private ticking = false;
+  private wakeAgain = false;
+  /** A seal the feed read, for the next tick to finish at. */
+  private pendingSeal: LogSeal | undefined;
 
   constructor(
     readonly executionId: string,
@@ -31,6 +51,36 @@ export class Tail {
     this.window = new ChunkWindow({ maxEvents: settings.windowEvents, maxBytes: settings.windowShare });
     this.backlog = new BacklogReader(executionId, this.window, settings.joinStore, settings.backlogFillEvents);
     this.ready = this.load();
+  }
+
+  get tipped(): boolean {
+    return this.pushed && this.settings.feed !== undefined && !this.retired && !this.final && !this.failure;
+  }
+
+  offer(chunk: StoredChunk | undefined, tip: number): void {
+    if (!this.tipped) return;
+    try {
+      // The feed read this chunk for the position it saw; the tail may have moved on since.
+      if (chunk && chunk.seq <= this.position + 1 && chunk.last > this.position) {
+        this.publish(chunk, Number.POSITIVE_INFINITY);
+        this.lastPublishAt = this.settings.now();
+      }
+    } catch (error) {
+      // A chunk starting past the position cannot pass the check above; a tail that cannot publish fails as a poll would.
+      this.fail(error instanceof LogstreamError ? error : new LogstreamError('TAIL_FAILED', String(error)));
+      return;
+    }
+    if (this.position < tip) this.wake();
+  }
+
+  get idleMs(): number {
+    return this.settings.now() - this.lastPublishAt;
+  }
+
+  offerRecord(record: ExecutionRecord | undefined): void {
+    if (!this.tipped || record?.seal === undefined) return;
+    this.pendingSeal = record.seal;
+    this.wake();
   }
 
   stop(): void {
@@ -46,6 +96,9 @@ export class Tail {
       joinStore.getExecution(this.executionId),
     ]);
     this.position = latest?.last ?? 0;
+    this.pushed = record?.ingest === 'push';
+    this.lastPublishAt = this.settings.now();
+    this.lastStoreRead = this.settings.now();
     // Joiners whose backlog starts in the latest chunk take it from here.
     if (latest) this.window.add(latest);
     this.lastSealCheck = this.settings.now();
@@ -64,16 +117,52 @@ export class Tail {
     this.timer = setTimeout(() => void this.tick(), delayMs);
   }
 
+  /** Reads the store now: the log grew past what the feed brought. */
+  private wake(): void {
+    if (this.retired || this.final || this.failure) return;
+    if (this.ticking) {
+      this.wakeAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.delay = this.settings.pollMinMs;
+    this.schedule(0);
+  }
+
   private async tick(): Promise<void> {
     this.timer = undefined;
-    const { pollMinMs, pollMaxMs, sealCheckMs, now, logger } = this.settings;
+    this.ticking = true;
+    this.wakeAgain = false;
     try {
-      if (await this.poll()) {
+      await this.step();
+    } finally {
+      this.ticking = false;
+    }
+    // Woken while it read: the log grew past what that read saw, read again now rather than after the delay.
+    if (this.wakeAgain && this.timer) {
+      clearTimeout(this.timer);
+      this.schedule(0);
+    }
+  }
+
+  private async step(): Promise<void> {
+    const { pollMinMs, pollMaxMs, sealCheckMs, directoryCheckMs, feed, now, logger } = this.settings;
+    // The feed reads idle tipped tails' seals in batches: the tail's own look (which also asks the directory) is rarer.
+    const sealEvery = this.tipped && feed?.checksSeals ? Math.max(sealCheckMs, directoryCheckMs) : sealCheckMs;
+    try {
+      const seal = this.pendingSeal;
+      this.pendingSeal = undefined;
+      if (seal !== undefined) {
+        await this.finishAt(seal.status, seal.lastIndex);
+      } else if (await this.poll()) {
         this.delay = pollMinMs;
+        this.lastPublishAt = now();
       } else {
         this.delay = Math.min(pollMaxMs, this.delay * 2);
         // The seal comes after the last chunk: only worth reading once new chunks stop coming.
-        if (!this.retired && now() - this.lastSealCheck >= sealCheckMs) await this.checkCompletion();
+        if (!this.retired && now() - this.lastSealCheck >= sealEvery && now() - this.lastPublishAt >= sealCheckMs) {
+          await this.checkCompletion();
+        }
       }
     } catch (error) {
       if (this.retired) return;
@@ -97,6 +186,11 @@ export class Tail {
 
   /** Reads chunks after `position` and fans them out; true when there were any. */
   private async poll(): Promise<boolean> {
+    const { feed, now, tipTrustMs } = this.settings;
+    const tip = this.pushed ? feed?.tipOf(this.executionId) : undefined;
+    // The forwarder stored nothing past the position as of a recent read of its tips: no need to ask the store.
+    if (tip !== undefined && tip <= this.position && now() - this.lastStoreRead < tipTrustMs) return false;
+    this.lastStoreRead = now();
     // One consistent Query per tick; most ticks find nothing or exactly the one chunk it returns.
     const latest = await this.settings.store.latestChunk(this.executionId);
     if (this.retired || !latest || latest.last <= this.position) return false;
@@ -134,6 +228,11 @@ export class Tail {
   /** Ends the tail at the seal if there is one; true when it did. */
   private async finishIfSealed(): Promise<boolean> {
     const record = await this.settings.store.getExecution(this.executionId);
+    // A tail that started before the execution was registered learns its ingest mode here.
+    if (record?.ingest === 'push' && !this.pushed) {
+      this.pushed = true;
+      this.settings.feed?.wake();
+    }
     if (this.retired || !record?.seal) return false;
     await this.finishAt(record.seal.status, record.seal.lastIndex);
     return true;

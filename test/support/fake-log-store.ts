@@ -12,6 +12,8 @@ import {
 import {
   ChunkConflictError,
   DependencyError,
+  type ChunkBatchReader,
+  type ChunkKey,
   ExecutionNotFoundError,
   LogSealedError,
   type LogStore,
@@ -21,7 +23,15 @@ import { FailureSchedule, noLatency, type InjectedFailure } from './fake-failure
 
 /** Operations of the in-memory log store, for counting and failure injection. */
 export type StoreOperation =
-  'latestChunk' | 'appendChunk' | 'readChunks' | 'registerExecution' | 'getExecution' | 'sealLog' | 'ping';
+  | 'latestChunk'
+  | 'appendChunk'
+  | 'readChunks'
+  | 'chunksAt'
+  | 'recordsOf'
+  | 'registerExecution'
+  | 'getExecution'
+  | 'sealLog'
+  | 'ping';
 
 interface StoredItem {
   readonly seq: number;
@@ -60,12 +70,14 @@ export interface InMemoryLogStoreOptions {
  * gives the record and every chunk its `expiresAt`; a record at seq 0 whose seal is written once,
  * never on a missing record, and never when a chunk lies past the sealed last index.
  */
-export class InMemoryLogStore implements LogStore {
+export class InMemoryLogStore implements LogStore, ChunkBatchReader {
   /** Calls per operation. */
   readonly calls: Record<StoreOperation, number> = {
     latestChunk: 0,
     appendChunk: 0,
     readChunks: 0,
+    chunksAt: 0,
+    recordsOf: 0,
     registerExecution: 0,
     getExecution: 0,
     sealLog: 0,
@@ -195,6 +207,14 @@ export class InMemoryLogStore implements LogStore {
     }
   }
 
+  async chunksAt(keys: readonly ChunkKey[]): Promise<(StoredChunk | undefined)[]> {
+    await this.enter('chunksAt');
+    return keys.map(({ executionId, seq }) => {
+      const item = this.logs.get(executionId)?.get(seq);
+      return item && !this.expired(item.expiresAt) ? toStoredChunk(item) : undefined;
+    });
+  }
+
   async registerExecution(record: ExecutionRecord): Promise<ExecutionRecord> {
     await this.enter('registerExecution');
     const existing = this.records.get(record.executionId);
@@ -212,6 +232,11 @@ export class InMemoryLogStore implements LogStore {
     const visible = this.visibleRecord(record.executionId);
     if (visible) return visible;
     throw new DependencyError('dynamodb', 'PutItem', new Error('The conditional request failed'), false);
+  }
+
+  async recordsOf(executionIds: readonly string[]): Promise<(ExecutionRecord | undefined)[]> {
+    await this.enter('recordsOf');
+    return executionIds.map((executionId) => this.visibleRecord(executionId));
   }
 
   async getExecution(executionId: string): Promise<ExecutionRecord | undefined> {

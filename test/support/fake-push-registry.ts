@@ -1,10 +1,11 @@
 // An in-memory PushRegistry with the DynamoDB adapter's conditions, failure injection and call counting.
-import { InvalidInputError, type ShardProgress, type StreamRoute } from '../../src/domain';
+import { InvalidInputError, type ShardProgress, type ShardTips, type StreamRoute } from '../../src/domain';
 import { DependencyError, type PushRegistry } from '../../src/ports';
 import { FailureSchedule, noLatency } from './fake-failures';
 
 /** Operations of the in-memory push registry, for counting and failure injection. */
-export type RegistryOperation = 'putRoute' | 'getRoute' | 'putShardProgress' | 'listShardProgress';
+export type RegistryOperation =
+  'putRoute' | 'getRoute' | 'putShardProgress' | 'listShardProgress' | 'putShardTips' | 'readTips';
 
 /** Options of the in-memory push registry. */
 export interface InMemoryPushRegistryOptions {
@@ -27,9 +28,12 @@ export class InMemoryPushRegistry implements PushRegistry {
     getRoute: 0,
     putShardProgress: 0,
     listShardProgress: 0,
+    putShardTips: 0,
+    readTips: 0,
   };
   private readonly routes = new Map<string, { route: StreamRoute; expiresAt: number | undefined }>();
   private readonly progress = new Map<string, Map<string, ShardProgress>>();
+  private readonly tips = new Map<string, Map<string, ReadonlyMap<string, number>>>();
   private readonly failures = new FailureSchedule<RegistryOperation>();
   private readonly now: () => number;
   private readonly latency: () => Promise<void>;
@@ -95,6 +99,30 @@ export class InMemoryPushRegistry implements PushRegistry {
   async listShardProgress(streamName: string): Promise<ShardProgress[]> {
     await this.enter('listShardProgress');
     return [...(this.progress.get(streamName)?.values() ?? [])].map((progress) => ({ ...progress }));
+  }
+
+  async putShardTips(tips: ShardTips): Promise<void> {
+    await this.enter('putShardTips');
+    if (tips.streamName.length === 0 || tips.shardId.length === 0) {
+      throw new InvalidInputError('shardId', 'shard tips: streamName and shardId must be non-empty strings');
+    }
+    for (const [executionId, last] of tips.tips) {
+      if (executionId.length === 0 || !Number.isSafeInteger(last) || last < 0) {
+        throw new InvalidInputError('tips', 'shard tips: each tip is an execution id and a non-negative index');
+      }
+    }
+    const shards = this.tips.get(tips.streamName) ?? new Map<string, ReadonlyMap<string, number>>();
+    this.tips.set(tips.streamName, shards);
+    shards.set(tips.shardId, new Map(tips.tips));
+  }
+
+  async readTips(streamName: string): Promise<Map<string, number>> {
+    await this.enter('readTips');
+    const merged = new Map<string, number>();
+    for (const shard of this.tips.get(streamName)?.values() ?? []) {
+      for (const [executionId, last] of shard) merged.set(executionId, Math.max(last, merged.get(executionId) ?? 0));
+    }
+    return merged;
   }
 
   private visibleRoute(logGroup: string, logStream: string): StreamRoute | undefined {

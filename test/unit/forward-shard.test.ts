@@ -7,7 +7,7 @@ import {
   type ForwardShardProgress,
   type ForwardShardResult,
 } from '../../activities/forward-shard';
-import type { LogSeal, ShardProgress, StreamRoute, SubscriptionEvent } from '../../src/domain';
+import type { LogSeal, ShardProgress, ShardTips, StreamRoute, SubscriptionEvent } from '../../src/domain';
 import { awaitParentShards, ensureForwarders } from '../../activities/shard-forwarders';
 import { DependencyError, PushedLogWriter, type PushRegistry } from '../../src/ports';
 import type { ForwarderDirectory, ForwarderState } from '../../src/ports/forwarder-directory';
@@ -49,6 +49,19 @@ class MapRegistry implements PushRegistry {
       throw kinesisError('GetItem', 'InternalServerError', true);
     }
     return this.routes.get(`${logGroup}\u0000${logStream}`);
+  }
+
+  readonly tips = new Map<string, ReadonlyMap<string, number>>();
+
+  async putShardTips(tips: ShardTips): Promise<void> {
+    this.tips.set(tips.shardId, new Map(tips.tips));
+  }
+
+  async readTips(): Promise<Map<string, number>> {
+    const merged = new Map<string, number>();
+    for (const shard of this.tips.values())
+      for (const [id, last] of shard) merged.set(id, Math.max(last, merged.get(id) ?? 0));
+    return merged;
   }
 
   async putShardProgress(progress: ShardProgress): Promise<void> {
@@ -509,6 +522,96 @@ describe('forwardShard', () => {
     const times = w.source.readTimes.get(SHARD) ?? [];
     expect(times).toContain(reports.at(-1)?.caughtUpTo);
     expect(reports.every((p) => !p.closed && p.streamName === STREAM && p.shardId === SHARD)).toBe(true);
+  });
+
+  it("publishes the shard's tips: each routed execution's last stored index, republished only when it changed", async () => {
+    const w = world();
+    await register(w, 'e1', ['a']);
+    await register(w, 'e2', ['b', 'c']);
+    await register(w, 'done', ['d']);
+    await w.store.sealLog('done', seal(0), EXPIRES);
+    const published: ShardTips[] = [];
+    const put = w.registry.putShardTips.bind(w.registry);
+    w.registry.putShardTips = async (tips) => {
+      published.push(tips);
+      await put(tips);
+    };
+    for (let i = 0; i < 4; i++) {
+      w.source.putData(SHARD, GROUP, 'a', events('a', i * 2 + 1, 2));
+      w.source.putData(SHARD, GROUP, 'b', events('b', i + 1, 1));
+      w.source.putData(SHARD, GROUP, 'stranger', events('s', i + 1, 1));
+      w.source.putData(SHARD, GROUP, 'd', events('d', i + 1, 1));
+    }
+    let more = true;
+    const r = run(w, {
+      maxRunMs: 8000,
+      deps: { readLimit: 5 },
+      onSleep: (now) => {
+        // Later lines of e2 (on its other stream) move its tip; e1's stays.
+        if (more && now >= START + 3000) {
+          more = false;
+          w.source.putData(SHARD, GROUP, 'c', events('c', 1, 3));
+        }
+      },
+    });
+    await r.result;
+    expect(messages(w, 'e1')).toHaveLength(8);
+    expect(messages(w, 'e2')).toHaveLength(7);
+    const lastStored = (executionId: string) => w.store.chunks(executionId).at(-1)?.last;
+    // Unrouted streams and sealed logs have no tip.
+    expect(Object.fromEntries(w.registry.tips.get(SHARD) ?? [])).toEqual({
+      e1: lastStored('e1'),
+      e2: lastStored('e2'),
+    });
+    expect(lastStored('e2')).toBe(7);
+    for (const tips of published) expect(tips).toMatchObject({ streamName: STREAM, shardId: SHARD });
+    // Several reads stored something, most (the quiet shard's) stored nothing: only the former published tips.
+    const reads = r.heartbeats.at(-1)?.reads ?? 0;
+    expect(published.length).toBeGreaterThanOrEqual(2);
+    expect(published.length).toBeLessThan(reads);
+    // Tips only grow, and are in the store when published (a tip never leads the store).
+    for (const [i, tips] of published.entries()) {
+      for (const [executionId, last] of tips.tips) {
+        expect(last).toBeGreaterThanOrEqual(published[i - 1]?.tips.get(executionId) ?? 0);
+        expect(last).toBeLessThanOrEqual(lastStored(executionId) ?? 0);
+      }
+    }
+  });
+
+  it('a failing tips publication does not stop forwarding, and is retried until it goes through', async () => {
+    const w = world();
+    await register(w, 'e1', ['a']);
+    let refused = 0;
+    let down = true;
+    const put = w.registry.putShardTips.bind(w.registry);
+    w.registry.putShardTips = async (tips) => {
+      if (down) {
+        refused++;
+        throw new DependencyError('dynamodb', 'PutItem', new Error('connect ECONNREFUSED'));
+      }
+      await put(tips);
+    };
+    for (let i = 0; i < 5; i++) w.source.putData(SHARD, GROUP, 'a', events('a', i * 2 + 1, 2));
+    let later = true;
+    const r = run(w, {
+      maxRunMs: 10_000,
+      deps: { readLimit: 2 },
+      onSleep: (now) => {
+        if (later && now >= START + 2000) {
+          later = false;
+          w.source.putData(SHARD, GROUP, 'a', events('a', 11, 2));
+        }
+        // The registry comes back once no record is left to store: the retry alone must publish the tips.
+        if (now >= START + 5000) down = false;
+      },
+    });
+    await r.result;
+    expect(messages(w, 'e1')).toEqual(lines('a', 1, 12));
+    expectDense(w, 'e1');
+    expect(r.heartbeats.at(-1)).toMatchObject({ stored: 12 });
+    // Every read that stored something tried to publish, and failed while the registry was down.
+    expect(refused).toBeGreaterThanOrEqual(4);
+    expect(Object.fromEntries(w.registry.tips.get(SHARD) ?? [])).toEqual({ e1: 12 });
   });
 
   it('reads a closed shard to its end, reports it closed and names its children', async () => {

@@ -1,6 +1,15 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import { gzipSync } from 'node:zlib';
 import { DynamoDbPushRegistry } from '../../src/adapters/dynamodb/dynamodb-push-registry';
-import { routeKey, shardProgressKey } from '../../src/adapters/dynamodb/log-items';
+import { routeKey, shardProgressKey, shardTipsKey } from '../../src/adapters/dynamodb/log-items';
+import { InvalidInputError, type ShardTips } from '../../src/domain';
+import { seededRandom } from '../support/fakes';
 import { InMemoryPushRegistry } from '../support/fake-push-registry';
 import { describePushRegistryContract } from '../support/push-registry-contract';
 
@@ -150,5 +159,208 @@ describe('DynamoDbPushRegistry requests', () => {
       { streamName: 's', shardId: 'shardId-000000000001', caughtUpTo: 2, closed: true, updatedAt: 9 },
     ]);
     expect(inputs[1]).toMatchObject({ ConsistentRead: true, ExclusiveStartKey: { seq: { N: '0' } } });
+  });
+});
+
+describe('DynamoDbPushRegistry shard tips', () => {
+  type Item = Record<string, AttributeValue>;
+
+  /** A client keeping the items it is given (PutItem) and answering a Query of one partition with them. */
+  function tableClient(): { client: DynamoDBClient; inputs: object[] } {
+    const items = new Map<string, Item>();
+    const inputs: object[] = [];
+    const client = {
+      send: async (command: unknown) => {
+        if (command instanceof PutItemCommand) {
+          inputs.push(command.input);
+          const item = command.input.Item ?? {};
+          items.set(`${item.execution_id?.S}\u0000${item.seq?.N}`, item);
+          return {};
+        }
+        if (command instanceof QueryCommand) {
+          inputs.push(command.input);
+          const partition = command.input.ExpressionAttributeValues?.[':partition']?.S;
+          return { Items: [...items.values()].filter((item) => item.execution_id?.S === partition) };
+        }
+        throw new Error('unexpected call');
+      },
+    } as unknown as DynamoDBClient;
+    return { client, inputs };
+  }
+
+  const tipsOf = (shardId: string, tips: [string, number][], streamName = 's'): ShardTips => ({
+    streamName,
+    shardId,
+    tips: new Map(tips),
+    updatedAt: NOW,
+  });
+
+  /** A tips item as the adapter writes it, with `tips` as the attribute. */
+  const tipsItem = (shardId: string, tips: AttributeValue | undefined): Item => ({
+    ...shardTipsKey('s', shardId),
+    shard_id: { S: shardId },
+    ...(tips === undefined ? {} : { tips }),
+    updated_at: { N: String(NOW) },
+  });
+  const gzipped = (value: unknown): AttributeValue => ({ B: gzipSync(JSON.stringify(value)) });
+
+  test("a shard's tips item sits in the stream's tips partition, apart from its progress item", () => {
+    expect(shardTipsKey('s', 'shardId-000000000012')).toEqual({
+      execution_id: { S: '#tips:s' },
+      seq: { N: '12' },
+    });
+    expect(shardTipsKey('s', 'shardId-12').seq).toEqual(shardProgressKey('s', 'shardId-12').seq);
+    expect(shardTipsKey('s', 'shardId-12').execution_id).not.toEqual(shardProgressKey('s', 'shardId-12').execution_id);
+  });
+
+  test("putShardTips then readTips gives the tips back; a shard's next put replaces its tips", async () => {
+    const { client, inputs } = tableClient();
+    const registry = new DynamoDbPushRegistry({ client, tableName: 't', now: () => NOW });
+    await registry.putShardTips(
+      tipsOf('shardId-000000000000', [
+        ['e1', 5],
+        ['e2', 0],
+        ['e3', 123_456_789],
+      ]),
+    );
+    expect(inputs[0]).toMatchObject({
+      TableName: 't',
+      Item: { ...shardTipsKey('s', 'shardId-000000000000'), updated_at: { N: String(NOW) } },
+    });
+    expect(await registry.readTips('s')).toEqual(
+      new Map([
+        ['e1', 5],
+        ['e2', 0],
+        ['e3', 123_456_789],
+      ]),
+    );
+    expect(inputs[1]).toMatchObject({
+      TableName: 't',
+      KeyConditionExpression: 'execution_id = :partition',
+      ExpressionAttributeValues: { ':partition': { S: '#tips:s' } },
+      ConsistentRead: true,
+    });
+    await registry.putShardTips(tipsOf('shardId-000000000000', [['e1', 9]]));
+    expect(await registry.readTips('s')).toEqual(new Map([['e1', 9]]));
+    // Another stream's tips are its own.
+    expect(await registry.readTips('other')).toEqual(new Map());
+  });
+
+  test('readTips merges the shards by the highest tip of each execution, over every page', async () => {
+    const { client, inputs } = tableClient();
+    const registry = new DynamoDbPushRegistry({ client, tableName: 't' });
+    await registry.putShardTips(
+      tipsOf('shardId-000000000000', [
+        ['a', 5],
+        ['b', 9],
+      ]),
+    );
+    await registry.putShardTips(
+      tipsOf('shardId-000000000001', [
+        ['a', 7],
+        ['c', 1],
+      ]),
+    );
+    await registry.putShardTips(tipsOf('shardId-000000000002', [['b', 3]]));
+    await registry.putShardTips(tipsOf('shardId-000000000003', [['a', 100]], 'other-stream'));
+    expect(Object.fromEntries(await registry.readTips('s'))).toEqual({ a: 7, b: 9, c: 1 });
+    expect(inputs).toHaveLength(5);
+
+    const pages = scriptedClient([
+      {
+        ok: {
+          Items: [tipsItem('shardId-000000000000', gzipped([['a', 4]]))],
+          LastEvaluatedKey: shardTipsKey('s', 'shardId-000000000000'),
+        },
+      },
+      {
+        ok: {
+          Items: [
+            tipsItem(
+              'shardId-000000000001',
+              gzipped([
+                ['a', 2],
+                ['b', 6],
+              ]),
+            ),
+          ],
+        },
+      },
+    ]);
+    const paged = new DynamoDbPushRegistry({ client: pages.client, tableName: 't' });
+    expect(Object.fromEntries(await paged.readTips('s'))).toEqual({ a: 4, b: 6 });
+    expect(pages.inputs[1]).toMatchObject({
+      ConsistentRead: true,
+      ExclusiveStartKey: shardTipsKey('s', 'shardId-000000000000'),
+    });
+  });
+
+  test('a malformed tips attribute reads as no tips; the intact items are still read', async () => {
+    const { client } = scriptedClient([
+      {
+        ok: {
+          Items: [
+            tipsItem('shardId-000000000000', { B: new TextEncoder().encode('not gzip') }),
+            tipsItem('shardId-000000000001', gzipped({ a: 1 })),
+            tipsItem('shardId-000000000002', { B: gzipSync('[["a", 1]') }),
+            tipsItem('shardId-000000000003', { S: '[["a", 1]]' }),
+            tipsItem('shardId-000000000004', undefined),
+            tipsItem('shardId-000000000005', gzipped([['b', 2]])),
+          ],
+        },
+      },
+    ]);
+    const registry = new DynamoDbPushRegistry({ client, tableName: 't' });
+    expect(await registry.readTips('s')).toEqual(new Map([['b', 2]]));
+  });
+
+  test('within a tips item, pairs that are not (execution id, integer) are left out', async () => {
+    const { client } = scriptedClient([
+      {
+        ok: {
+          Items: [tipsItem('shardId-000000000000', gzipped([['a', 1], ['b', 'x'], [3, 4], 'c', ['d', 1.5], null]))],
+        },
+      },
+    ]);
+    const registry = new DynamoDbPushRegistry({ client, tableName: 't' });
+    expect(Object.fromEntries(await registry.readTips('s'))).toEqual({ a: 1 });
+  });
+
+  test.each([
+    ['an empty shardId', tipsOf('', [['e', 1]])],
+    ['an empty streamName', tipsOf('shardId-000000000000', [['e', 1]], '')],
+    ['a negative index', tipsOf('shardId-000000000000', [['e', -1]])],
+    ['a fractional index', tipsOf('shardId-000000000000', [['e', 1.5]])],
+    ['an empty execution id', tipsOf('shardId-000000000000', [['', 1]])],
+    ['a negative updatedAt', { ...tipsOf('shardId-000000000000', [['e', 1]]), updatedAt: -1 }],
+  ])('putShardTips refuses %s with InvalidInputError, sending nothing', async (_name, tips) => {
+    const { client, inputs } = tableClient();
+    const registry = new DynamoDbPushRegistry({ client, tableName: 't' });
+    await expect(registry.putShardTips(tips)).rejects.toBeInstanceOf(InvalidInputError);
+    expect(inputs).toEqual([]);
+  });
+
+  test('tips too large for one item keep the ones given first (the most recent) and leave the rest out', async () => {
+    const { client, inputs } = tableClient();
+    const registry = new DynamoDbPushRegistry({ client, tableName: 't' });
+    // Ids that gzip cannot shrink much: 20,000 of them are well over the item's budget.
+    const random = seededRandom(11);
+    const ids = Array.from({ length: 20_000 }, () =>
+      Array.from({ length: 40 }, () => Math.floor(random() * 36).toString(36)).join(''),
+    );
+    await registry.putShardTips(
+      tipsOf(
+        'shardId-000000000000',
+        ids.map((id, i) => [id, i + 1]),
+      ),
+    );
+    const stored = (inputs[0] as { Item: Item }).Item.tips?.B;
+    expect(stored?.byteLength).toBeLessThanOrEqual(256 * 1024);
+    const read = await registry.readTips('s');
+    expect(read.size).toBeGreaterThan(0);
+    expect(read.size).toBeLessThan(ids.length);
+    // Exactly a prefix of the tips as given.
+    expect([...read.keys()]).toEqual(ids.slice(0, read.size));
+    expect(read.get(ids[0] ?? '')).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createForwarderActivities, type ForwardShardInput, type ForwardShardResult } from '../../activities/forwarder';
 import { TemporalForwarderDirectory } from '../../src/adapters/temporal/temporal-forwarder-directory';
-import type { ShardProgress, StreamRoute } from '../../src/domain';
+import type { ShardProgress, ShardTips, StreamRoute } from '../../src/domain';
 import type { PushRegistry } from '../../src/ports';
 import {
   forwarderWorkflowId,
@@ -43,6 +43,19 @@ class MapRegistry implements PushRegistry {
 
   async getRoute(logGroup: string, logStream: string): Promise<StreamRoute | undefined> {
     return this.routes.get(`${logGroup}\u0000${logStream}`);
+  }
+
+  readonly tips = new Map<string, ReadonlyMap<string, number>>();
+
+  async putShardTips(tips: ShardTips): Promise<void> {
+    this.tips.set(tips.shardId, new Map(tips.tips));
+  }
+
+  async readTips(): Promise<Map<string, number>> {
+    const merged = new Map<string, number>();
+    for (const shard of this.tips.values())
+      for (const [id, last] of shard) merged.set(id, Math.max(last, merged.get(id) ?? 0));
+    return merged;
   }
 
   async putShardProgress(progress: ShardProgress): Promise<void> {

@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -12,6 +13,8 @@ import {
   ExecutionNotFoundError,
   LogSealedError,
   type CallObserver,
+  type ChunkBatchReader,
+  type ChunkKey,
   type LogStore,
   type StoredChunk,
 } from '../../ports';
@@ -26,6 +29,8 @@ import {
 } from './condition-failures';
 
 const PAGE_ITEMS = 16;
+// BatchGetItem takes at most 100 keys per call.
+const BATCH_KEYS = 100;
 
 /** Options of the DynamoDB log store. */
 export interface DynamoDbLogStoreOptions {
@@ -41,7 +46,7 @@ export interface DynamoDbLogStoreOptions {
  * execution record and, once written, its seal. The seal also puts a fence item at `last_index + 1`
  * in the same transaction, which is what refuses every later append (see `FENCE_ATTRIBUTE`).
  */
-export class DynamoDbLogStore implements LogStore {
+export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
   private readonly client: DynamoDBClient;
   private readonly table: string;
   private readonly observe: CallObserver;
@@ -125,6 +130,48 @@ export class DynamoDbLogStore implements LogStore {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  async chunksAt(keys: readonly ChunkKey[]): Promise<(StoredChunk | undefined)[]> {
+    const found = await this.batchGet(keys.map((key) => ({ executionId: key.executionId, seq: key.seq })));
+    return keys.map((key) => {
+      const item = found.get(itemKeyOf(key));
+      return item && key.seq >= 1 && !isFence(item) && !this.expired(item) ? toChunk(item) : undefined;
+    });
+  }
+
+  async recordsOf(executionIds: readonly string[]): Promise<(ExecutionRecord | undefined)[]> {
+    const keys = executionIds.map((executionId) => ({ executionId, seq: Number(RECORD_SEQ) }));
+    const found = await this.batchGet(keys);
+    return keys.map((key) => {
+      const item = found.get(itemKeyOf(key));
+      return item && !this.expired(item) ? toRecord(item) : undefined;
+    });
+  }
+
+  /** The items at `keys`, by `itemKeyOf`; keys DynamoDB left unprocessed (throttling, a large answer) are absent. */
+  private async batchGet(keys: readonly ChunkKey[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    const unique = [...new Map(keys.map((key) => [itemKeyOf(key), key])).values()];
+    for (let start = 0; start < unique.length; start += BATCH_KEYS) {
+      const group = unique.slice(start, start + BATCH_KEYS);
+      const result = await this.call('BatchGetItem', () =>
+        this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: group.map((key) => ({ execution_id: { S: key.executionId }, seq: { N: String(key.seq) } })),
+                ConsistentRead: true,
+              },
+            },
+          }),
+        ),
+      );
+      for (const item of result.Responses?.[this.table] ?? []) {
+        found.set(itemKeyOf({ executionId: item.execution_id?.S ?? '', seq: Number(item.seq?.N) }), item);
+      }
+    }
+    return found;
   }
 
   async registerExecution(record: ExecutionRecord): Promise<ExecutionRecord> {
@@ -244,4 +291,8 @@ export class DynamoDbLogStore implements LogStore {
   private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
     return observedCall(this.observe, operation, send);
   }
+}
+
+function itemKeyOf(key: ChunkKey): string {
+  return `${key.seq}\u0000${key.executionId}`;
 }

@@ -5,11 +5,23 @@ import {
   type DynamoDBClient,
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { InvalidInputError, type ShardProgress, type StreamRoute } from '../../domain';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { InvalidInputError, type ShardProgress, type ShardTips, type StreamRoute } from '../../domain';
 import type { CallObserver, PushRegistry } from '../../ports';
 import { observedCall } from './observed-call';
 import { isConditionFailure, itemOfConditionFailure } from './condition-failures';
-import { expiresAtOf, routeKey, shardProgressKey, shardProgressPartition, type Item } from './log-items';
+import {
+  expiresAtOf,
+  routeKey,
+  shardProgressKey,
+  shardProgressPartition,
+  shardTipsKey,
+  shardTipsPartition,
+  type Item,
+} from './log-items';
+
+// A tips item stays well below DynamoDB's 400 KB item limit; past this, the tips given last are left out.
+const MAX_TIPS_BYTES = 256 * 1024;
 
 /** Options of the DynamoDB push registry. */
 export interface DynamoDbPushRegistryOptions {
@@ -131,6 +143,48 @@ export class DynamoDbPushRegistry implements PushRegistry {
     return progress;
   }
 
+  async putShardTips(tips: ShardTips): Promise<void> {
+    checkTips(tips);
+    await this.call('PutItem', () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            ...shardTipsKey(tips.streamName, tips.shardId),
+            shard_id: { S: tips.shardId },
+            tips: { B: encodeTips(tips.tips) },
+            updated_at: { N: String(tips.updatedAt) },
+          },
+        }),
+      ),
+    );
+  }
+
+  async readTips(streamName: string): Promise<Map<string, number>> {
+    const merged = new Map<string, number>();
+    let startKey: Item | undefined;
+    do {
+      const page: QueryCommandOutput = await this.call('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'execution_id = :partition',
+            ExpressionAttributeValues: { ':partition': { S: shardTipsPartition(streamName) } },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        // One execution's streams may sit on several shards: its tip is the highest any of them stored.
+        for (const [executionId, last] of decodeTips(item))
+          merged.set(executionId, Math.max(last, merged.get(executionId) ?? 0));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return merged;
+  }
+
   private expired(item: Item): boolean {
     return expiresAtOf(item) * 1000 < this.now();
   }
@@ -162,6 +216,47 @@ function checkProgress(progress: ShardProgress): void {
   }
   if (typeof progress.closed !== 'boolean') {
     throw new InvalidInputError('closed', 'shard progress: closed must be a boolean');
+  }
+}
+
+function checkTips(tips: ShardTips): void {
+  checkProgress({
+    streamName: tips.streamName,
+    shardId: tips.shardId,
+    caughtUpTo: 0,
+    closed: false,
+    updatedAt: tips.updatedAt,
+  });
+  for (const [executionId, last] of tips.tips) {
+    if (typeof executionId !== 'string' || executionId.length === 0 || !Number.isSafeInteger(last) || last < 0) {
+      throw new InvalidInputError('tips', 'shard tips: each tip is an execution id and a non-negative index');
+    }
+  }
+}
+
+/** Gzipped JSON pairs, in the order given; when too large, the tips given last are left out. */
+function encodeTips(tips: ReadonlyMap<string, number>): Uint8Array {
+  let pairs = [...tips];
+  for (;;) {
+    const encoded = gzipSync(JSON.stringify(pairs));
+    if (encoded.byteLength <= MAX_TIPS_BYTES || pairs.length === 0) return encoded;
+    pairs = pairs.slice(0, Math.floor(pairs.length / 2));
+  }
+}
+
+/** The tips of an item; a malformed item holds none (tips are hints: the tails' own reads stay correct). */
+function decodeTips(item: Item): [string, number][] {
+  const data = item.tips?.B;
+  if (data === undefined) return [];
+  try {
+    const pairs = JSON.parse(gunzipSync(data).toString('utf8')) as unknown;
+    if (!Array.isArray(pairs)) return [];
+    return pairs.filter(
+      (pair): pair is [string, number] =>
+        Array.isArray(pair) && typeof pair[0] === 'string' && Number.isSafeInteger(pair[1]),
+    );
+  } catch {
+    return [];
   }
 }
 

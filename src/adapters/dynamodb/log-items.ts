@@ -123,12 +123,26 @@ const HASHED_SHARD_BASE = 10n ** 35n;
 
 /** The key of one shard's progress item: all shards of a Kinesis stream share a partition (one Query lists them). */
 export function shardProgressKey(streamName: string, shardId: string): Item {
+  return { execution_id: { S: shardProgressPartition(streamName) }, seq: { N: shardSeq(shardId) } };
+}
+
+/** The key of the tips item of one Kinesis shard: all of a stream's shards' tips in one partition, like progress. */
+export function shardTipsKey(streamName: string, shardId: string): Item {
+  return { execution_id: { S: shardTipsPartition(streamName) }, seq: { N: shardSeq(shardId) } };
+}
+
+/** The partition key holding the tips items of a Kinesis stream's shards. */
+export function shardTipsPartition(streamName: string): string {
+  return `#tips:${streamName}`;
+}
+
+function shardSeq(shardId: string): string {
   const numbered = NUMBERED_SHARD.exec(shardId)?.[1];
   const seq =
     numbered !== undefined
       ? BigInt(numbered)
       : HASHED_SHARD_BASE + BigInt(`0x${createHash('sha256').update(shardId).digest('hex').slice(0, 28)}`);
-  return { execution_id: { S: shardProgressPartition(streamName) }, seq: { N: seq.toString() } };
+  return seq.toString();
 }
 
 /** The partition key holding the progress items of a Kinesis stream's shards. */

@@ -1,0 +1,156 @@
+import type { Logger } from 'pino';
+import type { ExecutionRecord } from '../domain';
+import type { ChunkBatchReader, StoredChunk } from '../ports';
+
+/** Where the tips of pushed logs are read: the tips items of the forwarders (see `PushRegistry.readTips`). */
+export interface TipSource {
+  readTips(): Promise<ReadonlyMap<string, number>>;
+}
+
+/** What the feed needs of a tail. */
+export interface TippedTail {
+  readonly executionId: string;
+  /** Highest index fanned out. */
+  readonly position: number;
+  /** The log is pushed (the forwarder stores it, and publishes its tips) and the tail is still live. */
+  readonly tipped: boolean;
+  /** Ms since the tail last published (or started): a tail idle for a while is worth a look at its seal. */
+  readonly idleMs: number;
+  /** The chunk right after `position`, if the feed read one, and the log's tip: the tail publishes it, or reads on. */
+  offer(chunk: StoredChunk | undefined, tip: number): void;
+  /** The execution's record as the feed read it (idle tails): a seal ends the tail. */
+  offerRecord(record: ExecutionRecord | undefined): void;
+}
+
+/** Options of a tip feed. */
+export interface TipFeedOptions {
+  readonly source: TipSource;
+  /** Reads the next chunks and the records of many tails at once; without it, each tail reads by itself. */
+  readonly chunks?: ChunkBatchReader;
+  /** Interval between two reads of the tips (ms). */
+  readonly everyMs: number;
+  /** How often the records of idle tails are read at once, for their seals (ms). */
+  readonly sealCheckMs: number;
+  /**
+   * How long after it started a read of the tips is trusted to say a log did not grow (ms), default 5 s (at least
+   * 5 × `everyMs`): a slow store must not turn every tail back to polling it, which would slow it further.
+   */
+  readonly staleMs?: number;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+/**
+ * One loop per API process that tells the tails of pushed logs when their logs grew: it reads the forwarders'
+ * tips (one Query of one item per Kinesis shard) and, for the tails behind their tip, the next chunk of each
+ * (one BatchGetItem per 100 tails), instead of every tail querying its log every interval. Idle tails' seals are
+ * read the same way, once per seal check interval. The loop runs only while some tail is tipped. Tips are hints: a tail that gets no chunk from the feed reads the store itself,
+ * and a tail trusts "no news" from the tips only for a while (see `Tail`), so a lost or stale tip costs
+ * latency, never an event.
+ */
+export class TipFeed {
+  private snapshot: ReadonlyMap<string, number> | undefined;
+  private readAt = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private closed = false;
+  private failures = 0;
+  private lastSealCheck = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly options: TipFeedOptions,
+    private readonly tails: () => Iterable<TippedTail>,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The tip of a pushed log as last read, when that read is recent enough to trust (0 for a log the forwarders
+   * did not append to lately); undefined when it is not.
+   */
+  tipOf(executionId: string): number | undefined {
+    const staleMs = this.options.staleMs ?? Math.max(5000, 5 * this.options.everyMs);
+    if (this.snapshot === undefined || this.now() - this.readAt > staleMs) return undefined;
+    return this.snapshot.get(executionId) ?? 0;
+  }
+
+  /** True when the feed reads the records of idle tipped tails (so they need not read their own as often). */
+  get checksSeals(): boolean {
+    return this.options.chunks !== undefined;
+  }
+
+  /** Starts the loop if it is not running (a tipped tail joined). */
+  wake(): void {
+    if (this.running || this.closed) return;
+    this.running = true;
+    this.timer = setTimeout(() => void this.tick(), 0);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    const { everyMs, logger } = this.options;
+    const watched = [...this.tails()].filter((tail) => tail.tipped);
+    if (watched.length === 0 || this.closed) {
+      this.running = false;
+      return;
+    }
+    const startedAt = this.now();
+    let delay = everyMs;
+    try {
+      const tips = await this.options.source.readTips();
+      this.snapshot = tips;
+      this.readAt = startedAt;
+      this.failures = 0;
+      await this.feed(watched, tips);
+    } catch (error) {
+      // The tails read the store by themselves until the tips can be read again.
+      this.failures++;
+      delay = Math.min(everyMs * 2 ** this.failures, 10_000);
+      logger.warn({ err: error, delayMs: delay }, 'reading the log tips failed; tails poll the store meanwhile');
+    }
+    if (!this.closed && this.now() - this.lastSealCheck >= this.options.sealCheckMs) {
+      this.lastSealCheck = this.now();
+      await this.checkSeals(watched);
+    }
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, startedAt + delay - this.now()));
+  }
+
+  private async feed(watched: readonly TippedTail[], tips: ReadonlyMap<string, number>): Promise<void> {
+    const due = watched.filter((tail) => (tips.get(tail.executionId) ?? 0) > tail.position);
+    if (due.length === 0) return;
+    let chunks: readonly (StoredChunk | undefined)[] = [];
+    if (this.options.chunks) {
+      try {
+        // A tail's position is the last index of a chunk it published: its next chunk starts right after it.
+        chunks = await this.options.chunks.chunksAt(
+          due.map((tail) => ({ executionId: tail.executionId, seq: tail.position + 1 })),
+        );
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'reading the next chunks failed; the tails read them themselves');
+      }
+    }
+    due.forEach((tail, i) => tail.offer(chunks[i], tips.get(tail.executionId) ?? 0));
+  }
+
+  /** Reads the records of the tails idle for a seal check interval, at once: a sealed one finishes. */
+  private async checkSeals(watched: readonly TippedTail[]): Promise<void> {
+    const reader = this.options.chunks;
+    const idle = watched.filter((tail) => tail.tipped && tail.idleMs >= this.options.sealCheckMs);
+    if (reader === undefined || idle.length === 0) return;
+    try {
+      const records = await reader.recordsOf(idle.map((tail) => tail.executionId));
+      idle.forEach((tail, i) => tail.offerRecord(records[i]));
+    } catch (error) {
+      // The tails read their own seals too, less often: a failed read here only delays the end of a tail.
+      this.options.logger.warn({ err: error }, 'reading the records of idle tails failed');
+    }
+  }
+}
