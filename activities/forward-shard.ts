@@ -110,6 +110,19 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
     }
   };
 
+  const tipsWriter = inBackground(publishTips);
+  const progressWriter = inBackground(async () => {
+    const reporting = caughtUpTo;
+    try {
+      await report(false);
+      reportedCaughtUpTo = Math.max(reportedCaughtUpTo, reporting);
+      reportedAt = now();
+    } catch (error) {
+      // Progress only delays seals while it is missing; the next read reports again.
+      log.warn('shard progress report failed', { streamName, shardId, error: String(error) });
+    }
+  });
+
   let iterator: string | undefined;
   let refusals = 0;
   let nextReadAt = now();
@@ -144,7 +157,8 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       behind = read.millisBehindLatest;
       const stored = await batches.store(read.records);
       for (const [executionId, lastIndex] of stored) tips.note(executionId, lastIndex, now());
-      await publishTips();
+      // The tips and the progress are written beside the next reads: a round waits for the store, not for them.
+      tipsWriter.kick();
       const last = read.records.at(-1);
       if (last !== undefined) checkpoint = last.sequenceNumber;
       iterator = read.nextIterator;
@@ -153,25 +167,19 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       heartbeat();
       if (iterator === undefined) {
         // The drains of executions on this shard wait for `closed`: it must be written before the run ends.
+        await progressWriter.settle();
         await batches.retrying('report shard progress', () => report(true));
         // Nothing more will be stored from this shard: its tips item need not be read by the tails any longer.
+        await tipsWriter.settle();
         tips.clear();
         await publishTips();
         log.info('closed shard read to its end', { streamName, shardId, children: read.childShardIds });
         return { checkpoint, closed: true, childShardIds: read.childShardIds };
       }
-      if (caughtUpTo > reportedCaughtUpTo && now() - reportedAt >= progressEveryMs) {
-        try {
-          await report(false);
-          reportedCaughtUpTo = caughtUpTo;
-          reportedAt = now();
-        } catch (error) {
-          // Progress only delays seals while it is missing; the next read reports again.
-          log.warn('shard progress report failed', { streamName, shardId, error: String(error) });
-        }
-      }
+      if (caughtUpTo > reportedCaughtUpTo && now() - reportedAt >= progressEveryMs) progressWriter.kick();
       nextReadAt = startedAt + pacer.succeeded(read.records.length > 0 || read.millisBehindLatest > 0);
     }
+    await Promise.all([tipsWriter.settle(), progressWriter.settle()]);
     // One line per round (about ten minutes) says what the shard carried: the heartbeats hold the same counts live.
     log.info('shard forwarded for a round', { streamName, shardId, checkpoint, reads, ...batches.counts });
     return { checkpoint, closed: false, childShardIds: [] };
@@ -185,6 +193,33 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
     log.info('worker shutting down: shard round ends at its checkpoint', { streamName, shardId, checkpoint });
     return { checkpoint, closed: false, childShardIds: [] };
   }
+}
+
+/**
+ * Runs `task` (which never rejects) in the background, one run at a time: a kick while it runs makes it run once more
+ * afterwards, so the last state is always written and two writes never race each other.
+ */
+function inBackground(task: () => Promise<void>): { kick(): void; settle(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = (): void => {
+    running = task().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  return {
+    kick: () => {
+      if (running) again = true;
+      else run();
+    },
+    settle: async () => {
+      while (running) await running;
+    },
+  };
 }
 
 /** The cancellation the SDK delivers to running activities when their worker shuts down. */

@@ -37,7 +37,7 @@ export class TailHub {
       windowBytes: 8 * 1024 * 1024,
       hubWindowBytes: 64 * 1024 * 1024,
       backlogFillEvents: 5000,
-      tipTrustMs: 10_000,
+      tipTrustMs: 30_000,
       now: Date.now,
     };
     const { tips, ...rest } = options;

@@ -38,6 +38,8 @@ export class Tail implements TippedTail {
   private lastPublishAt = Number.NEGATIVE_INFINITY;
   private ticking = false;
   private wakeAgain = false;
+  /** The feed asked for a read of the store (the log grew past what it brought). */
+  private woken = false;
   /** A seal the feed read, for the next tick to finish at. */
   private pendingSeal: LogSeal | undefined;
 
@@ -57,7 +59,7 @@ export class Tail implements TippedTail {
     return this.pushed && this.settings.feed !== undefined && !this.retired && !this.final && !this.failure;
   }
 
-  offer(chunk: StoredChunk | undefined, tip: number): void {
+  offer(chunk: StoredChunk | undefined, tip: number, readOn = true): void {
     if (!this.tipped) return;
     try {
       // The feed read this chunk for the position it saw; the tail may have moved on since.
@@ -70,7 +72,7 @@ export class Tail implements TippedTail {
       this.fail(error instanceof LogstreamError ? error : new LogstreamError('TAIL_FAILED', String(error)));
       return;
     }
-    if (this.position < tip) this.wake();
+    if (readOn && this.position < tip) this.wake();
   }
 
   get idleMs(): number {
@@ -120,6 +122,7 @@ export class Tail implements TippedTail {
   /** Reads the store now: the log grew past what the feed brought. */
   private wake(): void {
     if (this.retired || this.final || this.failure) return;
+    this.woken = true;
     if (this.ticking) {
       this.wakeAgain = true;
       return;
@@ -160,7 +163,7 @@ export class Tail implements TippedTail {
       } else {
         this.delay = Math.min(pollMaxMs, this.delay * 2);
         // The seal comes after the last chunk: only worth reading once new chunks stop coming.
-        if (!this.retired && now() - this.lastSealCheck >= sealEvery && now() - this.lastPublishAt >= sealCheckMs) {
+        if (!this.retired && now() - this.lastSealCheck >= sealEvery && now() - this.lastPublishAt >= sealEvery) {
           await this.checkCompletion();
         }
       }
@@ -187,9 +190,12 @@ export class Tail implements TippedTail {
   /** Reads chunks after `position` and fans them out; true when there were any. */
   private async poll(): Promise<boolean> {
     const { feed, now, tipTrustMs } = this.settings;
-    const tip = this.pushed ? feed?.tipOf(this.executionId) : undefined;
-    // The forwarder stored nothing past the position as of a recent read of its tips: no need to ask the store.
-    if (tip !== undefined && tip <= this.position && now() - this.lastStoreRead < tipTrustMs) return false;
+    const fed = this.pushed && feed?.tipOf(this.executionId) !== undefined;
+    const woken = this.woken;
+    this.woken = false;
+    // While the feed's tips are fresh, the feed brings new chunks (or wakes the tail when it could not): the tail reads
+    // the store by itself only when woken, and once every `tipTrustMs` whatever the tips say.
+    if (fed && !woken && now() - this.lastStoreRead < tipTrustMs) return false;
     this.lastStoreRead = now();
     // One consistent Query per tick; most ticks find nothing or exactly the one chunk it returns.
     const latest = await this.settings.store.latestChunk(this.executionId);

@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { ExecutionRecord } from '../domain';
 import type { ChunkBatchReader, StoredChunk } from '../ports';
 
+// Batch reads one tick of the feed makes at most for tails several chunks behind their tips.
+const MAX_PASSES = 4;
+
 /** Where the tips of pushed logs are read: the tips items of the forwarders (see `PushRegistry.readTips`). */
 export interface TipSource {
   readTips(): Promise<ReadonlyMap<string, number>>;
@@ -16,8 +19,11 @@ export interface TippedTail {
   readonly tipped: boolean;
   /** Ms since the tail last published (or started): a tail idle for a while is worth a look at its seal. */
   readonly idleMs: number;
-  /** The chunk right after `position`, if the feed read one, and the log's tip: the tail publishes it, or reads on. */
-  offer(chunk: StoredChunk | undefined, tip: number): void;
+  /**
+   * The chunk right after `position`, if the feed read one, and the log's tip: the tail publishes it and, when still
+   * behind the tip and `readOn`, reads the rest from the store itself.
+   */
+  offer(chunk: StoredChunk | undefined, tip: number, readOn?: boolean): void;
   /** The execution's record as the feed read it (idle tails): a seal ends the tail. */
   offerRecord(record: ExecutionRecord | undefined): void;
 }
@@ -32,8 +38,9 @@ export interface TipFeedOptions {
   /** How often the records of idle tails are read at once, for their seals (ms). */
   readonly sealCheckMs: number;
   /**
-   * How long after it started a read of the tips is trusted to say a log did not grow (ms), default 5 s (at least
-   * 5 × `everyMs`): a slow store must not turn every tail back to polling it, which would slow it further.
+   * How long after it started the last read of the tips is trusted (ms), default 30 s (at least 5 × `everyMs`). The
+   * tails go back to polling at once when a read of the tips fails; a merely slow store must not turn them all back
+   * to polling it, which would slow it further. This bound is for a feed that stopped answering at all.
    */
   readonly staleMs?: number;
   readonly logger: Logger;
@@ -56,6 +63,7 @@ export class TipFeed {
   private closed = false;
   private failures = 0;
   private lastSealCheck = Number.NEGATIVE_INFINITY;
+  private checkingSeals = false;
   private readonly now: () => number;
 
   constructor(
@@ -66,12 +74,12 @@ export class TipFeed {
   }
 
   /**
-   * The tip of a pushed log as last read, when that read is recent enough to trust (0 for a log the forwarders
-   * did not append to lately); undefined when it is not.
+   * The tip of a pushed log as last read (0 for a log the forwarders did not append to lately), while the feed can be
+   * trusted: undefined before its first read, after a failed read, and when its last read is older than `staleMs`.
    */
   tipOf(executionId: string): number | undefined {
-    const staleMs = this.options.staleMs ?? Math.max(5000, 5 * this.options.everyMs);
-    if (this.snapshot === undefined || this.now() - this.readAt > staleMs) return undefined;
+    const staleMs = this.options.staleMs ?? Math.max(30_000, 5 * this.options.everyMs);
+    if (this.snapshot === undefined || this.failures > 0 || this.now() - this.readAt > staleMs) return undefined;
     return this.snapshot.get(executionId) ?? 0;
   }
 
@@ -115,29 +123,38 @@ export class TipFeed {
       delay = Math.min(everyMs * 2 ** this.failures, 10_000);
       logger.warn({ err: error, delayMs: delay }, 'reading the log tips failed; tails poll the store meanwhile');
     }
-    if (!this.closed && this.now() - this.lastSealCheck >= this.options.sealCheckMs) {
+    if (!this.closed && !this.checkingSeals && this.now() - this.lastSealCheck >= this.options.sealCheckMs) {
+      // Beside the tips, not in their way: a slow read of the records must not delay the live chunks.
       this.lastSealCheck = this.now();
-      await this.checkSeals(watched);
+      this.checkingSeals = true;
+      void this.checkSeals(watched).finally(() => (this.checkingSeals = false));
     }
     if (this.closed) return;
     this.timer = setTimeout(() => void this.tick(), Math.max(0, startedAt + delay - this.now()));
   }
 
   private async feed(watched: readonly TippedTail[], tips: ReadonlyMap<string, number>): Promise<void> {
-    const due = watched.filter((tail) => (tips.get(tail.executionId) ?? 0) > tail.position);
-    if (due.length === 0) return;
-    let chunks: readonly (StoredChunk | undefined)[] = [];
-    if (this.options.chunks) {
-      try {
-        // A tail's position is the last index of a chunk it published: its next chunk starts right after it.
-        chunks = await this.options.chunks.chunksAt(
-          due.map((tail) => ({ executionId: tail.executionId, seq: tail.position + 1 })),
-        );
-      } catch (error) {
-        this.options.logger.warn({ err: error }, 'reading the next chunks failed; the tails read them themselves');
+    const tipOf = (tail: TippedTail): number => tips.get(tail.executionId) ?? 0;
+    let due = watched.filter((tail) => tipOf(tail) > tail.position);
+    // A tail more than one chunk behind (the forwarder stored several since the last pass) gets its next chunk in the
+    // next pass: a few batch reads for all the tails, rather than a Query each.
+    for (let pass = 1; due.length > 0; pass++) {
+      let chunks: readonly (StoredChunk | undefined)[] = [];
+      if (this.options.chunks) {
+        try {
+          // A tail's position is the last index of a chunk it published: its next chunk starts right after it.
+          chunks = await this.options.chunks.chunksAt(
+            due.map((tail) => ({ executionId: tail.executionId, seq: tail.position + 1 })),
+          );
+        } catch (error) {
+          this.options.logger.warn({ err: error }, 'reading the next chunks failed; the tails read them themselves');
+        }
       }
+      const lastPass = pass >= MAX_PASSES;
+      due.forEach((tail, i) => tail.offer(chunks[i], tipOf(tail), lastPass || chunks[i] === undefined));
+      if (lastPass) return;
+      due = due.filter((tail, i) => chunks[i] !== undefined && tail.tipped && tipOf(tail) > tail.position);
     }
-    due.forEach((tail, i) => tail.offer(chunks[i], tips.get(tail.executionId) ?? 0));
   }
 
   /** Reads the records of the tails idle for a seal check interval, at once: a sealed one finishes. */

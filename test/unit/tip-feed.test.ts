@@ -161,9 +161,9 @@ describe('TailHub with tips', () => {
     expect(w.store.calls.chunksAt).toBeLessThanOrEqual(w.registry.calls.readTips);
   });
 
-  it('a tip several chunks ahead: the feed brings the next chunk, the tail reads the rest from the store', async () => {
+  it('a tip many chunks ahead: the feed brings four chunks in four batch reads, the tail reads the rest itself', async () => {
     // Once the feed has read a tip, its next read of the tips waits until the test lets it go: the chunks after the
-    // one it brought can only reach the tail through the tail's own read.
+    // ones it brought can only reach the tail through the tail's own read.
     let hold: Promise<void> | undefined;
     let letGo = (): void => undefined;
     const w = world({
@@ -185,17 +185,24 @@ describe('TailHub with tips', () => {
     const polls = w.store.calls.latestChunk;
     await appendEvents(w.store, 'e', 1, 2);
     await appendEvents(w.store, 'e', 3, 3);
-    await appendEvents(w.store, 'e', 6, 1);
+    for (const index of [6, 7, 8, 9]) await appendEvents(w.store, 'e', index, 1);
     // Stored, but no tip yet: the tail trusts the tips' "nothing new" and does not read the store.
     await ticksOf(questions, 'e', 3);
     expect(sink.indexes).toEqual([]);
     expect(w.store.calls.latestChunk).toBe(polls);
-    await publishTips(w, 'shardId-000000000000', [['e', 6]]);
-    await until('all six events', () => sink.indexes.length >= 6);
-    expect(sink.indexes).toEqual(range(1, 6));
-    // The first chunk as the feed read it, the others as the tail read them when the feed woke it.
-    expect(sink.batches.map((batch) => batch.events.map((event) => event.index))).toEqual([[1, 2], [3, 4, 5], [6]]);
-    expect(w.store.calls.chunksAt).toBe(1);
+    await publishTips(w, 'shardId-000000000000', [['e', 9]]);
+    await until('all nine events', () => sink.indexes.length >= 9);
+    expect(sink.indexes).toEqual(range(1, 9));
+    // Four chunks as the feed read them (one batch read each), the others as the tail read them when the feed woke it.
+    expect(sink.batches.map((batch) => batch.events.map((event) => event.index))).toEqual([
+      [1, 2],
+      [3, 4, 5],
+      [6],
+      [7],
+      [8],
+      [9],
+    ]);
+    expect(w.store.calls.chunksAt).toBe(4);
     expect(w.store.calls.latestChunk).toBe(polls + 1);
     expect(w.store.calls.readChunks).toBe(1);
     expect(w.registry.calls.readTips).toBeGreaterThan(0);
@@ -211,12 +218,13 @@ describe('TailHub with tips', () => {
       await w.hub.subscribe('e', 0, sink);
       await jest.advanceTimersByTimeAsync(5000);
       const polls = w.store.calls.latestChunk;
-      await appendEvents(w.store, 'e', 1, 2);
-      await appendEvents(w.store, 'e', 3, 3);
-      await publishTips(w, 'shardId-000000000000', [['e', 5]]);
+      // Six chunks: more than the feed's four batch reads of one round bring.
+      for (let index = 1; index <= 6; index++) await appendEvents(w.store, 'e', index, 1);
+      await publishTips(w, 'shardId-000000000000', [['e', 6]]);
       // One round of the feed (2 ms) and a moment: far less than the tail's poll interval (1 s by now).
       await jest.advanceTimersByTimeAsync(5);
-      expect(sink.indexes).toEqual(range(1, 5));
+      expect(sink.indexes).toEqual(range(1, 6));
+      expect(w.store.calls.chunksAt).toBe(4);
       expect(w.store.calls.latestChunk).toBe(polls + 1);
     } finally {
       for (const close of closers.splice(0)) close();
@@ -408,7 +416,11 @@ describe('TipFeed', () => {
       idleMs,
       offers,
       records,
-      offer: (chunk, tip) => void offers.push({ chunk, tip }),
+      // Like a tail: a chunk right after the position moves it.
+      offer: (chunk, tip) => {
+        offers.push({ chunk, tip });
+        if (chunk !== undefined && chunk.seq === tail.position + 1) tail.position = chunk.last;
+      },
       offerRecord: (record) => void records.push(record),
     };
     return tail;
@@ -431,14 +443,10 @@ describe('TipFeed', () => {
     return source;
   }
 
-  it('trusts a read of the tips for staleMs: then tipOf is undefined until a read succeeds again', async () => {
-    const clock = { now: T0 };
+  it('a failed read of the tips stops the trust at once, until a read succeeds again', async () => {
     const source = mapSource(new Map([['a', 5]]));
     const tail = tailAt('a', 5);
-    const feed = new TipFeed(
-      { source, everyMs: 2, sealCheckMs: NO_SEAL_CHECKS, staleMs: 1000, logger, now: () => clock.now },
-      () => [tail],
-    );
+    const feed = new TipFeed({ source, everyMs: 2, sealCheckMs: NO_SEAL_CHECKS, logger, now: () => T0 }, () => [tail]);
     closers.push(() => feed.close());
     expect(feed.tipOf('a')).toBeUndefined();
     feed.wake();
@@ -448,17 +456,34 @@ describe('TipFeed', () => {
     expect(feed.tipOf('other')).toBe(0);
     source.failing = true;
     const reads = source.reads;
-    await until('two failed reads', () => source.reads >= reads + 2);
-    // The last good read still answers while it is fresh...
-    clock.now += 1000;
-    expect(feed.tipOf('a')).toBe(5);
-    // ...and no longer once it is older than staleMs.
-    clock.now += 1;
-    expect(feed.tipOf('a')).toBeUndefined();
+    await until('a failed read', () => source.reads >= reads + 1 && feed.tipOf('a') === undefined);
     expect(feed.tipOf('other')).toBeUndefined();
     source.failing = false;
     await until('a good read again', () => feed.tipOf('a') !== undefined);
     expect(feed.tipOf('a')).toBe(5);
+    feed.close();
+  });
+
+  it('trusts the last read of the tips for staleMs while the next one does not answer', async () => {
+    const clock = { now: T0 };
+    let answered = 0;
+    // The first read answers; every later one hangs (a feed stuck on its store).
+    const source = {
+      readTips: (): Promise<ReadonlyMap<string, number>> =>
+        answered++ === 0 ? Promise.resolve(new Map([['a', 5]])) : new Promise(() => undefined),
+    };
+    const tail = tailAt('a', 5);
+    const feed = new TipFeed(
+      { source, everyMs: 2, sealCheckMs: NO_SEAL_CHECKS, staleMs: 1000, logger, now: () => clock.now },
+      () => [tail],
+    );
+    closers.push(() => feed.close());
+    feed.wake();
+    await until('a first read, then one that hangs', () => feed.tipOf('a') !== undefined && answered >= 2);
+    clock.now += 1000;
+    expect(feed.tipOf('a')).toBe(5);
+    clock.now += 1;
+    expect(feed.tipOf('a')).toBeUndefined();
     feed.close();
   });
 

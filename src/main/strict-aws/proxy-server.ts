@@ -57,7 +57,7 @@ function answerHeaders(headers: http.IncomingHttpHeaders): Record<string, string
 
 /** The HTTP server of the strict AWS layer: control API, AWS calls through the layer, everything else passed on. */
 export function createStrictProxy(options: StrictProxyOptions): http.Server {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const upstream = (request: http.IncomingMessage, body: Buffer, decoded = false): Promise<HttpAnswer> =>
     new Promise((resolve, reject) => {
       const outgoing = http.request(
