@@ -31,7 +31,8 @@ export function createForwarderActivities(deps: ForwarderDeps) {
           shards,
           registry,
           store,
-          writerFor: (target) => new PushedLogWriter(store, target),
+          // Most executions a forwarder meets are new: their first append goes straight to index 1.
+          writerFor: (target) => new PushedLogWriter(store, { ...target, startEmpty: true }),
           ...deps.consumer,
         },
         input,

@@ -28,6 +28,13 @@ export interface PushedLogWriterOptions {
   readonly chunkLimits?: ChunkLimits;
   /** Ids kept per stream in the stored cursor for dedupe (default 256). */
   readonly recentIdWindow?: number;
+  /**
+   * Take the log as empty until a write says otherwise: the first append goes to index 1 without reading the tip
+   * first. Chunks are dense from 1, so it succeeds only on an empty log; on any other it is refused and the tip is
+   * read as usual. Saves a read per new execution (the forwarder meets many at once), costs a refused write on a
+   * log that already has events.
+   */
+  readonly startEmpty?: boolean;
   /** Conflicts tolerated in one call before giving up (each one means another writer made progress). */
   readonly maxConflicts?: number;
 }
@@ -55,7 +62,9 @@ export class PushedLogWriter {
   constructor(
     private readonly store: LogStore,
     private readonly options: PushedLogWriterOptions,
-  ) {}
+  ) {
+    if (options.startEmpty === true) this.tip = emptyTip(options.location.logStreams);
+  }
 
   /** Stores the events of `records` (in the order given) that are not stored yet; throws LogSealedError when sealed. */
   async append(records: readonly PushedRecord[]): Promise<PushedAppendResult> {
@@ -113,7 +122,7 @@ export class PushedLogWriter {
     const latest = await this.store.latestChunk(this.options.executionId);
     this.tip = latest
       ? { lastIndex: latest.last, cursor: latest.cursor, lastTimestamp: latest.lastTimestamp }
-      : { lastIndex: 0, cursor: initialCursor(this.options.location.logStreams), lastTimestamp: undefined };
+      : emptyTip(this.options.location.logStreams);
     return this.tip;
   }
 
@@ -147,4 +156,9 @@ export class PushedLogWriter {
       this.tip = undefined;
     }
   }
+}
+
+/** The tip of a log without events. */
+function emptyTip(logStreams: readonly string[]): LogTip {
+  return { lastIndex: 0, cursor: initialCursor(logStreams), lastTimestamp: undefined };
 }

@@ -157,6 +157,39 @@ describe('PushedLogWriter.append', () => {
     expect(store.events(ID)).toHaveLength(lastIndex);
   });
 
+  test('startEmpty: a new log takes its first chunk without a read of the tip', async () => {
+    const store = new InMemoryLogStore();
+    const records = shardRecords('app', 20, 11);
+    const result = await writer(store, { startEmpty: true }).append(records);
+    expect(result).toEqual({ appended: 20, duplicates: 0, lastIndex: 20 });
+    expectStoredExactly(store, messages(records));
+    expect(store.calls.latestChunk).toBe(0);
+  });
+
+  test('startEmpty on a log with events: refused once, then the tip is read and only the new events are stored', async () => {
+    const store = new InMemoryLogStore();
+    const records = shardRecords('app', 30, 12);
+    await writer(store).append(records.slice(0, 4));
+    const stored = store.events(ID).length;
+    const reads = store.calls.latestChunk;
+    const result = await writer(store, { startEmpty: true }).append(records);
+    expectStoredExactly(store, messages(records));
+    expect(result.appended).toBe(30 - stored);
+    expect(result.duplicates).toBe(stored);
+    expect(store.calls.latestChunk).toBe(reads + 1);
+  });
+
+  test('startEmpty on a sealed log: LOG_SEALED, and nothing is stored', async () => {
+    const store = new InMemoryLogStore();
+    await store.registerExecution({ executionId: ID, location: LOCATION, startedAt: T0, ingest: 'push' });
+    const records = shardRecords('app', 10, 13);
+    await writer(store).append(records.slice(0, 2));
+    const lastIndex = store.events(ID).length;
+    await store.sealLog(ID, { status: 'SUCCEEDED', completedAt: T0, lastIndex, sealedAt: T0 }, 99);
+    expect((await errorOf(writer(store, { startEmpty: true }).append(records))).code).toBe('LOG_SEALED');
+    expect(store.events(ID)).toHaveLength(lastIndex);
+  });
+
   test('a stream that is not the execution’s is refused with a clear error', async () => {
     const store = new InMemoryLogStore();
     const error = await errorOf(writer(store).append(shardRecords('other', 2, 8)));
