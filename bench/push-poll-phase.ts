@@ -129,9 +129,11 @@ export async function runPhase(
       await sleep(1000);
     }
   })();
+  const apiCallsBefore = await services.apiDynamoDbCalls();
   const liveStart = Date.now();
   await load.run(seconds);
   const liveSeconds = (Date.now() - liveStart) / 1000;
+  const apiCallsLive = (await services.apiDynamoDbCalls()) - apiCallsBefore;
   const live = await stack.strict.stats();
   const liveReads = readCalls(live);
   sampling = false;
@@ -193,6 +195,9 @@ export async function runPhase(
     lines_per_s: load.linesWritten / liveSeconds,
     put_failures: load.failures,
     read_calls_per_s: liveReads.calls / liveSeconds,
+    // What the API process asked of DynamoDB while lines flowed (its tails, mostly): polled logs cost a Query per
+    // tail per poll; pushed ones are fed by the forwarders' tips.
+    api_dynamodb_calls_per_s: apiCallsLive / liveSeconds,
     read_throttled: liveReads.throttled,
     kinesis_get_records_per_s: (live.operations['kinesis:GetRecords']?.calls ?? 0) / liveSeconds,
     setup_seconds: setupSeconds,

@@ -9,6 +9,8 @@ export interface BenchServices {
   readonly url: string;
   /** The API process's resident memory (its own Prometheus gauge), in bytes. */
   apiRssBytes(): Promise<number>;
+  /** DynamoDB calls the API process made so far (its own Prometheus counter, every operation and outcome). */
+  apiDynamoDbCalls(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,16 @@ export async function startBenchServices(env: Record<string, string>): Promise<B
     const api = await startApiProcess(env);
     return {
       url: api.url,
+      apiDynamoDbCalls: async () => {
+        const text = await (await fetch(`${api.url}/metrics`)).text();
+        let calls = 0;
+        for (const match of text.matchAll(
+          /^logstream_dependency_calls_total\{[^}]*dependency="dynamodb"[^}]*\} (\d+)$/gm,
+        )) {
+          calls += Number(match[1]);
+        }
+        return calls;
+      },
       apiRssBytes: async () => {
         const text = await (await fetch(`${api.url}/metrics`)).text();
         const match = /^process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
