@@ -123,24 +123,7 @@ export class DynamoDbPushRegistry implements PushRegistry {
   }
 
   async listShardProgress(streamName: string): Promise<ShardProgress[]> {
-    const progress: ShardProgress[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page: QueryCommandOutput = await this.call('Query', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'execution_id = :partition',
-            ExpressionAttributeValues: { ':partition': { S: shardProgressPartition(streamName) } },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) progress.push(toShardProgress(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return progress;
+    return (await this.partition(shardProgressPartition(streamName))).map(toShardProgress);
   }
 
   async putShardTips(tips: ShardTips): Promise<void> {
@@ -162,6 +145,17 @@ export class DynamoDbPushRegistry implements PushRegistry {
 
   async readTips(streamName: string): Promise<Map<string, number>> {
     const merged = new Map<string, number>();
+    for (const item of await this.partition(shardTipsPartition(streamName))) {
+      // One execution's streams may sit on several shards: its tip is the highest any of them stored.
+      for (const [executionId, last] of decodeTips(item))
+        merged.set(executionId, Math.max(last, merged.get(executionId) ?? 0));
+    }
+    return merged;
+  }
+
+  /** Every item of a partition (a few: one per shard), consistently read. */
+  private async partition(key: string): Promise<Item[]> {
+    const items: Item[] = [];
     let startKey: Item | undefined;
     do {
       const page: QueryCommandOutput = await this.call('Query', () =>
@@ -169,20 +163,16 @@ export class DynamoDbPushRegistry implements PushRegistry {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'execution_id = :partition',
-            ExpressionAttributeValues: { ':partition': { S: shardTipsPartition(streamName) } },
+            ExpressionAttributeValues: { ':partition': { S: key } },
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
         ),
       );
-      for (const item of page.Items ?? []) {
-        // One execution's streams may sit on several shards: its tip is the highest any of them stored.
-        for (const [executionId, last] of decodeTips(item))
-          merged.set(executionId, Math.max(last, merged.get(executionId) ?? 0));
-      }
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return merged;
+    return items;
   }
 
   private expired(item: Item): boolean {
