@@ -21,6 +21,9 @@ import { TipFeed } from './tip-feed';
  * Backlogs come from the tail's window of chunks (those it published and those read for earlier
  * joiners) when it holds them, and otherwise from the store one read at a time per tail, shared by
  * every subscriber waiting for that range: a wave of joiners costs about one backlog read, not one each.
+ *
+ * With `tips` (push ingest), the tails of pushed logs do not poll: one `TipFeed` per hub reads the forwarders' tips
+ * and brings each tail behind its tip its next chunks in batch reads (see `TipFeed` and `Tail`).
  */
 export class TailHub {
   private readonly tails = new Map<string, Tail>();
