@@ -102,6 +102,18 @@ export interface ShardTips {
   readonly updatedAt: number;
 }
 
+/**
+ * The tips of every shard of a stream as one map: one execution's streams may sit on several shards, and its tip is
+ * the highest any of them stored.
+ */
+export function mergeShardTips(shards: Iterable<Iterable<readonly [string, number]>>): Map<string, number> {
+  const merged = new Map<string, number>();
+  for (const shard of shards) {
+    for (const [executionId, last] of shard) merged.set(executionId, Math.max(last, merged.get(executionId) ?? 0));
+  }
+  return merged;
+}
+
 /** An execution as the directory (Temporal) describes it. */
 export interface ExecutionInfo {
   readonly executionId: string;

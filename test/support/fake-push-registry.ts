@@ -1,5 +1,11 @@
 // An in-memory PushRegistry with the DynamoDB adapter's conditions, failure injection and call counting.
-import { InvalidInputError, type ShardProgress, type ShardTips, type StreamRoute } from '../../src/domain';
+import {
+  InvalidInputError,
+  mergeShardTips,
+  type ShardProgress,
+  type ShardTips,
+  type StreamRoute,
+} from '../../src/domain';
 import { DependencyError, type PushRegistry } from '../../src/ports';
 import { FailureSchedule, noLatency } from './fake-failures';
 
@@ -118,11 +124,7 @@ export class InMemoryPushRegistry implements PushRegistry {
 
   async readTips(streamName: string): Promise<Map<string, number>> {
     await this.enter('readTips');
-    const merged = new Map<string, number>();
-    for (const shard of this.tips.get(streamName)?.values() ?? []) {
-      for (const [executionId, last] of shard) merged.set(executionId, Math.max(last, merged.get(executionId) ?? 0));
-    }
-    return merged;
+    return mergeShardTips(this.tips.get(streamName)?.values() ?? []);
   }
 
   private visibleRoute(logGroup: string, logStream: string): StreamRoute | undefined {

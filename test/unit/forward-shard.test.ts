@@ -7,7 +7,14 @@ import {
   type ForwardShardProgress,
   type ForwardShardResult,
 } from '../../activities/forward-shard';
-import type { LogSeal, ShardProgress, ShardTips, StreamRoute, SubscriptionEvent } from '../../src/domain';
+import {
+  mergeShardTips,
+  type LogSeal,
+  type ShardProgress,
+  type ShardTips,
+  type StreamRoute,
+  type SubscriptionEvent,
+} from '../../src/domain';
 import { awaitParentShards, ensureForwarders } from '../../activities/shard-forwarders';
 import { DependencyError, PushedLogWriter, type PushRegistry } from '../../src/ports';
 import type { ForwarderDirectory, ForwarderState } from '../../src/ports/forwarder-directory';
@@ -58,10 +65,7 @@ class MapRegistry implements PushRegistry {
   }
 
   async readTips(): Promise<Map<string, number>> {
-    const merged = new Map<string, number>();
-    for (const shard of this.tips.values())
-      for (const [id, last] of shard) merged.set(id, Math.max(last, merged.get(id) ?? 0));
-    return merged;
+    return mergeShardTips(this.tips.values());
   }
 
   async putShardProgress(progress: ShardProgress): Promise<void> {

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createForwarderActivities, type ForwardShardInput, type ForwardShardResult } from '../../activities/forwarder';
 import { TemporalForwarderDirectory } from '../../src/adapters/temporal/temporal-forwarder-directory';
-import type { ShardProgress, ShardTips, StreamRoute } from '../../src/domain';
+import { mergeShardTips, type ShardProgress, type ShardTips, type StreamRoute } from '../../src/domain';
 import type { PushRegistry } from '../../src/ports';
 import {
   forwarderWorkflowId,
@@ -52,10 +52,7 @@ class MapRegistry implements PushRegistry {
   }
 
   async readTips(): Promise<Map<string, number>> {
-    const merged = new Map<string, number>();
-    for (const shard of this.tips.values())
-      for (const [id, last] of shard) merged.set(id, Math.max(last, merged.get(id) ?? 0));
-    return merged;
+    return mergeShardTips(this.tips.values());
   }
 
   async putShardProgress(progress: ShardProgress): Promise<void> {

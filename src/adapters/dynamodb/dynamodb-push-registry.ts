@@ -6,7 +6,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { InvalidInputError, type ShardProgress, type ShardTips, type StreamRoute } from '../../domain';
+import { InvalidInputError, mergeShardTips, type ShardProgress, type ShardTips, type StreamRoute } from '../../domain';
 import type { CallObserver, PushRegistry } from '../../ports';
 import { observedCall } from './observed-call';
 import { isConditionFailure, itemOfConditionFailure } from './condition-failures';
@@ -144,13 +144,7 @@ export class DynamoDbPushRegistry implements PushRegistry {
   }
 
   async readTips(streamName: string): Promise<Map<string, number>> {
-    const merged = new Map<string, number>();
-    for (const item of await this.partition(shardTipsPartition(streamName))) {
-      // One execution's streams may sit on several shards: its tip is the highest any of them stored.
-      for (const [executionId, last] of decodeTips(item))
-        merged.set(executionId, Math.max(last, merged.get(executionId) ?? 0));
-    }
-    return merged;
+    return mergeShardTips((await this.partition(shardTipsPartition(streamName))).map(decodeTips));
   }
 
   /** Every item of a partition (a few: one per shard), consistently read. */
