@@ -148,14 +148,20 @@ Stream = kinesis_models.Stream
 Backend = kinesis_models.KinesisBackend
 kinesis_lock = FairLock()
 
-# One Kinesis call at a time (public backend methods: what requests and subscription delivery call).
-for _name, _function in list(vars(Backend).items()):
-    if not _name.startswith("_") and callable(_function) and not isinstance(_function, (staticmethod, classmethod)):
 
-        @patch(Backend, _name)
-        def _serialised(previous, *args, **kwargs):
-            with kinesis_lock:
-                return previous(*args, **kwargs)
+def serialise(backend, lock):
+    """Runs every public method of a backend (what requests, and subscription delivery, call) under `lock`."""
+    for name, function in list(vars(backend).items()):
+        if not name.startswith("_") and callable(function) and not isinstance(function, (staticmethod, classmethod)):
+
+            @patch(backend, name)
+            def _serialised(previous, *args, **kwargs):
+                with lock:
+                    return previous(*args, **kwargs)
+
+
+# One Kinesis call at a time.
+serialise(Backend, kinesis_lock)
 
 
 @patch(Backend, "send_log_event")
@@ -302,13 +308,7 @@ DynamoDBBackend = dynamodb_models.DynamoDBBackend
 dynamodb_lock = FairLock()
 
 # One DynamoDB call at a time: a condition and the write it guards are one step, as on DynamoDB.
-for _name, _function in list(vars(DynamoDBBackend).items()):
-    if not _name.startswith("_") and callable(_function) and not isinstance(_function, (staticmethod, classmethod)):
-
-        @patch(DynamoDBBackend, _name)
-        def _serialised_dynamodb(previous, *args, **kwargs):
-            with dynamodb_lock:
-                return previous(*args, **kwargs)
+serialise(DynamoDBBackend, dynamodb_lock)
 
 
 class PartitionView:
