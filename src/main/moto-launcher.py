@@ -31,6 +31,15 @@ What moto does, and what AWS promises instead (and the patches do):
   the backend of every request under one lock, checking the file system for moto's modules. Under the benchmarks'
   load that was close to half of its time. Requests are not logged (errors still are), and each host's backend is
   found once. The locks that serialise calls serve them in arrival order (see `FairLock`).
+- Also for throughput: moto lists a response class's methods (inspect.getmembers) on every request, and a Kinesis
+  shard copies all its sequence numbers into a list to find its highest, on every record put (so each PutLogEvents
+  cost grew with the shard). The methods are listed once per class, and the shard's first and last numbers are read
+  off the ends of its ordered records.
+- Also for throughput: werkzeug's server closes the connection after every response (its handler cannot tell where a
+  request body it did not read ends), so each request cost a new connection and a new thread on both sides, and a
+  wait of up to 10 ms for the client to hang up. Under the benchmarks' load that, not moto's work, was what queued
+  requests for seconds. A request whose body has a Content-Length is read whole before moto sees it, and its
+  connection is kept.
 - A Query reads one partition on DynamoDB; moto sorts every item of the table for each Query, so each one
   costs as much as the whole table (the test stack's shared table holds every test's logs). A Query of a
   table's partition looks at that partition only.
@@ -45,14 +54,19 @@ import inspect
 import io
 import json
 import logging
+import selectors
 import sys
 import threading
 import time
+import types
 from base64 import b64encode
 from collections import OrderedDict
 from gzip import GzipFile
 
 import moto
+from moto import server as moto_server
+from moto.core import responses as core_responses
+from moto.core import serialize as core_serialize
 from moto.core.responses import ActionResult
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.exceptions import MockValidationException, TransactionCanceledException
@@ -61,8 +75,8 @@ from moto.kinesis import responses as kinesis_responses
 from moto.kinesis.exceptions import InvalidArgumentError
 from moto.kinesis.utils import decompose_shard_iterator
 from moto.logs import models as logs_models
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-from moto.server import main
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
+from werkzeug import serving as werkzeug_serving
 
 HASH_KEYS = 2**128
 MAX_PARTITION_KEY = 256
@@ -208,6 +222,17 @@ def shard_get_records(previous, self, last_sequence_id, limit):
     results = [self.records[key] for key in chosen]
     behind = self.records[keys[-1]].created_at - results[-1].created_at
     return results, chosen[-1], int(behind * 1000)
+
+
+@patch(kinesis_models.Shard, "get_max_sequence_number")
+def get_max_sequence_number(previous, self):
+    # `records` is ordered by sequence number (put_record appends one past the highest).
+    return next(reversed(self.records), 0)
+
+
+@patch(kinesis_models.Shard, "get_min_sequence_number")
+def get_min_sequence_number(previous, self):
+    return next(iter(self.records), 0)
 
 
 @patch(Stream, "split_shard")
@@ -420,6 +445,36 @@ def transact_write_items(previous, self, transact_items):
             raise TransactionCanceledException(failed) from error
 
 
+# Throughput only (see the top): a response class's methods are listed once, not on every request.
+@patch(core_responses, "method_names_from_class")
+@functools.lru_cache(maxsize=None)
+def method_names_from_class(previous, clazz):
+    return previous(clazz)
+
+
+@patch(core_serialize.ResponseSerializer, "_serialize_type_structure")
+def serialize_type_structure(previous, self, serialized, value, shape, key):
+    # Throughput only (see the top). A DynamoDB AttributeValue is a dict of one member named as on the wire ({"S": ..},
+    # {"B": ..}): serialised as moto would, without trying every other member and its aliases (ten per value).
+    if (
+        shape.name != "AttributeValue"
+        or not isinstance(value, dict)
+        or len(value) != 1
+        or getattr(self._value_picker, "response_transformers", None)
+        or self.operation_model.service_model.service_name != "dynamodb"
+    ):
+        return previous(self, serialized, value, shape, key)
+    ((member_key, member_value),) = value.items()
+    member_shape = shape.members.get(member_key)
+    if member_shape is None or member_value is None:
+        return previous(self, serialized, value, shape, key)
+    wrapper = self.MAP_TYPE() if key else serialized
+    member_shape.parent = shape
+    self._serialize(wrapper, member_value, member_shape, member_key)
+    if key:
+        self._default_serialize(serialized, wrapper, shape, key)
+
+
 # Throughput only (see the top): no line per request, and one backend look-up per host.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 backend_of_host = {}
@@ -432,5 +487,70 @@ def get_backend_for_host(previous, self, host):
     return backend_of_host[host]
 
 
+MAX_BUFFERED_BODY = 64 * 1024 * 1024
+
+
+keep_alive = threading.local()  # the request the current thread serves keeps its connection
+
+
+class KeepAliveRequestHandler(MotoRequestHandler):
+    """moto's request handler, keeping HTTP/1.1 connections open (see the top). The body is read before the app runs,
+    so the next request on the connection starts right after it whatever the app read; a request whose length is not
+    known up front (chunked, or waiting for `100 Continue`) closes its connection, as before."""
+
+    # Headers and body go out in separate writes: on a kept connection, Nagle's algorithm would hold the body back
+    # until the client acknowledges the headers, which it delays.
+    disable_nagle_algorithm = True
+
+    def make_environ(self):
+        environ = super().make_environ()
+        self.keeps_alive = keep_alive.now = False
+        if self.request_version != "HTTP/1.1" or self.close_connection:
+            return environ
+        if self.headers.get("Transfer-Encoding") or self.headers.get("Expect"):
+            return environ
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return environ
+        if not 0 <= length <= MAX_BUFFERED_BODY:
+            return environ
+        body = self.rfile.read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        # A short read means the client went away mid-body: answer (the app sees a short body) and close.
+        self.keeps_alive = keep_alive.now = len(body) == length
+        return environ
+
+    def send_header(self, keyword, value):
+        if keyword.lower() == "connection" and value.lower() == "close" and getattr(self, "keeps_alive", False):
+            return
+        super().send_header(keyword, value)
+
+
+class DrainSelector:
+    """After each response werkzeug reads whatever else the client sent, to discard a body the app left unread (it
+    closes every connection, so that is the end of it). On a kept connection that would swallow the next request; the
+    body was read whole already, so there is nothing to discard."""
+
+    def __init__(self):
+        self._selector = None if getattr(keep_alive, "now", False) else selectors.DefaultSelector()
+
+    def register(self, fileobj, events):
+        if self._selector is not None:
+            self._selector.register(fileobj, events)
+
+    def select(self, timeout=None):
+        return [] if self._selector is None else self._selector.select(timeout)
+
+    def close(self):
+        if self._selector is not None:
+            self._selector.close()
+
+
+moto_server.MotoRequestHandler = KeepAliveRequestHandler
+# werkzeug's server alone sees this `selectors`.
+werkzeug_serving.selectors = types.SimpleNamespace(DefaultSelector=DrainSelector, EVENT_READ=selectors.EVENT_READ)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(moto_server.main(sys.argv[1:]))
