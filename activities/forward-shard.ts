@@ -56,8 +56,6 @@ export interface ForwardShardDeps {
 }
 
 const DEFAULT_MAX_RUN_MS = 10 * 60_000;
-// Longest rest after a slow round (see the consumer's loop).
-const MAX_REST_MS = 1000;
 // Iterators refused this many times in a row, each freshly taken after the checkpoint, are not an expiry.
 const MAX_ITERATOR_REFUSALS = 3;
 
@@ -179,13 +177,10 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
         return { checkpoint, closed: true, childShardIds: read.childShardIds };
       }
       if (caughtUpTo > reportedCaughtUpTo && now() - reportedAt >= progressEveryMs) progressWriter.kick();
-      // A round whose writes were slow is followed by a rest as long (up to a second): fewer, larger appends (each
-      // costs one write, whatever its size) let a struggling store catch up instead of queueing a write per execution
-      // per read.
-      const roundEnd = now();
-      const restMs = Math.min(roundEnd - startedAt, MAX_REST_MS);
+      // The next read follows at the pace, not after a rest: a log stream's events reach Kinesis one record per
+      // PutLogEvents call, so reading less often merges few appends, and costs each line the wait.
       const spacingMs = pacer.succeeded(read.records.length > 0 || read.millisBehindLatest > 0);
-      nextReadAt = Math.max(startedAt + spacingMs, roundEnd + restMs);
+      nextReadAt = startedAt + spacingMs;
     }
     await Promise.all([tipsWriter.settle(), progressWriter.settle()]);
     // One line per round (about ten minutes) says what the shard carried: the heartbeats hold the same counts live.
