@@ -510,6 +510,35 @@ describe('forwardShard', () => {
     expect(messages(w, 'e1')).toEqual(lines('a', 1, n));
   });
 
+  it('reads again as soon as a slow store ends, without resting: each line waits for one round, not two', async () => {
+    const w = world();
+    await register(w, 'e1', ['a']);
+    let n = 0;
+    const r = run(w, {
+      maxRunMs: 10_000,
+      deps: {
+        // Every append takes 900 ms, well over the busy pace (250 ms).
+        writerFor: (target) => {
+          const writer = new PushedLogWriter(w.store, target);
+          return {
+            append: async (records) => {
+              w.clock.now += 900;
+              return writer.append(records);
+            },
+          };
+        },
+      },
+      onSleep: (now) => void (now < START + 8000 && w.source.putData(SHARD, GROUP, 'a', events('a', ++n, 1))),
+    });
+    await r.result;
+    const times = (w.source.readTimes.get(SHARD) ?? []).filter((t) => t >= START + 1000 && t < START + 8000);
+    expect(times.length).toBeGreaterThanOrEqual(6);
+    // A read, a 900 ms store, the next read at once (a rest as long as the round would make this 1,800 ms).
+    for (const gap of gaps(times)) expect(gap).toBeLessThan(1000);
+    expect(messages(w, 'e1')).toEqual(lines('a', 1, n));
+    expectDense(w, 'e1');
+  });
+
   it('reports caughtUpTo about once a second: the start of the last read that reached the tip', async () => {
     const w = world();
     await register(w, 'e1', ['a']);
