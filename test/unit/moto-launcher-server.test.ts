@@ -47,12 +47,12 @@ afterAll(async () => {
   }
 });
 
-/** One DynamoDB JSON request on `agent`: its status, body and whether it went over a socket used before. */
+/** One DynamoDB JSON request on `agent`: its status, body, Connection header and whether it reused a socket. */
 function call(
   agent: http.Agent,
   target: string,
   body: unknown,
-): Promise<{ status: number; body: string; reused: boolean }> {
+): Promise<{ status: number; body: string; connection?: string; reused: boolean }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -75,7 +75,12 @@ function call(
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: text, reused: request.reusedSocket }),
+          resolve({
+            status: response.statusCode ?? 0,
+            body: text,
+            connection: response.headers.connection,
+            reused: request.reusedSocket,
+          }),
         );
       },
     );
@@ -91,6 +96,7 @@ test('requests on one connection are all answered, one after the other, errors i
     const refused = await call(agent, 'DescribeTable', { TableName: 'no-such-table' });
     const third = await call(agent, 'ListTables', {});
     expect(first).toMatchObject({ status: 200, reused: false });
+    expect(first.connection).not.toBe('close');
     expect(JSON.parse(first.body)).toHaveProperty('TableNames');
     // An error answer (the body was read whole before moto refused it) leaves the connection usable.
     expect(refused.status).toBe(400);
@@ -107,6 +113,7 @@ test('a request that asks to close its connection is answered and the connection
   const answer = await call(agent, 'ListTables', {});
   expect(answer.status).toBe(200);
   expect(JSON.parse(answer.body)).toHaveProperty('TableNames');
+  expect(answer.connection).toBe('close');
 });
 
 test('every kind of attribute value comes back as it was stored', async () => {
