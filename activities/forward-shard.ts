@@ -179,8 +179,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       if (caughtUpTo > reportedCaughtUpTo && now() - reportedAt >= progressEveryMs) progressWriter.kick();
       // The next read follows at the pace, not after a rest: a log stream's events reach Kinesis one record per
       // PutLogEvents call, so reading less often merges few appends, and costs each line the wait.
-      const spacingMs = pacer.succeeded(read.records.length > 0 || read.millisBehindLatest > 0);
-      nextReadAt = startedAt + spacingMs;
+      nextReadAt = startedAt + pacer.succeeded(read.records.length > 0 || read.millisBehindLatest > 0);
     }
     await Promise.all([tipsWriter.settle(), progressWriter.settle()]);
     // One line per round (about ten minutes) says what the shard carried: the heartbeats hold the same counts live.

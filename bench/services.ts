@@ -22,10 +22,12 @@ export async function startBenchServices(env: Record<string, string>): Promise<B
   const worker = await startWorkerProcess(env);
   try {
     const api = await startApiProcess(env);
+    // The API process's own Prometheus metrics, as text.
+    const metrics = async (): Promise<string> => (await fetch(`${api.url}/metrics`)).text();
     return {
       url: api.url,
       apiDynamoDbCalls: async () => {
-        const text = await (await fetch(`${api.url}/metrics`)).text();
+        const text = await metrics();
         let calls = 0;
         for (const match of text.matchAll(
           /^logstream_dependency_calls_total\{[^}]*dependency="dynamodb"[^}]*\} (\d+)$/gm,
@@ -35,7 +37,7 @@ export async function startBenchServices(env: Record<string, string>): Promise<B
         return calls;
       },
       apiRssBytes: async () => {
-        const text = await (await fetch(`${api.url}/metrics`)).text();
+        const text = await metrics();
         const match = /^process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
         if (!match?.[1]) throw new Error('the API reports no process_resident_memory_bytes');
         return Number(match[1]);

@@ -103,6 +103,19 @@ async function started(
   await until('a first read of the tips', () => w.registry.calls.readTips > 0);
 }
 
+/** Registers `executionId` as pushed and tails it from the start with one sink, once its tail and the feed started. */
+async function tailPushed(
+  w: World,
+  questions: { of(executionId: string): number },
+  executionId: string,
+): Promise<RecordingSink> {
+  await registerPushed(w.store, executionId);
+  const sink = new RecordingSink();
+  await w.hub.subscribe(executionId, 0, sink);
+  await started(w, questions, [executionId]);
+  return sink;
+}
+
 afterEach(() => {
   for (const close of closers.splice(0)) close();
   jest.restoreAllMocks();
@@ -178,10 +191,7 @@ describe('TailHub with tips', () => {
     });
     closers.push(() => letGo());
     const questions = countTipQuestions();
-    await registerPushed(w.store, 'e');
-    const sink = new RecordingSink();
-    await w.hub.subscribe('e', 0, sink);
-    await started(w, questions, ['e']);
+    const sink = await tailPushed(w, questions, 'e');
     const polls = w.store.calls.latestChunk;
     await appendEvents(w.store, 'e', 1, 2);
     await appendEvents(w.store, 'e', 3, 3);
@@ -262,10 +272,7 @@ describe('TailHub with tips', () => {
   it('a chunk stored without any tip is read once the tail stops trusting the tips (tipTrustMs)', async () => {
     const w = world({ hub: { tipTrustMs: 500 } });
     const questions = countTipQuestions();
-    await registerPushed(w.store, 'e');
-    const sink = new RecordingSink();
-    await w.hub.subscribe('e', 0, sink);
-    await started(w, questions, ['e']);
+    const sink = await tailPushed(w, questions, 'e');
     const polls = w.store.calls.latestChunk;
     // The forwarder stored it but its tips item never said so (a lost publication).
     await appendEvents(w.store, 'e', 1, 3);
@@ -377,10 +384,7 @@ describe('TailHub with tips', () => {
     const w = world({ hub: { directoryCheckMs: 1000 } });
     const questions = countTipQuestions();
     w.store.failNext('recordsOf', 1_000_000);
-    await registerPushed(w.store, 'e');
-    const sink = new RecordingSink();
-    await w.hub.subscribe('e', 0, sink);
-    await started(w, questions, ['e']);
+    const sink = await tailPushed(w, questions, 'e');
     await appendEvents(w.store, 'e', 1, 2);
     await w.store.sealLog('e', seal(2), 2e9);
     const ownReads = w.store.calls.getExecution;

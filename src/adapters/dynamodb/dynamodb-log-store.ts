@@ -133,7 +133,7 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
   }
 
   async chunksAt(keys: readonly ChunkKey[]): Promise<(StoredChunk | undefined)[]> {
-    const found = await this.batchGet(keys.map((key) => ({ executionId: key.executionId, seq: key.seq })));
+    const found = await this.batchGet(keys);
     return keys.map((key) => {
       const item = found.get(itemKeyOf(key));
       return item && key.seq >= 1 && !isFence(item) && !this.expired(item) ? toChunk(item) : undefined;
