@@ -52,6 +52,8 @@ type Attempt =
  */
 export class BatchWriter {
   private stored = 0;
+  private accepted = 0;
+  private uncertain = 0;
   private rejected = 0;
   private lastWrite: number | undefined;
   private streamRecreated = false;
@@ -61,6 +63,20 @@ export class BatchWriter {
   /** Lines stored so far. */
   get storedCount(): number {
     return this.stored;
+  }
+
+  /** Events CloudWatch accepted so far (lines and notices), as far as every call's outcome is known. */
+  get acceptedCount(): number {
+    return this.accepted;
+  }
+
+  /**
+   * Calls whose outcome is unknown: one failed after it may have taken effect (a 5xx, a timeout, a reset), so
+   * CloudWatch may hold its events once more than `acceptedCount` says (its retry succeeded), or hold them though
+   * they were reported lost (it gave up).
+   */
+  get uncertainCount(): number {
+    return this.uncertain;
   }
 
   /** Lines reported lost so far. */
@@ -99,7 +115,10 @@ export class BatchWriter {
       const notice = `logstream: line ${line.line} rejected by CloudWatch: ${reason.slice(0, MAX_REASON_LENGTH)}`;
       // The notice takes the line's place; if even that is refused, the report above is all there is.
       const written = await this.putWithRetry([{ timestamp: line.timestamp, message: notice, line: line.line }]);
-      if (written.ok) this.lastWrite = this.options.now();
+      if (written.ok) {
+        this.lastWrite = this.options.now();
+        this.accepted++;
+      }
     } else {
       this.reject(batch, code, reason);
     }
@@ -107,16 +126,26 @@ export class BatchWriter {
 
   private async putWithRetry(batch: readonly NumberedLine[]): Promise<Attempt> {
     const events = batch.map((e) => ({ timestamp: e.timestamp, message: e.message }));
+    // PutLogEvents has no idempotency token: after a failure that may have taken effect, CloudWatch's count is unsure.
+    let mayHaveTakenEffect = false;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await this.options.source.putEvents(this.options.logGroup, this.options.logStream, events);
         this.lastWrite = this.options.now();
+        if (mayHaveTakenEffect) this.uncertain++;
         return { ok: true, outcome };
       } catch (error) {
         const failure = error as { retryable?: unknown; throttled?: unknown };
-        if (failure.retryable !== true) return { ok: false, error, gaveUp: false };
+        if (failure.retryable !== true) {
+          if (mayHaveTakenEffect) this.uncertain++;
+          return { ok: false, error, gaveUp: false };
+        }
+        if (failure.throttled !== true) mayHaveTakenEffect = true;
         const giveUpAt = this.options.giveUpAt();
-        if (giveUpAt !== undefined && this.options.now() >= giveUpAt) return { ok: false, error, gaveUp: true };
+        if (giveUpAt !== undefined && this.options.now() >= giveUpAt) {
+          if (mayHaveTakenEffect) this.uncertain++;
+          return { ok: false, error, gaveUp: true };
+        }
         const delay = backoffDelay(attempt, failure.throttled === true, this.options.random);
         this.options.onRetry?.(error, attempt, delay);
         await this.options.sleep(delay);
@@ -126,6 +155,7 @@ export class BatchWriter {
 
   private accept(batch: readonly NumberedLine[], rejected: readonly RejectedEvent[]): void {
     this.stored += batch.length - rejected.length;
+    this.accepted += batch.length - rejected.length;
     // rejectedLogEventsInfo names a prefix (too old, expired) and a suffix (too new): report each run.
     let run: { first: number; last: number; reason: RejectedEvent['reason'] } | undefined;
     const flush = (): void => {

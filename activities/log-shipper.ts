@@ -81,6 +81,16 @@ export class LogShipper {
     return this.writer.storedCount;
   }
 
+  /** Events CloudWatch accepted (lines, and notices of rejected lines), as far as every call's outcome is known. */
+  get acceptedCount(): number {
+    return this.writer.acceptedCount;
+  }
+
+  /** PutLogEvents calls whose outcome is unknown (see `BatchWriter.uncertainCount`). */
+  get uncertainCount(): number {
+    return this.writer.uncertainCount;
+  }
+
   /** Lines CloudWatch will never hold (each reported through `onRejected`). */
   get rejectedCount(): number {
     return this.writer.rejectedCount;

@@ -1,7 +1,15 @@
 import { Context } from '@temporalio/activity';
-import { positionOf, type Completion, type LogEvent, type LogLocation, type LogSeal } from '../src/domain';
+import {
+  positionOf,
+  storedCountOf,
+  type Completion,
+  type LogEvent,
+  type LogLocation,
+  type LogSeal,
+  type SourceCursor,
+} from '../src/domain';
 import { PushedLogWriter, type LogAudit, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
-import { checkStream, forwardersPast, type ForwarderVerdict, type StoredTail } from './push-proof';
+import { forwardersPast, type ForwarderVerdict } from './push-proof';
 import {
   classifyPumpFailure,
   nonRetryableFailure,
@@ -9,7 +17,7 @@ import {
   sleepHeartbeating,
   type ReadPacerOptions,
 } from './read-pacing';
-import { sealAt, sealedBefore } from './sealing';
+import { sealAt, sealedBefore, type SealFacts } from './sealing';
 
 /** Input of the push drain (the drain's input of a push execution). */
 export interface PushDrainInput {
@@ -38,13 +46,15 @@ export interface PushDrainDeps {
 
 /** What the push drain reports in its heartbeats. */
 export interface PushDrainProgress {
-  readonly phase: 'settling' | 'forwarder' | 'check' | 'fallback' | 'sealing';
+  readonly phase: 'settling' | 'counting' | 'forwarder' | 'verifying' | 'sealing';
   readonly lastIndex: number;
+  /** Events stored, as the log's cursor counts them (absent where a stream's count is unknown). */
+  readonly storedCount?: number;
   /** FilterLogEvents calls made so far. */
   readonly checkCalls: number;
-  /** Why the proof failed and the log was read from CloudWatch instead (absent while it holds). */
-  readonly fallback?: string;
-  /** Events the fallback found missing and stored. */
+  /** Why the log is being read from CloudWatch (absent while the writer's count proves it). */
+  readonly verifying?: string;
+  /** Events the verification found missing and stored. */
   readonly recovered?: number;
 }
 
@@ -59,6 +69,9 @@ export const FILTER_PACING: ReadPacerOptions = {
   backoffMaxMs: 30_000,
 };
 
+/** Verifications of a counted log that still comes out short before it is sealed with what CloudWatch holds. */
+const MAX_SHORT_VERIFICATIONS = 5;
+
 /**
  * How long past `quietAfter` (or the drain's start, when later) the forwarders and late deliveries get before the
  * drain stops waiting for them.
@@ -68,98 +81,159 @@ export function proofDeadline(quietAfter: number, settleMs: number): number {
 }
 
 /**
- * The final drain of a push execution: seals only with proof that nothing is missing. (a) The forwarders
- * have consumed past quietAfter = max(completedAt, lastWriteAt) + settle: every shard of the stream is
- * caught up to it, or closed and read to its end. (b) A bounded check of each stream against CloudWatch
- * (`checkStream`, against the latest `CHECK_TAIL_EVENTS` stored events) finds nothing missing. Then the log is sealed at its tip; a writer that stored past it
- * first (CHUNK_CONFLICT) sends it back to the check. When the proof fails (an event missing that waiting
- * cannot bring, the window exceeded, or the forwarders not past quietAfter by `proofDeadline`), it falls
- * back: reads every stream from its start with FilterLogEvents (paced), stores the events whose ids are
- * not stored, says why (log and heartbeat), then seals. Throttling and transient failures are waited
- * out, jittered; what retrying cannot fix is raised as a non-retryable failure.
+ * The final drain of a push execution: seals only with a proof that every event CloudWatch holds for the
+ * execution's streams is stored, once.
+ * - **By count, with no CloudWatch read**: when the writer counted what CloudWatch accepted (`eventCount`, the
+ *   built-in runner's or an external producer's) and no write's outcome was uncertain, the log is complete once the
+ *   stored count (kept in the cursor by every append) equals it. Appends never store an event twice (see
+ *   `freshPushedEvents`), so equal counts leave no room for a missing event.
+ * - **By reading CloudWatch**, otherwise (no count, an uncertain write, a count still short once the forwarders are
+ *   past `quietAfter = max(completedAt, lastWriteAt) + settle`, or more events stored than counted): every stream is
+ *   read from its start (FilterLogEvents, paced: a cost per line, not per execution) and compared, by id, with every
+ *   id stored. An event CloudWatch holds and the store lacks is recovered (stored after everything, marked
+ *   `recovered`); events stored twice are counted. The seal records both.
+ * A writer that stored past the tip first (CHUNK_CONFLICT) sends it back to the proof. Throttling and transient
+ * failures are waited out, jittered; what retrying cannot fix is raised as a non-retryable failure.
  */
 export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInput): Promise<LogSeal> {
   const context = Context.current();
   const sleep = deps.sleep ?? ((ms: number) => context.sleep(ms));
   const now = deps.now ?? Date.now;
   const pacer = new ReadPacer(deps.filterPacing ?? FILTER_PACING);
-  const { completedAt, lastWriteAt } = input.completion;
+  const { completedAt, lastWriteAt, eventCount, uncertainWrites } = input.completion;
   const quietAfter = Math.max(completedAt, lastWriteAt ?? 0) + input.settleMs;
   // Counted from the drain's start when the completion is older (a runner reporting an old completed_at): the
   // forwarders and late deliveries still get their time.
   const deadline = proofDeadline(Math.max(quietAfter, now()), input.settleMs);
-  const writer = new PushedLogWriter(deps.store, { executionId: input.executionId, location: input.location });
-  let progress: PushDrainProgress = { phase: 'settling', lastIndex: 0, checkCalls: 0 };
+  const counted = eventCount !== undefined && (uncertainWrites ?? 0) === 0;
+  let progress: PushDrainProgress = { phase: counted ? 'counting' : 'settling', lastIndex: 0, checkCalls: 0 };
   const heartbeat = (): void => context.heartbeat(progress);
   const report = (change: Partial<PushDrainProgress>): void => {
     progress = { ...progress, ...change };
     heartbeat();
   };
-  let recheckMs = 1000;
-  let fallback: string | undefined;
+  const loop: DrainLoop = { sleep, now, report, heartbeat, progress: () => progress };
+  const writer = new PushedLogWriter(deps.store, { executionId: input.executionId, location: input.location });
+  let verifying: string | undefined = counted
+    ? undefined
+    : eventCount === undefined
+      ? 'no-count: the writer did not count its events'
+      : `uncertain-writes: ${uncertainWrites} writes may have taken effect twice`;
+  let shortVerifications = 0;
+  // Set once the forwarders are past quietAfter (or waiting for them is over): not asked again.
+  let forwardersDone = false;
 
   for (;;) {
     let wait = 0;
     try {
-      if (fallback !== undefined) {
-        await recoverMissing(deps, input, writer, pacer, { sleep, now, report, heartbeat, progress: () => progress });
-        const seal = await sealTip(deps, input, now, report);
-        if (seal) return seal;
-        // The forwarder stored more meanwhile: check again (a gap it leaves is read again from CloudWatch).
-        fallback = undefined;
-        continue;
-      }
-      if (now() < quietAfter) {
+      if (verifying === undefined) {
+        const latest = await deps.store.latestChunk(input.executionId);
+        const stored = latest ? storedCount(latest.cursor, input.location.logStreams) : 0;
+        report({
+          phase: 'counting',
+          lastIndex: latest?.last ?? 0,
+          ...(stored === undefined ? {} : { storedCount: stored }),
+        });
+        if (stored === eventCount) {
+          const seal = await sealTip(deps, input, now, report, { proof: 'count' });
+          if (seal) return seal;
+          continue;
+        }
+        if (stored === undefined) verifying = 'count-unknown: the log was stored before counts were kept';
+        else if (eventCount !== undefined && stored > eventCount) {
+          verifying = `count-over: ${stored} events stored, ${eventCount} counted`;
+        } else {
+          const verdict = await forwardersVerdict(deps, quietAfter, now);
+          if (verdict !== undefined || now() > deadline) {
+            forwardersDone = true;
+            verifying = `count-short: ${stored} of ${eventCount} events stored; ${verdict ?? 'the wait is over'}`;
+          } else wait = Math.max(deps.pollMs, MIN_PROGRESS_POLL_MS);
+        }
+      } else if (now() < quietAfter) {
         report({ phase: 'settling' });
         wait = quietAfter - now();
       } else {
-        report({ phase: 'forwarder' });
-        const forwarders = await forwardersProgress(deps, quietAfter);
-        if (forwarders.unreadable !== undefined) {
-          fallback = `forwarder-progress-unreadable: ${forwarders.unreadable}`;
-        } else if (!forwarders.done) {
-          if (now() > deadline)
-            fallback = `forwarder-behind: shards ${forwarders.behind.join(', ') || '(none listed)'}`;
-          // Two calls a look (ListShards, one Query): not faster than a few times a second.
-          else wait = Math.max(deps.pollMs, MIN_PROGRESS_POLL_MS);
+        forwardersDone ||= (await forwardersVerdict(deps, quietAfter, now)) !== undefined || now() > deadline;
+        if (!forwardersDone) {
+          report({ phase: 'forwarder' });
+          wait = Math.max(deps.pollMs, MIN_PROGRESS_POLL_MS);
         } else {
-          report({ phase: 'check' });
-          const verdict = await checkTip(deps, input, pacer, {
-            sleep,
-            now,
-            report,
-            heartbeat,
-            progress: () => progress,
-          });
-          if (verdict === undefined) {
-            const seal = await sealTip(deps, input, now, report);
+          report({ phase: 'verifying', verifying });
+          const found = await verifyAgainstCloudWatch(deps, input, writer, pacer, loop);
+          const stored = storedCount(
+            (await deps.store.latestChunk(input.executionId))?.cursor,
+            input.location.logStreams,
+          );
+          // A counted log still short after reading CloudWatch: its search may not show the newest events yet.
+          if (
+            counted &&
+            stored !== undefined &&
+            eventCount !== undefined &&
+            stored < eventCount &&
+            ++shortVerifications < MAX_SHORT_VERIFICATIONS
+          ) {
+            wait = Math.min(1000 * 2 ** shortVerifications, 16_000);
+          } else {
+            if (counted && stored !== eventCount) {
+              context.log.error("push seal: the stored count differs from the writer's after reading CloudWatch", {
+                executionId: input.executionId,
+                stored,
+                eventCount,
+              });
+            }
+            const seal = await sealTip(deps, input, now, report, {
+              proof: 'cloudwatch',
+              recoveredEvents: progress.recovered ?? 0,
+              duplicateEvents: found.duplicates,
+            });
             if (seal) return seal;
-            continue;
-          }
-          if (!verdict.mayHeal || now() > deadline) fallback = verdict.reason;
-          else {
-            wait = recheckMs;
-            recheckMs = Math.min(recheckMs * 2, 16_000);
+            // The forwarder stored more meanwhile: verify again (what it stored is no longer missing).
           }
         }
-      }
-      if (fallback !== undefined) {
-        context.log.warn('push seal: the proof failed, reading the log from CloudWatch', {
-          executionId: input.executionId,
-          reason: fallback,
-        });
-        report({ phase: 'fallback', fallback });
-        continue;
       }
     } catch (error) {
       const seal = await sealedBefore(deps.store, input.executionId, error);
       if (seal) return seal;
-      // Raised as non-retryable already (by the fallback's reads): keep its type.
+      // Raised as non-retryable already (by the verification's reads): keep its type.
       if ((error as { nonRetryable?: unknown }).nonRetryable === true) throw error;
       wait = backoff(pacer, error, context, input.executionId);
     }
+    if (verifying !== undefined && progress.verifying === undefined) {
+      context.log.warn('push seal: proving the log by reading CloudWatch', {
+        executionId: input.executionId,
+        reason: verifying,
+      });
+      report({ verifying });
+      wait = 0;
+    }
     await sleepHeartbeating(sleep, heartbeat, wait);
   }
+}
+
+/** The sum of the streams' stored counts; undefined when a stream's count is unknown. */
+function storedCount(cursor: SourceCursor | undefined, logStreams: readonly string[]): number | undefined {
+  let total = 0;
+  for (const stream of logStreams) {
+    const count = cursor === undefined ? 0 : storedCountOf(positionOf(cursor, stream));
+    if (count === undefined) return undefined;
+    total += count;
+  }
+  return total;
+}
+
+/**
+ * Undefined while the forwarders may still bring events that arrived before `quietAfter`; else why waiting for
+ * them is over (they are past it, or their progress cannot be read for good).
+ */
+async function forwardersVerdict(
+  deps: PushDrainDeps,
+  quietAfter: number,
+  now: () => number,
+): Promise<string | undefined> {
+  if (now() < quietAfter) return undefined;
+  const forwarders = await forwardersProgress(deps, quietAfter);
+  if (forwarders.unreadable !== undefined) return `forwarder progress unreadable: ${forwarders.unreadable}`;
+  return forwarders.done ? 'the forwarders are past the settle window' : undefined;
 }
 
 /** The forwarders' verdict; `unreadable` when the stream's shards cannot be listed for good (deleted, no access). */
@@ -189,74 +263,33 @@ interface DrainLoop {
   readonly progress: () => PushDrainProgress;
 }
 
-/** Checks every stream at the stored tip; undefined when nothing is missing, else the first failed verdict. */
-async function checkTip(deps: PushDrainDeps, input: PushDrainInput, pacer: ReadPacer, loop: DrainLoop) {
-  const latest = await deps.store.latestChunk(input.executionId);
-  const cursor = latest?.cursor ?? { streams: {} };
-  const tail = latest
-    ? await storedTail(deps.store, input.executionId, latest.last)
-    : { ids: new Set<string>(), since: undefined };
-  for (const logStream of input.location.logStreams) {
-    const started = loop.now();
-    const verdict = await checkStream(
-      deps.audit,
-      input.location.logGroup,
-      logStream,
-      positionOf(cursor, logStream),
-      tail,
-    );
-    loop.report({ checkCalls: loop.progress().checkCalls + verdict.calls, lastIndex: latest?.last ?? 0 });
-    await sleepHeartbeating(loop.sleep, loop.heartbeat, pacer.succeeded(verdict.calls, loop.now() - started));
-    if (!verdict.ok) return verdict;
-  }
-  return undefined;
-}
-
-/** Stored events the check reads back (about one FilterLogEvents page of them). */
-export const CHECK_TAIL_EVENTS = 10_000;
-
-/** The ids and the oldest timestamp of the log's latest `CHECK_TAIL_EVENTS` stored events, up to `lastIndex`. */
-async function storedTail(store: LogStore, executionId: string, lastIndex: number): Promise<StoredTail> {
-  const from = Math.max(1, lastIndex - CHECK_TAIL_EVENTS + 1);
-  const ids = new Set<string>();
-  let since: number | undefined;
-  for await (const chunk of store.readChunks(executionId, from)) {
-    chunk.events.forEach((event, i) => {
-      if (chunk.seq + i < from || chunk.seq + i > lastIndex) return;
-      if (event.eventId !== undefined) ids.add(event.eventId);
-      since = Math.min(since ?? event.timestamp, event.timestamp);
-    });
-    if (chunk.last >= lastIndex) break;
-  }
-  return { ids, since: from === 1 ? undefined : since };
-}
-
 /** Seals at the stored tip; undefined when a writer stored past it first. */
 async function sealTip(
   deps: PushDrainDeps,
   input: PushDrainInput,
   now: () => number,
   report: (change: Partial<PushDrainProgress>) => void,
+  facts: SealFacts,
 ): Promise<LogSeal | undefined> {
   const lastIndex = (await deps.store.latestChunk(input.executionId))?.last ?? 0;
   report({ phase: 'sealing', lastIndex });
-  return sealAt(deps.store, input, lastIndex, now(), deps.ttlSeconds);
+  return sealAt(deps.store, input, lastIndex, now(), deps.ttlSeconds, facts);
 }
 
 /**
- * The fallback: every stream read from its start with FilterLogEvents (paced against the account-wide quota,
- * a throttled or failed page retried after a jittered wait), and the events whose ids are not stored appended
- * after everything stored.
+ * Reads every stream of the execution from its start (FilterLogEvents, paced against the account-wide quota, a
+ * throttled or failed page retried after a jittered wait) and stores, marked recovered, the events whose ids the log
+ * lacks; returns how many events the log holds twice.
  */
-async function recoverMissing(
+async function verifyAgainstCloudWatch(
   deps: PushDrainDeps,
   input: PushDrainInput,
   writer: PushedLogWriter,
   pacer: ReadPacer,
   loop: DrainLoop,
-): Promise<void> {
+): Promise<{ readonly duplicates: number }> {
   const context = Context.current();
-  const stored = await storedIds(deps.store, input.executionId, loop.heartbeat);
+  const stored = await writer.storedIds();
   let recovered = 0;
   for (const logStream of input.location.logStreams) {
     const missing: (LogEvent & { readonly eventId: string })[] = [];
@@ -267,7 +300,7 @@ async function recoverMissing(
       let wait: number;
       try {
         const page = await deps.audit.filterStream(input.location.logGroup, logStream, { nextToken });
-        missing.push(...page.events.filter((event) => !stored.has(event.eventId)));
+        missing.push(...page.events.filter((event) => !stored.ids.has(event.eventId)));
         nextToken = page.nextToken;
         read = nextToken === undefined;
         loop.report({ checkCalls: loop.progress().checkCalls + 1 });
@@ -279,26 +312,22 @@ async function recoverMissing(
       await sleepHeartbeating(loop.sleep, loop.heartbeat, wait);
     }
     if (missing.length > 0) {
+      // Only those still missing are stored: the forwarder may have stored some meanwhile.
       const { appended, lastIndex } = await writer.appendMissing(logStream, missing);
       recovered += appended;
       loop.report({ lastIndex });
     }
   }
   loop.report({ recovered: (loop.progress().recovered ?? 0) + recovered });
-  context.log.warn('push seal: stored what CloudWatch had and the store did not', {
-    executionId: input.executionId,
-    recovered,
-  });
-}
-
-/** Every CloudWatch event id the log holds (the fallback stores only the others); heartbeats as it reads. */
-async function storedIds(store: LogStore, executionId: string, heartbeat: () => void): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const chunk of store.readChunks(executionId, 1)) {
-    for (const event of chunk.events) if (event.eventId !== undefined) ids.add(event.eventId);
-    heartbeat();
+  const duplicates = (await writer.storedIds()).duplicates;
+  if (recovered > 0 || duplicates > 0) {
+    context.log.warn('push seal: CloudWatch held events the store lacked (recovered), or the store held some twice', {
+      executionId: input.executionId,
+      recovered,
+      duplicates,
+    });
   }
-  return ids;
+  return { duplicates };
 }
 
 /** The wait after a failed call (logged); what retrying cannot fix is thrown as a non-retryable failure. */

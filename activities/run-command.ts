@@ -26,6 +26,10 @@ export interface RunCommandResult {
   readonly lastWriteAt?: number;
   /** Lines CloudWatch will never hold (refused, not stored, or undeliverable), each logged and counted. */
   readonly rejectedEvents?: number;
+  /** Events CloudWatch accepted into the stream (lines and notices): the seal's proof when no write was uncertain. */
+  readonly eventCount?: number;
+  /** PutLogEvents calls whose outcome is unknown (CloudWatch may hold their events twice, or though reported lost). */
+  readonly uncertainWrites?: number;
 }
 
 /** Shipper settings a caller may tune (tests); the rest comes from the input. */
@@ -133,6 +137,8 @@ export async function runCommand(
       lines: shipper.shippedCount,
       ...(lastWriteAt === undefined ? {} : { lastWriteAt }),
       ...(shipper.rejectedCount > 0 ? { rejectedEvents: shipper.rejectedCount } : {}),
+      eventCount: shipper.acceptedCount,
+      ...(shipper.uncertainCount > 0 ? { uncertainWrites: shipper.uncertainCount } : {}),
     };
   } finally {
     clearInterval(heartbeat);

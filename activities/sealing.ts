@@ -1,4 +1,7 @@
 import { sealExpiresAt, type Completion, type LogSeal } from '../src/domain';
+
+/** What a seal records of its proof beside the completion. */
+export type SealFacts = Pick<LogSeal, 'proof' | 'recoveredEvents' | 'duplicateEvents'>;
 import type { LogStore } from '../src/ports';
 
 /**
@@ -11,11 +14,12 @@ export async function sealAt(
   lastIndex: number,
   sealedAt: number,
   ttlSeconds: number,
+  facts: SealFacts = {},
 ): Promise<LogSeal | undefined> {
   try {
     return await store.sealLog(
       input.executionId,
-      { ...input.completion, lastIndex, sealedAt },
+      { ...input.completion, ...facts, lastIndex, sealedAt },
       // Retention counts from the seal when the reported completion is older (see sealExpiresAt).
       sealExpiresAt(input.completion.completedAt, sealedAt, ttlSeconds),
     );

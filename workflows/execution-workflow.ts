@@ -226,9 +226,17 @@ function shorten(text: string): string {
  * What a writer reports about its writes (the command runner's result, or an external runner's
  * signal), kept only when well-formed: the drain's settle window starts at `lastWriteAt`.
  */
-function writerFacts(report: { lastWriteAt?: unknown; rejectedEvents?: unknown }): Partial<Completion> {
-  const { lastWriteAt, rejectedEvents } = report;
+function writerFacts(report: {
+  lastWriteAt?: unknown;
+  rejectedEvents?: unknown;
+  eventCount?: unknown;
+  uncertainWrites?: unknown;
+}): Partial<Completion> {
+  const { lastWriteAt, rejectedEvents, eventCount, uncertainWrites } = report;
+  const count = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
   return {
+    ...(count(eventCount) && eventCount >= 0 ? { eventCount } : {}),
+    ...(count(uncertainWrites) && uncertainWrites > 0 ? { uncertainWrites } : {}),
     ...(typeof lastWriteAt === 'number' && Number.isFinite(lastWriteAt) ? { lastWriteAt } : {}),
     ...(typeof rejectedEvents === 'number' && Number.isSafeInteger(rejectedEvents) && rejectedEvents > 0
       ? { rejectedEvents }

@@ -80,6 +80,14 @@ export function parseExitCode(value: unknown): number {
   return value;
 }
 
+/** Validates `event_count`: how many events the producer put into CloudWatch, a non-negative integer. */
+export function parseEventCount(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidInputError('event_count', 'event_count must be a non-negative integer');
+  }
+  return value;
+}
+
 /** Parses `completed_at`: an ISO-8601 string or epoch milliseconds; defaults to now. */
 export function parseCompletedAt(value: unknown, now: number): number {
   if (value === undefined || value === null) return now;

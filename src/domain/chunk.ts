@@ -1,4 +1,4 @@
-import { advanceCursor, type SourceCursor, type StreamPosition } from './cursor';
+import { advanceCursor, positionOf, storedCountOf, type SourceCursor, type StreamPosition } from './cursor';
 import type { LogEvent } from './log-event';
 
 /** An event read from the source, with the stream position just after it. */
@@ -61,7 +61,8 @@ export function eventSize(event: LogEvent): number {
 
 /**
  * Splits events read after `cursor` into chunks starting at index `firstIndex`; each chunk carries
- * the cursor just after its last event, so a writer can resume from any chunk.
+ * the cursor just after its last event, so a writer can resume from any chunk. The cursor counts each
+ * stream's stored events (`count`, left unknown where the cursor did not know it).
  */
 export function buildChunks(
   firstIndex: number,
@@ -75,6 +76,7 @@ export function buildChunks(
   let moves = new Map<string, StreamPosition>();
   let chunkCursor = cursor;
   let next = firstIndex;
+  const counts = new Map<string, number | undefined>();
   const close = (): void => {
     chunkCursor = advanceCursor(chunkCursor, moves);
     chunks.push({ seq: next, last: next + current.length - 1, events: current, cursor: chunkCursor });
@@ -86,16 +88,36 @@ export function buildChunks(
   for (const event of events) {
     const size = eventSize(event);
     if (current.length > 0 && (bytes + size > limits.maxBytes || current.length >= limits.maxEvents)) close();
-    current.push(
-      event.eventId === undefined
-        ? { timestamp: event.timestamp, message: event.message }
-        : { timestamp: event.timestamp, message: event.message, eventId: event.eventId },
-    );
+    current.push(storedEvent(event));
     bytes += size;
-    moves.set(event.stream, event.after);
+    const before = counts.has(event.stream)
+      ? counts.get(event.stream)
+      : storedCountOf(positionOf(cursor, event.stream));
+    const count = before === undefined ? undefined : before + 1;
+    counts.set(event.stream, count);
+    moves.set(event.stream, withCount(event.after, count));
   }
   if (current.length > 0) close();
   return chunks;
+}
+
+/** The position with `count` set, or without any when the count is unknown. */
+function withCount(position: StreamPosition, count: number | undefined): StreamPosition {
+  if (count !== undefined) return { ...position, count };
+  if (position.count === undefined) return position;
+  const copy: { -readonly [K in keyof StreamPosition]: StreamPosition[K] } = { ...position };
+  delete copy.count;
+  return copy;
+}
+
+/** The fields of an event that a chunk stores. */
+function storedEvent(event: SourcedEvent): LogEvent {
+  return {
+    timestamp: event.timestamp,
+    message: event.message,
+    ...(event.eventId === undefined ? {} : { eventId: event.eventId }),
+    ...(event.recovered === true ? { recovered: true } : {}),
+  };
 }
 
 /** The index of the event at `offset` (0-based) inside a chunk. */

@@ -33,6 +33,16 @@ export interface StreamPosition {
   readonly recentIds?: readonly string[];
   /** Push ingest: CloudWatch id of the stream's first stored event (the seal's check compares it with CloudWatch's first). */
   readonly firstId?: string;
+  /**
+   * Push ingest: the highest timestamp among the stream's stored events. An event with a later timestamp cannot be
+   * one of them (a stored event keeps its timestamp), so only events at or before it need their id looked up.
+   */
+  readonly maxTimestamp?: number;
+  /**
+   * Events of the stream stored so far (kept by `buildChunks`): the seal compares it with the count CloudWatch
+   * accepted. Absent in cursors written before it existed, where it is unknown.
+   */
+  readonly count?: number;
 }
 
 /** The ingest cursor: one position per log stream of the execution. */
@@ -89,6 +99,21 @@ export function withKnownTimestamps(position: StreamPosition): StreamPosition {
 }
 
 /**
+ * Events of the stream stored so far: `count`, 0 at an untouched head, undefined when a cursor written before
+ * counts existed does not say.
+ */
+export function storedCountOf(position: StreamPosition): number | undefined {
+  if (position.count !== undefined) return position.count;
+  const untouched =
+    position.token === undefined &&
+    position.startTime === undefined &&
+    position.skip === 0 &&
+    position.lastTimestamp === undefined &&
+    position.firstId === undefined;
+  return untouched ? 0 : undefined;
+}
+
+/**
  * The token-free position naming the same place as `position`, for when its token is refused: the
  * read from `lastTimestamp` skipping the events at that millisecond already consumed (GetLogEvents
  * returns a stream's events by timestamp, those of one millisecond in arrival order), or the head
@@ -120,7 +145,15 @@ export function parseCursor(value: unknown): SourceCursor {
 }
 
 function parsePosition(stream: string, value: unknown): StreamPosition {
-  const { token, skip, startTime, lastTimestamp, lastTimestampCount } = (value ?? {}) as Record<string, unknown>;
+  const {
+    token,
+    skip,
+    startTime,
+    lastTimestamp,
+    lastTimestampCount,
+    maxTimestamp,
+    count: stored,
+  } = (value ?? {}) as Record<string, unknown>;
   const bad = (): never => {
     throw new TypeError(`cursor: bad position for stream ${stream}`);
   };
@@ -128,6 +161,7 @@ function parsePosition(stream: string, value: unknown): StreamPosition {
   const optional = (v: unknown): boolean => v === undefined || count(v);
   if (token !== undefined && typeof token !== 'string') bad();
   if (!count(skip) || !optional(startTime) || !optional(lastTimestamp) || !optional(lastTimestampCount)) bad();
+  if (!optional(maxTimestamp) || !optional(stored)) bad();
   if (typeof lastTimestampCount === 'number' && lastTimestampCount > 0 && lastTimestamp === undefined) bad();
   // Only the keys present are set, so a position stored without a field reads back without it.
   return {
@@ -136,6 +170,8 @@ function parsePosition(stream: string, value: unknown): StreamPosition {
     ...(startTime === undefined ? {} : { startTime: startTime as number }),
     ...(lastTimestamp === undefined ? {} : { lastTimestamp: lastTimestamp as number }),
     ...(lastTimestampCount === undefined ? {} : { lastTimestampCount: lastTimestampCount as number }),
+    ...(maxTimestamp === undefined ? {} : { maxTimestamp: maxTimestamp as number }),
+    ...(stored === undefined ? {} : { count: stored as number }),
     ...parsePushFields(value as Record<string, unknown>, bad),
   };
 }

@@ -28,6 +28,14 @@ export interface Completion {
   readonly lastWriteAt?: number;
   /** Lines the writer could not store in CloudWatch (rejected or undeliverable), when there were any. */
   readonly rejectedEvents?: number;
+  /**
+   * Events CloudWatch accepted into the execution's streams, as the writer counted them (the built-in runner, or an
+   * external producer's `event_count`). With no uncertain write, a stored count equal to it proves the log complete
+   * without reading CloudWatch.
+   */
+  readonly eventCount?: number;
+  /** Writes whose outcome the writer does not know (a failure after the call may have taken effect). */
+  readonly uncertainWrites?: number;
 }
 
 /** True for an exit code a process can report (0..255). */
@@ -39,6 +47,20 @@ export function isExitCode(value: unknown): value is number {
 export interface LogSeal extends Completion {
   readonly lastIndex: number;
   readonly sealedAt: number;
+  /** Events the proof found in CloudWatch and not in the store, stored before the seal (marked `recovered`). */
+  readonly recoveredEvents?: number;
+  /** Events found stored twice (never expected: reported, never sealed silently). */
+  readonly duplicateEvents?: number;
+  /** How the log was proven complete: by the writer's count (no CloudWatch read), or by reading CloudWatch. */
+  readonly proof?: SealProof;
+}
+
+/** How a seal's log was proven complete. */
+export type SealProof = 'count' | 'cloudwatch';
+
+/** True for a seal proof's name. */
+export function isSealProof(value: unknown): value is SealProof {
+  return value === 'count' || value === 'cloudwatch';
 }
 
 /**
@@ -85,6 +107,31 @@ export interface ShardProgress {
   readonly closed: boolean;
   /** Epoch ms of this report. */
   readonly updatedAt: number;
+  /**
+   * Sequence number of the last record whose events are all stored: where a new forwarder of the shard resumes
+   * (after it) when it has no checkpoint of its own. Absent until the forwarder first stored a record.
+   */
+  readonly checkpoint?: string;
+  /** Arrival time (epoch ms) of the checkpoint's record. */
+  readonly checkpointAt?: number;
+  /** Records of the shard lost to retention before the forwarder read them (read-only: see `ShardLossWindow`). */
+  readonly lossWindows?: readonly ShardLossWindow[];
+}
+
+/**
+ * Push ingest: records a shard's forwarder could not read because Kinesis trimmed them (its checkpoint was older
+ * than the stream's retention). Every execution whose log overlaps the window must be verified in full before its
+ * seal: events of its streams may be in CloudWatch and not in the store.
+ */
+export interface ShardLossWindow {
+  /** Arrival time (epoch ms) of the trimmed checkpoint's record: the lost records arrived after it (0: unknown). */
+  readonly from: number;
+  /** Arrival time (epoch ms) of the oldest record still readable, or when the shard was found empty. */
+  readonly to: number;
+  /** The trimmed checkpoint the forwarder could not resume after. */
+  readonly afterSequenceNumber: string;
+  /** When the forwarder found the loss (epoch ms). */
+  readonly detectedAt: number;
 }
 
 /**

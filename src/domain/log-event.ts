@@ -8,6 +8,11 @@ export interface LogEvent {
    * FilterLogEvents' `eventId`). GetLogEvents gives no ids, so polled events have none.
    */
   readonly eventId?: string;
+  /**
+   * True for an event the seal's proof found in CloudWatch and not in the store, and stored then (after
+   * everything stored before it): its index may be later than its timestamp's place in the log.
+   */
+  readonly recovered?: boolean;
 }
 
 /** A log line with its place in the execution's log: indexes are dense, 1..N. */

@@ -3,6 +3,7 @@ import {
   consumedAt,
   isSequenceNumber,
   positionOf,
+  storedCountOf,
   withKnownTimestamps,
   type SourceCursor,
   type StreamPosition,
@@ -52,9 +53,19 @@ export function isAtOrBefore(position: StreamPosition, origin: PushedOrigin): bo
 }
 
 /**
+ * The highest timestamp among a stream's stored events: -Infinity when none is stored, +Infinity when a cursor
+ * written before it was kept does not say (every event is then looked up).
+ */
+export function maxStoredTimestamp(position: StreamPosition): number {
+  if (position.maxTimestamp !== undefined) return position.maxTimestamp;
+  return storedCountOf(position) === 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+}
+
+/**
  * The stream's position after storing one more event with id `eventId`: its origin (a pushed event;
  * none for an event read from CloudWatch, which leaves the shard fields as they were), the id at the
- * end of `recentIds` (the newest `window` kept), `firstId` when unset, and the timestamp pair.
+ * end of `recentIds` (the newest `window` kept), `firstId` when unset, the timestamp pair and the highest
+ * timestamp.
  */
 export function afterStoredEvent(
   position: StreamPosition,
@@ -63,8 +74,10 @@ export function afterStoredEvent(
 ): StreamPosition {
   const known = withKnownTimestamps(position);
   const recent = [...(known.recentIds ?? []), event.eventId];
+  const max = Math.max(maxStoredTimestamp(known), event.timestamp);
   return {
     ...known,
+    ...(Number.isFinite(max) ? { maxTimestamp: max } : {}),
     ...(event.origin ?? {}),
     recentIds: recent.slice(Math.max(0, recent.length - Math.max(1, window))),
     firstId: known.firstId ?? event.eventId,
@@ -78,23 +91,34 @@ export interface FreshPushedEvents {
   readonly fresh: SourcedEvent[];
   /** Events found stored already (by their origin or their id). */
   readonly duplicates: number;
+  /**
+   * True when an event could be a stored one that the cursor no longer names (its timestamp is not past the
+   * stream's highest stored one, its id not among the recent ones) and no `stored` ids were given: the answer
+   * is not final; call again with every id the log holds.
+   */
+  readonly needsStoredIds: boolean;
 }
 
 /**
  * The events of `records` (taken in the order given) not stored yet in a log whose tip carries
  * `cursor`. An event is stored already when its origin is at or before its stream's position on the
- * same shard (see `isAtOrBefore`), or when its id is among the stream's `recentIds` (CloudWatch may
- * put the same events to Kinesis twice, as another record) or earlier in this very run.
+ * same shard (see `isAtOrBefore`), when its id is among the stream's `recentIds` or earlier in this very
+ * run, or when its id is in `stored` (every id the log holds, when the caller read them). CloudWatch may
+ * deliver the same events again in another record, re-batched, at any distance: an event whose timestamp
+ * is not past the stream's highest stored timestamp may be such a one, and only `stored` can tell (see
+ * `needsStoredIds`). An event past it cannot: a stored event keeps its timestamp.
  */
 export function freshPushedEvents(
   cursor: SourceCursor,
   records: readonly PushedRecord[],
   window = DEFAULT_RECENT_ID_WINDOW,
+  stored?: ReadonlySet<string>,
 ): FreshPushedEvents {
   const positions = new Map<string, StreamPosition>();
   const seen = new Map<string, Set<string>>();
   const fresh: SourcedEvent[] = [];
   let duplicates = 0;
+  let needsStoredIds = false;
   for (const record of records) {
     const stream = record.logStream;
     let position = positions.get(stream) ?? positionOf(cursor, stream);
@@ -105,22 +129,24 @@ export function freshPushedEvents(
     }
     record.events.forEach((event, subIndex) => {
       const origin: PushedOrigin = { shardId: record.shardId, sequenceNumber: record.sequenceNumber, subIndex };
-      if (isAtOrBefore(position, origin) || ids.has(event.id)) {
+      if (isAtOrBefore(position, origin) || ids.has(event.id) || stored?.has(event.id) === true) {
         duplicates++;
         return;
       }
+      if (stored === undefined && event.timestamp <= maxStoredTimestamp(position)) needsStoredIds = true;
       position = afterStoredEvent(position, { eventId: event.id, timestamp: event.timestamp, origin }, window);
       ids.add(event.id);
       fresh.push({ stream, timestamp: event.timestamp, message: event.message, eventId: event.id, after: position });
     });
     positions.set(stream, position);
   }
-  return { fresh, duplicates };
+  return { fresh, duplicates, needsStoredIds };
 }
 
 /**
- * Events read from CloudWatch (with ids) to store after a log's tip, each with its stream's position
- * after it; those whose id is in `stored` or earlier in `events` are left out.
+ * Events read from CloudWatch (with ids) that the seal's proof found missing, to store after a log's tip
+ * marked `recovered`, each with its stream's position after it; those whose id is in `stored` or earlier
+ * in `events` are left out.
  */
 export function freshReadEvents(
   cursor: SourceCursor,
@@ -136,7 +162,14 @@ export function freshReadEvents(
     if (ids.has(event.eventId)) continue;
     ids.add(event.eventId);
     position = afterStoredEvent(position, event, window);
-    fresh.push({ stream, timestamp: event.timestamp, message: event.message, eventId: event.eventId, after: position });
+    fresh.push({
+      stream,
+      timestamp: event.timestamp,
+      message: event.message,
+      eventId: event.eventId,
+      recovered: true,
+      after: position,
+    });
   }
   return fresh;
 }

@@ -39,6 +39,13 @@ export interface PushedLogWriterOptions {
   readonly maxConflicts?: number;
 }
 
+/** Every CloudWatch id a log holds up to `lastIndex`, and how many events were found there twice. */
+export interface StoredIds {
+  readonly ids: ReadonlySet<string>;
+  readonly duplicates: number;
+  readonly lastIndex: number;
+}
+
 /** What one `append` did. */
 export interface PushedAppendResult {
   readonly appended: number;
@@ -58,6 +65,7 @@ export interface PushedAppendResult {
  */
 export class PushedLogWriter {
   private tip: LogTip | undefined;
+  private known: { ids: Set<string>; duplicates: number; lastIndex: number } | undefined;
 
   constructor(
     private readonly store: LogStore,
@@ -70,8 +78,13 @@ export class PushedLogWriter {
   async append(records: readonly PushedRecord[]): Promise<PushedAppendResult> {
     for (const record of records) this.checkStream(record.logStream);
     let duplicates = 0;
-    const { appended, tip } = await this.storeFresh((tip, storedHere) => {
-      const batch = freshPushedEvents(tip.cursor, records, this.window);
+    const { appended, tip } = await this.storeFresh(async (tip, storedHere) => {
+      let batch = freshPushedEvents(tip.cursor, records, this.window);
+      // An event that may be a stored one the cursor no longer names (a record delivered again, re-batched, later
+      // than the recent ids reach): decided against every id the log holds.
+      if (batch.needsStoredIds) {
+        batch = freshPushedEvents(tip.cursor, records, this.window, (await this.storedIdsUpTo(tip.lastIndex)).ids);
+      }
       // What this call stored before losing a race is behind the new tip: not a duplicate delivery.
       duplicates = batch.duplicates - storedHere;
       return batch.fresh;
@@ -79,30 +92,50 @@ export class PushedLogWriter {
     return { appended, duplicates, lastIndex: tip.lastIndex };
   }
 
-  /** Stores events read from CloudWatch that the caller found missing (ids not stored), after everything stored. */
+  /**
+   * Stores events read from CloudWatch that the caller found missing, after everything stored, marked
+   * `recovered`; those the log holds by then (another writer stored them meanwhile) are left out.
+   */
   async appendMissing(
     logStream: string,
     events: readonly (LogEvent & { readonly eventId: string })[],
   ): Promise<{ appended: number; lastIndex: number }> {
     this.checkStream(logStream);
-    // Ids stored by other writers since the tip this writer first saw (read back after a lost race).
-    const stored = new Set<string>();
-    let seenUpTo: number | undefined;
-    const { appended, tip } = await this.storeFresh(async (tip) => {
-      if (seenUpTo !== undefined && tip.lastIndex > seenUpTo) {
-        for await (const chunk of this.store.readChunks(this.options.executionId, seenUpTo + 1)) {
-          for (const event of chunk.events) if (event.eventId !== undefined) stored.add(event.eventId);
-        }
-      }
-      seenUpTo = tip.lastIndex;
-      return freshReadEvents(tip.cursor, logStream, events, stored, this.window);
-    });
+    const { appended, tip } = await this.storeFresh(async (tip) =>
+      freshReadEvents(tip.cursor, logStream, events, (await this.storedIdsUpTo(tip.lastIndex)).ids, this.window),
+    );
     return { appended, lastIndex: tip.lastIndex };
+  }
+
+  /**
+   * Every CloudWatch id the log holds up to its current tip, with how many events were found stored twice and the
+   * index read up to. Read once and kept up to date by this writer's appends (later ones by others are read on).
+   */
+  async storedIds(): Promise<StoredIds> {
+    return this.storedIdsUpTo((await this.loadTip()).lastIndex);
   }
 
   /** Ids of the stream's most recent stored events and its first id, from the tip (for the seal's check). */
   async tipOf(logStream: string): Promise<StreamPosition> {
     return positionOf((await this.loadTip()).cursor, logStream);
+  }
+
+  /** The stored ids up to `lastIndex` at least (reads only the chunks not read yet). */
+  private async storedIdsUpTo(lastIndex: number): Promise<StoredIds> {
+    const known = (this.known ??= { ids: new Set<string>(), duplicates: 0, lastIndex: 0 });
+    if (lastIndex > known.lastIndex) {
+      for await (const chunk of this.store.readChunks(this.options.executionId, known.lastIndex + 1)) {
+        chunk.events.forEach((event, offset) => {
+          const index = chunk.seq + offset;
+          if (index <= known.lastIndex || index > lastIndex || event.eventId === undefined) return;
+          if (known.ids.has(event.eventId)) known.duplicates++;
+          else known.ids.add(event.eventId);
+        });
+        if (chunk.last >= lastIndex) break;
+      }
+      known.lastIndex = lastIndex;
+    }
+    return known;
   }
 
   private get window(): number {
@@ -147,6 +180,13 @@ export class PushedLogWriter {
       );
       const run = await appendChunkRun(this.store, this.options.executionId, tip, chunks);
       appended += run.stored;
+      if (this.known?.lastIndex === tip.lastIndex) {
+        // The ids this writer stored right after what it knew: known without reading them back.
+        for (const chunk of chunks.filter((stored) => stored.last <= run.tip.lastIndex)) {
+          for (const event of chunk.events) if (event.eventId !== undefined) this.known.ids.add(event.eventId);
+          this.known.lastIndex = chunk.last;
+        }
+      }
       if (run.conflict === undefined) {
         this.tip = run.tip;
         return { appended, tip: run.tip };

@@ -308,9 +308,12 @@ function toStoredChunk(item: StoredItem): StoredChunk {
   };
 }
 
-// Events as the adapter stores them: the id is kept only when the event has one.
+// Events as the adapter stores them: the id and the recovered mark are kept only when the event has them.
 function copyEvent(event: LogEvent): LogEvent {
-  return event.eventId === undefined
-    ? { timestamp: event.timestamp, message: event.message }
-    : { timestamp: event.timestamp, message: event.message, eventId: event.eventId };
+  return {
+    timestamp: event.timestamp,
+    message: event.message,
+    ...(event.eventId === undefined ? {} : { eventId: event.eventId }),
+    ...(event.recovered === true ? { recovered: true } : {}),
+  };
 }

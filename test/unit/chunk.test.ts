@@ -55,10 +55,25 @@ describe('buildChunks', () => {
     const events = sourced('s', numbered('e', 10));
     const chunks = buildChunks(1, initialCursor(['s']), events, { maxBytes: 1_000_000, maxEvents: 4 });
     expect(chunks.map((c) => c.cursor)).toEqual([
-      { streams: { s: { token: 'f/4', skip: 0 } } },
-      { streams: { s: { token: 'f/8', skip: 0 } } },
-      { streams: { s: { token: 'f/10', skip: 0 } } },
+      { streams: { s: { token: 'f/4', skip: 0, count: 4 } } },
+      { streams: { s: { token: 'f/8', skip: 0, count: 8 } } },
+      { streams: { s: { token: 'f/10', skip: 0, count: 10 } } },
     ]);
+  });
+
+  test("counts each stream's stored events on from the cursor's count, and leaves an unknown count unknown", () => {
+    const start: SourceCursor = {
+      streams: {
+        known: { skip: 0, lastTimestamp: T0, count: 7 },
+        legacy: { token: 'f/3', skip: 0 },
+        fresh: { skip: 0 },
+      },
+    };
+    const events = [...sourced('known', ['k1', 'k2']), ...sourced('legacy', ['l1']), ...sourced('fresh', ['f1'])];
+    const [chunk] = buildChunks(1, start, events);
+    expect(chunk?.cursor.streams.known?.count).toBe(9);
+    expect(chunk?.cursor.streams.legacy).toEqual({ token: 'f/1', skip: 0 });
+    expect(chunk?.cursor.streams.fresh?.count).toBe(1);
   });
 
   test('a cursor keeps streams a chunk did not touch and does not mutate the input', () => {
@@ -69,8 +84,8 @@ describe('buildChunks', () => {
     const events = [a[0], a[1], b[0]].filter((e): e is SourcedEvent => e !== undefined);
     const chunks = buildChunks(1, start, events, { maxBytes: 1_000_000, maxEvents: 2 });
     expect(chunks.map((c) => c.cursor)).toEqual([
-      { streams: { a: { token: 'f/2', skip: 0 }, b: { token: 'f/9', skip: 2 }, c: { skip: 1 } } },
-      { streams: { a: { token: 'f/2', skip: 0 }, b: { token: 'f/12', skip: 0 }, c: { skip: 1 } } },
+      { streams: { a: { token: 'f/2', skip: 0, count: 2 }, b: { token: 'f/9', skip: 2 }, c: { skip: 1 } } },
+      { streams: { a: { token: 'f/2', skip: 0, count: 2 }, b: { token: 'f/12', skip: 0 }, c: { skip: 1 } } },
     ]);
     expect(start).toEqual(snapshot);
   });
@@ -108,7 +123,7 @@ describe('buildChunks', () => {
       [2, 2],
       [3, 3],
     ]);
-    expect(chunks[1]?.cursor).toEqual({ streams: { s: { token: 'f/2', skip: 0 } } });
+    expect(chunks[1]?.cursor).toEqual({ streams: { s: { token: 'f/2', skip: 0, count: 2 } } });
   });
 
   test('default limits stay well inside the 400 KB item limit and keep many events', () => {

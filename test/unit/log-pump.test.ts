@@ -355,11 +355,11 @@ describe('LogPump with CloudWatchLogSource', () => {
 
   describe('restart', () => {
     test.each([
-      ['inside the head page', [3], { skip: 3, lastTimestamp: T0 + 2, lastTimestampCount: 1 }],
+      ['inside the head page', [3], { skip: 3, lastTimestamp: T0 + 2, lastTimestampCount: 1, count: 3 }],
       [
         'inside a later page',
         [7, 3],
-        { token: expect.any(String), skip: 3, lastTimestamp: T0 + 9, lastTimestampCount: 1 },
+        { token: expect.any(String), skip: 3, lastTimestamp: T0 + 9, lastTimestampCount: 1, count: 10 },
       ],
     ])('a fresh pump resumes from a stored cursor %s', async (_label, reads, position) => {
       const s = setup({ pageSize: 7 });
@@ -384,7 +384,13 @@ describe('LogPump with CloudWatchLogSource', () => {
       expect((await first.pump()).appended).toBe(12_345);
       expect(s.store.chunks(ID).at(-1)?.cursor).toEqual({
         streams: {
-          stdout: { token: expect.any(String), skip: 2345, lastTimestamp: T0 + 12_344, lastTimestampCount: 1 },
+          stdout: {
+            token: expect.any(String),
+            skip: 2345,
+            lastTimestamp: T0 + 12_344,
+            lastTimestampCount: 1,
+            count: 12_345,
+          },
         },
       });
       s.write('stdout', numbered('line ', 25_001, 100));

@@ -148,6 +148,29 @@ describe('LogShipper', () => {
     ]);
     expect(stored(source)).toEqual([...first, ...second]);
     expect(ship.shippedCount).toBe(200);
+    // The failed calls may have taken effect (CloudWatch unavailable, reply lost): the count is not a proof.
+    expect(ship.acceptedCount).toBe(200);
+    expect(ship.uncertainCount).toBe(1);
+  });
+
+  test('a reply lost after the call took effect: CloudWatch holds the batch twice, and the write is counted uncertain', async () => {
+    const source = await withStream();
+    const put = source.putEvents.bind(source);
+    let lost = false;
+    source.putEvents = async (...args) => {
+      const outcome = await put(...args);
+      if (!lost) {
+        lost = true;
+        throw Object.assign(new Error('socket hang up'), { code: 'CLOUDWATCH_UNAVAILABLE', retryable: true });
+      }
+      return outcome;
+    };
+    const ship = shipper(source);
+    for (const line of lines('r', 20)) ship.add(line);
+    await ship.close();
+    expect(stored(source)).toEqual([...lines('r', 20), ...lines('r', 20)]);
+    expect(ship.acceptedCount).toBe(20);
+    expect(ship.uncertainCount).toBe(1);
   });
 
   test('throttling is retried with jittered exponential backoff and no attempt cap', async () => {
@@ -161,6 +184,9 @@ describe('LogShipper', () => {
     for (const line of lines('t', 50)) ship.add(line);
     await ship.close();
     expect(stored(source)).toEqual(lines('t', 50));
+    // A throttled call was refused, never taken: the count stays a proof.
+    expect(ship.acceptedCount).toBe(50);
+    expect(ship.uncertainCount).toBe(0);
     expect(delays).toHaveLength(40);
     // Each delay lies in the upper half of its exponential step (250 ms doubling, capped at 10 s).
     delays.forEach((delay, i) => {
@@ -242,6 +268,8 @@ describe('LogShipper', () => {
     ]);
     expect(ship.rejectedCount).toBe(1);
     expect(ship.shippedCount).toBe(99);
+    // The notice is an event CloudWatch holds too.
+    expect(ship.acceptedCount).toBe(100);
     expect(onRetry).not.toHaveBeenCalled();
     // One refused call, then about two per halving (100 lines: 7 levels), and the notice.
     expect(source.calls.PutLogEvents).toBeLessThanOrEqual(1 + 2 * 7 + 1);

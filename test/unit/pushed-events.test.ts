@@ -92,6 +92,7 @@ describe('afterStoredEvent', () => {
       firstId: 'e1',
       lastTimestamp: T0,
       lastTimestampCount: 1,
+      maxTimestamp: T0,
     });
     const second = afterStoredEvent(first, {
       eventId: 'e2',

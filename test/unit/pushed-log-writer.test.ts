@@ -206,6 +206,84 @@ describe('PushedLogWriter.append', () => {
   });
 });
 
+describe('PushedLogWriter: duplicates beyond the recent ids', () => {
+  /** One record of `count` events of `stream`, ids `prefix-1..count`, at `sequenceNumber`. */
+  function bigRecord(sequenceNumber: bigint, count: number, prefix = 'app'): PushedRecord {
+    const events = Array.from({ length: count }, (_, i) => ({
+      id: `${prefix}-${i + 1}`,
+      timestamp: T0 + Math.floor(i / 10),
+      message: `${prefix} line ${i + 1}`,
+    }));
+    return { shardId: SHARD, sequenceNumber: sequenceNumber.toString(), logStream: 'app', events };
+  }
+
+  test('a 300-event record delivered twice under a new sequence number stores 300 (the window holds 256 ids)', async () => {
+    const store = new InMemoryLogStore();
+    const record = bigRecord(SEQ_BASE, 300);
+    const w = writer(store);
+    expect((await w.append([record])).appended).toBe(300);
+    const again = { ...record, sequenceNumber: (SEQ_BASE + 5000n).toString() };
+    // By the same writer, and by a fresh one (a restarted forwarder) that reads the stored ids.
+    expect(await w.append([again])).toMatchObject({ appended: 0, duplicates: 300 });
+    expect(await writer(store).append([again])).toMatchObject({ appended: 0, duplicates: 300 });
+    expectStoredExactly(store, messages([record]));
+  });
+
+  test('the same events re-batched (split across two records, later), and a record of new lines after them', async () => {
+    const store = new InMemoryLogStore();
+    const record = bigRecord(SEQ_BASE, 300);
+    await writer(store).append([record]);
+    const events = record.events;
+    const later = (offset: bigint, part: typeof events) => ({
+      ...record,
+      sequenceNumber: (SEQ_BASE + offset).toString(),
+      events: part,
+    });
+    const fresh = { id: 'new-1', timestamp: T0 + 40, message: 'a new line' };
+    const result = await writer(store).append([
+      later(10n, events.slice(0, 120)),
+      later(11n, [...events.slice(120), fresh]),
+    ]);
+    expect(result).toMatchObject({ appended: 1, duplicates: 300 });
+    expectStoredExactly(store, [...messages([record]), 'a new line']);
+  });
+
+  test('an event older than the newest stored, not stored yet, is stored (a late delivery is not a duplicate)', async () => {
+    const store = new InMemoryLogStore();
+    await writer(store).append([bigRecord(SEQ_BASE, 300)]);
+    const late: PushedRecord = {
+      shardId: SHARD,
+      sequenceNumber: (SEQ_BASE + 7n).toString(),
+      logStream: 'app',
+      events: [{ id: 'late-1', timestamp: T0, message: 'delivered late' }],
+    };
+    expect(await writer(store).append([late])).toMatchObject({ appended: 1, duplicates: 0 });
+    expect(store.events(ID).at(-1)?.message).toBe('delivered late');
+  });
+
+  test('late events during the fallback: what the forwarder stores meanwhile is never stored twice', async () => {
+    // The drain found 1,000 events missing and stores them while the forwarder delivers the same 1,000 late.
+    const store = new InMemoryLogStore();
+    await writer(store).append([bigRecord(SEQ_BASE, 50, 'early')]);
+    const lateRecord = bigRecord(SEQ_BASE + 100n, 1000, 'late');
+    const found = lateRecord.events.map((e) => ({ eventId: e.id, timestamp: e.timestamp, message: e.message }));
+    const drain = writer(store);
+    // The drain read the stored ids before the forwarder's delivery (its snapshot), then the forwarder stores all.
+    await drain.storedIds();
+    const forwarder = writer(store);
+    const halves = [lateRecord.events.slice(0, 500), lateRecord.events.slice(500)];
+    await Promise.all([
+      drain.appendMissing('app', found),
+      forwarder.append([{ ...lateRecord, events: halves[0] ?? [] }]),
+      forwarder.append([{ ...lateRecord, sequenceNumber: (SEQ_BASE + 101n).toString(), events: halves[1] ?? [] }]),
+    ]);
+    const ids = store.chunks(ID).flatMap((c) => c.events.map((e) => e.eventId));
+    expect(ids).toHaveLength(1050);
+    expect(new Set(ids).size).toBe(1050);
+    expect((await writer(store).storedIds()).duplicates).toBe(0);
+  });
+});
+
 describe('PushedLogWriter.appendMissing and tipOf', () => {
   const missing = (ids: readonly string[]) =>
     ids.map((eventId, i) => ({ eventId, timestamp: T0 + 100 + i, message: `late ${eventId}` }));

@@ -72,6 +72,9 @@ describe('runCommand', () => {
     const result = await run(source, ['sh', '-c', "printf 'a\\n\\n   \\n\\n\\tb\\n'; printf '\\n' >&2"]);
     expect(result.exitCode).toBe(0);
     expect(result.lines).toBe(6);
+    // What CloudWatch accepted, every call's outcome known: the seal's proof without a read.
+    expect(result.eventCount).toBe(6);
+    expect(result.uncertainWrites).toBeUndefined();
     expect(result.rejectedEvents).toBeUndefined();
     expect(result.lastWriteAt).toBeGreaterThanOrEqual(startedAt);
     const lines = source.events(GROUP, STREAM).map((e) => decodeMessage(e.message));

@@ -9,6 +9,8 @@ interface EncodedChunk {
   readonly t: number[];
   readonly m: string[];
   readonly i?: PackedId[];
+  /** Offsets of the recovered events (the seal's proof stored them), only when there are some. */
+  readonly r?: number[];
 }
 
 /** Compresses a chunk's events into one binary attribute. */
@@ -22,7 +24,13 @@ export function encodeEvents(events: readonly LogEvent[]): Uint8Array {
     previous = event.timestamp;
   }
   const withIds = events.some((event) => event.eventId !== undefined);
-  const encoded: EncodedChunk = withIds ? { t, m, i: packIds(events.map((event) => event.eventId)) } : { t, m };
+  const recovered = events.flatMap((event, offset) => (event.recovered === true ? [offset] : []));
+  const encoded: EncodedChunk = {
+    t,
+    m,
+    ...(withIds ? { i: packIds(events.map((event) => event.eventId)) } : {}),
+    ...(recovered.length > 0 ? { r: recovered } : {}),
+  };
   return gzipSync(JSON.stringify(encoded), { level: 6 });
 }
 
@@ -34,13 +42,19 @@ export function decodeEvents(data: Uint8Array): LogEvent[] {
   }
   const ids = decoded.i === undefined ? undefined : unpackIds(decoded.i);
   if (ids !== undefined && ids.length !== decoded.t.length) throw new TypeError('chunk data is malformed');
+  const recovered = new Set(Array.isArray(decoded.r) ? decoded.r : []);
   const events: LogEvent[] = [];
   let timestamp = 0;
   for (let i = 0; i < decoded.t.length; i++) {
     timestamp += decoded.t[i] ?? 0;
     const eventId = ids?.[i];
     const message = decoded.m[i] ?? '';
-    events.push(eventId === undefined ? { timestamp, message } : { timestamp, message, eventId });
+    events.push({
+      timestamp,
+      message,
+      ...(eventId === undefined ? {} : { eventId }),
+      ...(recovered.has(i) ? { recovered: true } : {}),
+    });
   }
   return events;
 }

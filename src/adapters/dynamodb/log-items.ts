@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { isIngestMode, isTerminalStatus, type ExecutionRecord, type LogChunk } from '../../domain';
+import { isIngestMode, isSealProof, isTerminalStatus, type ExecutionRecord, type LogChunk } from '../../domain';
 import type { StoredChunk } from '../../ports';
 import { decodeEvents, encodeEvents } from './chunk-codec';
 import { cursorAttribute, cursorOf } from './cursor-codec';
@@ -91,6 +91,10 @@ export function toRecord(item: Item): ExecutionRecord {
             sealedAt: Number(sealedAt),
             ...(item.exit_code?.N === undefined ? {} : { exitCode: Number(item.exit_code.N) }),
             ...(item.rejected_events?.N === undefined ? {} : { rejectedEvents: Number(item.rejected_events.N) }),
+            ...(item.recovered_events?.N === undefined ? {} : { recoveredEvents: Number(item.recovered_events.N) }),
+            ...(item.duplicate_events?.N === undefined ? {} : { duplicateEvents: Number(item.duplicate_events.N) }),
+            ...(item.event_count?.N === undefined ? {} : { eventCount: Number(item.event_count.N) }),
+            ...(isSealProof(item.proof?.S) ? { proof: item.proof.S } : {}),
           }
         : undefined,
   };

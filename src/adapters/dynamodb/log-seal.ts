@@ -2,6 +2,7 @@ import {
   QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
+  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { ExecutionRecord, LogSeal } from '../../domain';
@@ -29,6 +30,7 @@ export async function writeSeal(
   seal: LogSeal,
   expiresAt: number,
 ): Promise<void> {
+  const optional = optionalSealAttributes(seal);
   await target.call('TransactWriteItems', () =>
     target.client.send(
       new TransactWriteItemsCommand({
@@ -39,7 +41,7 @@ export async function writeSeal(
               Key: { execution_id: { S: executionId }, seq: { N: RECORD_SEQ } },
               UpdateExpression: `SET #status = :status, completed_at = :completed, last_index = :last, sealed_at = :sealed, expires_at = :expires${
                 seal.exitCode === undefined ? '' : ', exit_code = :exit'
-              }${seal.rejectedEvents ? ', rejected_events = :rejected' : ''}`,
+              }${optional.map(([name]) => `, ${name} = :${name}`).join('')}`,
               ConditionExpression: 'attribute_exists(seq) AND attribute_not_exists(sealed_at)',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
@@ -49,7 +51,7 @@ export async function writeSeal(
                 ':sealed': { N: String(seal.sealedAt) },
                 ':expires': { N: String(expiresAt) },
                 ...(seal.exitCode === undefined ? {} : { ':exit': { N: String(seal.exitCode) } }),
-                ...(seal.rejectedEvents ? { ':rejected': { N: String(seal.rejectedEvents) } } : {}),
+                ...Object.fromEntries(optional.map(([name, value]) => [`:${name}`, value])),
               },
             },
           },
@@ -156,4 +158,18 @@ export async function expireRoutes(target: SealTarget, record: ExecutionRecord, 
       }
     }),
   );
+}
+
+/** The seal's optional facts as record attributes, only those it has (counts of 0 are left out). */
+function optionalSealAttributes(seal: LogSeal): [string, AttributeValue][] {
+  const counts: [string, number | undefined][] = [
+    ['rejected_events', seal.rejectedEvents],
+    ['recovered_events', seal.recoveredEvents],
+    ['duplicate_events', seal.duplicateEvents],
+    ['event_count', seal.eventCount],
+  ];
+  return [
+    ...counts.flatMap(([name, value]): [string, AttributeValue][] => (value ? [[name, { N: String(value) }]] : [])),
+    ...(seal.proof === undefined ? [] : [['proof', { S: seal.proof }] as [string, AttributeValue]]),
+  ];
 }

@@ -17,6 +17,7 @@ import type { LogQuery } from '../log-query';
 import {
   parseCommand,
   parseCompletedAt,
+  parseEventCount,
   parseExitCode,
   parseLimit,
   parseLogGroup,
@@ -118,6 +119,9 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
       exit_code: seal?.exitCode ?? null,
       // Lines the job printed that CloudWatch would not hold (reported by the runner, kept in the seal).
       rejected_events: seal ? (seal.rejectedEvents ?? 0) : null,
+      // What the seal's proof found: events stored from CloudWatch that delivery had missed, and events stored twice.
+      recovered_events: seal ? (seal.recoveredEvents ?? 0) : null,
+      duplicate_events: seal ? (seal.duplicateEvents ?? 0) : null,
       // Chosen at registration; null until then (and for executions registered before push ingest existed).
       ingest: execution.record?.ingest ?? null,
     });
@@ -126,11 +130,13 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
   routes.post('/executions/:id/complete', async (c) => {
     const executionId = parseExecutionId(c.req.param('id'));
     const body = await jsonBody(c);
-    rejectUnknownFields(body, ['status', 'completed_at', 'exit_code']);
+    rejectUnknownFields(body, ['status', 'completed_at', 'exit_code', 'event_count']);
     const completion = {
       status: parseTerminalStatus(body.status),
       completedAt: parseCompletedAt(body.completed_at, now()),
       ...(body.exit_code === undefined ? {} : { exitCode: parseExitCode(body.exit_code) }),
+      // What the producer put into CloudWatch: with it, the seal's proof needs no CloudWatch read.
+      ...(body.event_count === undefined ? {} : { eventCount: parseEventCount(body.event_count) }),
     };
     await deps.directory.complete(executionId, completion);
     return c.json(
