@@ -107,7 +107,7 @@ function render(events: readonly IndexedEvent[], format: Format): string {
     out +=
       format === 'txt'
         ? `${event.message}\n`
-        : `${JSON.stringify({ index: event.index, timestamp: event.timestamp, message: event.message })}\n`;
+        : `${JSON.stringify(event)}\n`;
   }
   return out;
 }

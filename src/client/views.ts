@@ -17,6 +17,10 @@ export interface ExecutionDescription {
   readonly exitCode: number | null;
   /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
   readonly rejectedEvents: number | null;
+  /** Events the seal's proof found in CloudWatch and not in the store, and stored (null before the seal). */
+  readonly recoveredEvents: number | null;
+  /** Events the seal's proof found stored twice (null before the seal). */
+  readonly duplicateEvents: number | null;
   /** How the log is ingested (`push` or `poll`); null while unknown (not registered yet, or an older API). */
   readonly ingest: IngestMode | null;
 }
@@ -53,6 +57,8 @@ export function toDescription(view: ExecutionView): ExecutionDescription {
     sealPending: view.seal_pending,
     exitCode: view.exit_code,
     rejectedEvents: view.rejected_events ?? null,
+    recoveredEvents: view.recovered_events ?? null,
+    duplicateEvents: view.duplicate_events ?? null,
     ingest: view.ingest ?? null,
   };
 }

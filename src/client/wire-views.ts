@@ -15,6 +15,10 @@ export interface ExecutionView {
   readonly exit_code: number | null;
   /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
   readonly rejected_events?: number | null;
+  /** Events the seal's proof found in CloudWatch and not in the store, and stored (null before the seal). */
+  readonly recovered_events?: number | null;
+  /** Events the seal's proof found stored twice (null before the seal). */
+  readonly duplicate_events?: number | null;
   /** How the log is ingested (`push` or `poll`); null while registration has not chosen yet. Absent from older APIs. */
   readonly ingest?: IngestMode | null;
 }

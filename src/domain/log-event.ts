@@ -19,3 +19,13 @@ export interface LogEvent {
 export interface IndexedEvent extends LogEvent {
   readonly index: number;
 }
+
+/** The event at `index` as readers serve it: its id left out, `recovered` only when true. */
+export function indexedEvent(index: number, event: LogEvent): IndexedEvent {
+  return {
+    index,
+    timestamp: event.timestamp,
+    message: event.message,
+    ...(event.recovered === true ? { recovered: true } : {}),
+  };
+}

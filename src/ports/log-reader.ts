@@ -1,4 +1,4 @@
-import { LogstreamError, type IndexedEvent } from '../domain';
+import { indexedEvent, LogstreamError, type IndexedEvent } from '../domain';
 import type { LogStore } from './log-store';
 
 /** The stored log has a hole (an expired or missing chunk): it cannot be served as complete. */
@@ -39,7 +39,7 @@ export async function readStoredEvents(
       if (index > upTo) return { events, more: false };
       if (events.length >= limit) return { events, more: true };
       const event = chunk.events[offset];
-      if (event) events.push({ index, timestamp: event.timestamp, message: event.message });
+      if (event) events.push(indexedEvent(index, event));
       expected = index + 1;
     }
     if (expected > upTo) return { events, more: false };

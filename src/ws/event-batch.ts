@@ -1,4 +1,4 @@
-import type { IndexedEvent, LogEvent } from '../domain';
+import { indexedEvent, type IndexedEvent, type LogEvent } from '../domain';
 import type { StoredChunk } from '../ports';
 
 /** Consecutive events of one log, shared by every subscriber they are fanned out to. */
@@ -42,7 +42,7 @@ export function eventsOf(chunk: StoredChunk, from: number, upTo: number): Indexe
     const index = chunk.seq + offset;
     if (index > upTo) break;
     const event = stored[offset];
-    if (event) events.push({ index, timestamp: event.timestamp, message: event.message });
+    if (event) events.push(indexedEvent(index, event));
   }
   return events;
 }

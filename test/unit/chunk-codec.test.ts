@@ -105,6 +105,16 @@ describe('chunk codec', () => {
     expect(decodeEvents(encodeEvents(events))).toStrictEqual(events);
   });
 
+  test('round-trips the recovered mark, kept only on the events that have it', () => {
+    const events: LogEvent[] = [
+      { timestamp: 5, message: 'delivered', eventId: '1' },
+      { timestamp: 3, message: 'recovered by the seal', eventId: '2', recovered: true },
+    ];
+    expect(decodeEvents(encodeEvents(events))).toStrictEqual(events);
+    const plain = JSON.parse(gunzipSync(encodeEvents([{ timestamp: 1, message: 'x' }])).toString('utf8')) as object;
+    expect(Object.keys(plain)).toEqual(['t', 'm']);
+  });
+
   test('round-trips an empty chunk', () => {
     expect(decodeEvents(encodeEvents([]))).toEqual([]);
   });

@@ -78,6 +78,8 @@ describe('the HTTP client’s execution handle', () => {
       sealPending: false,
       exitCode: 3,
       rejectedEvents: null,
+      recoveredEvents: null,
+      duplicateEvents: null,
       ingest: 'push',
     });
     expect(requests.map((r) => r.path)).toEqual([`/executions/${ID}`]);

@@ -5,6 +5,7 @@ import {
   MAX_LOGS_LIMIT,
   parseCommand,
   parseCompletedAt,
+  parseEventCount,
   parseIndexParam,
   parseLimit,
   parseLogGroup,
@@ -218,5 +219,17 @@ describe('hasControlCharacter', () => {
 
   test.each(['', 'plain', ' ', '~', 'é', '\u0080', '中', '😀'])('finds none in %j', (text) => {
     expect(hasControlCharacter(text)).toBe(false);
+  });
+});
+
+describe('parseEventCount', () => {
+  test('takes a non-negative integer: what the producer put into CloudWatch', () => {
+    expect(parseEventCount(0)).toBe(0);
+    expect(parseEventCount(25_000)).toBe(25_000);
+  });
+
+  test('refuses anything else, naming event_count', () => {
+    for (const bad of [-1, 1.5, '12', null, Number.NaN, 2 ** 60, true])
+      expectInvalid(() => parseEventCount(bad), 'event_count');
   });
 });

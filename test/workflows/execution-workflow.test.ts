@@ -246,18 +246,34 @@ describe('executionWorkflow: managed execution', () => {
     expectSealedAfterIngest(recording, handle, { status: 'SUCCEEDED', completedAt, exitCode: 0 });
   });
 
-  it('carries the runner lastWriteAt and rejected lines into the completion the drain gets', async () => {
+  it('carries the runner lastWriteAt, rejected lines and accepted count into the completion the drain gets', async () => {
     const completedAt = Date.parse('2024-05-01T12:00:00.500Z');
     const lastWriteAt = completedAt + 4321;
     const { worker, recording, start } = await harness({
-      runCommand: async () => ({ exitCode: 0, completedAt, lines: 10, lastWriteAt, rejectedEvents: 2 }),
+      runCommand: async () => ({
+        exitCode: 0,
+        completedAt,
+        lines: 10,
+        lastWriteAt,
+        rejectedEvents: 2,
+        eventCount: 10,
+        uncertainWrites: 1,
+      }),
     });
     const { handle, result } = await worker.runUntil(async () => {
       const handle = await start(COMMAND);
       return { handle, result: await finished(handle) };
     });
 
-    const completion: Completion = { status: 'SUCCEEDED', completedAt, exitCode: 0, lastWriteAt, rejectedEvents: 2 };
+    const completion: Completion = {
+      status: 'SUCCEEDED',
+      completedAt,
+      exitCode: 0,
+      lastWriteAt,
+      rejectedEvents: 2,
+      eventCount: 10,
+      uncertainWrites: 1,
+    };
     expect(result.seal).toMatchObject(completion);
     // The search attribute stays the exit time; only the drain's settle window moves.
     expect(await searchAttributes(handle)).toEqual({ status: 'SUCCEEDED', completedAt });
@@ -430,6 +446,8 @@ describe('executionWorkflow: external execution', () => {
         completedAt,
         lastWriteAt: completedAt + 10,
         rejectedEvents: 'many',
+        eventCount: -3,
+        uncertainWrites: 1.5,
       });
       return finished(handle);
     });
