@@ -1,9 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { LogStore, PushRegistry, ShardRead, ShardSource } from '../src/ports';
-import { sleepHeartbeating } from './read-pacing';
+import { inBackground } from './in-background';
+import { classifyPumpFailure, sleepHeartbeating } from './read-pacing';
 import { RouteCache } from './route-cache';
 import { ShardBatchWriter, type BatchCounts, type WriterFactory } from './shard-batch';
 import { DEFAULT_SHARD_PACING, ShardPacer, type ShardPacingOptions } from './shard-pacing';
+import { failureCode, isCancellation, isWorkerShutdown, shardForwardingFailure } from './shard-failure';
+import { closeLossWindow, shardStart, type Checkpoint, type PendingLoss } from './shard-resume';
 import { ShardTipsBook, type ShardTipsOptions } from './shard-tips';
 
 /** Input of `forwardShard`. */
@@ -11,7 +14,10 @@ export interface ForwardShardInput {
   /** Kinesis stream name. */
   readonly streamName: string;
   readonly shardId: string;
-  /** Sequence number of the last record whose events are all stored; undefined = from the oldest record kept. */
+  /**
+   * Sequence number of the last record whose events are all stored; undefined = from the one kept in the shard's
+   * progress item, else from the oldest record kept.
+   */
   readonly checkpoint?: string;
 }
 
@@ -28,6 +34,8 @@ export interface ForwardShardResult {
 /** What `forwardShard` heartbeats: the checkpoint it resumes from after a retry, and counts of this run. */
 export interface ForwardShardProgress extends BatchCounts {
   readonly checkpoint?: string;
+  /** Arrival time (epoch ms) of the checkpoint's record, when known. */
+  readonly checkpointAt?: number;
   readonly reads: number;
   readonly millisBehindLatest: number;
 }
@@ -63,9 +71,12 @@ const MAX_ITERATOR_REFUSALS = 3;
  * The forwarder's consumer of one Kinesis shard: reads it from the checkpoint with paced GetRecords calls, stores
  * every routed execution's events through the pushed-log writer (which drops what is stored already, so replaying
  * records after a restart stores nothing twice), and only then moves the checkpoint and heartbeats it; a retried
- * attempt resumes from the last heartbeat's checkpoint. A failing dependency is waited out, never skipped. Reports
- * the shard's progress (`caughtUpTo`, `closed`) for the push drains. Returns after `maxRunMs`, or once a closed shard
- * is read to its end.
+ * attempt resumes from the last heartbeat's checkpoint, a new forwarder (after a termination) from the one in the
+ * shard's progress item, whichever is newer. A checkpoint Kinesis trimmed (past retention) is resumed from the oldest
+ * record kept, and the records lost between are recorded as a loss window in the progress item. A failing dependency
+ * is waited out, never skipped; a permanent error ends the activity with a non-retryable `SHARD_FORWARDING_FAILED`.
+ * Reports the shard's progress (`caughtUpTo`, `closed`, the checkpoint) for the push drains and the next forwarder,
+ * at most every `progressEveryMs`. Returns after `maxRunMs`, or once a closed shard is read to its end.
  */
 export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardInput): Promise<ForwardShardResult> {
   const context = Context.current();
@@ -85,17 +96,37 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   });
   const deadline = now() + (deps.maxRunMs ?? DEFAULT_MAX_RUN_MS);
   const progressEveryMs = deps.progressEveryMs ?? 1000;
-  let checkpoint = resumedCheckpoint(context.info.heartbeatDetails) ?? input.checkpoint;
+  let checkpoint: Checkpoint | undefined = resumedCheckpoint(context.info.heartbeatDetails);
+  if (checkpoint === undefined && input.checkpoint !== undefined) checkpoint = { sequenceNumber: input.checkpoint };
   let reads = 0;
   let behind = 0;
   let caughtUpTo = 0;
   let reportedCaughtUpTo = 0;
+  let reportedCheckpoint: string | undefined;
   let reportedAt = Number.NEGATIVE_INFINITY;
+  const metrics = context.metricMeter;
   function heartbeat(): void {
-    context.heartbeat({ checkpoint, reads, millisBehindLatest: behind, ...batches.counts } as ForwardShardProgress);
+    const progress: ForwardShardProgress = {
+      ...(checkpoint === undefined ? {} : { checkpoint: checkpoint.sequenceNumber }),
+      ...(checkpoint?.arrivedAt === undefined ? {} : { checkpointAt: checkpoint.arrivedAt }),
+      reads,
+      millisBehindLatest: behind,
+      ...batches.counts,
+    };
+    context.heartbeat(progress);
   }
+  // The checkpoint rides on the progress reports: no write of its own.
   const report = (closed: boolean) =>
-    deps.registry.putShardProgress({ streamName, shardId, caughtUpTo, closed, updatedAt: now() });
+    deps.registry.putShardProgress({
+      streamName,
+      shardId,
+      caughtUpTo,
+      closed,
+      updatedAt: now(),
+      ...(checkpoint === undefined
+        ? {}
+        : { checkpoint: checkpoint.sequenceNumber, checkpointAt: checkpoint.arrivedAt ?? 0 }),
+    });
 
   const tips = new ShardTipsBook(deps.tips);
   // Tips are hints for the tails (they still read the store now and then): a failed publication is retried next
@@ -113,9 +144,11 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   const tipsWriter = inBackground(publishTips);
   const progressWriter = inBackground(async () => {
     const reporting = caughtUpTo;
+    const reportingCheckpoint = checkpoint?.sequenceNumber;
     try {
       await report(false);
       reportedCaughtUpTo = Math.max(reportedCaughtUpTo, reporting);
+      reportedCheckpoint = reportingCheckpoint;
       reportedAt = now();
     } catch (error) {
       // Progress only delays seals while it is missing; the next read reports again.
@@ -126,13 +159,47 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   let iterator: string | undefined;
   let refusals = 0;
   let nextReadAt = now();
+  let pendingLoss: PendingLoss | undefined;
+  /** An iterator after the checkpoint; at the oldest record kept when Kinesis trimmed it (a loss, recorded). */
+  const openIterator = async (): Promise<string> => {
+    const held = checkpoint;
+    try {
+      return await deps.shards.iteratorAfter(streamName, shardId, held?.sequenceNumber);
+    } catch (error) {
+      const trimmed = held !== undefined && (error as { awsCode?: unknown }).awsCode === 'InvalidArgumentException';
+      if (!trimmed) throw error;
+      // Past the stream's retention: the records after it are gone. Read on from the oldest one kept, and record the
+      // window between, so the seals verify in full every execution it overlaps.
+      pendingLoss = {
+        from: held.arrivedAt ?? 0,
+        afterSequenceNumber: held.sequenceNumber,
+        detectedAt: now(),
+      };
+      log.error('shard checkpoint trimmed by Kinesis: records lost, resuming at the oldest record kept', {
+        streamName,
+        shardId,
+        ...pendingLoss,
+        error: String(error),
+      });
+      metrics.createCounter('logstream_forwarder_loss_windows', 'windows', 'Shard checkpoints found trimmed').add(1);
+      checkpoint = undefined;
+      return deps.shards.iteratorAfter(streamName, shardId, undefined);
+    }
+  };
   const consume = async (): Promise<ForwardShardResult> => {
+    const start = shardStart(
+      checkpoint,
+      await batches.retrying('read shard progress', () => deps.registry.listShardProgress(streamName)),
+      shardId,
+    );
+    checkpoint = start.checkpoint;
+    caughtUpTo = reportedCaughtUpTo = start.caughtUpTo;
     while (now() < deadline) {
       await sleepHeartbeating(sleep, heartbeat, Math.max(0, nextReadAt - now()));
       const startedAt = now();
       let read: ShardRead;
       try {
-        iterator ??= await deps.shards.iteratorAfter(streamName, shardId, checkpoint);
+        iterator ??= await openIterator();
         read = await deps.shards.read(iterator, deps.readLimit);
       } catch (error) {
         const e = error as { awsCode?: unknown; throttled?: unknown; retryable?: unknown };
@@ -155,12 +222,19 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       reads++;
       refusals = 0;
       behind = read.millisBehindLatest;
+      const loss = pendingLoss && closeLossWindow(pendingLoss, read, startedAt);
+      if (loss !== undefined) {
+        // Before anything past the loss is stored and its checkpoint reported: a crash finds the trimmed one again.
+        await batches.retrying('record loss window', () => deps.registry.recordShardLoss(streamName, shardId, loss));
+        log.error('shard loss window recorded', { streamName, shardId, ...loss });
+        pendingLoss = undefined;
+      }
       const stored = await batches.store(read.records);
       for (const [executionId, lastIndex] of stored) tips.note(executionId, lastIndex, now());
       // The tips and the progress are written beside the next reads: a round waits for the store, not for them.
       tipsWriter.kick();
       const last = read.records.at(-1);
-      if (last !== undefined) checkpoint = last.sequenceNumber;
+      if (last !== undefined) checkpoint = { sequenceNumber: last.sequenceNumber, arrivedAt: last.arrivedAt };
       iterator = read.nextIterator;
       // Everything that arrived before this read started was in its answer or an earlier one, and is stored now.
       if (read.millisBehindLatest === 0 || iterator === undefined) caughtUpTo = Math.max(caughtUpTo, startedAt);
@@ -174,64 +248,49 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
         tips.clear();
         await publishTips();
         log.info('closed shard read to its end', { streamName, shardId, children: read.childShardIds });
-        return { checkpoint, closed: true, childShardIds: read.childShardIds };
+        return { ...result(), closed: true, childShardIds: read.childShardIds };
       }
-      if (caughtUpTo > reportedCaughtUpTo && now() - reportedAt >= progressEveryMs) progressWriter.kick();
+      const moved = caughtUpTo > reportedCaughtUpTo || checkpoint?.sequenceNumber !== reportedCheckpoint;
+      if (moved && now() - reportedAt >= progressEveryMs) progressWriter.kick();
       // The next read follows at the pace, not after a rest: a log stream's events reach Kinesis one record per
       // PutLogEvents call, so reading less often merges few appends, and costs each line the wait.
       nextReadAt = startedAt + pacer.succeeded(read.records.length > 0 || read.millisBehindLatest > 0);
     }
     await Promise.all([tipsWriter.settle(), progressWriter.settle()]);
     // One line per round (about ten minutes) says what the shard carried: the heartbeats hold the same counts live.
-    log.info('shard forwarded for a round', { streamName, shardId, checkpoint, reads, ...batches.counts });
-    return { checkpoint, closed: false, childShardIds: [] };
+    log.info('shard forwarded for a round', { streamName, shardId, ...result(), reads, ...batches.counts });
+    return { ...result(), closed: false, childShardIds: [] };
   };
+  const result = () => (checkpoint === undefined ? {} : { checkpoint: checkpoint.sequenceNumber });
   try {
     return await consume();
   } catch (error) {
-    if (!isWorkerShutdown(error)) throw error;
-    // The worker is stopping (a deploy, a restart): the round ends here with what is stored, so the workflow's next
-    // round starts on another worker at once. A failed attempt would be retried too, but each one backs off longer.
-    log.info('worker shutting down: shard round ends at its checkpoint', { streamName, shardId, checkpoint });
-    return { checkpoint, closed: false, childShardIds: [] };
+    if (isWorkerShutdown(error)) {
+      // The worker is stopping (a deploy, a restart): the round ends here with what is stored, so the workflow's next
+      // round starts on another worker at once. A failed attempt would be retried too, but each one backs off longer.
+      log.info('worker shutting down: shard round ends at its checkpoint', { streamName, shardId, ...result() });
+      return { ...result(), closed: false, childShardIds: [] };
+    }
+    if (isCancellation(error) || classifyPumpFailure(error) !== 'permanent') throw error;
+    // Retrying what cannot pass (a deleted stream, a denied call, a malformed record in the store, a bug) would only
+    // hide it: the activity ends, visibly, and the workflow decides (see shardForwarderWorkflow).
+    const failure = shardForwardingFailure(error, { streamName, shardId, ...result() });
+    log.error('shard forwarding failed for good', { streamName, shardId, ...result(), error: String(error) });
+    metrics
+      .createCounter(
+        'logstream_forwarder_failures',
+        'failures',
+        'Shard forwarder activities ended by a permanent error',
+      )
+      .add(1, { code: failureCode(error) });
+    throw failure;
   }
 }
 
-/**
- * Runs `task` (which never rejects) in the background, one run at a time: a kick while it runs makes it run once more
- * afterwards, so the last state is always written and two writes never race each other.
- */
-function inBackground(task: () => Promise<void>): { kick(): void; settle(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  let again = false;
-  const run = (): void => {
-    running = task().finally(() => {
-      running = undefined;
-      if (again) {
-        again = false;
-        run();
-      }
-    });
-  };
-  return {
-    kick: () => {
-      if (running) again = true;
-      else run();
-    },
-    settle: async () => {
-      while (running) await running;
-    },
-  };
-}
-
-/** The cancellation the SDK delivers to running activities when their worker shuts down. */
-function isWorkerShutdown(error: unknown): boolean {
-  const e = error as { name?: unknown; message?: unknown };
-  return e?.name === 'CancelledFailure' && e.message === 'WORKER_SHUTDOWN';
-}
-
 /** The checkpoint a retried attempt's last heartbeat carried. */
-function resumedCheckpoint(details: unknown): string | undefined {
-  const checkpoint = (details as { checkpoint?: unknown } | undefined)?.checkpoint;
-  return typeof checkpoint === 'string' && checkpoint !== '' ? checkpoint : undefined;
+function resumedCheckpoint(details: unknown): Checkpoint | undefined {
+  const beat = details as { checkpoint?: unknown; checkpointAt?: unknown } | undefined;
+  const sequenceNumber = beat?.checkpoint;
+  if (typeof sequenceNumber !== 'string' || sequenceNumber === '') return undefined;
+  return typeof beat?.checkpointAt === 'number' ? { sequenceNumber, arrivedAt: beat.checkpointAt } : { sequenceNumber };
 }

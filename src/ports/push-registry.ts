@@ -1,4 +1,4 @@
-import type { ShardProgress, ShardTips, StreamRoute } from '../domain';
+import type { ShardLossWindow, ShardProgress, ShardTips, StreamRoute } from '../domain';
 
 /**
  * What push ingest keeps beside the logs (DynamoDB in production, in the log table): which execution
@@ -9,9 +9,14 @@ export interface PushRegistry {
   putRoute(route: StreamRoute): Promise<StreamRoute>;
   /** The route of a log stream, if any. */
   getRoute(logGroup: string, logStream: string): Promise<StreamRoute | undefined>;
-  /** Records a forwarder's progress on one shard (progress only moves forward; a stale report is ignored). */
+  /**
+   * Records a forwarder's progress on one shard, its checkpoint with it (progress only moves forward; a stale report
+   * is ignored). The loss windows recorded are kept: `progress.lossWindows` is not written.
+   */
   putShardProgress(progress: ShardProgress): Promise<void>;
-  /** Progress of every shard of a Kinesis stream that has reported any. */
+  /** Adds a loss window to the shard's progress item (idempotent: a window is known by its `afterSequenceNumber`). */
+  recordShardLoss(streamName: string, shardId: string, window: ShardLossWindow): Promise<void>;
+  /** Progress of every shard of a Kinesis stream that has reported any, with its checkpoint and loss windows. */
   listShardProgress(streamName: string): Promise<ShardProgress[]>;
   /** Replaces the tips a shard's forwarder published before (see `ShardTips`). */
   putShardTips(tips: ShardTips): Promise<void>;

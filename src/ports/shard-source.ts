@@ -7,6 +7,14 @@ export interface ShardInfo {
   readonly adjacentParentShardId?: string;
   /** The shard has an ending sequence number: resharding closed it, nothing new arrives on it. */
   readonly closed: boolean;
+  /** The partition-key hashes the shard holds (absent when ListShards did not say). */
+  readonly hashKeyRange?: HashKeyRange;
+}
+
+/** A shard's range of 128-bit MD5 partition-key hashes, both ends included, as decimal strings (as Kinesis gives them). */
+export interface HashKeyRange {
+  readonly startingHashKey: string;
+  readonly endingHashKey: string;
 }
 
 /** A record read from a shard, decoded (gunzipped subscription payload). */
@@ -36,7 +44,10 @@ export interface ShardRead {
  */
 export interface ShardSource {
   listShards(streamName: string): Promise<ShardInfo[]>;
-  /** An iterator just after `afterSequenceNumber`, or at the oldest record kept (TRIM_HORIZON) without one. */
+  /**
+   * An iterator just after `afterSequenceNumber`, or at the oldest record kept (TRIM_HORIZON) without one. A
+   * sequence number past the stream's retention (trimmed) is refused: awsCode `InvalidArgumentException`.
+   */
   iteratorAfter(streamName: string, shardId: string, afterSequenceNumber: string | undefined): Promise<string>;
   read(iterator: string, limit?: number): Promise<ShardRead>;
 }

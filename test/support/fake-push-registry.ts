@@ -2,6 +2,7 @@
 import {
   InvalidInputError,
   mergeShardTips,
+  type ShardLossWindow,
   type ShardProgress,
   type ShardTips,
   type StreamRoute,
@@ -11,7 +12,7 @@ import { FailureSchedule, noLatency } from './fake-failures';
 
 /** Operations of the in-memory push registry, for counting and failure injection. */
 export type RegistryOperation =
-  'putRoute' | 'getRoute' | 'putShardProgress' | 'listShardProgress' | 'putShardTips' | 'readTips';
+  'putRoute' | 'getRoute' | 'putShardProgress' | 'recordShardLoss' | 'listShardProgress' | 'putShardTips' | 'readTips';
 
 /** Options of the in-memory push registry. */
 export interface InMemoryPushRegistryOptions {
@@ -25,7 +26,8 @@ export interface InMemoryPushRegistryOptions {
  * An in-memory `PushRegistry` as strict as the DynamoDB adapter: the first route of a stream wins (an
  * expired one is gone), progress only moves forward (caughtUpTo never back, closed stays closed; a
  * stale report is ignored), empty names and non-integer times are refused, and everything returned is
- * a copy. `expireRoute` plays the seal giving a route its expiry.
+ * a copy; progress reports keep the loss windows recorded, and a loss window is recorded once.
+ * `expireRoute` plays the seal giving a route its expiry.
  */
 export class InMemoryPushRegistry implements PushRegistry {
   /** Calls per operation. */
@@ -33,6 +35,7 @@ export class InMemoryPushRegistry implements PushRegistry {
     putRoute: 0,
     getRoute: 0,
     putShardProgress: 0,
+    recordShardLoss: 0,
     listShardProgress: 0,
     putShardTips: 0,
     readTips: 0,
@@ -95,16 +98,52 @@ export class InMemoryPushRegistry implements PushRegistry {
         throw new InvalidInputError(field, `shard progress: ${field} must be epoch milliseconds`);
       }
     }
-    const shards = this.progress.get(progress.streamName) ?? new Map<string, ShardProgress>();
-    this.progress.set(progress.streamName, shards);
-    const held = shards.get(progress.shardId);
+    if (progress.checkpoint !== undefined && !/^\d+$/.test(progress.checkpoint)) {
+      throw new InvalidInputError('checkpoint', 'shard progress: checkpoint must be a sequence number');
+    }
+    const held = this.shardsOf(progress.streamName).get(progress.shardId);
     if (held && (progress.caughtUpTo < held.caughtUpTo || (held.closed && !progress.closed))) return;
-    shards.set(progress.shardId, { ...progress });
+    // The adapter updates the item: the loss windows stay, and so does the checkpoint of a report without one.
+    const reported: ShardProgress = { ...progress };
+    delete (reported as { lossWindows?: unknown }).lossWindows;
+    this.shardsOf(progress.streamName).set(progress.shardId, {
+      ...reported,
+      ...(progress.checkpoint === undefined && held?.checkpoint !== undefined
+        ? { checkpoint: held.checkpoint, checkpointAt: held.checkpointAt ?? 0 }
+        : {}),
+      ...(progress.checkpoint !== undefined ? { checkpointAt: progress.checkpointAt ?? 0 } : {}),
+      ...(held?.lossWindows === undefined ? {} : { lossWindows: held.lossWindows }),
+    });
+  }
+
+  async recordShardLoss(streamName: string, shardId: string, window: ShardLossWindow): Promise<void> {
+    await this.enter('recordShardLoss');
+    if (streamName.length === 0 || shardId.length === 0 || !/^\d+$/.test(window.afterSequenceNumber)) {
+      throw new InvalidInputError('shardId', 'loss window: names must be non-empty, the checkpoint a sequence number');
+    }
+    for (const field of ['from', 'to', 'detectedAt'] as const) {
+      if (!Number.isSafeInteger(window[field]) || window[field] < 0) {
+        throw new InvalidInputError(field, `loss window: ${field} must be epoch milliseconds`);
+      }
+    }
+    const held = this.shardsOf(streamName).get(shardId) ?? {
+      streamName,
+      shardId,
+      caughtUpTo: 0,
+      closed: false,
+      updatedAt: window.detectedAt,
+    };
+    const windows = held.lossWindows ?? [];
+    if (windows.some((w) => w.afterSequenceNumber === window.afterSequenceNumber)) return;
+    this.shardsOf(streamName).set(shardId, { ...held, lossWindows: [...windows, { ...window }] });
   }
 
   async listShardProgress(streamName: string): Promise<ShardProgress[]> {
     await this.enter('listShardProgress');
-    return [...(this.progress.get(streamName)?.values() ?? [])].map((progress) => ({ ...progress }));
+    return [...(this.progress.get(streamName)?.values() ?? [])].map((progress) => ({
+      ...progress,
+      ...(progress.lossWindows === undefined ? {} : { lossWindows: progress.lossWindows.map((w) => ({ ...w })) }),
+    }));
   }
 
   async putShardTips(tips: ShardTips): Promise<void> {
@@ -125,6 +164,12 @@ export class InMemoryPushRegistry implements PushRegistry {
   async readTips(streamName: string): Promise<Map<string, number>> {
     await this.enter('readTips');
     return mergeShardTips(this.tips.get(streamName)?.values() ?? []);
+  }
+
+  private shardsOf(streamName: string): Map<string, ShardProgress> {
+    const shards = this.progress.get(streamName) ?? new Map<string, ShardProgress>();
+    this.progress.set(streamName, shards);
+    return shards;
   }
 
   private visibleRoute(logGroup: string, logStream: string): StreamRoute | undefined {

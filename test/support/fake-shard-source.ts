@@ -1,6 +1,13 @@
 // An in-memory Kinesis stream behind the ShardSource port, as strict as Kinesis where it matters to a consumer.
 import type { SubscriptionEvent, SubscriptionMessage } from '../../src/domain';
-import { DependencyError, type ShardInfo, type ShardRead, type ShardRecord, type ShardSource } from '../../src/ports';
+import {
+  DependencyError,
+  type HashKeyRange,
+  type ShardInfo,
+  type ShardRead,
+  type ShardRecord,
+  type ShardSource,
+} from '../../src/ports';
 import { awsError } from './fake-put-rules';
 import { FailureSchedule } from './fake-failures';
 
@@ -8,13 +15,28 @@ import { FailureSchedule } from './fake-failures';
 const GET_RECORDS_PER_SECOND = 5;
 const ITERATOR_TTL_MS = 5 * 60_000;
 const MAX_RECORDS_PER_READ = 10_000;
+const DEFAULT_RETENTION_MS = 24 * 3_600_000;
 
 /** Operations of the fake, for counting and failure injection. */
 export type ShardOperation = 'listShards' | 'iteratorAfter' | 'read';
 
 interface FakeShard {
-  readonly info: { shardId: string; parentShardId?: string; adjacentParentShardId?: string; closed: boolean };
+  readonly info: {
+    shardId: string;
+    parentShardId?: string;
+    adjacentParentShardId?: string;
+    closed: boolean;
+    hashKeyRange?: HashKeyRange;
+  };
+  /** Every record put, trimmed ones included (positions stay put); `readable` says which are kept. */
   readonly records: ShardRecord[];
+}
+
+/** How a shard is added: its parents (resharding) and the partition-key hashes it holds. */
+export interface FakeShardOptions {
+  readonly parentShardId?: string;
+  readonly adjacentParentShardId?: string;
+  readonly hashKeyRange?: HashKeyRange;
 }
 
 interface IteratorState {
@@ -29,6 +51,8 @@ export interface InMemoryShardSourceOptions {
   /** Clock (epoch ms) for iterator expiry, the read quota and arrival times. */
   readonly now: () => number;
   readonly streamName?: string;
+  /** How long a record stays readable (ms), default Kinesis's 24 h; older ones are trimmed. */
+  readonly retentionMs?: number;
 }
 
 /**
@@ -36,8 +60,10 @@ export interface InMemoryShardSourceOptions {
  * increasing across the stream (compare them as numbers and they break); iterators are opaque, expire after five
  * minutes (ExpiredIteratorException) and name the shard they read; GetRecords is limited to 5 calls per second per
  * shard over a sliding second (ProvisionedThroughputExceededException, throttled; a refused call does not count);
- * AFTER_SEQUENCE_NUMBER with a number of another shard is refused (InvalidArgumentException); a closed shard read to
- * its end returns no next iterator and names its children. Errors are `DependencyError`s carrying `awsCode`, as the
+ * records older than the retention (24 h by default, on the fake's clock) are trimmed: TRIM_HORIZON starts after them,
+ * an iterator into them reads from the oldest kept, and AFTER_SEQUENCE_NUMBER with a trimmed number (or a number of
+ * another shard) is refused (InvalidArgumentException); a closed shard read to its end returns no next iterator and
+ * names its children. Errors are `DependencyError`s carrying `awsCode`, as the
  * adapter raises them.
  */
 export class InMemoryShardSource implements ShardSource {
@@ -53,15 +79,17 @@ export class InMemoryShardSource implements ShardSource {
   private sequence = 49590338271490256608559692538361571095921575989136588898n;
   private issued = 0;
   private readonly now: () => number;
+  private readonly retentionMs: number;
 
   constructor(options: InMemoryShardSourceOptions) {
     this.now = options.now;
     this.streamName = options.streamName ?? 'logstream-log-events';
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   }
 
   /** Adds an open shard. */
-  addShard(shardId: string, parents: { parentShardId?: string; adjacentParentShardId?: string } = {}): void {
-    this.shards.set(shardId, { info: { shardId, ...parents, closed: false }, records: [] });
+  addShard(shardId: string, options: FakeShardOptions = {}): void {
+    this.shards.set(shardId, { info: { shardId, ...options, closed: false }, records: [] });
   }
 
   /** Closes a shard (resharding): nothing more arrives on it. */
@@ -114,10 +142,11 @@ export class InMemoryShardSource implements ShardSource {
     this.check('iteratorAfter', streamName);
     const shard = this.shards.get(shardId);
     if (shard === undefined) throw kinesisError('GetShardIterator', 'ResourceNotFoundException', false);
-    let position = 0;
+    const kept = this.firstKept(shard);
+    let position = kept;
     if (after !== undefined) {
       const at = shard.records.findIndex((record) => record.sequenceNumber === after);
-      if (at < 0) throw kinesisError('GetShardIterator', 'InvalidArgumentException', false);
+      if (at < kept) throw kinesisError('GetShardIterator', 'InvalidArgumentException', false);
       position = at + 1;
     }
     return this.issue(shardId, position);
@@ -139,8 +168,9 @@ export class InMemoryShardSource implements ShardSource {
     }
     times.push(now);
     const shard = this.shard(state.shardId);
-    const records = shard.records.slice(state.position, state.position + Math.min(limit, MAX_RECORDS_PER_READ));
-    const position = state.position + records.length;
+    const from = Math.max(state.position, this.firstKept(shard));
+    const records = shard.records.slice(from, from + Math.min(limit, MAX_RECORDS_PER_READ));
+    const position = from + records.length;
     const atEnd = position >= shard.records.length;
     const millisBehindLatest = atEnd ? 0 : Math.max(1, now - (shard.records[position]?.arrivedAt ?? now));
     if (atEnd && shard.info.closed) {
@@ -164,6 +194,13 @@ export class InMemoryShardSource implements ShardSource {
       ...(message === undefined ? { malformed: malformed ?? 'malformed' } : {}),
     });
     return sequenceNumber;
+  }
+
+  /** Position of the oldest record within the retention. */
+  private firstKept(shard: FakeShard): number {
+    const horizon = this.now() - this.retentionMs;
+    const kept = shard.records.findIndex((record) => record.arrivedAt > horizon);
+    return kept < 0 ? shard.records.length : kept;
   }
 
   private issue(shardId: string, position: number): string {

@@ -114,6 +114,84 @@ export function describePushRegistryContract(name: string, make: () => PushRegis
       expect(listed.find((p) => p.shardId === 'shardId-7')?.caughtUpTo).toBe(1);
     });
 
+    test('the checkpoint rides on the progress reports; a report without one keeps the last', async () => {
+      const registry = await make();
+      const streamName = unique('s');
+      const shardId = 'shardId-000000000000';
+      const checkpoint = '49590338271490256608559692538361571095921575989136588898';
+      await registry.putShardProgress({ streamName, shardId, caughtUpTo: 0, closed: false, updatedAt: 1 });
+      expect((await registry.listShardProgress(streamName))[0]?.checkpoint).toBeUndefined();
+      await registry.putShardProgress({
+        streamName,
+        shardId,
+        caughtUpTo: 0,
+        closed: false,
+        updatedAt: 2,
+        checkpoint,
+        checkpointAt: 1500,
+      });
+      await registry.putShardProgress({ streamName, shardId, caughtUpTo: 3000, closed: false, updatedAt: 3 });
+      expect(await registry.listShardProgress(streamName)).toEqual([
+        { streamName, shardId, caughtUpTo: 3000, closed: false, updatedAt: 3, checkpoint, checkpointAt: 1500 },
+      ]);
+      // A stale report's checkpoint is ignored with the rest of it.
+      await registry.putShardProgress({
+        streamName,
+        shardId,
+        caughtUpTo: 10,
+        closed: false,
+        updatedAt: 4,
+        checkpoint: '1',
+        checkpointAt: 1,
+      });
+      expect((await registry.listShardProgress(streamName))[0]?.checkpoint).toBe(checkpoint);
+    });
+
+    test('loss windows are recorded once each, kept by later reports, and listed with the progress', async () => {
+      const registry = await make();
+      const streamName = unique('s');
+      const window = { from: 1000, to: 90_000_000, afterSequenceNumber: '4959', detectedAt: 90_000_100 };
+      // On a shard with no progress yet: the item then claims nothing but the loss.
+      await registry.recordShardLoss(streamName, 'shardId-000000000001', window);
+      expect(await registry.listShardProgress(streamName)).toEqual([
+        {
+          streamName,
+          shardId: 'shardId-000000000001',
+          caughtUpTo: 0,
+          closed: false,
+          updatedAt: window.detectedAt,
+          lossWindows: [window],
+        },
+      ]);
+      await registry.recordShardLoss(streamName, 'shardId-000000000001', window); // a retried call
+      const later = { ...window, afterSequenceNumber: '5000', from: 95_000_000, to: 99_000_000 };
+      await registry.recordShardLoss(streamName, 'shardId-000000000001', later);
+      await registry.putShardProgress({
+        streamName,
+        shardId: 'shardId-000000000001',
+        caughtUpTo: 99_000_000,
+        closed: false,
+        updatedAt: 99_000_001,
+        checkpoint: '6000',
+        checkpointAt: 98_000_000,
+      });
+      const [listed] = await registry.listShardProgress(streamName);
+      expect(listed?.lossWindows).toEqual([window, later]);
+      expect(listed).toMatchObject({ caughtUpTo: 99_000_000, checkpoint: '6000', checkpointAt: 98_000_000 });
+    });
+
+    test('a loss window or checkpoint that is not one is refused with INVALID_INPUT', async () => {
+      const registry = await make();
+      const window = { from: 1, to: 2, afterSequenceNumber: '4959', detectedAt: 3 };
+      expect(await codeOf(registry.recordShardLoss('s', '', window))).toBe('INVALID_INPUT');
+      expect(await codeOf(registry.recordShardLoss('s', 'x', { ...window, afterSequenceNumber: '' }))).toBe(
+        'INVALID_INPUT',
+      );
+      expect(await codeOf(registry.recordShardLoss('s', 'x', { ...window, to: 1.5 }))).toBe('INVALID_INPUT');
+      const good = { streamName: 's', shardId: 'shardId-000000000000', caughtUpTo: 1, closed: false, updatedAt: 1 };
+      expect(await codeOf(registry.putShardProgress({ ...good, checkpoint: 'latest' }))).toBe('INVALID_INPUT');
+    });
+
     test('bad progress is refused with INVALID_INPUT', async () => {
       const registry = await make();
       const good = { streamName: 's', shardId: 'shardId-000000000000', caughtUpTo: 1, closed: false, updatedAt: 1 };

@@ -1,183 +1,36 @@
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import {
   forwardShard,
   type ForwardShardDeps,
   type ForwardShardProgress,
   type ForwardShardResult,
 } from '../../activities/forward-shard';
-import {
-  mergeShardTips,
-  type LogSeal,
-  type ShardProgress,
-  type ShardTips,
-  type StreamRoute,
-  type SubscriptionEvent,
-} from '../../src/domain';
+import type { LogSeal, ShardTips } from '../../src/domain';
 import { awaitParentShards, ensureForwarders } from '../../activities/shard-forwarders';
-import { DependencyError, PushedLogWriter, type PushRegistry } from '../../src/ports';
+import { DependencyError, PushedLogWriter } from '../../src/ports';
 import type { ForwarderDirectory, ForwarderState } from '../../src/ports/forwarder-directory';
-import { InMemoryLogStore, seededRandom } from '../support/fakes';
-import { InMemoryShardSource, kinesisError } from '../support/fake-shard-source';
+import { kinesisError } from '../support/fake-shard-source';
+import {
+  EXPIRES,
+  GROUP,
+  QUIET,
+  SHARD,
+  START,
+  STREAM,
+  events,
+  expectDense,
+  lines,
+  messages,
+  register,
+  run,
+  world,
+  type World,
+} from '../support/shard-consumer-world';
 
 // The consumer's waits go through an injected sleep that advances a fake clock and returns at once: these tests
 // check what it stores, the calls it makes and the times (on that clock) it makes them, never wall time. A run ends
 // when the fake clock passes its maxRunMs, or when the test's sleep hook throws.
-
-const STREAM = 'logstream-log-events';
-const SHARD = 'shardId-000000000000';
-const GROUP = '/logstream/executions';
-const START = 1_700_000_000_000;
-// The consumer logs every retry and skip; the tests check counts and the store instead.
-const QUIET = { logger: new DefaultLogger('ERROR') };
-const EXPIRES = START / 1000 + 7 * 86_400;
-
-/** A registry with DynamoDB's conditions: the first route of a stream wins; progress only moves forward. */
-class MapRegistry implements PushRegistry {
-  readonly routeLookups: string[] = [];
-  readonly reports: ShardProgress[] = [];
-  private readonly routes = new Map<string, StreamRoute>();
-  private readonly progress = new Map<string, ShardProgress>();
-  failRouteLookups = 0;
-
-  async putRoute(route: StreamRoute): Promise<StreamRoute> {
-    const key = `${route.logGroup}\u0000${route.logStream}`;
-    const existing = this.routes.get(key);
-    if (existing) return existing;
-    this.routes.set(key, { ...route });
-    return route;
-  }
-
-  async getRoute(logGroup: string, logStream: string): Promise<StreamRoute | undefined> {
-    this.routeLookups.push(logStream);
-    if (this.failRouteLookups > 0) {
-      this.failRouteLookups--;
-      throw kinesisError('GetItem', 'InternalServerError', true);
-    }
-    return this.routes.get(`${logGroup}\u0000${logStream}`);
-  }
-
-  readonly tips = new Map<string, ReadonlyMap<string, number>>();
-
-  async putShardTips(tips: ShardTips): Promise<void> {
-    this.tips.set(tips.shardId, new Map(tips.tips));
-  }
-
-  async readTips(): Promise<Map<string, number>> {
-    return mergeShardTips(this.tips.values());
-  }
-
-  async putShardProgress(progress: ShardProgress): Promise<void> {
-    this.reports.push(progress);
-    const key = `${progress.streamName}\u0000${progress.shardId}`;
-    const old = this.progress.get(key);
-    if (old && (old.closed || old.caughtUpTo > progress.caughtUpTo)) return;
-    this.progress.set(key, progress);
-  }
-
-  async listShardProgress(streamName: string): Promise<ShardProgress[]> {
-    return [...this.progress.values()].filter((p) => p.streamName === streamName);
-  }
-}
-
-interface World {
-  readonly source: InMemoryShardSource;
-  readonly store: InMemoryLogStore;
-  readonly registry: MapRegistry;
-  readonly clock: { now: number };
-}
-
-function world(): World {
-  const clock = { now: START };
-  const now = () => clock.now;
-  const source = new InMemoryShardSource({ now, streamName: STREAM });
-  source.addShard(SHARD);
-  return { source, store: new InMemoryLogStore({ now }), registry: new MapRegistry(), clock };
-}
-
-async function register(w: World, executionId: string, streams: string[]): Promise<void> {
-  await w.store.registerExecution({
-    executionId,
-    location: { logGroup: GROUP, logStreams: streams },
-    startedAt: w.clock.now,
-    ingest: 'push',
-  });
-  for (const logStream of streams) await w.registry.putRoute({ logGroup: GROUP, logStream, executionId });
-}
-
-let nextId = 1;
-/** Events with CloudWatch-like ids (unique across the test file). */
-function events(prefix: string, from: number, count: number, timestamp = START): SubscriptionEvent[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: String(36_000_000_000_000_000_000_000_000n + BigInt(nextId++)),
-    timestamp,
-    message: `${prefix} ${from + i}`,
-  }));
-}
-
-const lines = (prefix: string, from: number, count: number): string[] =>
-  Array.from({ length: count }, (_, i) => `${prefix} ${from + i}`);
-
-interface Run {
-  readonly result: Promise<ForwardShardResult>;
-  readonly heartbeats: ForwardShardProgress[];
-}
-
-function run(
-  w: World,
-  options: {
-    shardId?: string;
-    checkpoint?: string;
-    heartbeatDetails?: unknown;
-    maxRunMs?: number;
-    /** Called after every sleep (the clock already advanced); may add records or throw to end the run. */
-    onSleep?: (now: number) => void;
-    deps?: Partial<ForwardShardDeps>;
-  } = {},
-): Run {
-  const env = new MockActivityEnvironment(
-    options.heartbeatDetails === undefined ? undefined : { heartbeatDetails: options.heartbeatDetails },
-    QUIET,
-  );
-  const heartbeats: ForwardShardProgress[] = [];
-  env.on('heartbeat', (details: ForwardShardProgress) => heartbeats.push(details));
-  const deps: ForwardShardDeps = {
-    shards: w.source,
-    registry: w.registry,
-    store: w.store,
-    writerFor: (target) => new PushedLogWriter(w.store, target),
-    pacing: {
-      busyMs: 250,
-      idleMs: 1000,
-      throttledMaxMs: 4000,
-      backoffBaseMs: 250,
-      backoffMaxMs: 30_000,
-      random: seededRandom(7),
-    },
-    maxRunMs: options.maxRunMs ?? 30_000,
-    now: () => w.clock.now,
-    sleep: async (ms) => {
-      w.clock.now += ms;
-      options.onSleep?.(w.clock.now);
-    },
-    ...options.deps,
-  };
-  const input = {
-    streamName: STREAM,
-    shardId: options.shardId ?? SHARD,
-    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
-  };
-  return { result: env.run(forwardShard, deps, input) as Promise<ForwardShardResult>, heartbeats };
-}
-
-const messages = (w: World, executionId: string): string[] => w.store.events(executionId).map((e) => e.message);
-
-function expectDense(w: World, executionId: string): void {
-  expect(w.store.events(executionId).map((e) => e.index)).toEqual(
-    Array.from({ length: w.store.events(executionId).length }, (_, i) => i + 1),
-  );
-}
 
 describe('forwardShard', () => {
   it('routes each stream to its execution, several executions in one read, and skips streams with no route', async () => {
@@ -338,7 +191,8 @@ describe('forwardShard', () => {
     // The 4th chunk is stored but its answer is lost; the worker dies while the append is retried: the store is
     // ahead of the last heartbeat's checkpoint.
     w.store.failNext('appendChunk', 1, { after: 3, applied: true });
-    const crash = new Error('worker lost');
+    // The attempt is lost (the worker died): the server times it out, the SDK cancels what is left of it.
+    const crash = new CancelledFailure('TIMED_OUT');
     let failed = false;
     const first = run(w, {
       deps: {

@@ -154,7 +154,7 @@ async function rejection(promise: Promise<unknown>): Promise<Record<string, unkn
 }
 
 describe('KinesisShardSource', () => {
-  test('lists every shard through ListShards pages, with parents and whether each is closed', async () => {
+  test('lists every shard through ListShards pages, with parents, hash key range and whether each is closed', async () => {
     const kinesis = new FakeKinesis(STREAM);
     kinesis.addShard(closed('shardId-000000000000', '9'));
     kinesis.addShard(open('shardId-000000000001', 'shardId-000000000000'));
@@ -165,14 +165,26 @@ describe('KinesisShardSource', () => {
       client: kinesis.client(),
       observe: (d, op, ok) => seen.push(`${d} ${op} ${ok}`),
     });
+    // A shard listed without its range (the field is required by the API; an emulator may still leave it out).
+    const withoutRange: Partial<Shard> = open('shardId-000000000004');
+    delete withoutRange.HashKeyRange;
+    kinesis.addShard(withoutRange as Shard);
+    const hashKeyRange = { startingHashKey: '0', endingHashKey: '1' };
     expect(await source.listShards(STREAM)).toEqual([
-      { shardId: 'shardId-000000000000', closed: true },
-      { shardId: 'shardId-000000000001', parentShardId: 'shardId-000000000000', closed: false },
-      { shardId: 'shardId-000000000002', parentShardId: 'shardId-000000000000', closed: false },
-      { shardId: 'shardId-000000000003', adjacentParentShardId: 'shardId-000000000002', closed: false },
+      { shardId: 'shardId-000000000000', closed: true, hashKeyRange },
+      { shardId: 'shardId-000000000001', parentShardId: 'shardId-000000000000', closed: false, hashKeyRange },
+      { shardId: 'shardId-000000000002', parentShardId: 'shardId-000000000000', closed: false, hashKeyRange },
+      {
+        shardId: 'shardId-000000000003',
+        adjacentParentShardId: 'shardId-000000000002',
+        closed: false,
+        hashKeyRange,
+      },
+      // No range rather than a made-up one.
+      { shardId: 'shardId-000000000004', closed: false },
     ]);
-    expect(kinesis.calls).toEqual(['ListShards', 'ListShards']);
-    expect(seen).toEqual(['kinesis ListShards true', 'kinesis ListShards true']);
+    expect(kinesis.calls).toEqual(['ListShards', 'ListShards', 'ListShards']);
+    expect(seen).toEqual(['kinesis ListShards true', 'kinesis ListShards true', 'kinesis ListShards true']);
   });
 
   test('reads decoded records from the oldest (TRIM_HORIZON) or after a sequence number', async () => {

@@ -3,8 +3,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createForwarderActivities, type ForwardShardInput, type ForwardShardResult } from '../../activities/forwarder';
 import { TemporalForwarderDirectory } from '../../src/adapters/temporal/temporal-forwarder-directory';
-import { mergeShardTips, type ShardProgress, type ShardTips, type StreamRoute } from '../../src/domain';
-import type { PushRegistry } from '../../src/ports';
 import {
   forwarderWorkflowId,
   type ShardForwarderInput,
@@ -13,6 +11,7 @@ import {
 import { waitFor } from '../support/harness';
 import { InMemoryLogStore } from '../support/fakes';
 import { InMemoryShardSource } from '../support/fake-shard-source';
+import { MapRegistry } from '../support/shard-consumer-world';
 import { bundleWorkflows, createLocalWorkflowEnv } from '../support/workflow-env';
 
 type Activities = ReturnType<typeof createForwarderActivities>;
@@ -27,42 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
-
-/** A registry in memory: routes by (group, stream); shard progress kept as reported. */
-class MapRegistry implements PushRegistry {
-  private readonly routes = new Map<string, StreamRoute>();
-  readonly progress: ShardProgress[] = [];
-
-  async putRoute(route: StreamRoute): Promise<StreamRoute> {
-    const key = `${route.logGroup}\u0000${route.logStream}`;
-    const existing = this.routes.get(key);
-    if (existing) return existing;
-    this.routes.set(key, route);
-    return route;
-  }
-
-  async getRoute(logGroup: string, logStream: string): Promise<StreamRoute | undefined> {
-    return this.routes.get(`${logGroup}\u0000${logStream}`);
-  }
-
-  readonly tips = new Map<string, ReadonlyMap<string, number>>();
-
-  async putShardTips(tips: ShardTips): Promise<void> {
-    this.tips.set(tips.shardId, new Map(tips.tips));
-  }
-
-  async readTips(): Promise<Map<string, number>> {
-    return mergeShardTips(this.tips.values());
-  }
-
-  async putShardProgress(progress: ShardProgress): Promise<void> {
-    this.progress.push(progress);
-  }
-
-  async listShardProgress(streamName: string): Promise<ShardProgress[]> {
-    return this.progress.filter((p) => p.streamName === streamName);
-  }
-}
 
 describe('shardForwarderWorkflow', () => {
   it('continues as new before its history grows, carrying the checkpoint; a closed shard starts its children, then ends', async () => {
@@ -226,6 +189,6 @@ describe('shardForwarderWorkflow', () => {
     ]);
     expect(messages.filter((m) => m.startsWith('b '))).toEqual(['b 1', 'b 2', 'b 3', 'b 4', 'b 5', 'b 6']);
     expect(messages.slice(0, 9)).toEqual(['a 1', 'a 2', 'a 3', 'b 1', 'b 2', 'b 3', 'a 4', 'a 5', 'a 6']);
-    expect(registry.progress.some((p) => p.shardId === parent && p.closed)).toBe(true);
+    expect(registry.reports.some((p) => p.shardId === parent && p.closed)).toBe(true);
   });
 });

@@ -2,13 +2,23 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
   type DynamoDBClient,
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { InvalidInputError, mergeShardTips, type ShardProgress, type ShardTips, type StreamRoute } from '../../domain';
+import {
+  InvalidInputError,
+  mergeShardTips,
+  type ShardLossWindow,
+  type ShardProgress,
+  type ShardTips,
+  type StreamRoute,
+} from '../../domain';
 import type { CallObserver, PushRegistry } from '../../ports';
 import { observedCall } from './observed-call';
+import { checkLossWindow, checkProgress, lossWindowItem, toShardProgress } from './shard-progress-item';
 import { isConditionFailure, itemOfConditionFailure } from './condition-failures';
 import {
   expiresAtOf,
@@ -94,30 +104,72 @@ export class DynamoDbPushRegistry implements PushRegistry {
     checkProgress(progress);
     // Forward only: caughtUpTo never goes back, and a closed shard stays closed.
     const forward = `shard_id = :shard AND caught_up_to <= :caught${progress.closed ? '' : ' AND closed = :open'}`;
+    const { checkpoint, checkpointAt } = progress;
+    // An update, not a put: the loss windows recorded on the item stay; a report without a checkpoint keeps the last.
+    const sets = ['stream_name = :stream', 'shard_id = :shard', 'caught_up_to = :caught', 'closed = :closed'];
+    sets.push('updated_at = :updated');
+    const values: Record<string, AttributeValue> = {
+      ':stream': { S: progress.streamName },
+      ':shard': { S: progress.shardId },
+      ':caught': { N: String(progress.caughtUpTo) },
+      ':closed': { BOOL: progress.closed },
+      ':updated': { N: String(progress.updatedAt) },
+      ...(progress.closed ? {} : { ':open': { BOOL: false } }),
+    };
+    if (checkpoint !== undefined) {
+      sets.push('#checkpoint = :checkpoint', 'checkpoint_at = :checkpointAt');
+      values[':checkpoint'] = { S: checkpoint };
+      values[':checkpointAt'] = { N: String(checkpointAt ?? 0) };
+    }
     try {
-      await this.call('PutItem', () =>
+      await this.call('UpdateItem', () =>
         this.client.send(
-          new PutItemCommand({
+          new UpdateItemCommand({
             TableName: this.table,
-            Item: {
-              ...shardProgressKey(progress.streamName, progress.shardId),
-              stream_name: { S: progress.streamName },
-              shard_id: { S: progress.shardId },
-              caught_up_to: { N: String(progress.caughtUpTo) },
-              closed: { BOOL: progress.closed },
-              updated_at: { N: String(progress.updatedAt) },
-            },
+            Key: shardProgressKey(progress.streamName, progress.shardId),
+            UpdateExpression: `SET ${sets.join(', ')}`,
             ConditionExpression: `attribute_not_exists(seq) OR (${forward})`,
-            ExpressionAttributeValues: {
-              ':shard': { S: progress.shardId },
-              ':caught': { N: String(progress.caughtUpTo) },
-              ...(progress.closed ? {} : { ':open': { BOOL: false } }),
-            },
+            ...(checkpoint === undefined ? {} : { ExpressionAttributeNames: { '#checkpoint': 'checkpoint' } }),
+            ExpressionAttributeValues: values,
           }),
         ),
       );
     } catch (error) {
       // A stale report (a restarted forwarder not yet at the tip, a late retry): the newer one stands.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async recordShardLoss(streamName: string, shardId: string, window: ShardLossWindow): Promise<void> {
+    checkLossWindow(streamName, shardId, window);
+    try {
+      await this.call('UpdateItem', () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: shardProgressKey(streamName, shardId),
+            // A shard with no progress yet gets a progress item that claims nothing (caught up to 0, open).
+            UpdateExpression:
+              'SET stream_name = :stream, shard_id = :shard, caught_up_to = if_not_exists(caught_up_to, :zero), ' +
+              'closed = if_not_exists(closed, :false), updated_at = if_not_exists(updated_at, :detected), ' +
+              'loss_windows = list_append(if_not_exists(loss_windows, :none), :window) ADD loss_after :after',
+            // Known by the trimmed checkpoint: a retried call adds nothing.
+            ConditionExpression: 'NOT contains(loss_after, :afterOne)',
+            ExpressionAttributeValues: {
+              ':stream': { S: streamName },
+              ':shard': { S: shardId },
+              ':zero': { N: '0' },
+              ':false': { BOOL: false },
+              ':detected': { N: String(window.detectedAt) },
+              ':none': { L: [] },
+              ':window': { L: [{ M: lossWindowItem(window) }] },
+              ':after': { SS: [window.afterSequenceNumber] },
+              ':afterOne': { S: window.afterSequenceNumber },
+            },
+          }),
+        ),
+      );
+    } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
   }
@@ -186,23 +238,6 @@ function checkRoute(route: StreamRoute): void {
   }
 }
 
-function checkProgress(progress: ShardProgress): void {
-  if (typeof progress.streamName !== 'string' || progress.streamName.length === 0) {
-    throw new InvalidInputError('streamName', 'shard progress: streamName must be a non-empty string');
-  }
-  if (typeof progress.shardId !== 'string' || progress.shardId.length === 0) {
-    throw new InvalidInputError('shardId', 'shard progress: shardId must be a non-empty string');
-  }
-  for (const field of ['caughtUpTo', 'updatedAt'] as const) {
-    if (!Number.isSafeInteger(progress[field]) || progress[field] < 0) {
-      throw new InvalidInputError(field, `shard progress: ${field} must be epoch milliseconds`);
-    }
-  }
-  if (typeof progress.closed !== 'boolean') {
-    throw new InvalidInputError('closed', 'shard progress: closed must be a boolean');
-  }
-}
-
 function checkTips(tips: ShardTips): void {
   checkProgress({
     streamName: tips.streamName,
@@ -251,20 +286,4 @@ function toRoute(item: Item): StreamRoute | undefined {
   return logGroup !== undefined && logStream !== undefined && executionId !== undefined
     ? { logGroup, logStream, executionId }
     : undefined;
-}
-
-function toShardProgress(item: Item): ShardProgress {
-  const caughtUpTo = Number(item.caught_up_to?.N);
-  const updatedAt = Number(item.updated_at?.N);
-  const streamName = item.stream_name?.S;
-  const shardId = item.shard_id?.S;
-  if (
-    streamName === undefined ||
-    shardId === undefined ||
-    !Number.isFinite(caughtUpTo) ||
-    !Number.isFinite(updatedAt)
-  ) {
-    throw new TypeError('malformed shard progress item');
-  }
-  return { streamName, shardId, caughtUpTo, closed: item.closed?.BOOL === true, updatedAt };
 }

@@ -118,6 +118,14 @@ function shardInfo(shard: Shard): ShardInfo {
     ...(shard.ParentShardId ? { parentShardId: shard.ParentShardId } : {}),
     ...(shard.AdjacentParentShardId ? { adjacentParentShardId: shard.AdjacentParentShardId } : {}),
     closed: shard.SequenceNumberRange?.EndingSequenceNumber !== undefined,
+    ...(shard.HashKeyRange?.StartingHashKey !== undefined && shard.HashKeyRange.EndingHashKey !== undefined
+      ? {
+          hashKeyRange: {
+            startingHashKey: shard.HashKeyRange.StartingHashKey,
+            endingHashKey: shard.HashKeyRange.EndingHashKey,
+          },
+        }
+      : {}),
   };
 }
 
