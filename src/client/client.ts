@@ -116,11 +116,13 @@ export class LogstreamClient {
     status: 'SUCCEEDED' | 'FAILED' | 'STOPPED',
     completedAt?: string | number,
     exitCode?: number,
+    eventCount?: number,
   ): Promise<unknown> {
     return this.request('POST', `/executions/${encodeURIComponent(executionId)}/complete`, {
       status,
       completed_at: completedAt,
       exit_code: exitCode,
+      event_count: eventCount,
     });
   }
 

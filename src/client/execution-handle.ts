@@ -33,6 +33,8 @@ export interface CompleteOptions {
   /** When the job ended (default: when the API receives the call). */
   readonly completedAt?: Date | number;
   readonly exitCode?: number;
+  /** Events the job put into CloudWatch, when it counted them: the seal's proof then needs no CloudWatch read. */
+  readonly eventCount?: number;
 }
 
 /** The calls of the API a handle is built on (the client's wire-level methods). */
@@ -50,6 +52,7 @@ export interface ExecutionCalls {
     status: TerminalStatus,
     completedAt?: string | number,
     exitCode?: number,
+    eventCount?: number,
   ): Promise<unknown>;
   stop(executionId: string): Promise<unknown>;
 }
@@ -76,7 +79,7 @@ export class ExecutionHandle {
   /** Signals the completion of an external execution. */
   async complete(options: CompleteOptions): Promise<void> {
     const at = options.completedAt instanceof Date ? options.completedAt.getTime() : options.completedAt;
-    await this.calls.complete(this.executionId, options.status, at, options.exitCode);
+    await this.calls.complete(this.executionId, options.status, at, options.exitCode, options.eventCount);
   }
 
   /** Stops it (its status becomes STOPPED). */
