@@ -1,4 +1,14 @@
-import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  continueAsNew,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { createForwarderActivities } from '../activities/forwarder';
 
 type Activities = ReturnType<typeof createForwarderActivities>;
@@ -30,6 +40,8 @@ export interface ShardForwarderInput {
   readonly parentsDone?: boolean;
   /** Consumer runs before the workflow continues as new (default 50; Temporal may suggest it earlier). */
   readonly roundsPerRun?: number;
+  /** How long the forwarder rests after a round failed for good before a new run tries again (default 5 minutes). */
+  readonly pauseAfterFailure?: Duration;
 }
 
 /** Result of `shardForwarderWorkflow`: its shard was closed (resharding) and read to its end. */
@@ -41,6 +53,9 @@ export interface ShardForwarderResult {
 }
 
 const DEFAULT_ROUNDS_PER_RUN = 50;
+const DEFAULT_PAUSE_AFTER_FAILURE: Duration = '5 minutes';
+/** Marks histories in which a round failed for good makes the forwarder rest instead of failing. */
+const PAUSE_AFTER_FAILURE_PATCH = 'forwarder-pause-after-permanent-failure';
 
 /**
  * Forwards one Kinesis shard into the log store for as long as the shard is open: runs the heartbeating consumer
@@ -48,6 +63,7 @@ const DEFAULT_ROUNDS_PER_RUN = 50;
  * retried from its last heartbeat's checkpoint), and continues as new before its history grows large, carrying the
  * checkpoint. A child shard is read only once its parents are read to their end, so each log stream stays in order
  * across resharding. When its shard is closed and read to its end, it makes sure the children are forwarded and ends.
+ * A round that failed for good (see below) is followed by a rest, then a new run from the same checkpoint.
  */
 export async function shardForwarderWorkflow(input: ShardForwarderInput): Promise<ShardForwarderResult> {
   const { streamName, shardId } = input;
@@ -68,8 +84,36 @@ export async function shardForwarderWorkflow(input: ShardForwarderInput): Promis
   if (input.parentsDone !== true) await awaitParentShards({ streamName, shardId });
   let checkpoint = input.checkpoint;
   const rounds = input.roundsPerRun ?? DEFAULT_ROUNDS_PER_RUN;
+  const next = (): ShardForwarderInput => ({
+    streamName,
+    shardId,
+    ...(checkpoint === undefined ? {} : { checkpoint }),
+    parentsDone: true,
+    ...(input.roundsPerRun === undefined ? {} : { roundsPerRun: input.roundsPerRun }),
+    ...(input.pauseAfterFailure === undefined ? {} : { pauseAfterFailure: input.pauseAfterFailure }),
+  });
   for (let round = 1; ; round++) {
-    const result = await forwardShard({ streamName, shardId, ...(checkpoint === undefined ? {} : { checkpoint }) });
+    let result: Awaited<ReturnType<typeof forwardShard>>;
+    try {
+      result = await forwardShard({ streamName, shardId, ...(checkpoint === undefined ? {} : { checkpoint }) });
+    } catch (error) {
+      // The round is retried without limit, so it fails only when its activity says retrying cannot help
+      // (SHARD_FORWARDING_FAILED: a deleted stream, denied access, a malformed stored chunk), logged and counted there.
+      // Failing the workflow would not stop anything: the workers start a failed forwarder again every five minutes,
+      // and a child waiting for this shard restarts it within seconds, a spin. Instead it stays running (nobody
+      // restarts it), rests, and a new run tries from the checkpoint: if the cause was mended, forwarding resumes by
+      // itself. The failure stays in the history, visible in the UI. Older histories failed here: the patch keeps them.
+      if (!(error instanceof ActivityFailure) || isCancellation(error) || !patched(PAUSE_AFTER_FAILURE_PATCH)) {
+        throw error;
+      }
+      log.error('shard round failed for good; trying again after a rest', {
+        streamName,
+        shardId,
+        error: String(error.cause ?? error),
+      });
+      await sleep(input.pauseAfterFailure ?? DEFAULT_PAUSE_AFTER_FAILURE);
+      return await continueAsNew<typeof shardForwarderWorkflow>(next());
+    }
     checkpoint = result.checkpoint ?? checkpoint;
     if (result.closed) {
       // The children wait for this workflow to complete before they read: start them, then end.
@@ -78,13 +122,7 @@ export async function shardForwarderWorkflow(input: ShardForwarderInput): Promis
       return { streamName, shardId, checkpoint, childShardIds: result.childShardIds };
     }
     if (round >= rounds || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof shardForwarderWorkflow>({
-        streamName,
-        shardId,
-        ...(checkpoint === undefined ? {} : { checkpoint }),
-        parentsDone: true,
-        ...(input.roundsPerRun === undefined ? {} : { roundsPerRun: input.roundsPerRun }),
-      });
+      await continueAsNew<typeof shardForwarderWorkflow>(next());
     }
   }
 }

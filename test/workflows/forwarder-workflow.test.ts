@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createForwarderActivities, type ForwardShardInput, type ForwardShardResult } from '../../activities/forwarder';
@@ -95,6 +96,61 @@ describe('shardForwarderWorkflow', () => {
       checkpoint: '49590000000000000000000000000000000000000000000000000004',
       childShardIds: ['shardId-000000000001'],
     });
+  });
+
+  it('a round failing for good leaves the forwarder running (nobody restarts it), resting, then a new run resumes from the checkpoint', async () => {
+    const taskQueue = `test-${randomUUID()}`;
+    const streamName = `stream-${randomUUID()}`;
+    const inputs: ForwardShardInput[] = [];
+    let failed: () => void = () => undefined;
+    const failedOnce = new Promise<void>((resolve) => (failed = resolve));
+    let resume: () => void = () => undefined;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const activities: Activities = {
+      awaitParentShards: async () => undefined,
+      forwardShard: async (input): Promise<ForwardShardResult> => {
+        inputs.push(input);
+        if (inputs.length === 1)
+          return {
+            checkpoint: '49590000000000000000000000000000000000000000000000000001',
+            closed: false,
+            childShardIds: [],
+          };
+        if (inputs.length === 2) {
+          failed();
+          throw ApplicationFailure.create({
+            type: 'SHARD_FORWARDING_FAILED',
+            message: 'stream deleted',
+            nonRetryable: true,
+          });
+        }
+        await resumed;
+        return { closed: true, childShardIds: [] };
+      },
+      startShardForwarders: async () => undefined,
+    };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+    const input: ShardForwarderInput = { streamName, shardId: 'shardId-000000000000', pauseAfterFailure: '2s' };
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('shardForwarderWorkflow', {
+        taskQueue,
+        workflowId: forwarderWorkflowId(streamName, input.shardId),
+        args: [input],
+      });
+      await failedOnce;
+      // Resting after the failure: still running, so neither the workers nor a waiting child start it again.
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await waitFor('a new run after the rest', async () => (inputs.length === 3 ? true : undefined));
+      resume();
+      await handle.result();
+      const runs: string[] = [];
+      for await (const info of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+        runs.push(info.status.name);
+      }
+      expect(runs.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW']);
+    });
+    // One attempt of the failed round (non-retryable), then the new run from the checkpoint of the round before.
+    expect(inputs.map((i) => i.checkpoint?.slice(-1))).toEqual([undefined, '1', '1']);
   });
 
   it("forwards a split stream in order: the children's forwarders read only after the parent's completed", async () => {
