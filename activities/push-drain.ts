@@ -236,17 +236,21 @@ async function forwardersVerdict(
   return forwarders.done ? 'the forwarders are past the settle window' : undefined;
 }
 
-/** The forwarders' verdict; `unreadable` when the stream's shards cannot be listed for good (deleted, no access). */
+/**
+ * The forwarders' verdict on the shards that can hold `logStreams` (every shard without them); `unreadable` when the
+ * stream's shards cannot be listed for good (deleted, no access).
+ */
 async function forwardersProgress(
   deps: PushDrainDeps,
   quietAfter: number,
+  logStreams?: readonly string[],
 ): Promise<ForwarderVerdict & { readonly unreadable?: string }> {
   try {
     const [shards, progress] = await Promise.all([
       deps.shards.listShards(deps.streamName),
       deps.registry.listShardProgress(deps.streamName),
     ]);
-    return forwardersPast(shards, progress, quietAfter);
+    return forwardersPast(shards, progress, quietAfter, logStreams);
   } catch (error) {
     // Without the forwarders' progress there is no proof, but the log can still be read from CloudWatch.
     if (classifyPumpFailure(error) !== 'permanent') throw error;
