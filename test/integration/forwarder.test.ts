@@ -11,8 +11,11 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { ForwardShardProgress } from '../../activities/forwarder';
 import { decodeSubscriptionRecord } from '../../src/adapters/kinesis/subscription-record';
 import type { IndexedEvent } from '../../src/domain';
+import type { ShardRecord } from '../../src/ports';
 import { provisionAws } from '../../src/main/wiring';
-import { forwarderWorkflowId } from '../../workflows/forwarder-workflow';
+import { shardsHolding } from '../../activities/shard-lineage';
+import { TemporalForwarderDirectory } from '../../src/adapters/temporal/temporal-forwarder-directory';
+import { forwarderTaskQueue, forwarderWorkflowId } from '../../workflows/forwarder-workflow';
 import { newExecutionId, startHarness, testConfig, waitFor, type Harness } from '../support/harness';
 
 // The forwarder on the real local stack: CloudWatch Logs (the emulator behind the strict AWS layer) delivers through
@@ -119,6 +122,36 @@ async function recordOf(stream: string): Promise<_Record> {
     }
     return undefined;
   });
+}
+
+/** The records of a shard of the test's stream, after `after` or from the oldest (read by the test as a second consumer). */
+async function shardRecords(shardId: string, after?: string): Promise<ShardRecord[]> {
+  return waitFor(`the records of ${shardId}`, async () => {
+    const records: ShardRecord[] = [];
+    try {
+      const stream = env.LOGSTREAM_KINESIS_STREAM;
+      let iterator: string | undefined = await h.aws.shards.iteratorAfter(stream, shardId, after);
+      while (iterator !== undefined) {
+        const read = await h.aws.shards.read(iterator);
+        records.push(...read.records);
+        if (read.records.length === 0) break;
+        iterator = read.nextIterator;
+      }
+    } catch {
+      // Refused for rate (the shard's forwarder reads it too): waitFor asks again.
+      return undefined;
+    }
+    return records;
+  });
+}
+
+/** The log streams whose records a shard of the test's stream holds. */
+async function streamsOn(shardId: string): Promise<Set<string>> {
+  const streams = new Set<string>();
+  for (const record of await shardRecords(shardId)) {
+    if (record.message?.messageType === 'DATA_MESSAGE') streams.add(record.message.logStream);
+  }
+  return streams;
 }
 
 /** What the forwarder's running consumers have heartbeated (their counts since each round began). */
@@ -236,6 +269,40 @@ describe('shard forwarder on the local stack', () => {
     expect(pending.map((a) => [a.activityType?.name, a.attempt])).toEqual([['forwardShard', 1]]);
   });
 
+  it('a forwarder terminated and started again resumes after the checkpoint kept in DynamoDB, not from the oldest record', async () => {
+    const { executionId, stream } = await pushExecution('fwd-restart');
+    await write(stream, lines('r', 1, 30));
+    await waitStored(executionId, 30);
+    const [shard] = await h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM);
+    const shardId = shard?.shardId ?? '';
+    // The checkpoint rides on the progress reports: it reaches the one the running round heartbeats.
+    const kept = await waitFor("the shard's checkpoint kept", async () => {
+      const [beat] = await consumerProgress();
+      const [progress] = await h.aws.registry.listShardProgress(env.LOGSTREAM_KINESIS_STREAM);
+      return beat?.checkpoint !== undefined && progress?.checkpoint === beat.checkpoint ? progress : undefined;
+    });
+    expect(kept.checkpointAt).toBeGreaterThan(0);
+    const handle = h.temporal.workflow.getHandle(forwarderWorkflowId(env.LOGSTREAM_KINESIS_STREAM, shardId));
+    await handle.terminate('test: an operator ends the forwarder');
+    // Started again as the workers do: a new workflow, with no checkpoint of its own.
+    const directory = new TemporalForwarderDirectory({
+      client: h.temporal,
+      taskQueue: forwarderTaskQueue(env.LOGSTREAM_KINESIS_STREAM),
+    });
+    await directory.start(env.LOGSTREAM_KINESIS_STREAM, shardId);
+    await write(stream, lines('r', 31, 20));
+    expectExact(await waitStored(executionId, 50), lines('r', 1, 50));
+    // The new round read the records after the kept checkpoint, and no earlier one (every test's records so far are
+    // on this shard: from the oldest record, it would have read them all again).
+    const { round, after } = await waitFor('the new round to heartbeat what it read', async () => {
+      const round = (await consumerProgress()).find((c) => c.stored >= 20);
+      const after = (await shardRecords(shardId, kept.checkpoint)).length;
+      return round !== undefined && round.records === after ? { round, after } : undefined;
+    });
+    expect(after).toBeLessThan((await shardRecords(shardId)).length);
+    expect(round.stored).toBe(20);
+  });
+
   // Last: it leaves the test's stream resharded.
   it('follows a split: each stream stays in order, the children read after their parent is read to its end', async () => {
     const executions = await Promise.all([1, 2, 3].map((i) => pushExecution(`fwd-split${i}`)));
@@ -275,5 +342,14 @@ describe('shard forwarder on the local stack', () => {
     }
     const progress = await h.aws.registry.listShardProgress(env.LOGSTREAM_KINESIS_STREAM);
     for (const parent of closed) expect(progress.find((p) => p.shardId === parent.shardId)?.closed).toBe(true);
+    // ListShards' hash key ranges say where Kinesis put each stream (MD5 of its name): the seals wait for those alone.
+    for (const { stream } of executions) {
+      const holding = shardsHolding(shards, [stream]);
+      const child = holding?.find((s) => !s.closed);
+      expect(holding?.filter((s) => s.closed).map((s) => s.shardId)).toEqual(closed.map((s) => s.shardId));
+      expect(await streamsOn(child?.shardId ?? '')).toContain(stream);
+      const other = open.find((s) => s.shardId !== child?.shardId);
+      expect(await streamsOn(other?.shardId ?? '')).not.toContain(stream);
+    }
   });
 });
