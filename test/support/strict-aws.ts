@@ -1,3 +1,6 @@
+import type { DeliveryConfig } from '../../src/main/strict-aws/delivery-config';
+import type { DeliveryState } from '../../src/main/strict-aws/delivery-model';
+import type { DisabledWindow } from '../../src/main/strict-aws/delivery-schedule';
 import type { FaultSpec } from '../../src/main/strict-aws/faults';
 import type { StrictRules } from '../../src/main/strict-aws/rules';
 import type { OperationStats } from '../../src/main/strict-aws/stats';
@@ -12,6 +15,11 @@ export interface StrictStatsView {
   operations: Record<string, OperationStats>;
 }
 
+/** A partial delivery settings object for `setDelivery` (nested objects may be partial too). */
+export type DeliveryPatch = {
+  [K in keyof DeliveryConfig]?: DeliveryConfig[K] extends object ? Partial<DeliveryConfig[K]> : DeliveryConfig[K];
+};
+
 /** Client of the strict AWS layer's control API (rules, faults, counters) on the local stack's AWS endpoint. */
 export interface StrictAwsControl {
   setRules(patch: StrictRulesPatch): Promise<StrictRules>;
@@ -22,6 +30,14 @@ export interface StrictAwsControl {
   stats(): Promise<StrictStatsView>;
   resetStats(): Promise<void>;
   state(): Promise<{ rules: StrictRules; faults: (FaultSpec & { id: string })[]; stats: StrictStatsView }>;
+  /** The subscription delivery model: settings, disabled windows, counters. */
+  delivery(): Promise<DeliveryState>;
+  setDelivery(patch: DeliveryPatch): Promise<DeliveryState>;
+  resetDelivery(): Promise<DeliveryState>;
+  /** Skips the delivery of records arriving from now on, for `seconds` (one log group, or all). */
+  disableDelivery(window: { seconds: number; logGroup?: string }): Promise<DisabledWindow>;
+  /** Ends the disabled windows now (one log group's, or all). */
+  enableDelivery(scope?: { logGroup?: string }): Promise<DeliveryState>;
 }
 
 /** The control API of the strict layer serving `endpoint` (default: the stack of the test run). */
@@ -46,5 +62,10 @@ export function strictAws(endpoint = process.env.AWS_ENDPOINT_URL): StrictAwsCon
     stats: () => call('GET', 'stats'),
     resetStats: async () => void (await call('POST', 'stats/reset')),
     state: () => call('GET', 'state'),
+    delivery: () => call('GET', 'delivery'),
+    setDelivery: (patch) => call('PUT', 'delivery', patch),
+    resetDelivery: () => call('POST', 'delivery/reset'),
+    disableDelivery: (window) => call('POST', 'delivery/disable', window),
+    enableDelivery: (scope = {}) => call('POST', 'delivery/enable', scope),
   };
 }

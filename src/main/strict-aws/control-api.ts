@@ -21,7 +21,9 @@ function hasCode(error: unknown): error is Error & { code: string } {
 
 /**
  * Routes of the control API: rules (`GET /__strict/state`, `PUT /__strict/rules`, `POST /__strict/rules/reset`),
- * faults (`POST` / `DELETE /__strict/faults`) and counters (`GET /__strict/stats`, `POST /__strict/stats/reset`).
+ * faults (`POST` / `DELETE /__strict/faults`), counters (`GET /__strict/stats`, `POST /__strict/stats/reset`) and
+ * the subscription delivery model (`GET` / `PUT /__strict/delivery`, `POST /__strict/delivery/reset`,
+ * `POST /__strict/delivery/disable`, `POST /__strict/delivery/enable`).
  */
 export function handleControl(layer: StrictAwsLayer, method: string, path: string, body: Buffer): ControlAnswer {
   const route = `${method} ${path.replace(/\?.*$/, '').replace(/\/+$/, '')}`;
@@ -45,6 +47,17 @@ export function handleControl(layer: StrictAwsLayer, method: string, path: strin
       case 'POST /__strict/stats/reset':
         layer.stats.reset();
         return { status: 200, body: layer.stats.toJSON() };
+      case 'GET /__strict/delivery':
+        return { status: 200, body: layer.delivery.state() };
+      case 'PUT /__strict/delivery':
+        layer.delivery.configure(parseBody(body));
+        return { status: 200, body: layer.delivery.state() };
+      case 'POST /__strict/delivery/reset':
+        return { status: 200, body: layer.delivery.reset() };
+      case 'POST /__strict/delivery/disable':
+        return { status: 201, body: layer.delivery.disable(parseBody(body)) };
+      case 'POST /__strict/delivery/enable':
+        return { status: 200, body: layer.delivery.enable(parseBody(body)) };
       default:
         return { status: 404, body: { error: { code: 'NOT_FOUND', message: `no control route ${route}` } } };
     }

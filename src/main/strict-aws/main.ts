@@ -1,6 +1,7 @@
 // The strict AWS layer as a process of its own (started by the local stack launcher, so it never shares an event
 // loop with Jest or the bench): node --import tsx src/main/strict-aws/main.ts --host H --port P --upstream-port U
 import { parseArgs } from 'node:util';
+import { emulatorKinesis } from './emulator-client';
 import { createStrictProxy } from './proxy-server';
 import { validateRequest } from './request-validator';
 import { loadServiceModel, type AwsServiceName } from './service-model';
@@ -21,10 +22,12 @@ function main(): void {
     throw new Error('usage: --port PORT --upstream-port PORT [--host HOST] [--upstream-host HOST]');
   }
   const host = values.host ?? '127.0.0.1';
+  const upstreamHost = values['upstream-host'] ?? host;
   // Models are read once, before the port opens: the readiness probe then means validation is in force.
   const services: readonly AwsServiceName[] = ['logs', 'dynamodb', 'kinesis'];
   const models = new Map(services.map((service) => [service, loadServiceModel(service)]));
   const layer = new StrictAwsLayer({
+    kinesis: emulatorKinesis(upstreamHost, upstreamPort),
     validate: (service, operation, input) => {
       const model = models.get(service);
       return model === undefined ? undefined : validateRequest(model, operation, input);
@@ -33,7 +36,7 @@ function main(): void {
   const server = createStrictProxy({
     host,
     port,
-    upstreamHost: values['upstream-host'] ?? host,
+    upstreamHost,
     upstreamPort,
     layer,
   });
@@ -46,6 +49,7 @@ function main(): void {
     process.exit(1);
   });
   const stop = (): void => {
+    layer.delivery.stop();
     server.close(() => process.exit(0));
     server.closeAllConnections();
   };

@@ -1,9 +1,12 @@
 import { clientFault, outageFault, throttlingFault, type AwsFault, type AwsService } from './aws-fault';
+import { DeliveryModel } from './delivery-model';
+import type { KinesisCall } from './emulator-client';
 import { FaultTable, type FaultSpec } from './faults';
 import { faultAnswer, jsonAnswer, parseJson, rewritten, type HttpAnswer, type JsonObject } from './http-answer';
 import { checkItemSizes } from './item-size';
 import { logGroupReferenceProblem } from './log-group-reference';
 import { LogReadShaper, type GivenToken } from './log-reads';
+import { limitedPutRecord, limitedPutRecords } from './kinesis-write-limits';
 import { judgePutLogEvents, mergeRejected, type InputLogEvent, type RejectedLogEventsInfo } from './put-log-events';
 import { SlidingWindowQuota } from './read-quota';
 import { TokenCodec } from './read-tokens';
@@ -23,6 +26,10 @@ export interface StrictLayerOptions {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Kinesis calls straight to the emulator: the delivery model and the write limits need them. */
+  kinesis?: KinesisCall;
+  /** The delivery model runs on its own timers (default); tests turn that off and run it by hand. */
+  autoDeliver?: boolean;
 }
 
 type Json = JsonObject;
@@ -38,6 +45,7 @@ export class StrictAwsLayer {
   rules: StrictRules = DEFAULT_RULES;
   readonly faults = new FaultTable();
   readonly stats = new StrictStats();
+  readonly delivery: DeliveryModel;
   private readonly quota = new SlidingWindowQuota();
   private readonly codec = new TokenCodec();
   private readonly reads = new LogReadShaper(this.codec);
@@ -50,6 +58,7 @@ export class StrictAwsLayer {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.delivery = new DeliveryModel(options.kinesis, this.now, options.autoDeliver ?? true);
   }
 
   /** Merges a partial rules object; throws InvalidRulesError. */
@@ -69,8 +78,9 @@ export class StrictAwsLayer {
     return this.faults.add(spec, this.now());
   }
 
-  state(): { rules: StrictRules; faults: unknown[]; stats: unknown } {
-    return { rules: this.rules, faults: this.faults.active(this.now()), stats: this.stats.toJSON() };
+  state(): { rules: StrictRules; faults: unknown[]; stats: unknown; delivery: unknown } {
+    const faults = this.faults.active(this.now());
+    return { rules: this.rules, faults, stats: this.stats.toJSON(), delivery: this.delivery.state() };
   }
 
   /** Answers one call of `service`/`operation` whose JSON body is `body`, forwarding to the emulator when allowed. */
@@ -85,6 +95,16 @@ export class StrictAwsLayer {
       stats.throttled++;
       return faultAnswer(service, throttlingFault(service));
     }
+    return this.answer(stats, service, operation, body, forward);
+  }
+
+  private async answer(
+    stats: OperationStats,
+    service: AwsService,
+    operation: string,
+    body: Buffer,
+    forward: Forward,
+  ): Promise<HttpAnswer> {
     if (service === 'logs' && READ_QUOTA_OPERATIONS.has(operation)) {
       const limit = this.rules.readQuotas[operation as keyof StrictRules['readQuotas']];
       if (!this.quota.admit(operation, limit, this.now())) {
@@ -104,7 +124,24 @@ export class StrictAwsLayer {
     if (invalid) return this.reject(stats, service, invalid);
     const reference = service === 'logs' ? logGroupReferenceProblem(operation, input) : undefined;
     if (reference) return this.reject(stats, service, reference);
-    if (service === 'logs' && operation === 'PutLogEvents') return this.putLogEvents(stats, input, forward);
+    if (service === 'logs' && operation === 'PutLogEvents') {
+      const answer = await this.putLogEvents(stats, input, forward);
+      // The emulator delivered to its subscription filters inside the call: a staging stream may have records.
+      this.delivery.kick();
+      return answer;
+    }
+    if (service === 'logs' && operation === 'PutSubscriptionFilter') {
+      return this.delivery.putSubscriptionFilter(input, forward);
+    }
+    if (service === 'logs' && operation === 'DescribeSubscriptionFilters') {
+      return this.delivery.describeSubscriptionFilters(await forward(undefined));
+    }
+    if (service === 'kinesis' && operation === 'PutRecord') {
+      return limitedPutRecord(this.delivery, input, forward, this.now());
+    }
+    if (service === 'kinesis' && operation === 'PutRecords') {
+      return limitedPutRecords(this.delivery, input, forward, this.now());
+    }
     if (service === 'logs' && operation === 'GetLogEvents') return this.getLogEvents(stats, input, forward);
     if (service === 'logs' && operation === 'FilterLogEvents') return this.filterLogEvents(stats, input, forward);
     if (service === 'kinesis' && operation === 'GetShardIterator') return this.getShardIterator(input, forward);
