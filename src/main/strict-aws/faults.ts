@@ -1,16 +1,21 @@
 import { LogstreamError } from '../../domain';
 import type { AwsService } from './aws-fault';
 
-/** A fault injected on demand: an outage, a throttled fraction of calls, or added latency. */
+/**
+ * A fault injected on demand: an outage, a throttled fraction of calls, added latency, or a lost reply (the call
+ * takes effect in the emulator, and the caller gets a 500 or a reset connection instead of its answer).
+ */
 export interface FaultSpec {
   service: AwsService;
-  kind: 'outage' | 'throttle' | 'latency';
+  kind: 'outage' | 'throttle' | 'latency' | 'lost-reply';
   /** How long it lasts; absent = until the faults are cleared. */
   seconds?: number;
-  /** throttle: the fraction of matching calls refused (0..1, default 1). */
+  /** throttle, lost-reply: the fraction of matching calls hit (0..1, default 1). */
   fraction?: number;
   /** latency: the delay added to each matching call. */
   latencyMs?: number;
+  /** lost-reply: the connection is reset instead of a 500 `InternalFailure` answer. */
+  reset?: boolean;
   /** Only these operations (e.g. "GetLogEvents"); absent = every operation of the service. */
   operations?: string[];
 }
@@ -27,6 +32,8 @@ export interface FaultDecision {
   outage: boolean;
   throttle: boolean;
   latencyMs: number;
+  /** The call goes through; its answer is lost ('500' or 'reset'), or not. */
+  lostReply?: '500' | 'reset';
 }
 
 /** A fault specification that cannot be applied. */
@@ -37,8 +44,8 @@ export class InvalidFaultError extends LogstreamError {
 }
 
 const SERVICES: readonly string[] = ['logs', 'dynamodb', 'kinesis'];
-const KINDS: readonly string[] = ['outage', 'throttle', 'latency'];
-const FIELDS: readonly string[] = ['service', 'kind', 'seconds', 'fraction', 'latencyMs', 'operations'];
+const KINDS: readonly string[] = ['outage', 'throttle', 'latency', 'lost-reply'];
+const FIELDS: readonly string[] = ['service', 'kind', 'seconds', 'fraction', 'latencyMs', 'operations', 'reset'];
 
 /** Checks a control request body and returns it as a FaultSpec; throws InvalidFaultError. */
 export function parseFaultSpec(body: unknown): FaultSpec {
@@ -66,6 +73,9 @@ export function parseFaultSpec(body: unknown): FaultSpec {
   }
   const latencyMs = number('latencyMs', 0, 600_000);
   if (spec.kind === 'latency' && latencyMs === undefined) throw new InvalidFaultError('latency needs latencyMs');
+  if (spec.reset !== undefined && (typeof spec.reset !== 'boolean' || spec.kind !== 'lost-reply')) {
+    throw new InvalidFaultError('reset (true or false) applies to lost-reply only');
+  }
   return {
     service: spec.service as AwsService,
     kind: spec.kind as FaultSpec['kind'],
@@ -73,6 +83,7 @@ export function parseFaultSpec(body: unknown): FaultSpec {
     fraction: number('fraction', 0, 1),
     latencyMs,
     operations: operations as string[] | undefined,
+    ...(spec.reset === undefined ? {} : { reset: spec.reset }),
   };
 }
 
@@ -108,6 +119,8 @@ export class FaultTable {
       if (fault.kind === 'outage') decision.outage = true;
       if (fault.kind === 'throttle' && random < (fault.fraction ?? 1)) decision.throttle = true;
       if (fault.kind === 'latency') decision.latencyMs = Math.max(decision.latencyMs, fault.latencyMs ?? 0);
+      if (fault.kind === 'lost-reply' && random < (fault.fraction ?? 1))
+        decision.lostReply = fault.reset ? 'reset' : '500';
     }
     return decision;
   }

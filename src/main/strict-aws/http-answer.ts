@@ -5,6 +5,8 @@ export interface HttpAnswer {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** Reset the connection instead of answering (a reply lost on the way back). */
+  reset?: boolean;
 }
 
 /** A JSON object (a request input or an answer body). */

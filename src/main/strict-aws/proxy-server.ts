@@ -124,6 +124,10 @@ export function createStrictProxy(options: StrictProxyOptions): http.Server {
       })
       .then((answer) => {
         if (response.destroyed) return;
+        if (answer.reset === true) {
+          response.socket?.resetAndDestroy();
+          return;
+        }
         response.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
         response.end(answer.body);
       })

@@ -95,7 +95,15 @@ export class StrictAwsLayer {
       stats.throttled++;
       return faultAnswer(service, throttlingFault(service));
     }
-    return this.answer(stats, service, operation, body, forward);
+    const answer = await this.answer(stats, service, operation, body, forward);
+    if (decision.lostReply === undefined) return answer;
+    // The call took effect (or failed) in the emulator; its caller never learns which.
+    stats.faulted++;
+    const lost = faultAnswer(service, {
+      ...clientFault('InternalFailure', 'Internal failure (injected: reply lost)'),
+      status: 500,
+    });
+    return decision.lostReply === 'reset' ? { ...lost, reset: true } : lost;
   }
 
   private async answer(
