@@ -27,15 +27,16 @@ function motoToken(direction: 'f' | 'b', index: number): string {
   return `${direction}/${index < 0 ? `-${String(-index).padStart(55, '0')}` : String(index).padStart(56, '0')}`;
 }
 
-/** How many events of a page stay visible: those put at least `ingestionDelayMs` ago, within the page caps. */
+/** How many events of a page stay visible: those put at least `delayMs` ago, within the page caps. */
 function visibleCount(
   events: readonly OutputEvent[],
   rules: StrictRules,
   now: number,
+  delayMs = rules.ingestionDelayMs,
 ): { count: number; hidden: boolean } {
   let bytes = 0;
   for (const [index, event] of events.entries()) {
-    if (rules.ingestionDelayMs > 0 && (event.ingestionTime ?? 0) > now - rules.ingestionDelayMs) {
+    if (delayMs > 0 && (event.ingestionTime ?? 0) > now - delayMs) {
       return { count: index, hidden: true };
     }
     bytes += eventBytes(event.message ?? '');
@@ -50,12 +51,14 @@ function visibleCount(
  */
 export class LogReadShaper {
   private pagesWithEvents = 0;
+  private filterPagesWithEvents = 0;
 
   constructor(private readonly codec: TokenCodec) {}
 
   /** Starts counting pages afresh (with a rules reset). */
   resetPageCount(): void {
     this.pagesWithEvents = 0;
+    this.filterPagesWithEvents = 0;
   }
 
   /** Opens the token of a read request (if any) for `scope`; an AwsFault when it is unknown or expired. */
@@ -109,7 +112,15 @@ export class LogReadShaper {
     now: number,
   ): void {
     const events = body.events ?? [];
-    const { count } = visibleCount(events, rules, now);
+    // FilterLogEvents searches an index of its own, which lags behind ingestion more than GetLogEvents does.
+    let { count } = visibleCount(events, rules, now, Math.max(rules.ingestionDelayMs, rules.filterSearchLagMs));
+    if (
+      count > 0 &&
+      rules.filterEmptyPageEvery > 0 &&
+      ++this.filterPagesWithEvents % rules.filterEmptyPageEvery === 0
+    ) {
+      count = 0;
+    }
     // moto answers `"nextToken": null` at the end; AWS leaves it out.
     let next = typeof body.nextToken === 'string' ? body.nextToken : null;
     let more = next !== null;

@@ -26,6 +26,10 @@ export interface StrictRules {
   putLogEvents: PutLogEventsRules;
   /** Events are visible to GetLogEvents / FilterLogEvents only this long after they were put. */
   ingestionDelayMs: number;
+  /** FilterLogEvents' own search lag: it shows events only this long after they were put (beside ingestionDelayMs). */
+  filterSearchLagMs: number;
+  /** Every Nth FilterLogEvents page that has events comes back empty, with a token at the same place; 0 = off. */
+  filterEmptyPageEvery: number;
   /** One GetLogEvents / FilterLogEvents page holds at most this many bytes (UTF-8 + 26 per event) and events. */
   readPage: { maxBytes: number; maxEvents: number };
   /** Kinesis: GetRecords calls per second per shard; how long a shard iterator stays valid. */
@@ -49,6 +53,8 @@ export const DEFAULT_RULES: StrictRules = {
     maxSpanMs: 24 * HOUR_MS,
   },
   ingestionDelayMs: 0,
+  filterSearchLagMs: 0,
+  filterEmptyPageEvery: 0,
   readPage: { maxBytes: 1_048_576, maxEvents: 10_000 },
   kinesis: { getRecordsPerShard: 5, shardIteratorTtlMs: 300_000 },
 };
@@ -76,6 +82,8 @@ const SHAPE: Shape = {
     maxSpanMs: 'count',
   },
   ingestionDelayMs: 'count',
+  filterSearchLagMs: 'count',
+  filterEmptyPageEvery: 'count',
   readPage: { maxBytes: 'count', maxEvents: 'count' },
   kinesis: { getRecordsPerShard: 'count', shardIteratorTtlMs: 'count' },
 };
