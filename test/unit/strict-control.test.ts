@@ -68,4 +68,36 @@ describe('the strict layer control API', () => {
     });
     expect(handleControl(layer, 'GET', '/__strict/nothing', none).status).toBe(404);
   });
+  test('delivery: settings merged and reset, windows opened and closed, bad input a 400', () => {
+    const layer = new StrictAwsLayer({ now: () => 1_000 });
+    const set = handleControl(layer, 'PUT', '/__strict/delivery', body({ mode: 'modelled', lag: { medianMs: 10 } }));
+    expect(set).toMatchObject({
+      status: 200,
+      body: { config: { mode: 'modelled', lag: { medianMs: 10, p99Ms: 1_000 } } },
+    });
+    const disabled = handleControl(layer, 'POST', '/__strict/delivery/disable', body({ seconds: 5, logGroup: 'g' }));
+    expect(disabled).toEqual({
+      status: 201,
+      body: { id: expect.any(String), from: 1_000, until: 6_000, logGroup: 'g' },
+    });
+    expect(handleControl(layer, 'GET', '/__strict/delivery', none).body).toMatchObject({
+      disabled: [{ logGroup: 'g' }],
+      counters: { delivered: 0, pending: 0 },
+    });
+    expect(handleControl(layer, 'POST', '/__strict/delivery/enable', body({})).body).toMatchObject({ disabled: [] });
+    expect(handleControl(layer, 'POST', '/__strict/delivery/reset', none).body).toMatchObject({
+      config: { mode: 'direct' },
+    });
+    for (const [route, value] of [
+      ['/__strict/delivery', { lag: { medianMs: -1 } }],
+      ['/__strict/delivery/disable', { logGroup: 'g' }],
+      ['/__strict/delivery/enable', { seconds: 'soon' }],
+    ] as const) {
+      const method = route === '/__strict/delivery' ? 'PUT' : 'POST';
+      expect(handleControl(layer, method, route, body(value))).toMatchObject({
+        status: 400,
+        body: { error: { code: 'INVALID_STRICT_DELIVERY' } },
+      });
+    }
+  });
 });

@@ -1,12 +1,12 @@
 import { clientFault, outageFault, throttlingFault, type AwsFault, type AwsService } from './aws-fault';
 import { DeliveryModel } from './delivery-model';
+import { deliveryAnswer } from './delivery-routes';
 import type { KinesisCall } from './emulator-client';
 import { FaultTable, type FaultSpec } from './faults';
 import { faultAnswer, jsonAnswer, parseJson, rewritten, type HttpAnswer, type JsonObject } from './http-answer';
 import { checkItemSizes } from './item-size';
 import { logGroupReferenceProblem } from './log-group-reference';
 import { LogReadShaper, type GivenToken } from './log-reads';
-import { limitedPutRecord, limitedPutRecords } from './kinesis-write-limits';
 import { judgePutLogEvents, mergeRejected, type InputLogEvent, type RejectedLogEventsInfo } from './put-log-events';
 import { SlidingWindowQuota } from './read-quota';
 import { TokenCodec } from './read-tokens';
@@ -138,18 +138,8 @@ export class StrictAwsLayer {
       this.delivery.kick();
       return answer;
     }
-    if (service === 'logs' && operation === 'PutSubscriptionFilter') {
-      return this.delivery.putSubscriptionFilter(input, forward);
-    }
-    if (service === 'logs' && operation === 'DescribeSubscriptionFilters') {
-      return this.delivery.describeSubscriptionFilters(await forward(undefined));
-    }
-    if (service === 'kinesis' && operation === 'PutRecord') {
-      return limitedPutRecord(this.delivery, input, forward, this.now());
-    }
-    if (service === 'kinesis' && operation === 'PutRecords') {
-      return limitedPutRecords(this.delivery, input, forward, this.now());
-    }
+    const delivered = deliveryAnswer(this.delivery, { service, operation, input, now: this.now() }, forward);
+    if (delivered !== undefined) return delivered;
     if (service === 'logs' && operation === 'GetLogEvents') return this.getLogEvents(stats, input, forward);
     if (service === 'logs' && operation === 'FilterLogEvents') return this.filterLogEvents(stats, input, forward);
     if (service === 'kinesis' && operation === 'GetShardIterator') return this.getShardIterator(input, forward);
