@@ -104,10 +104,7 @@ async function withRetries<T>(read: () => Promise<T>): Promise<T> {
 function render(events: readonly IndexedEvent[], format: Format): string {
   let out = '';
   for (const event of events) {
-    out +=
-      format === 'txt'
-        ? `${event.message}\n`
-        : `${JSON.stringify(event)}\n`;
+    out += format === 'txt' ? `${event.message}\n` : `${JSON.stringify(event)}\n`;
   }
   return out;
 }
