@@ -1,9 +1,10 @@
-import type { LogAudit, LogSource, LogStore, PushRegistry, ShardSource } from '../src/ports';
+import type { LogAudit, LogSource, LogStore, PushRegistry, ReadBudget, ShardSource } from '../src/ports';
 import { drainAndSeal, type DrainInput } from './drain-and-seal';
 import { ingest, type IngestInput, type PollPacing } from './ingest';
 import { registerExecution, type PushSettings, type RegisterInput } from './register-execution';
 import { runCommand, type RunCommandInput } from './run-command';
 import { sharedReads } from './shared-reads';
+import { StreamVerifier } from './stream-verifier';
 
 export type { DrainInput } from './drain-and-seal';
 export type { IngestInput, IngestProgress, PollPacing } from './ingest';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   readonly pacing: PollPacing;
   /** How long a log is kept after its execution completed (seconds); counted from the seal. */
   readonly ttlSeconds: number;
+  /** The account-wide budget of CloudWatch reads the seal's proofs take from (default: none). */
+  readonly readBudget?: ReadBudget;
   readonly now?: () => number;
 }
 
@@ -35,6 +38,8 @@ export function createActivities(deps: ActivityDeps) {
   // The push drains of all the worker's executions watch the same shards: one look serves them all for a moment.
   const shards = { listShards: sharedReads((stream) => deps.shards.listShards(stream), 1000) };
   const progress = { listShardProgress: sharedReads((stream) => deps.registry.listShardProgress(stream), 250) };
+  // One verifier for all the worker's drains: their reads of small logs share FilterLogEvents calls.
+  const verifier = new StreamVerifier({ audit: deps.audit, budget: deps.readBudget });
   const register = (input: { executionId: string; location: DrainInput['location'] }) =>
     deps.store.registerExecution({ executionId: input.executionId, location: input.location, startedAt: now() });
   return {
@@ -53,7 +58,7 @@ export function createActivities(deps: ActivityDeps) {
           source: deps.source,
           pollMs: deps.pacing.minMs,
           ttlSeconds: deps.ttlSeconds,
-          push: { registry: progress, audit: deps.audit, shards, streamName: deps.push.streamName },
+          push: { registry: progress, verifier, shards, streamName: deps.push.streamName },
         },
         input,
       );

@@ -3,12 +3,11 @@ import {
   positionOf,
   storedCountOf,
   type Completion,
-  type LogEvent,
   type LogLocation,
   type LogSeal,
   type SourceCursor,
 } from '../src/domain';
-import { PushedLogWriter, type LogAudit, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
+import { PushedLogWriter, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
 import { forwardersPast, type ForwarderVerdict } from './push-proof';
 import {
   classifyPumpFailure,
@@ -18,6 +17,7 @@ import {
   type ReadPacerOptions,
 } from './read-pacing';
 import { sealAt, sealedBefore, type SealFacts } from './sealing';
+import type { StreamVerifier, VerifiedEvent } from './stream-verifier';
 
 /** Input of the push drain (the drain's input of a push execution). */
 export interface PushDrainInput {
@@ -31,14 +31,15 @@ export interface PushDrainInput {
 export interface PushDrainDeps {
   readonly store: LogStore;
   readonly registry: Pick<PushRegistry, 'listShardProgress'>;
-  readonly audit: LogAudit;
+  /** Reads whole streams from CloudWatch for the proof (shared by the worker's drains, within the read budget). */
+  readonly verifier: Pick<StreamVerifier, 'read'>;
   readonly shards: Pick<ShardSource, 'listShards'>;
   /** The Kinesis stream the forwarders read. */
   readonly streamName: string;
   /** How often the forwarders' progress is looked at while waiting for it (ms). */
   readonly pollMs: number;
   readonly ttlSeconds: number;
-  /** Pacing of FilterLogEvents (5 calls/s per account, shared by everyone): default `FILTER_PACING`. */
+  /** Back-off of the drain's failed calls: default `FILTER_PACING`. */
   readonly filterPacing?: ReadPacerOptions;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
@@ -68,6 +69,12 @@ export const FILTER_PACING: ReadPacerOptions = {
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
 };
+
+/** A log of this many stored events or more is read alone: it fills its own pages, sharing would not save a call. */
+const ALONE_FROM_EVENTS = 10_000;
+
+/** How often a drain heartbeats while its read waits for the verifier (ms). */
+const HEARTBEAT_WHILE_READING_MS = 5000;
 
 /** Verifications of a counted log that still comes out short before it is sealed with what CloudWatch holds. */
 const MAX_SHORT_VERIFICATIONS = 5;
@@ -143,7 +150,7 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
         else if (eventCount !== undefined && stored > eventCount) {
           verifying = `count-over: ${stored} events stored, ${eventCount} counted`;
         } else {
-          const verdict = await forwardersVerdict(deps, quietAfter, now);
+          const verdict = await forwardersVerdict(deps, input, quietAfter, now);
           if (verdict !== undefined || now() > deadline) {
             forwardersDone = true;
             verifying = `count-short: ${stored} of ${eventCount} events stored; ${verdict ?? 'the wait is over'}`;
@@ -153,13 +160,13 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
         report({ phase: 'settling' });
         wait = quietAfter - now();
       } else {
-        forwardersDone ||= (await forwardersVerdict(deps, quietAfter, now)) !== undefined || now() > deadline;
+        forwardersDone ||= (await forwardersVerdict(deps, input, quietAfter, now)) !== undefined || now() > deadline;
         if (!forwardersDone) {
           report({ phase: 'forwarder' });
           wait = Math.max(deps.pollMs, MIN_PROGRESS_POLL_MS);
         } else {
           report({ phase: 'verifying', verifying });
-          const found = await verifyAgainstCloudWatch(deps, input, writer, pacer, loop);
+          const found = await verifyAgainstCloudWatch(deps, input, writer, loop);
           const stored = storedCount(
             (await deps.store.latestChunk(input.executionId))?.cursor,
             input.location.logStreams,
@@ -227,11 +234,13 @@ function storedCount(cursor: SourceCursor | undefined, logStreams: readonly stri
  */
 async function forwardersVerdict(
   deps: PushDrainDeps,
+  input: PushDrainInput,
   quietAfter: number,
   now: () => number,
 ): Promise<string | undefined> {
   if (now() < quietAfter) return undefined;
-  const forwarders = await forwardersProgress(deps, quietAfter);
+  // Only the forwarders of the shards that can hold the execution's streams: one slow shard holds no other seal.
+  const forwarders = await forwardersProgress(deps, quietAfter, input.location.logStreams);
   if (forwarders.unreadable !== undefined) return `forwarder progress unreadable: ${forwarders.unreadable}`;
   return forwarders.done ? 'the forwarders are past the settle window' : undefined;
 }
@@ -281,46 +290,42 @@ async function sealTip(
 }
 
 /**
- * Reads every stream of the execution from its start (FilterLogEvents, paced against the account-wide quota, a
- * throttled or failed page retried after a jittered wait) and stores, marked recovered, the events whose ids the log
- * lacks; returns how many events the log holds twice.
+ * Reads every stream of the execution from its start (through the worker's `StreamVerifier`: calls shared with other
+ * drains, paced by the account-wide read budget) and stores, marked recovered, the events whose ids the log lacks;
+ * returns how many events the log holds twice.
  */
 async function verifyAgainstCloudWatch(
   deps: PushDrainDeps,
   input: PushDrainInput,
   writer: PushedLogWriter,
-  pacer: ReadPacer,
   loop: DrainLoop,
 ): Promise<{ readonly duplicates: number }> {
   const context = Context.current();
   const stored = await writer.storedIds();
+  const missing = new Map<string, VerifiedEvent[]>();
+  const collect = (logStream: string, events: readonly VerifiedEvent[]): void => {
+    const list = missing.get(logStream) ?? [];
+    for (const event of events) if (!stored.ids.has(event.eventId)) list.push(event);
+    missing.set(logStream, list);
+  };
+  const timer = setInterval(loop.heartbeat, HEARTBEAT_WHILE_READING_MS);
+  let calls: number;
+  try {
+    calls = await deps.verifier.read(input.location.logGroup, input.location.logStreams, collect, {
+      alone: stored.lastIndex >= ALONE_FROM_EVENTS,
+    });
+  } finally {
+    clearInterval(timer);
+  }
+  loop.report({ checkCalls: loop.progress().checkCalls + calls });
   let recovered = 0;
   for (const logStream of input.location.logStreams) {
-    const missing: (LogEvent & { readonly eventId: string })[] = [];
-    let nextToken: string | undefined;
-    let read = false;
-    while (!read) {
-      const started = loop.now();
-      let wait: number;
-      try {
-        const page = await deps.audit.filterStream(input.location.logGroup, logStream, { nextToken });
-        missing.push(...page.events.filter((event) => !stored.ids.has(event.eventId)));
-        nextToken = page.nextToken;
-        read = nextToken === undefined;
-        loop.report({ checkCalls: loop.progress().checkCalls + 1 });
-        wait = read ? 0 : pacer.succeeded(1, loop.now() - started);
-      } catch (error) {
-        // The same page again (its token stays valid) after the wait.
-        wait = backoff(pacer, error, context, input.executionId);
-      }
-      await sleepHeartbeating(loop.sleep, loop.heartbeat, wait);
-    }
-    if (missing.length > 0) {
-      // Only those still missing are stored: the forwarder may have stored some meanwhile.
-      const { appended, lastIndex } = await writer.appendMissing(logStream, missing);
-      recovered += appended;
-      loop.report({ lastIndex });
-    }
+    const events = missing.get(logStream) ?? [];
+    if (events.length === 0) continue;
+    // Only those still missing are stored: the forwarder may have stored some meanwhile.
+    const { appended, lastIndex } = await writer.appendMissing(logStream, events);
+    recovered += appended;
+    loop.report({ lastIndex });
   }
   loop.report({ recovered: (loop.progress().recovered ?? 0) + recovered });
   const duplicates = (await writer.storedIds()).duplicates;

@@ -45,6 +45,11 @@ export interface Config {
   /** The local stack puts the strict AWS layer in front of the emulator (`LOGSTREAM_STRICT_AWS`, default on). */
   readonly strictAws: boolean;
   readonly settleMs: number;
+  /**
+   * FilterLogEvents calls per second all of logstream's processes take together for the seal's proofs
+   * (`LOGSTREAM_FILTER_READS_PER_SECOND`): the account's quota is 5, shared with people, and cannot be raised.
+   */
+  readonly filterReadsPerSecond: number;
   readonly ttlDays: number;
   readonly maxRunHours: number;
   readonly pollMinMs: number;
@@ -161,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
     strictAws: flag(env, 'LOGSTREAM_STRICT_AWS', true),
     // AWS surfaces most events within seconds but can lag; the emulator has no lag at all.
     settleMs: integer(env, 'LOGSTREAM_SETTLE_MS', localAws ? 2000 : 30_000, 0, 3_600_000),
+    filterReadsPerSecond: integer(env, 'LOGSTREAM_FILTER_READS_PER_SECOND', 2, 1, 100),
     ttlDays: integer(env, 'LOGSTREAM_TTL_DAYS', 7, 1, 3650),
     maxRunHours: integer(env, 'LOGSTREAM_MAX_RUN_HOURS', 24, 1, 24 * 365),
     pollMinMs: integer(env, 'LOGSTREAM_POLL_MIN_MS', 100, 10, 60_000),

@@ -6,6 +6,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import { CloudWatchLogSource } from '../adapters/cloudwatch/cloudwatch-log-source';
 import { DynamoDbLogStore } from '../adapters/dynamodb/dynamodb-log-store';
 import { DynamoDbPushRegistry } from '../adapters/dynamodb/dynamodb-push-registry';
+import { DynamoDbReadBudget } from '../adapters/dynamodb/dynamodb-read-budget';
 import { createKinesisClient } from '../adapters/kinesis/kinesis-client';
 import { KinesisShardSource } from '../adapters/kinesis/kinesis-shard-source';
 import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
@@ -13,7 +14,7 @@ import { TemporalExecutionDirectory } from '../adapters/temporal/temporal-execut
 import { ensureLogGroup } from '../adapters/cloudwatch/provision';
 import { ensureLogTable } from '../adapters/dynamodb/provision';
 import { loadConfig, type Config } from '../config';
-import type { CallObserver, LogAudit, PushRegistry, ShardSource } from '../ports';
+import type { CallObserver, LogAudit, PushRegistry, ReadBudget, ShardSource } from '../ports';
 import type { ExecutionTimings } from '../../workflows/messages';
 import { ensurePushDelivery, type PushProvisioning } from './push-provisioning';
 import { asUnreachable, assertReachable, endpointsOf } from './reachability';
@@ -28,6 +29,8 @@ export interface AwsAdapters {
   readonly registry: PushRegistry;
   /** The CloudWatch reads push ingest needs (the same CloudWatch source). */
   readonly audit: LogAudit;
+  /** The account-wide budget of FilterLogEvents calls, shared by every process through the log table. */
+  readonly readBudget: ReadBudget;
   readonly dynamodb: DynamoDBClient;
   readonly cloudwatch: CloudWatchLogsClient;
   readonly kinesis: KinesisClient;
@@ -56,6 +59,12 @@ export function createAwsAdapters(config: Config, observe?: CallObserver): AwsAd
     registry: new DynamoDbPushRegistry({ client: dynamodb, tableName: config.table, observe }),
     shards: new KinesisShardSource({ client: kinesis, observe }),
     audit: source,
+    readBudget: new DynamoDbReadBudget({
+      client: dynamodb,
+      tableName: config.table,
+      callsPerSecond: config.filterReadsPerSecond,
+      observe,
+    }),
     dynamodb,
     cloudwatch,
     kinesis,

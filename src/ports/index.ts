@@ -8,3 +8,4 @@ export * from './log-audit';
 export * from './push-registry';
 export * from './shard-source';
 export * from './pushed-log-writer';
+export * from './read-budget';

@@ -6,6 +6,12 @@ export interface FilteredPage {
   readonly nextToken: string | undefined;
 }
 
+/** Events of several streams read by one FilterLogEvents call, each naming its stream, and where the next page starts. */
+export interface FilteredStreamsPage {
+  readonly events: readonly (LogEvent & { readonly eventId: string; readonly logStream: string })[];
+  readonly nextToken: string | undefined;
+}
+
 /**
  * The few CloudWatch reads push ingest needs (a handful per execution, whatever its log's length):
  * whether a log group has logstream's subscription filter, and id-bearing reads for the seal's check.
@@ -22,4 +28,16 @@ export interface LogAudit {
     logStream: string,
     options: { readonly startTime?: number; readonly limit?: number; readonly nextToken?: string },
   ): Promise<FilteredPage>;
+  /**
+   * One FilterLogEvents page of up to 100 streams of one log group (`logStreamNames`), from their start: the seal's
+   * proof reads many small logs in one call. A page may be empty with a `nextToken`.
+   */
+  filterStreams(
+    logGroup: string,
+    logStreams: readonly string[],
+    options: { readonly nextToken?: string },
+  ): Promise<FilteredStreamsPage>;
 }
+
+/** FilterLogEvents takes at most this many stream names in one call. */
+export const MAX_FILTER_STREAMS = 100;

@@ -82,22 +82,21 @@ async function forwardersPast(at: number): Promise<void> {
 }
 
 describe('push ingest', () => {
-  test('a managed execution is pushed: sealed exact, "ingest": "push", no GetLogEvents, only the check’s FilterLogEvents', async () => {
+  test('a managed execution is pushed: sealed exact by its runner’s count, "ingest": "push", no CloudWatch read', async () => {
     await strict.resetStats();
     const id = newExecutionId('push-managed');
     await h.client.run(['sh', '-c', 'for i in $(seq 1 3000); do echo "managed line $i"; done'], id);
     const view = await waitSealed(h.client, id);
     expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 3000, ingest: 'push' });
+    expect(view).toMatchObject({ recovered_events: 0, duplicate_events: 0 });
     const { events, sources } = await readAllLogs(h.client, id, 1000);
     expect(sources).toEqual(new Set(['dynamodb']));
     expect(events.map((e) => e.index)).toEqual(range(1, 3000));
     expect(events.map((e) => e.message)).toEqual(range(1, 3000).map((i) => `managed line ${i}`));
     const reads = await cloudWatchReads();
+    // The runner counted what CloudWatch accepted, and the store holds as many: the proof reads nothing.
     expect(reads.getLogEvents).toBe(0);
-    // One read of the stream from its start (the whole log is within the stored tail the check compares); a recheck
-    // or two if Kinesis delivered the tail late.
-    expect(reads.filterLogEvents).toBeGreaterThanOrEqual(1);
-    expect(reads.filterLogEvents).toBeLessThanOrEqual(4);
+    expect(reads.filterLogEvents).toBe(0);
   });
 
   test('an external execution is pushed: its first /logs reads no CloudWatch, and it ends sealed exact', async () => {
@@ -124,10 +123,13 @@ describe('push ingest', () => {
     expect(events.map((e) => e.message)).toEqual(range(1, 2000).map((i) => `external line ${i}`));
     const reads = await cloudWatchReads();
     expect(reads.getLogEvents).toBe(0);
-    expect(reads.filterLogEvents).toBeLessThanOrEqual(4);
+    // No count from the producer: the proof reads the stream once (2,000 events: one page), maybe an empty page more.
+    expect(reads.filterLogEvents).toBeGreaterThanOrEqual(1);
+    expect(reads.filterLogEvents).toBeLessThanOrEqual(2);
+    expect(view).toMatchObject({ recovered_events: 0, duplicate_events: 0 });
   });
 
-  test('lines written before registration are caught by the check and recovered by the fallback, each once', async () => {
+  test('lines written before registration are found by the proof and recovered, each once', async () => {
     const id = newExecutionId('push-early');
     const stream = `external/${id}`;
     await h.aws.source.createStream(h.config.logGroup, stream);
@@ -151,18 +153,22 @@ describe('push ingest', () => {
     await strict.resetStats();
     await h.client.complete(id, 'SUCCEEDED');
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ last_index: 30 + written, ingest: 'push' });
+    expect(view).toMatchObject({ last_index: 30 + written, ingest: 'push', duplicate_events: 0 });
     const { events } = await readAllLogs(h.client, id);
     expect(events.map((e) => e.index)).toEqual(range(1, 30 + written));
     const messages = events.map((e) => e.message);
+    // The early lines, and the late ones written while the forwarder still held the stream as unrouted, recovered.
+    const recovered = events.filter((e) => e.recovered === true).map((e) => e.message);
+    expect(view.recovered_events).toBe(recovered.length);
+    expect(recovered.filter((m) => m.startsWith('early'))).toEqual(range(1, 30).map((i) => `early line ${i}`));
     const expected = [...range(1, 30).map((i) => `early line ${i}`), ...range(1, written).map((i) => `late line ${i}`)];
     expect([...messages].sort()).toEqual([...expected].sort());
-    // The forwarder stored from the first routed line on; the fallback appended what it had skipped, in order.
+    // The forwarder stored from the first routed line on; the proof appended what it had skipped, in order.
     expect(messages[0]).toMatch(/^late line/);
     expect(messages.filter((m) => m.startsWith('early'))).toEqual(range(1, 30).map((i) => `early line ${i}`));
     const reads = await cloudWatchReads();
     expect(reads.getLogEvents).toBe(0);
-    expect(reads.filterLogEvents).toBeGreaterThanOrEqual(2);
+    expect(reads.filterLogEvents).toBeGreaterThanOrEqual(1);
   });
 
   test('an execution in a log group without the subscription is polled, and still ends sealed exact', async () => {

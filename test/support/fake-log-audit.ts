@@ -2,7 +2,13 @@
 // strict as AWS on what the seal relies on (timestamp order, inclusive startTime, paging that may return empty
 // pages before the end, an ingestion delay, the account-wide 5 calls/s), and the subscription lookup.
 import type { LogEvent } from '../../src/domain';
-import { DependencyError, type FilteredPage, type LogAudit } from '../../src/ports';
+import {
+  DependencyError,
+  MAX_FILTER_STREAMS,
+  type FilteredPage,
+  type FilteredStreamsPage,
+  type LogAudit,
+} from '../../src/ports';
 import { awsError } from './fake-put-rules';
 
 /** An event as the in-memory CloudWatch keeps it for FilterLogEvents. */
@@ -99,19 +105,7 @@ export class InMemoryLogAudit implements LogAudit {
       throw new DependencyError('cloudwatch', 'FilterLogEvents', awsError('InvalidParameterException', 400), false);
     }
     const key = `${logGroup}\u0000${logStream}`;
-    let after = 0;
-    if (options.nextToken !== undefined) {
-      const token = this.tokens.get(options.nextToken);
-      if (!token || token.key !== key) {
-        throw new DependencyError(
-          'cloudwatch',
-          'FilterLogEvents',
-          awsError('InvalidParameterException', 400, 'The specified nextToken is invalid.'),
-          false,
-        );
-      }
-      after = token.after;
-    }
+    const after = this.openToken(options.nextToken, key);
     const now = this.now();
     const visible = (this.streams.get(key) ?? []).filter(
       (e) => e.visibleAt <= now && e.timestamp >= (options.startTime ?? Number.NEGATIVE_INFINITY),
@@ -127,6 +121,62 @@ export class InMemoryLogAudit implements LogAudit {
       events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, eventId: e.eventId })),
       nextToken: next < visible.length ? this.issue(key, next) : undefined,
     };
+  }
+
+  async filterStreams(
+    logGroup: string,
+    logStreams: readonly string[],
+    options: { readonly nextToken?: string },
+  ): Promise<FilteredStreamsPage> {
+    this.calls.FilterLogEvents++;
+    const failure = this.failures.shift();
+    if (failure) throw failure();
+    if (logStreams.length < 1 || logStreams.length > MAX_FILTER_STREAMS) {
+      throw new DependencyError('cloudwatch', 'FilterLogEvents', awsError('InvalidParameterException', 400), false);
+    }
+    this.admit();
+    const key = `${logGroup}\u0000${[...logStreams].sort().join('\u0000')}`;
+    const after = this.openToken(options.nextToken, key);
+    const now = this.now();
+    // Interleaved by timestamp, as AWS returns several streams (arrival order within a millisecond).
+    const visible = [...new Set(logStreams)]
+      .flatMap((logStream) =>
+        (this.streams.get(`${logGroup}\u0000${logStream}`) ?? [])
+          .filter((e) => e.visibleAt <= now)
+          .map((e) => ({ ...e, logStream })),
+      )
+      .sort((a, b) => a.timestamp - b.timestamp || a.arrival - b.arrival);
+    const ahead = visible.slice(after);
+    if (ahead.length === 0) return { events: [], nextToken: undefined };
+    this.pages++;
+    const every = this.options.emptyPageEvery ?? 0;
+    if (every > 0 && this.pages % every === 0) return { events: [], nextToken: this.issue(key, after) };
+    const page = ahead.slice(0, this.options.pageSize ?? 10_000);
+    const next = after + page.length;
+    return {
+      events: page.map((e) => ({
+        timestamp: e.timestamp,
+        message: e.message,
+        eventId: e.eventId,
+        logStream: e.logStream,
+      })),
+      nextToken: next < visible.length ? this.issue(key, next) : undefined,
+    };
+  }
+
+  /** Where the page after `nextToken` starts (0 without one); a token of another read is refused, as AWS does. */
+  private openToken(nextToken: string | undefined, key: string): number {
+    if (nextToken === undefined) return 0;
+    const token = this.tokens.get(nextToken);
+    if (!token || token.key !== key) {
+      throw new DependencyError(
+        'cloudwatch',
+        'FilterLogEvents',
+        awsError('InvalidParameterException', 400, 'The specified nextToken is invalid.'),
+        false,
+      );
+    }
+    return token.after;
   }
 
   private admit(): void {

@@ -99,8 +99,8 @@ export async function readAllLogs(
   client: LogstreamClient,
   executionId: string,
   limit = 10_000,
-): Promise<{ events: { index: number; message: string }[]; sources: Set<string>; pages: number }> {
-  const events: { index: number; message: string }[] = [];
+): Promise<{ events: { index: number; message: string; recovered?: true }[]; sources: Set<string>; pages: number }> {
+  const events: { index: number; message: string; recovered?: true }[] = [];
   const sources = new Set<string>();
   let since = 0;
   let pages = 0;
@@ -108,7 +108,13 @@ export async function readAllLogs(
     const page = await client.logs(executionId, since, limit);
     pages++;
     sources.add(page.source);
-    events.push(...page.events.map((e) => ({ index: e.index, message: e.message })));
+    events.push(
+      ...page.events.map((e) => ({
+        index: e.index,
+        message: e.message,
+        ...(e.recovered === true ? { recovered: true as const } : {}),
+      })),
+    );
     if (page.next_index === null) return { events, sources, pages };
     since = page.next_index;
   }

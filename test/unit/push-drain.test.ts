@@ -8,6 +8,7 @@ import {
 } from '../../activities/push-drain';
 import type { Completion, LogEvent, LogLocation, LogSeal } from '../../src/domain';
 import { DependencyError, PushedLogWriter } from '../../src/ports';
+import { StreamVerifier } from '../../activities/stream-verifier';
 import { InMemoryPushRegistry } from '../support/fake-push-registry';
 import { InMemoryShardSource } from '../support/fake-shard-source';
 import { createActivities, type DrainInput } from '../../activities';
@@ -35,6 +36,8 @@ const location: LogLocation = { logGroup: GROUP, logStreams: [STREAM] };
 
 type Event = LogEvent & { eventId: string };
 
+const pacing = { maxCallsPerSecond: 2, minCallsPerSecond: 0.2, backoffBaseMs: 500, backoffMaxMs: 30_000 };
+
 function setup() {
   let now = T0;
   const pending: { at: number; action: () => Promise<void> | void }[] = [];
@@ -57,7 +60,7 @@ function setup() {
   const deps: PushDrainDeps = {
     store,
     registry,
-    audit,
+    verifier: new StreamVerifier({ audit, sleep, batchWindowMs: 0, pacing: { ...pacing, random: seededRandom(4) } }),
     shards,
     streamName: KINESIS,
     pollMs: 200,
@@ -351,8 +354,9 @@ describe('push drain: failures', () => {
     const before = t.now();
     const seal = await t.drain();
     expect(seal).toMatchObject({ lastIndex: 10, recoveredEvents: 0 });
-    // Waited, jittered back-offs: more than the three base waits would be without them.
-    expect(t.now() - Math.max(before, quietAfter)).toBeGreaterThanOrEqual(250 + 500 + 1000);
+    // Three throttled calls, each read again after a back-off of at least half its 500 ms base.
+    expect(t.audit.calls.FilterLogEvents).toBe(4);
+    expect(t.now() - Math.max(before, quietAfter)).toBeGreaterThanOrEqual(3 * 250);
   });
 
   test('a throttled fallback read is retried, paced, and the whole log is recovered', async () => {
@@ -363,9 +367,9 @@ describe('push drain: failures', () => {
     const throttle = () =>
       new DependencyError('cloudwatch', 'FilterLogEvents', awsError('ThrottlingException'), true, { throttled: true });
     // The first reads are throttled.
-    const original = t.audit.filterStream.bind(t.audit);
+    const original = t.audit.filterStreams.bind(t.audit);
     let calls = 0;
-    t.audit.filterStream = async (...args) => {
+    t.audit.filterStreams = async (...args) => {
       calls++;
       if (calls === 1 || calls === 2) throw throttle();
       return original(...args);

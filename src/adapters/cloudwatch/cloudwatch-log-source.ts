@@ -28,11 +28,12 @@ import {
 } from '../../domain';
 import { toDependencyError } from '../aws-errors';
 import { awsCodeOf, isFullPage, PAGE_LIMIT, startsBehind, startTimeOf, tokenOf } from './read-pages';
-import { filterStreamPage, SubscriptionLookup } from './log-audit-reads';
+import { filterStreamPage, filterStreamsPage, SubscriptionLookup } from './log-audit-reads';
 import {
   DependencyError,
   type CallObserver,
   type FilteredPage,
+  type FilteredStreamsPage,
   type LogAudit,
   type LogSource,
   type SourceBatch,
@@ -100,6 +101,14 @@ export class CloudWatchLogSource implements LogSource, LogAudit {
     options: { readonly startTime?: number; readonly limit?: number; readonly nextToken?: string },
   ): Promise<FilteredPage> {
     return filterStreamPage(this.client, (op, send) => this.call(op, send), logGroup, logStream, options);
+  }
+
+  filterStreams(
+    logGroup: string,
+    logStreams: readonly string[],
+    options: { readonly nextToken?: string },
+  ): Promise<FilteredStreamsPage> {
+    return filterStreamsPage(this.client, (op, send) => this.call(op, send), logGroup, logStreams, options);
   }
 
   async readAfter(location: LogLocation, cursor: SourceCursor, maxEvents: number): Promise<SourceBatch> {

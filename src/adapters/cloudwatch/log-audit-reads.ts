@@ -1,6 +1,6 @@
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { decodeMessage } from '../../domain';
-import type { FilteredPage } from '../../ports';
+import type { FilteredPage, FilteredStreamsPage } from '../../ports';
 import { awsCodeOf } from './read-pages';
 import { describeSubscription, forwardsEverythingTo } from './subscription';
 
@@ -56,13 +56,38 @@ export async function filterStreamPage(
   logStream: string,
   options: { readonly startTime?: number; readonly limit?: number; readonly nextToken?: string },
 ): Promise<FilteredPage> {
+  const page = await filterPage(client, call, logGroup, [logStream], options);
+  return { events: page.events.map(({ logStream: _stream, ...event }) => event), nextToken: page.nextToken };
+}
+
+/**
+ * One FilterLogEvents page of several streams of a log group (`logStreamNames`, up to 100) from their start, each event
+ * naming its stream. A group that does not exist has no events.
+ */
+export function filterStreamsPage(
+  client: CloudWatchLogsClient,
+  call: CloudWatchCall,
+  logGroup: string,
+  logStreams: readonly string[],
+  options: { readonly nextToken?: string },
+): Promise<FilteredStreamsPage> {
+  return filterPage(client, call, logGroup, logStreams, options);
+}
+
+async function filterPage(
+  client: CloudWatchLogsClient,
+  call: CloudWatchCall,
+  logGroup: string,
+  logStreams: readonly string[],
+  options: { readonly startTime?: number; readonly limit?: number; readonly nextToken?: string },
+): Promise<FilteredStreamsPage> {
   let output;
   try {
     output = await call('FilterLogEvents', () =>
       client.send(
         new FilterLogEventsCommand({
           logGroupName: logGroup,
-          logStreamNames: [logStream],
+          logStreamNames: [...logStreams],
           startTime: options.startTime,
           nextToken: options.nextToken,
           limit: Math.max(1, Math.min(options.limit ?? FILTER_PAGE_LIMIT, FILTER_PAGE_LIMIT)),
@@ -77,6 +102,7 @@ export async function filterStreamPage(
     timestamp: event.timestamp ?? 0,
     message: decodeMessage(event.message ?? ''),
     eventId: event.eventId ?? '',
+    logStream: event.logStreamName ?? '',
   }));
   return { events, nextToken: output.nextToken };
 }
