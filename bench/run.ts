@@ -9,7 +9,8 @@ import { benchJoinWave } from './join-wave';
 import { benchLargeLog } from './large-log';
 import { benchPushPoll, DEFAULT_PUSH_POLL, type PushPollOptions } from './push-poll';
 import { startBenchStack } from './stack';
-import { benchStoreCost } from './store-cost';
+import { benchSealProof } from './seal-proof';
+import { benchPushStoreCost, benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
 import { benchToolchain } from './toolchain';
 import { benchWebRender } from './web-render';
@@ -34,6 +35,9 @@ interface BenchContext {
 // comparable with earlier runs whether or not the log group has logstream's subscription filter.
 const POLLED = { LOGSTREAM_INGEST: 'poll', LOGSTREAM_FORWARDER: '0' };
 
+/** Executions completing together in the seal-proof benchmark. */
+const SEAL_PROOF_EXECUTIONS = 200;
+
 /**
  * The benchmarks, in the order they run; each returns result sections by name. push-poll and join-wave run first,
  * before the others fill the log group (and through its subscription filter, the Kinesis stream) with their lines.
@@ -54,6 +58,18 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
   // 1,000 sockets joining one running execution (ingest as the stack offers it: push), beside one socket.
   'join-wave': async ({ config }) => ({
     join_wave: await benchJoinWave(config({ LOGSTREAM_TASK_QUEUE: 'bench-join' })),
+  }),
+  // 200 executions completing together, with and without the producer's count: the seal's CloudWatch reads and time.
+  'seal-proof': async ({ env, config }) => ({
+    seal_proof: await benchSealProof(
+      config({ LOGSTREAM_TASK_QUEUE: 'bench-seal' }),
+      strictAws(env.AWS_ENDPOINT_URL),
+      SEAL_PROOF_EXECUTIONS,
+    ),
+  }),
+  // A pushed job at 10 lines/s against the same lines as one burst: write units per 1,000 lines, store and seal.
+  'push-store-cost': async ({ config }) => ({
+    push_store_cost: await benchPushStoreCost(config({ LOGSTREAM_TASK_QUEUE: 'bench-push-cost' })),
   }),
   'store-cost': async ({ config }) => ({
     store_cost: await benchStoreCost(config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-cost' })),
