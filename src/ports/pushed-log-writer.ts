@@ -39,6 +39,9 @@ export interface PushedLogWriterOptions {
   readonly maxConflicts?: number;
 }
 
+/** Stored ids a writer keeps between its calls (about 10 MB); past this it reads them again when it needs them. */
+const MAX_KEPT_IDS = 100_000;
+
 /** Every CloudWatch id a log holds up to `lastIndex`, and how many events were found there twice. */
 export interface StoredIds {
   readonly ids: ReadonlySet<string>;
@@ -89,6 +92,7 @@ export class PushedLogWriter {
       duplicates = batch.duplicates - storedHere;
       return batch.fresh;
     });
+    this.forgetLargeIdSet();
     return { appended, duplicates, lastIndex: tip.lastIndex };
   }
 
@@ -104,6 +108,7 @@ export class PushedLogWriter {
     const { appended, tip } = await this.storeFresh(async (tip) =>
       freshReadEvents(tip.cursor, logStream, events, (await this.storedIdsUpTo(tip.lastIndex)).ids, this.window),
     );
+    this.forgetLargeIdSet();
     return { appended, lastIndex: tip.lastIndex };
   }
 
@@ -118,6 +123,14 @@ export class PushedLogWriter {
   /** Ids of the stream's most recent stored events and its first id, from the tip (for the seal's check). */
   async tipOf(logStream: string): Promise<StreamPosition> {
     return positionOf((await this.loadTip()).cursor, logStream);
+  }
+
+  /**
+   * Drops the stored ids once they are many: a writer lives as long as its execution is forwarded, and the ids of a
+   * long log would hold memory for good. The next suspect event reads them again (rare: a repeat past the recent ids).
+   */
+  private forgetLargeIdSet(): void {
+    if ((this.known?.ids.size ?? 0) > MAX_KEPT_IDS) this.known = undefined;
   }
 
   /** The stored ids up to `lastIndex` at least (reads only the chunks not read yet). */
