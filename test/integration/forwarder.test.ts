@@ -292,13 +292,14 @@ describe('shard forwarder on the local stack', () => {
     await directory.start(env.LOGSTREAM_KINESIS_STREAM, shardId);
     await write(stream, lines('r', 31, 20));
     expectExact(await waitStored(executionId, 50), lines('r', 1, 50));
-    // The new round read the records after the kept checkpoint, and no earlier one (every test's records so far are
-    // on this shard: from the oldest record, it would have read them all again).
-    const { round, after } = await waitFor('the new round to heartbeat what it read', async () => {
-      const round = (await consumerProgress()).find((c) => c.stored >= 20);
-      const after = (await shardRecords(shardId, kept.checkpoint)).length;
-      return round !== undefined && round.records === after ? { round, after } : undefined;
-    });
+    // The new round read no record before the checkpoint seen kept (every test's records so far are on this shard:
+    // from the oldest record, it would have read them all again). The terminated round may still have moved the kept
+    // checkpoint on before it stopped, so the new one may have read fewer.
+    const round = await waitFor('the new round to heartbeat what it stored', async () =>
+      (await consumerProgress()).find((c) => c.stored >= 20),
+    );
+    const after = (await shardRecords(shardId, kept.checkpoint)).length;
+    expect(round.records).toBeLessThanOrEqual(after);
     expect(after).toBeLessThan((await shardRecords(shardId)).length);
     expect(round.stored).toBe(20);
   });
