@@ -52,7 +52,14 @@ export function createAwsAdapters(config: Config, observe?: CallObserver): AwsAd
   const dynamodb = new DynamoDBClient(common);
   const cloudwatch = new CloudWatchLogsClient(common);
   const kinesis = createKinesisClient(base, 256);
-  const source = new CloudWatchLogSource({ client: cloudwatch, observe, kinesisStream: config.kinesisStream });
+  // PutLogEvents is not retried by the SDK: the runner retries it itself and knows which writes may be stored twice.
+  const cloudwatchWrites = new CloudWatchLogsClient({ ...common, maxAttempts: 1 });
+  const source = new CloudWatchLogSource({
+    client: cloudwatch,
+    writeClient: cloudwatchWrites,
+    observe,
+    kinesisStream: config.kinesisStream,
+  });
   return {
     store: new DynamoDbLogStore({ client: dynamodb, tableName: config.table, observe }),
     source,
@@ -71,6 +78,7 @@ export function createAwsAdapters(config: Config, observe?: CallObserver): AwsAd
     destroy: () => {
       dynamodb.destroy();
       cloudwatch.destroy();
+      cloudwatchWrites.destroy();
       kinesis.destroy();
     },
   };

@@ -45,6 +45,12 @@ const MAX_PAGES_PER_STREAM = 10;
 /** Options of the CloudWatch Logs source. */
 export interface CloudWatchLogSourceOptions {
   readonly client: CloudWatchLogsClient;
+  /**
+   * The client of PutLogEvents, without retries of its own (`maxAttempts: 1`): PutLogEvents has no idempotency token,
+   * so a retry after a reply lost stores the batch twice, and only the caller, seeing every failure, can tell that a
+   * write's outcome is uncertain. Default: `client`.
+   */
+  readonly writeClient?: CloudWatchLogsClient;
   readonly observe?: CallObserver;
   /** The Kinesis stream logstream's subscription filters deliver to; without it no log group counts as subscribed. */
   readonly kinesisStream?: string;
@@ -81,11 +87,13 @@ interface StreamRead {
  */
 export class CloudWatchLogSource implements LogSource, LogAudit {
   private readonly client: CloudWatchLogsClient;
+  private readonly writeClient: CloudWatchLogsClient;
   private readonly observe: CallObserver;
   private readonly subscriptions: SubscriptionLookup;
 
   constructor(options: CloudWatchLogSourceOptions) {
     this.client = options.client;
+    this.writeClient = options.writeClient ?? options.client;
     this.observe = options.observe ?? (() => undefined);
     this.subscriptions = new SubscriptionLookup(this.client, (op, send) => this.call(op, send), options.kinesisStream);
   }
@@ -138,7 +146,7 @@ export class CloudWatchLogSource implements LogSource, LogAudit {
     // splitForPut counts the encoded size, so each batch is one call within the limits.
     for (const batch of splitForPut(events)) {
       const result = await this.call('PutLogEvents', () =>
-        this.client.send(
+        this.writeClient.send(
           new PutLogEventsCommand({
             logGroupName: logGroup,
             logStreamName: logStream,
