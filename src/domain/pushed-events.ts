@@ -62,6 +62,19 @@ export function maxStoredTimestamp(position: StreamPosition): number {
 }
 
 /**
+ * True when an event at `timestamp` whose id is not among the position's recent ids may still be a stored event: its
+ * timestamp is not past the highest stored one, and the recent ids do not hold every stored event of its millisecond
+ * (they do when it is the last one consumed, and no more events were consumed at it than the window keeps).
+ */
+export function mayBeStored(position: StreamPosition, timestamp: number): boolean {
+  const max = maxStoredTimestamp(position);
+  if (timestamp > max) return false;
+  if (timestamp < max) return true;
+  const atMax = position.lastTimestamp === max ? position.lastTimestampCount : undefined;
+  return atMax === undefined || atMax > (position.recentIds?.length ?? 0);
+}
+
+/**
  * The stream's position after storing one more event with id `eventId`: its origin (a pushed event;
  * none for an event read from CloudWatch, which leaves the shard fields as they were), the id at the
  * end of `recentIds` (the newest `window` kept), `firstId` when unset, the timestamp pair and the highest
@@ -133,7 +146,7 @@ export function freshPushedEvents(
         duplicates++;
         return;
       }
-      if (stored === undefined && event.timestamp <= maxStoredTimestamp(position)) needsStoredIds = true;
+      if (stored === undefined && mayBeStored(position, event.timestamp)) needsStoredIds = true;
       position = afterStoredEvent(position, { eventId: event.id, timestamp: event.timestamp, origin }, window);
       ids.add(event.id);
       fresh.push({ stream, timestamp: event.timestamp, message: event.message, eventId: event.id, after: position });

@@ -202,6 +202,48 @@ describe('freshPushedEvents', () => {
   });
 });
 
+describe('freshPushedEvents: events the recent ids cannot decide', () => {
+  const empty = initialCursor(['app']);
+
+  test('an event past the highest stored timestamp is new without a look-up; one before it needs the stored ids', () => {
+    const first = freshPushedEvents(empty, [record(SEQ_A, ['1', '2', '3'])]);
+    const cursor: SourceCursor = { streams: { app: first.fresh.at(-1)?.after ?? { skip: 0 } } };
+    expect(cursor.streams.app?.maxTimestamp).toBe(T0 + 2);
+    const later: PushedRecord = {
+      ...record(SEQ_C, []),
+      events: [{ id: '4', timestamp: T0 + 3, message: 'later' }],
+    };
+    expect(freshPushedEvents(cursor, [later], 2).needsStoredIds).toBe(false);
+    const older: PushedRecord = { ...later, events: [{ id: '9', timestamp: T0 + 1, message: 'older' }] };
+    expect(freshPushedEvents(cursor, [older], 2).needsStoredIds).toBe(true);
+    // Given every stored id, the answer is final: '9' is new, '1' (past the window of 2) is not.
+    const decided = freshPushedEvents(
+      cursor,
+      [{ ...older, events: [...older.events, { id: '1', timestamp: T0, message: 'm-1' }] }],
+      2,
+      new Set(['1', '2', '3']),
+    );
+    expect(decided.fresh.map((e) => e.eventId)).toEqual(['9']);
+    expect(decided.duplicates).toBe(1);
+    expect(decided.needsStoredIds).toBe(false);
+  });
+
+  test('at the highest stored millisecond: decided by the recent ids while they hold all of its events', () => {
+    const same = (ids: string[]): PushedRecord => ({
+      ...record(SEQ_A, []),
+      events: ids.map((id) => ({ id, timestamp: T0, message: id })),
+    });
+    const stored = freshPushedEvents(empty, [same(['a', 'b'])], 4);
+    const cursor: SourceCursor = { streams: { app: stored.fresh.at(-1)?.after ?? { skip: 0 } } };
+    const next = { ...same(['c']), sequenceNumber: SEQ_C };
+    expect(freshPushedEvents(cursor, [next], 4).needsStoredIds).toBe(false);
+    // Five events of that millisecond stored, a window of 4: one of them may be out of the window.
+    const crowded = freshPushedEvents(empty, [same(['a', 'b', 'c', 'd', 'e'])], 4);
+    const full: SourceCursor = { streams: { app: crowded.fresh.at(-1)?.after ?? { skip: 0 } } };
+    expect(freshPushedEvents(full, [{ ...same(['f']), sequenceNumber: SEQ_C }], 4).needsStoredIds).toBe(true);
+  });
+});
+
 describe('freshReadEvents', () => {
   const events = ['a', 'b', 'c'].map((eventId, i) => ({ eventId, timestamp: T0 + i, message: eventId }));
 
