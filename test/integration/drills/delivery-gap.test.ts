@@ -4,13 +4,7 @@
 // missing lines are recovered from CloudWatch (marked `recovered`, counted in the seal), none is stored twice.
 // - A managed job: its runner counted what CloudWatch accepted, so the short count sends the proof to CloudWatch.
 // - An external job of 50 PutLogEvents calls, 10 of them while the filter is away, completed without a count.
-import {
-  DeleteSubscriptionFilterCommand,
-  DescribeSubscriptionFiltersCommand,
-  PutSubscriptionFilterCommand,
-  type SubscriptionFilter,
-} from '@aws-sdk/client-cloudwatch-logs';
-import { SUBSCRIPTION_FILTER_NAME } from '../../../src/adapters/cloudwatch/subscription';
+import type { SubscriptionFilter } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DRILL_TIMEOUT_MS,
   drillJob,
@@ -22,6 +16,7 @@ import {
 } from '../../support/drill';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../../support/harness';
 import { strictAws } from '../../support/strict-aws';
+import * as subscription from '../../support/subscription-filter';
 
 const EXTERNAL_CALLS = 50;
 const LINES_PER_CALL = 500;
@@ -141,30 +136,14 @@ async function allEvents(h: Harness, id: string): Promise<{ index: number; messa
   }
 }
 
-async function currentFilter(h: Harness): Promise<SubscriptionFilter> {
-  const answer = await h.aws.cloudwatch.send(
-    new DescribeSubscriptionFiltersCommand({ logGroupName: h.config.logGroup }),
-  );
-  const found = answer.subscriptionFilters?.find((f) => f.filterName === SUBSCRIPTION_FILTER_NAME);
-  if (!found) throw new Error(`no ${SUBSCRIPTION_FILTER_NAME} filter on ${h.config.logGroup}`);
-  return found;
+function currentFilter(h: Harness): Promise<SubscriptionFilter> {
+  return subscription.currentFilter(h.aws.cloudwatch, h.config.logGroup);
 }
 
-async function removeFilter(h: Harness): Promise<void> {
-  await h.aws.cloudwatch.send(
-    new DeleteSubscriptionFilterCommand({ logGroupName: h.config.logGroup, filterName: SUBSCRIPTION_FILTER_NAME }),
-  );
+function removeFilter(h: Harness): Promise<void> {
+  return subscription.removeFilter(h.aws.cloudwatch, h.config.logGroup);
 }
 
-async function putFilter(h: Harness, filter: SubscriptionFilter): Promise<void> {
-  await h.aws.cloudwatch.send(
-    new PutSubscriptionFilterCommand({
-      logGroupName: h.config.logGroup,
-      filterName: SUBSCRIPTION_FILTER_NAME,
-      filterPattern: filter.filterPattern ?? '',
-      destinationArn: filter.destinationArn,
-      roleArn: filter.roleArn,
-      distribution: filter.distribution,
-    }),
-  );
+function putFilter(h: Harness, filter: SubscriptionFilter): Promise<void> {
+  return subscription.putFilter(h.aws.cloudwatch, h.config.logGroup, filter);
 }

@@ -6,33 +6,20 @@
 //   was recovered from CloudWatch and its late delivery stored nothing twice.
 // - PutLogEvents replies lost (CloudWatch holds those batches twice) and DynamoDB write replies lost: the runner's
 //   count is uncertain, so the proof reads CloudWatch; the log holds exactly what CloudWatch holds.
-import {
-  DescribeSubscriptionFiltersCommand,
-  PutSubscriptionFilterCommand,
-  type SubscriptionFilter,
-} from '@aws-sdk/client-cloudwatch-logs';
-import { SUBSCRIPTION_FILTER_NAME } from '../../../src/adapters/cloudwatch/subscription';
+import type { SubscriptionFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { managedLogStream } from '../../../src/domain';
 import { DRILL_TIMEOUT_MS, drillJob, drillLine, expectSealedExact, indexes, waitStoredPast } from '../../support/drill';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../../support/harness';
 import { strictAws, type DeliveryPatch } from '../../support/strict-aws';
+import { currentFilter, putFilter } from '../../support/subscription-filter';
 
 const strict = strictAws();
 let h: Harness;
 let filter: SubscriptionFilter;
 
 /** Puts the log group's filter again as it was: in `modelled` mode the strict layer takes its delivery over. */
-async function putFilterAgain(): Promise<void> {
-  await h.aws.cloudwatch.send(
-    new PutSubscriptionFilterCommand({
-      logGroupName: h.config.logGroup,
-      filterName: SUBSCRIPTION_FILTER_NAME,
-      filterPattern: filter.filterPattern ?? '',
-      destinationArn: filter.destinationArn,
-      roleArn: filter.roleArn,
-      distribution: filter.distribution,
-    }),
-  );
+function putFilterAgain(): Promise<void> {
+  return putFilter(h.aws.cloudwatch, h.config.logGroup, filter);
 }
 
 async function deliverAs(patch: DeliveryPatch): Promise<void> {
@@ -42,12 +29,7 @@ async function deliverAs(patch: DeliveryPatch): Promise<void> {
 
 beforeAll(async () => {
   h = await startHarness();
-  const answer = await h.aws.cloudwatch.send(
-    new DescribeSubscriptionFiltersCommand({ logGroupName: h.config.logGroup }),
-  );
-  const found = answer.subscriptionFilters?.find((f) => f.filterName === SUBSCRIPTION_FILTER_NAME);
-  if (!found) throw new Error(`no ${SUBSCRIPTION_FILTER_NAME} filter on ${h.config.logGroup}`);
-  filter = found;
+  filter = await currentFilter(h.aws.cloudwatch, h.config.logGroup);
 });
 afterEach(async () => {
   await strict.clearFaults();
