@@ -102,6 +102,15 @@ export class InMemoryPushRegistry implements PushRegistry {
       throw new InvalidInputError('checkpoint', 'shard progress: checkpoint must be a sequence number');
     }
     const held = this.shardsOf(progress.streamName).get(progress.shardId);
+    if (held && progress.closed && !held.closed && progress.caughtUpTo < held.caughtUpTo) {
+      // Closing is final whatever the point of the report: the shard closes and keeps its point.
+      this.shardsOf(progress.streamName).set(progress.shardId, {
+        ...held,
+        closed: true,
+        updatedAt: progress.updatedAt,
+      });
+      return;
+    }
     if (held && (progress.caughtUpTo < held.caughtUpTo || (held.closed && !progress.closed))) return;
     // The adapter updates the item: the loss windows stay, and so does the checkpoint of a report without one.
     const reported: ShardProgress = { ...progress };

@@ -95,6 +95,18 @@ export function describePushRegistryContract(name: string, make: () => PushRegis
       ]);
     });
 
+    test('a closed report behind the reported point still closes the shard, which keeps its point', async () => {
+      const registry = await make();
+      const streamName = unique('logstream-log-events');
+      const shardId = 'shardId-000000000002';
+      await registry.putShardProgress({ streamName, shardId, caughtUpTo: 5000, closed: false, updatedAt: 5001 });
+      // Another round of the shard's forwarder reached the end from an earlier read: the shard is closed all the same.
+      await registry.putShardProgress({ streamName, shardId, caughtUpTo: 4000, closed: true, updatedAt: 6000 });
+      expect(await registry.listShardProgress(streamName)).toEqual([
+        { streamName, shardId, caughtUpTo: 5000, closed: true, updatedAt: 6000 },
+      ]);
+    });
+
     test('shard ids Kinesis would not make are kept apart too; other streams do not mix in', async () => {
       const registry = await make();
       const streamName = unique('s');

@@ -137,6 +137,34 @@ export class DynamoDbPushRegistry implements PushRegistry {
     } catch (error) {
       // A stale report (a restarted forwarder not yet at the tip, a late retry): the newer one stands.
       if (!isConditionFailure(error)) throw error;
+      // Closing is final whatever the point of the report (another round got further before this one read the end):
+      // the shard closes and keeps its point, or the seals of its streams would wait for it in vain.
+      if (progress.closed) await this.closeShard(progress);
+    }
+  }
+
+  /** Marks a shard's progress item closed, keeping its point (the item exists: a report was refused against it). */
+  private async closeShard(progress: ShardProgress): Promise<void> {
+    try {
+      await this.call('UpdateItem', () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: shardProgressKey(progress.streamName, progress.shardId),
+            UpdateExpression: 'SET closed = :closed, updated_at = :updated',
+            ConditionExpression: 'shard_id = :shard AND closed = :open',
+            ExpressionAttributeValues: {
+              ':closed': { BOOL: true },
+              ':open': { BOOL: false },
+              ':shard': { S: progress.shardId },
+              ':updated': { N: String(progress.updatedAt) },
+            },
+          }),
+        ),
+      );
+    } catch (error) {
+      // Closed already.
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
