@@ -295,13 +295,14 @@ describe('shard forwarder on the local stack', () => {
     // The new round read no record before the checkpoint seen kept (every test's records so far are on this shard:
     // from the oldest record, it would have read them all again). The terminated round may still have moved the kept
     // checkpoint on before it stopped, so the new one may have read fewer.
-    const round = await waitFor('the new round to heartbeat what it stored', async () =>
-      (await consumerProgress()).find((c) => c.stored >= 20),
+    // The terminated round's activity may itself store the new lines before it learns it is over, so the new round
+    // is judged by what it read, not by what it stored.
+    const round = await waitFor('the new round to heartbeat a read', async () =>
+      (await consumerProgress()).find((c) => c.reads >= 1),
     );
     const after = (await shardRecords(shardId, kept.checkpoint)).length;
     expect(round.records).toBeLessThanOrEqual(after);
     expect(after).toBeLessThan((await shardRecords(shardId)).length);
-    expect(round.stored).toBe(20);
   });
 
   // Last: it leaves the test's stream resharded.
