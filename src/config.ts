@@ -52,6 +52,12 @@ export interface Config {
   readonly filterReadsPerSecond: number;
   readonly ttlDays: number;
   readonly maxRunHours: number;
+  /**
+   * Longest time from an execution's registration to its seal that keeps its items without rewriting them
+   * (`LOGSTREAM_UNSEALED_TTL_DAYS`): each item of an unsealed log is written to expire this plus `ttlDays` after its
+   * write, so a log never sealed (its workflow terminated) is removed in the end, and the seal rewrites no chunk.
+   */
+  readonly unsealedTtlDays: number;
   readonly pollMinMs: number;
   readonly pollMaxMs: number;
   readonly heartbeatTimeoutMs: number;
@@ -169,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     filterReadsPerSecond: integer(env, 'LOGSTREAM_FILTER_READS_PER_SECOND', 2, 1, 100),
     ttlDays: integer(env, 'LOGSTREAM_TTL_DAYS', 7, 1, 3650),
     maxRunHours: integer(env, 'LOGSTREAM_MAX_RUN_HOURS', 24, 1, 24 * 365),
+    unsealedTtlDays: unsealedTtlDays(env),
     pollMinMs: integer(env, 'LOGSTREAM_POLL_MIN_MS', 100, 10, 60_000),
     pollMaxMs: integer(env, 'LOGSTREAM_POLL_MAX_MS', 2000, 10, 600_000),
     heartbeatTimeoutMs: integer(env, 'LOGSTREAM_HEARTBEAT_TIMEOUT_MS', 20_000, 1000, 600_000),
@@ -193,6 +200,19 @@ export function loadConfig(env: Env = process.env): Config {
     forwarder: flag(env, 'LOGSTREAM_FORWARDER', true),
     workerMaxActivities: integer(env, 'LOGSTREAM_WORKER_MAX_ACTIVITIES', 1000, 1, 100_000),
   };
+}
+
+function unsealedTtlDays(env: Env): number {
+  const days = integer(env, 'LOGSTREAM_UNSEALED_TTL_DAYS', 30, 1, 3650);
+  const maxRunHours = integer(env, 'LOGSTREAM_MAX_RUN_HOURS', 24, 1, 24 * 365);
+  // A managed command's items must outlive its longest run (and its seal, a day at most after it).
+  if (days * 24 < maxRunHours + 24) {
+    throw new ConfigError(
+      'LOGSTREAM_UNSEALED_TTL_DAYS',
+      `must exceed LOGSTREAM_MAX_RUN_HOURS (${maxRunHours} h) by a day, got ${days} days`,
+    );
+  }
+  return days;
 }
 
 function ingestSetting(env: Env): IngestSetting {

@@ -60,10 +60,12 @@ export function createAwsAdapters(config: Config, observe?: CallObserver): AwsAd
     observe,
     kinesisStream: config.kinesisStream,
   });
+  // Items of a log not yet sealed expire in the end (a terminated workflow's log is never sealed).
+  const unsealedTtlSeconds = (config.unsealedTtlDays + config.ttlDays) * 86_400;
   return {
-    store: new DynamoDbLogStore({ client: dynamodb, tableName: config.table, observe }),
+    store: new DynamoDbLogStore({ client: dynamodb, tableName: config.table, observe, unsealedTtlSeconds }),
     source,
-    registry: new DynamoDbPushRegistry({ client: dynamodb, tableName: config.table, observe }),
+    registry: new DynamoDbPushRegistry({ client: dynamodb, tableName: config.table, observe, unsealedTtlSeconds }),
     shards: new KinesisShardSource({ client: kinesis, observe }),
     audit: source,
     readBudget: new DynamoDbReadBudget({

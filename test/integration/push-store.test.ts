@@ -219,8 +219,10 @@ describe('records and the seal of pushed executions', () => {
       return Item?.expires_at?.N;
     };
     expect(await expiryOf(stream)).toBe(String(expiresAt));
-    expect(await expiryOf(foreign)).toBeUndefined();
-    // Every item of the log has the same expiry: nothing of it outlives its retention.
+    // The other execution's route keeps the provisional expiry it was written with.
+    expect(Number(await expiryOf(foreign))).toBeGreaterThan(expiresAt);
+    // The record and the fence get the seal's expiry; the chunks keep their provisional one, which is later (the
+    // seal rewrites none of them): nothing of the log expires before its retention, nothing lives forever.
     const { Items } = await aws.dynamodb.send(
       new QueryCommand({
         TableName: config.table,
@@ -229,9 +231,12 @@ describe('records and the seal of pushed executions', () => {
         ConsistentRead: true,
       }),
     );
-    expect(new Set((Items ?? []).map((item: Record<string, AttributeValue>) => item.expires_at?.N))).toEqual(
-      new Set([String(expiresAt)]),
+    const expiries = new Map(
+      (Items ?? []).map((item: Record<string, AttributeValue>) => [item.seq?.N, item.expires_at?.N]),
     );
+    expect([expiries.get('0'), expiries.get('6')]).toEqual([String(expiresAt), String(expiresAt)]);
+    for (const [seq, expiry] of expiries)
+      expect({ seq, later: Number(expiry) >= expiresAt }).toEqual({ seq, later: true });
 
     // Past the expiry (before DynamoDB's TTL removes it) the route is gone for readers, and the stream can be routed anew.
     const later = new DynamoDbPushRegistry({

@@ -1,4 +1,5 @@
 import { DeleteItemCommand, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDbLogStore } from '../../src/adapters/dynamodb/dynamodb-log-store';
 import { executionWriteUnits } from '../../src/adapters/dynamodb/item-size';
 import { sealExpiresAt, type LogLocation } from '../../src/domain';
 import { LogPump, readStoredEvents } from '../../src/ports';
@@ -80,7 +81,7 @@ async function expectedExpiry(h: Harness, executionId: string): Promise<number> 
   return sealExpiresAt(completedAt, sealedAt, h.config.ttlDays * 86_400);
 }
 
-describe('TTL: nothing expires while running; the seal gives every item its expiry', () => {
+describe('TTL: every item expires in the end, none before its retention; the seal rewrites no chunk', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
@@ -89,12 +90,24 @@ describe('TTL: nothing expires while running; the seal gives every item its expi
     await h?.stop();
   });
 
-  it('a running external execution has no expires_at on any item; once sealed every item has completion + retention', async () => {
+  /** Seconds an item of an unsealed log lives after its write. */
+  const unsealedTtlSeconds = (): number => (h.config.unsealedTtlDays + h.config.ttlDays) * 86_400;
+
+  it('a running external execution: every item carries a provisional expiry; the seal gives the record its own and leaves the chunks', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `running line ${i + 1} ${'x'.repeat(80)}`);
+    const before = Math.floor(Date.now() / 1000);
     const id = await runningExternal(h, 'ttl-running', lines);
+    const after = Math.ceil(Date.now() / 1000);
     const running = await expiries(h, id);
     expect(running.size).toBeGreaterThan(1);
-    expect([...running.values()]).toEqual([...running.keys()].map(() => undefined));
+    // A log that is never sealed (its workflow terminated) goes in the end: write time + unsealed TTL + retention.
+    for (const [seq, expiresAt] of running) {
+      expect({ seq, inWindow: expiresAt !== undefined && expiresAt >= before + unsealedTtlSeconds() }).toEqual({
+        seq,
+        inWindow: true,
+      });
+      expect(expiresAt).toBeLessThanOrEqual(after + unsealedTtlSeconds());
+    }
 
     await h.client.complete(id, 'SUCCEEDED', new Date().toISOString());
     const view = await waitSealed(h.client, id);
@@ -105,13 +118,18 @@ describe('TTL: nothing expires while running; the seal gives every item its expi
     expect([...sealed.keys()].sort((a, b) => a - b)).toEqual(
       [...[...running.keys()], lines.length + 1].sort((a, b) => a - b),
     );
-    for (const [seq, expiresAt] of sealed) expect({ seq, expiresAt }).toEqual({ seq, expiresAt: expected });
+    expect([sealed.get(0), sealed.get(lines.length + 1)]).toEqual([expected, expected]);
+    // The chunks keep the expiry they were written with, later than the seal's: none expires before its retention.
+    for (const [seq, expiresAt] of sealed) {
+      if (seq === 0 || seq === lines.length + 1) continue;
+      expect({ seq, expiresAt }).toEqual({ seq, expiresAt: running.get(seq) });
+      expect(expiresAt).toBeGreaterThan(expected);
+    }
     expect(expected * 1000).toBeGreaterThan(Date.now() + (h.config.ttlDays - 1) * DAY_MS);
-    // The cost of expiry at the seal: each chunk is written once more (an update is billed on the
-    // item's size), plus the seal's transaction (record and fence, billed twice): 4 units here.
+    // The seal's own writes: its transaction (the record and the fence, billed twice), whatever the log's length.
     const cost = await executionWriteUnits(h.aws.dynamodb, h.config.table, id);
     expect(cost.chunks).toBe(running.size - 1);
-    expect(cost.sealWriteUnits).toBeLessThanOrEqual(cost.writeUnits + 4);
+    expect(cost.sealWriteUnits).toBeLessThanOrEqual(4);
   });
 
   it('an old completed_at cannot make the drain write items that are already expired', async () => {
@@ -123,10 +141,46 @@ describe('TTL: nothing expires while running; the seal gives every item its expi
     const expected = await expectedExpiry(h, id);
     expect(expected * 1000).toBeGreaterThan(Date.now() + (h.config.ttlDays - 1) * DAY_MS);
     const sealed = await expiries(h, id);
-    for (const [seq, expiresAt] of sealed) expect({ seq, expiresAt }).toEqual({ seq, expiresAt: expected });
+    for (const [seq, expiresAt] of sealed)
+      expect({ seq, lastsLongEnough: (expiresAt ?? 0) >= expected }).toEqual({ seq, lastsLongEnough: true });
     const page = await h.client.logs(id);
     expect(page).toMatchObject({ sealed: true, source: 'dynamodb', last_index: 2 });
     expect(page.events.map((e) => e.message)).toEqual(['reported late', 'by an external runner']);
+  });
+
+  it('a log sealed after its provisional expiry would come: the seal gives each chunk that would expire first its own', async () => {
+    const id = newExecutionId('ttl-long-run');
+    const location = { logGroup: h.config.logGroup, logStreams: [`external/${id}`] };
+    const lines = Array.from({ length: 1200 }, (_, i) => `long run line ${i + 1} ${'y'.repeat(200)}`);
+    // Written as if registered and stored 10 days ago, by a store whose unsealed items live 5 days past retention.
+    const past = new DynamoDbLogStore({
+      client: h.aws.dynamodb,
+      tableName: h.config.table,
+      now: () => Date.now() - 10 * DAY_MS,
+      unsealedTtlSeconds: (h.config.ttlDays + 5) * 86_400,
+    });
+    await past.registerExecution({ executionId: id, location, startedAt: Date.now() - 10 * DAY_MS });
+    await writeLines(h, `external/${id}`, lines);
+    const pump = new LogPump(past, h.aws.source, {
+      executionId: id,
+      location,
+      chunkLimits: { maxBytes: 64 * 1024, maxEvents: 8000 },
+    });
+    await waitFor('lines stored', async () => ((await pump.pump()).tip.lastIndex === lines.length ? true : undefined));
+    const written = await expiries(h, id);
+    expect(written.size).toBeGreaterThan(2);
+    const sealedAt = Date.now();
+    const expiresAt = sealExpiresAt(sealedAt, sealedAt, h.config.ttlDays * 86_400);
+    // Each item would expire (in 2 days) before the seal's retention (7 days from now).
+    for (const [seq, at] of written) expect({ seq, early: (at ?? Infinity) < expiresAt }).toEqual({ seq, early: true });
+
+    await h.aws.store.sealLog(
+      id,
+      { status: 'SUCCEEDED', completedAt: sealedAt, lastIndex: lines.length, sealedAt },
+      expiresAt,
+    );
+    const sealed = await expiries(h, id);
+    for (const [seq, at] of sealed) expect({ seq, at }).toEqual({ seq, at: expiresAt });
   });
 });
 
@@ -163,8 +217,13 @@ describe('the seal at the store (DynamoDB through the strict layer)', () => {
     await expect(
       h.aws.store.sealLog(id, { status: 'SUCCEEDED', completedAt: now, lastIndex: 2, sealedAt: now }, 2e9),
     ).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' });
+    // Only the chunk is left, with the provisional expiry it was written with (not the refused seal's).
     const left = await expiries(h, id);
-    expect([...left.entries()]).toEqual([[1, undefined]]);
+    expect([...left.keys()]).toEqual([1]);
+    expect(left.get(1)).not.toBe(2e9);
+    expect(left.get(1)).toBeLessThanOrEqual(
+      Math.ceil(Date.now() / 1000) + (h.config.unsealedTtlDays + h.config.ttlDays) * 86_400,
+    );
   });
 
   it('after the seal no chunk can be appended; a seal behind a late chunk is refused', async () => {

@@ -218,9 +218,17 @@ describe('loadConfig', () => {
     ['LOGSTREAM_LOG_GROUP', 'bad group'],
     ['AWS_REGION', 'US EAST'],
     ['LOGSTREAM_TTL_DAYS', '0'],
+    ['LOGSTREAM_UNSEALED_TTL_DAYS', '0'],
+    ['LOGSTREAM_UNSEALED_TTL_DAYS', 'a month'],
     ['LOGSTREAM_AWS', 'aws'],
     ['LOGSTREAM_LOCAL_STACK', 'maybe'],
   ])('bad %s', (variable, value) => {
     expectInvalid({ [variable]: value }, variable);
+  });
+
+  test('unsealed items must outlive the longest run by a day', () => {
+    expect(loadConfig({}).unsealedTtlDays).toBe(30);
+    expect(loadConfig({ LOGSTREAM_MAX_RUN_HOURS: '48', LOGSTREAM_UNSEALED_TTL_DAYS: '3' }).unsealedTtlDays).toBe(3);
+    expectInvalid({ LOGSTREAM_MAX_RUN_HOURS: '48', LOGSTREAM_UNSEALED_TTL_DAYS: '2' }, 'LOGSTREAM_UNSEALED_TTL_DAYS');
   });
 });

@@ -19,7 +19,16 @@ import {
   type StoredChunk,
 } from '../../ports';
 import { observedCall } from './observed-call';
-import { chunkItem, expiresAtOf, isFence, RECORD_SEQ, toChunk, toRecord, type Item } from './log-items';
+import {
+  chunkItem,
+  expiresAtOf,
+  isFence,
+  PROVISIONAL_EXPIRY_ATTRIBUTE,
+  RECORD_SEQ,
+  toChunk,
+  toRecord,
+  type Item,
+} from './log-items';
 import { expireChunks, expireRoutes, writeSeal, type SealTarget } from './log-seal';
 import {
   cancellationReasons,
@@ -38,6 +47,13 @@ export interface DynamoDbLogStoreOptions {
   readonly tableName: string;
   readonly observe?: CallObserver;
   readonly now?: () => number;
+  /**
+   * How long the items of a log not yet sealed live after they are written (seconds): the longest an execution may
+   * take to be sealed plus the retention. Each record and chunk is written with that provisional expiry, so a log
+   * that is never sealed (its workflow terminated) is removed by TTL in the end, and the seal rewrites no chunk
+   * unless it comes later than its record's provisional expiry allows. Without it, unsealed items never expire.
+   */
+  readonly unsealedTtlSeconds?: number;
 }
 
 /**
@@ -52,12 +68,14 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
   private readonly observe: CallObserver;
   private readonly now: () => number;
   private readonly sealTarget: SealTarget;
+  private readonly unsealedTtlSeconds: number | undefined;
 
   constructor(options: DynamoDbLogStoreOptions) {
     this.client = options.client;
     this.table = options.tableName;
     this.observe = options.observe ?? (() => undefined);
     this.now = options.now ?? Date.now;
+    this.unsealedTtlSeconds = options.unsealedTtlSeconds;
     this.sealTarget = { client: this.client, table: this.table, call: (operation, send) => this.call(operation, send) };
   }
 
@@ -74,7 +92,7 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
-            Item: chunkItem(executionId, chunk),
+            Item: chunkItem(executionId, chunk, this.provisionalExpiry()),
             ConditionExpression: 'attribute_not_exists(seq)',
             // What holds the index tells a lost race (a chunk) from a sealed log (the fence).
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -180,8 +198,9 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
-            // No expires_at: a running execution's record never expires; the seal gives it one.
+            // A provisional expiry (if any), which the seal replaces with its own.
             Item: {
+              ...this.provisionalAttributes(),
               execution_id: { S: record.executionId },
               seq: { N: RECORD_SEQ },
               log_group: { S: record.location.logGroup },
@@ -213,8 +232,10 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
     if (!existing) throw new ExecutionNotFoundError(executionId);
     const record = toRecord(existing);
     if (record.seal) return this.finishSealed(executionId, existing, record.seal);
-    // Expiry first: once the seal is visible, every chunk (and route) already has the seal's expiry.
-    await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAt);
+    // Expiry first: once the seal is visible, every chunk (and route) lives at least as long as the seal says.
+    if (needsChunkExpiry(existing, expiresAt)) {
+      await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAt);
+    }
     await expireRoutes(this.sealTarget, record, expiresAt);
     try {
       await writeSeal(this.sealTarget, executionId, seal, expiresAt);
@@ -240,9 +261,22 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
 
   /** A log sealed before (a retry, or a second drain): its first seal stands; finish giving its expiry. */
   private async finishSealed(executionId: string, record: Item, seal: LogSeal): Promise<LogSeal> {
-    await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAtOf(record));
+    if (needsChunkExpiry(record, expiresAtOf(record))) {
+      await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAtOf(record));
+    }
     await expireRoutes(this.sealTarget, toRecord(record), expiresAtOf(record));
     return seal;
+  }
+
+  /** The expiry of an item of an unsealed log written now (epoch seconds), if unsealed logs get one. */
+  private provisionalExpiry(): number | undefined {
+    return this.unsealedTtlSeconds === undefined ? undefined : Math.ceil(this.now() / 1000) + this.unsealedTtlSeconds;
+  }
+
+  private provisionalAttributes(): Item {
+    const expiresAt = this.provisionalExpiry();
+    if (expiresAt === undefined) return {};
+    return { expires_at: { N: String(expiresAt) }, [PROVISIONAL_EXPIRY_ATTRIBUTE]: { N: String(expiresAt) } };
   }
 
   async ping(): Promise<void> {
@@ -295,4 +329,14 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
 
 function itemKeyOf(key: ChunkKey): string {
   return `${key.seq}\u0000${key.executionId}`;
+}
+
+/**
+ * Whether the seal must give the chunks of a log its expiry: not when the record's provisional expiry (which every
+ * chunk, written after the record, has or exceeds) already lasts as long, as for every log sealed within the
+ * unsealed TTL of its registration. A record without one (written without a TTL) always needs it.
+ */
+function needsChunkExpiry(record: Item, expiresAt: number): boolean {
+  const provisional = Number(record[PROVISIONAL_EXPIRY_ATTRIBUTE]?.N ?? Number.NaN);
+  return !(provisional >= expiresAt);
 }

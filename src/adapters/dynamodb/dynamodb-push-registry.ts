@@ -40,6 +40,8 @@ export interface DynamoDbPushRegistryOptions {
   readonly tableName: string;
   readonly observe?: CallObserver;
   readonly now?: () => number;
+  /** How long a route lives before its execution's seal gives it the log's expiry (seconds); without it, forever. */
+  readonly unsealedTtlSeconds?: number;
 }
 
 /**
@@ -52,12 +54,14 @@ export class DynamoDbPushRegistry implements PushRegistry {
   private readonly table: string;
   private readonly observe: CallObserver;
   private readonly now: () => number;
+  private readonly unsealedTtlSeconds: number | undefined;
 
   constructor(options: DynamoDbPushRegistryOptions) {
     this.client = options.client;
     this.table = options.tableName;
     this.observe = options.observe ?? (() => undefined);
     this.now = options.now ?? Date.now;
+    this.unsealedTtlSeconds = options.unsealedTtlSeconds;
   }
 
   async putRoute(route: StreamRoute): Promise<StreamRoute> {
@@ -72,6 +76,9 @@ export class DynamoDbPushRegistry implements PushRegistry {
               route_execution: { S: route.executionId },
               log_group: { S: route.logGroup },
               log_stream: { S: route.logStream },
+              ...(this.unsealedTtlSeconds === undefined
+                ? {}
+                : { expires_at: { N: String(Math.ceil(this.now() / 1000) + this.unsealedTtlSeconds) } }),
             },
             // An expired route (its log sealed and past retention, not yet removed by TTL) is gone.
             ConditionExpression: 'attribute_not_exists(seq) OR expires_at < :now',

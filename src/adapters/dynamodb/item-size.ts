@@ -24,9 +24,9 @@ export interface ExecutionWriteCost {
   /** Writing every item once (the record and chunk puts). */
   readonly writeUnits: number;
   /**
-   * What the seal adds: its transaction (the record update and the fence put, each billed twice as
-   * transactional writes are) and one UpdateItem per chunk giving it its expiry, billed on the
-   * chunk's whole size as DynamoDB bills any update.
+   * What the seal wrote: its transaction (the record update and the fence put, each billed twice as
+   * transactional writes are) and an UpdateItem for each chunk it gave the seal's expiry (billed on the
+   * chunk's whole size as DynamoDB bills any update). Chunks that kept their provisional expiry cost it nothing.
    */
   readonly sealWriteUnits: number;
 }
@@ -41,6 +41,7 @@ export async function executionWriteUnits(
   let chunks = 0;
   let writeUnits = 0;
   let sealWriteUnits = 0;
+  let sealExpiry: string | undefined;
   let startKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await client.send(
@@ -55,11 +56,13 @@ export async function executionWriteUnits(
       const units = Math.ceil(itemSize(item) / 1024);
       items++;
       writeUnits += units;
+      // The record comes first (seq 0): once sealed, its expiry is the seal's.
+      if (item.seq?.N === '0') sealExpiry = item.sealed_at === undefined ? undefined : item.expires_at?.N;
       if (item.seq?.N === '0' || item.seal_fence?.BOOL === true) {
-        if (item.expires_at !== undefined) sealWriteUnits += 2 * units;
+        if (sealExpiry !== undefined) sealWriteUnits += 2 * units;
       } else {
         chunks++;
-        if (item.expires_at !== undefined) sealWriteUnits += units;
+        if (sealExpiry !== undefined && item.expires_at?.N === sealExpiry) sealWriteUnits += units;
       }
     }
     startKey = page.LastEvaluatedKey;

@@ -18,8 +18,11 @@ export const RECORD_SEQ = '0';
  */
 export const FENCE_ATTRIBUTE = 'seal_fence';
 
-/** The item of a chunk, without expiry: it gets one when its log is sealed. */
-export function chunkItem(executionId: string, chunk: LogChunk): Item {
+/**
+ * The item of a chunk, with its provisional expiry when the store gives unsealed logs one (see
+ * `PROVISIONAL_EXPIRY_ATTRIBUTE`): the seal gives it its own only when that one would come first.
+ */
+export function chunkItem(executionId: string, chunk: LogChunk, expiresAt?: number): Item {
   const last = chunk.events[chunk.events.length - 1];
   return {
     execution_id: { S: executionId },
@@ -28,8 +31,16 @@ export function chunkItem(executionId: string, chunk: LogChunk): Item {
     data: { B: encodeEvents(chunk.events) },
     ...cursorAttribute(chunk.cursor),
     last_ts: { N: String(last?.timestamp ?? 0) },
+    ...(expiresAt === undefined ? {} : { expires_at: { N: String(expiresAt) } }),
   };
 }
+
+/**
+ * The record's copy of the provisional expiry it got when registered (epoch seconds). Every chunk is written
+ * after its record, so none expires before that: a seal whose own expiry is not later leaves the chunks as they are.
+ * The seal replaces the record's `expires_at`, never this.
+ */
+export const PROVISIONAL_EXPIRY_ATTRIBUTE = 'provisional_expires_at';
 
 /** The fence item of a log sealed at `lastIndex`. */
 export function fenceItem(executionId: string, lastIndex: number, expiresAt: number): Item {

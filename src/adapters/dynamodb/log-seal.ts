@@ -69,9 +69,9 @@ export async function writeSeal(
 }
 
 /**
- * Gives every chunk up to `lastIndex` the seal's expiry: one UpdateItem per chunk (about 200 KB of
- * events each, billed on its size), conditional on the chunk existing so that none is recreated.
- * Idempotent: chunks that have it already are skipped.
+ * Gives every chunk up to `lastIndex` that would expire before `expiresAt` that expiry: one UpdateItem per such
+ * chunk (billed on its size), conditional on the chunk existing so that none is recreated. Idempotent: chunks that
+ * live as long already are skipped. Only logs sealed long after they began need it (see `needsChunkExpiry`).
  */
 export async function expireChunks(
   target: SealTarget,
@@ -98,7 +98,8 @@ export async function expireChunks(
         }),
       ),
     );
-    const due = (page.Items ?? []).filter((item) => expiresAtOf(item) !== expiresAt);
+    // A chunk that lives as long already (or longer: a provisional expiry) is left alone; one without any is not.
+    const due = (page.Items ?? []).filter((item) => item.expires_at === undefined || expiresAtOf(item) < expiresAt);
     for (let i = 0; i < due.length; i += EXPIRY_CONCURRENCY) {
       await Promise.all(
         due.slice(i, i + EXPIRY_CONCURRENCY).map((item) => expireItem(target, executionId, item, expiresAt)),
