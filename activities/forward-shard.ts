@@ -8,6 +8,7 @@ import { DEFAULT_SHARD_PACING, ShardPacer, type ShardPacingOptions } from './sha
 import { failureCode, isCancellation, isWorkerShutdown, shardForwardingFailure } from './shard-failure';
 import { closeLossWindow, shardStart, type Checkpoint, type PendingLoss } from './shard-resume';
 import { ShardTipsBook, type ShardTipsOptions } from './shard-tips';
+import { WatchBook } from './shard-watches';
 
 /** Input of `forwardShard`. */
 export interface ForwardShardInput {
@@ -58,10 +59,24 @@ export interface ForwardShardDeps {
   readonly readLimit?: number;
   /** How long a stream without a route stays unrouted before it is looked up again (ms). */
   readonly routeMissTtlMs?: number;
+  /** Holding back the events of executions nobody waits for, to store them in bigger chunks (default: none). */
+  readonly hold?: ShardHoldOptions;
   /** Waits `ms`, rejecting when the activity is cancelled (default: the activity context's sleep). */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
+
+/** How a shard consumer holds back events nobody waits for (see `HoldPolicy`). */
+export interface ShardHoldOptions {
+  /** Longest an event is held (ms); 0 holds nothing. */
+  readonly holdMs: number;
+  /** An execution's events are stored once this many bytes of messages wait (default 64 KB). */
+  readonly maxBytes?: number;
+  /** How often the watched executions are read (ms, default 1000). */
+  readonly watchEveryMs?: number;
+}
+
+const DEFAULT_HOLD_BYTES = 64 * 1024;
 
 const DEFAULT_MAX_RUN_MS = 10 * 60_000;
 // Iterators refused this many times in a row, each freshly taken after the checkpoint, are not an expiry.
@@ -86,6 +101,16 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   const pacer = new ShardPacer(deps.pacing ?? DEFAULT_SHARD_PACING);
   const routes = new RouteCache({ registry: deps.registry, store: deps.store, now, missTtlMs: deps.routeMissTtlMs });
   const log = context.log;
+  const holdMs = deps.hold?.holdMs ?? 0;
+  const watches =
+    holdMs > 0
+      ? new WatchBook({
+          read: () => deps.registry.readWatches(streamName, now()),
+          everyMs: deps.hold?.watchEveryMs ?? 1000,
+          now,
+          log,
+        })
+      : undefined;
   const batches = new ShardBatchWriter({
     shardId,
     routes,
@@ -93,14 +118,28 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
     pacer,
     wait: (ms) => sleepHeartbeating(sleep, heartbeat, ms),
     log,
+    ...(watches === undefined
+      ? {}
+      : {
+          hold: {
+            holdMs,
+            maxBytes: deps.hold?.maxBytes ?? DEFAULT_HOLD_BYTES,
+            watched: (executionId: string) => watches.has(executionId),
+            now,
+          },
+        }),
   });
   const deadline = now() + (deps.maxRunMs ?? DEFAULT_MAX_RUN_MS);
   const progressEveryMs = deps.progressEveryMs ?? 1000;
+  // The checkpoint is behind every event stored, held ones included; `readTo` is the last record read.
   let checkpoint: Checkpoint | undefined = resumedCheckpoint(context.info.heartbeatDetails);
   if (checkpoint === undefined && input.checkpoint !== undefined) checkpoint = { sequenceNumber: input.checkpoint };
+  let readTo = checkpoint;
   let reads = 0;
   let behind = 0;
+  // Everything that arrived before it was read (held events included); `storedUpTo()` is what is reported.
   let caughtUpTo = 0;
+  const storedUpTo = (): number => Math.min(caughtUpTo, batches.heldSince()?.caughtUpTo ?? caughtUpTo);
   let reportedCaughtUpTo = 0;
   let reportedCheckpoint: string | undefined;
   let reportedAt = Number.NEGATIVE_INFINITY;
@@ -120,7 +159,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
     deps.registry.putShardProgress({
       streamName,
       shardId,
-      caughtUpTo,
+      caughtUpTo: storedUpTo(),
       closed,
       updatedAt: now(),
       ...(checkpoint === undefined
@@ -143,7 +182,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
 
   const tipsWriter = inBackground(publishTips);
   const progressWriter = inBackground(async () => {
-    const reporting = caughtUpTo;
+    const reporting = storedUpTo();
     const reportingCheckpoint = checkpoint?.sequenceNumber;
     try {
       await report(false);
@@ -162,7 +201,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   let pendingLoss: PendingLoss | undefined;
   /** An iterator after the checkpoint; at the oldest record kept when Kinesis trimmed it (a loss, recorded). */
   const openIterator = async (): Promise<string> => {
-    const held = checkpoint;
+    const held = readTo;
     try {
       return await deps.shards.iteratorAfter(streamName, shardId, held?.sequenceNumber);
     } catch (error) {
@@ -182,7 +221,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
         error: String(error),
       });
       metrics.createCounter('logstream_forwarder_loss_windows', 'windows', 'Shard checkpoints found trimmed').add(1);
-      checkpoint = undefined;
+      checkpoint = readTo = undefined;
       return deps.shards.iteratorAfter(streamName, shardId, undefined);
     }
   };
@@ -192,9 +231,16 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       await batches.retrying('read shard progress', () => deps.registry.listShardProgress(streamName)),
       shardId,
     );
-    checkpoint = start.checkpoint;
+    checkpoint = readTo = start.checkpoint;
     caughtUpTo = reportedCaughtUpTo = start.caughtUpTo;
+    /** Notes what was stored in the tips, and moves the checkpoint behind what is still held. */
+    const stored = (tipsStored: ReadonlyMap<string, number>): void => {
+      for (const [executionId, lastIndex] of tipsStored) tips.note(executionId, lastIndex, now());
+      const held = batches.heldSince<Checkpoint | undefined>();
+      checkpoint = held === undefined ? readTo : held.resumeAt;
+    };
     while (now() < deadline) {
+      watches?.refresh();
       await sleepHeartbeating(sleep, heartbeat, Math.max(0, nextReadAt - now()));
       const startedAt = now();
       let read: ShardRead;
@@ -229,17 +275,18 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
         log.error('shard loss window recorded', { streamName, shardId, ...loss });
         pendingLoss = undefined;
       }
-      const stored = await batches.store(read.records);
-      for (const [executionId, lastIndex] of stored) tips.note(executionId, lastIndex, now());
+      const mark = { resumeAt: readTo, caughtUpTo };
+      const last = read.records.at(-1);
+      if (last !== undefined) readTo = { sequenceNumber: last.sequenceNumber, arrivedAt: last.arrivedAt };
+      stored(await batches.store(read.records, mark));
       // The tips and the progress are written beside the next reads: a round waits for the store, not for them.
       tipsWriter.kick();
-      const last = read.records.at(-1);
-      if (last !== undefined) checkpoint = { sequenceNumber: last.sequenceNumber, arrivedAt: last.arrivedAt };
       iterator = read.nextIterator;
       // Everything that arrived before this read started was in its answer or an earlier one, and is stored now.
       if (read.millisBehindLatest === 0 || iterator === undefined) caughtUpTo = Math.max(caughtUpTo, startedAt);
       heartbeat();
       if (iterator === undefined) {
+        stored(await batches.flushAll());
         // The drains of executions on this shard wait for `closed`: it must be written before the run ends.
         await progressWriter.settle();
         await batches.retrying('report shard progress', () => report(true));
@@ -250,13 +297,19 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
         log.info('closed shard read to its end', { streamName, shardId, children: read.childShardIds });
         return { ...result(), closed: true, childShardIds: read.childShardIds };
       }
-      const moved = caughtUpTo > reportedCaughtUpTo || checkpoint?.sequenceNumber !== reportedCheckpoint;
+      const moved = storedUpTo() > reportedCaughtUpTo || checkpoint?.sequenceNumber !== reportedCheckpoint;
       if (moved && now() - reportedAt >= progressEveryMs) progressWriter.kick();
       // The next read follows at the pace, not after a rest: a log stream's events reach Kinesis one record per
       // PutLogEvents call, so reading less often merges few appends, and costs each line the wait.
       nextReadAt = startedAt + pacer.succeeded(read.records.length > 0 || read.millisBehindLatest > 0);
     }
-    await Promise.all([tipsWriter.settle(), progressWriter.settle()]);
+    // The next round starts from a checkpoint behind nothing held.
+    if (batches.heldExecutions > 0) {
+      stored(await batches.flushAll());
+      tipsWriter.kick();
+      progressWriter.kick();
+    }
+    await Promise.all([tipsWriter.settle(), progressWriter.settle(), watches?.settle()]);
     // One line per round (about ten minutes) says what the shard carried: the heartbeats hold the same counts live.
     log.info('shard forwarded for a round', { streamName, shardId, ...result(), reads, ...batches.counts });
     return { ...result(), closed: false, childShardIds: [] };

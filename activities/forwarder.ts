@@ -14,10 +14,10 @@ export interface ForwarderDeps {
   readonly registry: PushRegistry;
   readonly store: LogStore;
   readonly forwarders: ForwarderDirectory;
-  /** Overrides of the shard consumer's timings (tests, benchmarks). */
+  /** Overrides of the shard consumer's timings (tests, benchmarks), and how it holds back events nobody waits for. */
   readonly consumer?: Pick<
     ForwardShardDeps,
-    'pacing' | 'maxRunMs' | 'progressEveryMs' | 'readLimit' | 'routeMissTtlMs' | 'sleep' | 'now'
+    'pacing' | 'maxRunMs' | 'progressEveryMs' | 'readLimit' | 'routeMissTtlMs' | 'sleep' | 'now' | 'hold'
   >;
 }
 

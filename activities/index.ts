@@ -37,7 +37,11 @@ export function createActivities(deps: ActivityDeps) {
   // however long); the seal gives them one.
   // The push drains of all the worker's executions watch the same shards: one look serves them all for a moment.
   const shards = { listShards: sharedReads((stream) => deps.shards.listShards(stream), 1000) };
-  const progress = { listShardProgress: sharedReads((stream) => deps.registry.listShardProgress(stream), 250) };
+  const progress = {
+    listShardProgress: sharedReads((stream) => deps.registry.listShardProgress(stream), 250),
+    putWatches: (stream: string, ids: readonly string[], untilMs: number) =>
+      deps.registry.putWatches(stream, ids, untilMs),
+  };
   // One verifier for all the worker's drains: their reads of small logs share FilterLogEvents calls.
   const verifier = new StreamVerifier({ audit: deps.audit, budget: deps.readBudget });
   const register = (input: { executionId: string; location: DrainInput['location'] }) =>

@@ -30,7 +30,7 @@ export interface PushDrainInput {
 /** Dependencies of the push drain. */
 export interface PushDrainDeps {
   readonly store: LogStore;
-  readonly registry: Pick<PushRegistry, 'listShardProgress'>;
+  readonly registry: Pick<PushRegistry, 'listShardProgress' | 'putWatches'>;
   /** Reads whole streams from CloudWatch for the proof (shared by the worker's drains, within the read budget). */
   readonly verifier: Pick<StreamVerifier, 'read'>;
   readonly shards: Pick<ShardSource, 'listShards'>;
@@ -129,9 +129,12 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
   let shortVerifications = 0;
   // Set once the forwarders are past quietAfter (or waiting for them is over): not asked again.
   let forwardersDone = false;
+  // The forwarders store the execution's events at once while the drain waits for them (see `putWatches`).
+  let watchedUntil = Number.NEGATIVE_INFINITY;
 
   for (;;) {
     let wait = 0;
+    if (now() > watchedUntil - DRAIN_WATCH_MS / 2) watchedUntil = await watch(deps, input, now, context);
     try {
       if (verifying === undefined) {
         const latest = await deps.store.latestChunk(input.executionId);
@@ -214,6 +217,28 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
       wait = 0;
     }
     await sleepHeartbeating(sleep, heartbeat, wait);
+  }
+}
+
+/** How long one watch of the drain lasts; it is renewed while the drain goes on. */
+const DRAIN_WATCH_MS = 60_000;
+
+/**
+ * Asks the forwarders to store the execution's events without holding them back; returns until when. A failure only
+ * costs time (held events come within the forwarders' hold anyway): it is logged, and tried again soon.
+ */
+async function watch(deps: PushDrainDeps, input: PushDrainInput, now: () => number, context: Context): Promise<number> {
+  const until = now() + DRAIN_WATCH_MS;
+  try {
+    await deps.registry.putWatches(deps.streamName, [input.executionId], until);
+    return until;
+  } catch (error) {
+    context.log.warn('push seal: asking the forwarders for the log failed', {
+      executionId: input.executionId,
+      error: String(error),
+    });
+    // Renewed from 5 s on (see the drain's loop).
+    return now() + DRAIN_WATCH_MS / 2 + 5000;
   }
 }
 

@@ -42,6 +42,41 @@ export interface ShardBatchWriterOptions {
   readonly log: Logger;
   /** Writers kept (one per execution seen); the oldest are dropped first. */
   readonly maxWriters?: number;
+  /** Holding back the events of executions nobody waits for, to store them in fewer, bigger chunks (default: none). */
+  readonly hold?: HoldPolicy;
+}
+
+/**
+ * When the events of an execution are held back. Each append writes at least one item, billed at 1 KB or more: an
+ * execution printing a few lines at a time would otherwise cost a write per forwarder round. While nobody waits for
+ * its lines (no tail, no drain: see `PushRegistry.putWatches`) they are held until enough wait or the oldest waited
+ * long enough; the checkpoint and the reported progress stay behind the oldest event held, so nothing is lost when
+ * the forwarder stops meanwhile (the records are read again, and the writer drops what it stored already).
+ */
+export interface HoldPolicy {
+  /** Longest an event is held (ms); 0 holds nothing. */
+  readonly holdMs: number;
+  /** An execution's events are stored once this many bytes of messages wait. */
+  readonly maxBytes: number;
+  /** Whether someone waits for the execution's lines now. */
+  watched(executionId: string): boolean;
+  now(): number;
+}
+
+/** Where the shard stood when a read began: what the consumer falls back to while that read's events are held. */
+export interface ReadMark<T> {
+  /** The consumer's resume point before the read. */
+  readonly resumeAt: T;
+  /** What the consumer had stored everything that arrived before, before the read (epoch ms). */
+  readonly caughtUpTo: number;
+}
+
+interface Held {
+  readonly target: RouteTarget;
+  readonly records: PushedRecord[];
+  bytes: number;
+  readonly since: number;
+  readonly mark: ReadMark<unknown>;
 }
 
 /**
@@ -52,6 +87,8 @@ export interface ShardBatchWriterOptions {
  */
 export class ShardBatchWriter {
   private readonly writers = new Map<string, { writer: ExecutionAppender; streams: string }>();
+  /** Events held back, per execution, oldest first. */
+  private readonly held = new Map<string, Held>();
   private totals = { records: 0, stored: 0, duplicates: 0, skipped: 0, malformed: 0, control: 0 };
 
   constructor(private readonly options: ShardBatchWriterOptions) {}
@@ -61,11 +98,21 @@ export class ShardBatchWriter {
     return { ...this.totals };
   }
 
+  /** The mark of the read that brought the oldest event held back; undefined when nothing is held. */
+  heldSince<T>(): ReadMark<T> | undefined {
+    return this.held.values().next().value?.mark as ReadMark<T> | undefined;
+  }
+
+  /** Executions with events held back. */
+  get heldExecutions(): number {
+    return this.held.size;
+  }
+
   /**
    * Stores what `records` hold for logstream's executions; resolves once all of it is stored, with the highest
    * index stored of each execution they held.
    */
-  async store(records: readonly ShardRecord[]): Promise<Map<string, number>> {
+  async store<T>(records: readonly ShardRecord[], mark?: ReadMark<T>): Promise<Map<string, number>> {
     const { shardId, log } = this.options;
     this.totals.records += records.length;
     // The data records in shard order, each with its stream.
@@ -117,9 +164,44 @@ export class ShardBatchWriter {
       entry.records.push(record);
       byExecution.set(target.executionId, entry);
     }
+    const hold = this.options.hold;
+    if (hold === undefined || hold.holdMs <= 0 || mark === undefined) return this.appendAll([...byExecution.values()]);
+    const now = hold.now();
+    for (const { target, records: routed } of byExecution.values()) {
+      const held = this.held.get(target.executionId) ?? { target, records: [], bytes: 0, since: now, mark };
+      held.records.push(...routed);
+      for (const record of routed) for (const event of record.events) held.bytes += event.message.length;
+      this.held.set(target.executionId, held);
+    }
+    const due = [...this.held].filter(
+      ([executionId, held]) =>
+        hold.watched(executionId) || held.bytes >= hold.maxBytes || now - held.since >= hold.holdMs,
+    );
+    return this.release(due.map(([executionId]) => executionId));
+  }
+
+  /** Stores every event held back (the round ends, the shard is closed); resolves with the tips stored. */
+  flushAll(): Promise<Map<string, number>> {
+    return this.release([...this.held.keys()]);
+  }
+
+  private async release(executionIds: readonly string[]): Promise<Map<string, number>> {
+    const entries = executionIds.flatMap((id) => {
+      const held = this.held.get(id);
+      return held === undefined ? [] : [{ target: held.target, records: held.records }];
+    });
+    const tips = await this.appendAll(entries);
+    // Only once stored: a failure leaves them held (and the checkpoint behind them).
+    for (const id of executionIds) this.held.delete(id);
+    return tips;
+  }
+
+  private async appendAll(
+    entries: readonly { target: RouteTarget; records: PushedRecord[] }[],
+  ): Promise<Map<string, number>> {
     const tips = new Map<string, number>();
     await Promise.all(
-      [...byExecution.values()].map(async ({ target, records }) => {
+      entries.map(async ({ target, records }) => {
         const lastIndex = await this.append(target, records);
         if (lastIndex !== undefined) tips.set(target.executionId, lastIndex);
       }),

@@ -58,6 +58,11 @@ export interface Config {
    * write, so a log never sealed (its workflow terminated) is removed in the end, and the seal rewrites no chunk.
    */
   readonly unsealedTtlDays: number;
+  /**
+   * Longest the forwarder holds back the lines of an execution nobody tails (`LOGSTREAM_PUSH_HOLD_MS`), to store them
+   * in fewer, bigger chunks; 0 stores every round's lines at once. A tail or the seal's drain gets them at once.
+   */
+  readonly pushHoldMs: number;
   readonly pollMinMs: number;
   readonly pollMaxMs: number;
   readonly heartbeatTimeoutMs: number;
@@ -176,6 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     ttlDays: integer(env, 'LOGSTREAM_TTL_DAYS', 7, 1, 3650),
     maxRunHours: integer(env, 'LOGSTREAM_MAX_RUN_HOURS', 24, 1, 24 * 365),
     unsealedTtlDays: unsealedTtlDays(env),
+    // The emulator's tests and demo want lines stored promptly; on AWS, fewer writes matter more.
+    pushHoldMs: integer(env, 'LOGSTREAM_PUSH_HOLD_MS', localAws ? 1000 : 20_000, 0, 600_000),
     pollMinMs: integer(env, 'LOGSTREAM_POLL_MIN_MS', 100, 10, 60_000),
     pollMaxMs: integer(env, 'LOGSTREAM_POLL_MAX_MS', 2000, 10, 600_000),
     heartbeatTimeoutMs: integer(env, 'LOGSTREAM_HEARTBEAT_TIMEOUT_MS', 20_000, 1000, 600_000),

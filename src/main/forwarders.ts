@@ -32,7 +32,7 @@ export async function workflowsForWorkers(
 
 /** Options of `startForwarding`. */
 export interface ForwardingOptions {
-  readonly config: Pick<Config, 'forwarder' | 'ingest' | 'kinesisStream'>;
+  readonly config: Pick<Config, 'forwarder' | 'ingest' | 'kinesisStream' | 'pushHoldMs'>;
   readonly connection: NativeConnection;
   readonly namespace: string;
   /** Where the workflows come from (the same bundle as the execution worker's). */
@@ -68,7 +68,7 @@ export async function startForwarding(options: ForwardingOptions): Promise<Runni
     ...options.workflows,
     // A lost worker's consumer is noticed by its heartbeat timeout; cancellation (a shutdown) rides on heartbeats.
     maxHeartbeatThrottleInterval: '1s',
-    activities: createForwarderActivities({ ...aws, forwarders }),
+    activities: createForwarderActivities({ ...aws, forwarders, consumer: { hold: { holdMs: config.pushHoldMs } } }),
   });
   const running = worker.run();
   const aborting = new AbortController();

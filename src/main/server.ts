@@ -65,7 +65,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
       tips:
         config.ingest === 'poll'
           ? undefined
-          : { source: { readTips: () => aws.registry.readTips(config.kinesisStream) }, chunks: aws.store },
+          : {
+              source: {
+                readTips: () => aws.registry.readTips(config.kinesisStream),
+                watch: (ids, untilMs) => aws.registry.putWatches(config.kinesisStream, ids, untilMs),
+              },
+              chunks: aws.store,
+            },
     }),
     store: aws.store,
     directory,

@@ -22,4 +22,11 @@ export interface PushRegistry {
   putShardTips(tips: ShardTips): Promise<void>;
   /** The highest tip of each execution over every shard of a Kinesis stream (one read of a few items). */
   readTips(streamName: string): Promise<Map<string, number>>;
+  /**
+   * Says that someone waits for these executions' lines until `untilMs` (epoch ms): a tail, or the drain that seals
+   * the log. The forwarders then store their events at once instead of holding them back to fill bigger chunks.
+   */
+  putWatches(streamName: string, executionIds: readonly string[], untilMs: number): Promise<void>;
+  /** The executions watched at `nowMs` (see `putWatches`): one read of one partition. */
+  readWatches(streamName: string, nowMs: number): Promise<Set<string>>;
 }

@@ -8,7 +8,15 @@ const MAX_PASSES = 4;
 /** Where the tips of pushed logs are read: the tips items of the forwarders (see `PushRegistry.readTips`). */
 export interface TipSource {
   readTips(): Promise<ReadonlyMap<string, number>>;
+  /**
+   * Tells the forwarders these executions are tailed until `untilMs`, so that they store their lines at once instead
+   * of holding them back for bigger chunks (see `PushRegistry.putWatches`).
+   */
+  watch?(executionIds: readonly string[], untilMs: number): Promise<void>;
 }
+
+// A tailed execution's watch lasts this long, and is renewed when half of it is over.
+const WATCH_MS = 60_000;
 
 /** What the feed needs of a tail. */
 export interface TippedTail {
@@ -64,6 +72,9 @@ export class TipFeed {
   private failures = 0;
   private lastSealCheck = Number.NEGATIVE_INFINITY;
   private checkingSeals = false;
+  /** Execution → until when its watch was last published (epoch ms). */
+  private readonly watchedUntil = new Map<string, number>();
+  private publishingWatches = false;
   private readonly now: () => number;
 
   constructor(
@@ -110,6 +121,7 @@ export class TipFeed {
       return;
     }
     const startedAt = this.now();
+    this.publishWatches(watched);
     let delay = everyMs;
     try {
       const tips = await this.options.source.readTips();
@@ -155,6 +167,30 @@ export class TipFeed {
       if (lastPass) return;
       due = due.filter((tail, i) => chunks[i] !== undefined && tail.tipped && tipOf(tail) > tail.position);
     }
+  }
+
+  /**
+   * Publishes, beside the loop, the watches of the tailed executions whose watch is missing or half over (one write
+   * per execution a minute, at most). A failed publication is tried again next tick: it only costs the tail latency.
+   */
+  private publishWatches(watched: readonly TippedTail[]): void {
+    const watch = this.options.source.watch;
+    if (watch === undefined || this.publishingWatches) return;
+    const now = this.now();
+    const tailed = new Set(watched.map((tail) => tail.executionId));
+    for (const id of this.watchedUntil.keys()) if (!tailed.has(id)) this.watchedUntil.delete(id);
+    const due = [...tailed].filter((id) => (this.watchedUntil.get(id) ?? 0) - now < WATCH_MS / 2);
+    if (due.length === 0) return;
+    const until = now + WATCH_MS;
+    this.publishingWatches = true;
+    void watch(due, until)
+      .then(() => {
+        for (const id of due) this.watchedUntil.set(id, until);
+      })
+      .catch((error: unknown) => {
+        this.options.logger.warn({ err: error }, 'publishing the tailed executions failed; tried again next tick');
+      })
+      .finally(() => (this.publishingWatches = false));
   }
 
   /** Reads the records of the tails idle for a seal check interval, at once: a sealed one finishes. */

@@ -12,7 +12,15 @@ import { FailureSchedule, noLatency } from './fake-failures';
 
 /** Operations of the in-memory push registry, for counting and failure injection. */
 export type RegistryOperation =
-  'putRoute' | 'getRoute' | 'putShardProgress' | 'recordShardLoss' | 'listShardProgress' | 'putShardTips' | 'readTips';
+  | 'putRoute'
+  | 'getRoute'
+  | 'putShardProgress'
+  | 'recordShardLoss'
+  | 'listShardProgress'
+  | 'putShardTips'
+  | 'readTips'
+  | 'putWatches'
+  | 'readWatches';
 
 /** Options of the in-memory push registry. */
 export interface InMemoryPushRegistryOptions {
@@ -39,7 +47,11 @@ export class InMemoryPushRegistry implements PushRegistry {
     listShardProgress: 0,
     putShardTips: 0,
     readTips: 0,
+    putWatches: 0,
+    readWatches: 0,
   };
+  /** Kinesis stream → execution → end of its watch (epoch ms). */
+  private readonly watches = new Map<string, Map<string, number>>();
   private readonly routes = new Map<string, { route: StreamRoute; expiresAt: number | undefined }>();
   private readonly progress = new Map<string, Map<string, ShardProgress>>();
   private readonly tips = new Map<string, Map<string, ReadonlyMap<string, number>>>();
@@ -173,6 +185,24 @@ export class InMemoryPushRegistry implements PushRegistry {
   async readTips(streamName: string): Promise<Map<string, number>> {
     await this.enter('readTips');
     return mergeShardTips(this.tips.get(streamName)?.values() ?? []);
+  }
+
+  async putWatches(streamName: string, executionIds: readonly string[], untilMs: number): Promise<void> {
+    await this.enter('putWatches');
+    if (!Number.isSafeInteger(untilMs) || untilMs < 0) {
+      throw new InvalidInputError('untilMs', 'watch: untilMs must be epoch milliseconds');
+    }
+    if (executionIds.some((id) => id === '')) {
+      throw new InvalidInputError('executionId', 'watch: execution ids must be non-empty');
+    }
+    const watches = this.watches.get(streamName) ?? new Map<string, number>();
+    for (const id of executionIds) watches.set(id, untilMs);
+    this.watches.set(streamName, watches);
+  }
+
+  async readWatches(streamName: string, nowMs: number): Promise<Set<string>> {
+    await this.enter('readWatches');
+    return new Set([...(this.watches.get(streamName) ?? [])].filter(([, until]) => until > nowMs).map(([id]) => id));
   }
 
   private shardsOf(streamName: string): Map<string, ShardProgress> {

@@ -211,5 +211,18 @@ export function describePushRegistryContract(name: string, make: () => PushRegis
       expect(await codeOf(registry.putShardProgress({ ...good, caughtUpTo: -1 }))).toBe('INVALID_INPUT');
       expect(await codeOf(registry.putShardProgress({ ...good, updatedAt: 1.5 }))).toBe('INVALID_INPUT');
     });
+
+    test('watches: an execution is watched until its watch ends, renewed by a later one; other streams do not mix in', async () => {
+      const registry = await make();
+      const ids = Array.from({ length: 30 }, (_, i) => `watched-${i}`);
+      await registry.putWatches('w1', ids, 2000);
+      await registry.putWatches('w1', ['watched-0'], 5000);
+      await registry.putWatches('w2', ['elsewhere'], 5000);
+      expect([...(await registry.readWatches('w1', 1000))].sort()).toEqual([...ids].sort());
+      expect([...(await registry.readWatches('w1', 3000))]).toEqual(['watched-0']);
+      expect(await registry.readWatches('w1', 5000)).toEqual(new Set());
+      expect(await codeOf(registry.putWatches('w1', [''], 1))).toBe('INVALID_INPUT');
+      expect(await codeOf(registry.putWatches('w1', ['x'], 1.5))).toBe('INVALID_INPUT');
+    });
   });
 }

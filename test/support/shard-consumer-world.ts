@@ -66,6 +66,17 @@ export class MapRegistry implements PushRegistry {
     return mergeShardTips(this.tips.values());
   }
 
+  /** Execution → end of its watch (epoch ms). */
+  readonly watches = new Map<string, number>();
+
+  async putWatches(_streamName: string, executionIds: readonly string[], untilMs: number): Promise<void> {
+    for (const id of executionIds) this.watches.set(id, untilMs);
+  }
+
+  async readWatches(_streamName: string, nowMs: number): Promise<Set<string>> {
+    return new Set([...this.watches].filter(([, until]) => until > nowMs).map(([id]) => id));
+  }
+
   async putShardProgress(progress: ShardProgress): Promise<void> {
     this.reports.push(progress);
     const key = `${progress.streamName}\u0000${progress.shardId}`;

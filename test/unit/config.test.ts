@@ -219,6 +219,8 @@ describe('loadConfig', () => {
     ['AWS_REGION', 'US EAST'],
     ['LOGSTREAM_TTL_DAYS', '0'],
     ['LOGSTREAM_UNSEALED_TTL_DAYS', '0'],
+    ['LOGSTREAM_PUSH_HOLD_MS', '-1'],
+    ['LOGSTREAM_PUSH_HOLD_MS', '600001'],
     ['LOGSTREAM_UNSEALED_TTL_DAYS', 'a month'],
     ['LOGSTREAM_AWS', 'aws'],
     ['LOGSTREAM_LOCAL_STACK', 'maybe'],
@@ -228,6 +230,8 @@ describe('loadConfig', () => {
 
   test('unsealed items must outlive the longest run by a day', () => {
     expect(loadConfig({}).unsealedTtlDays).toBe(30);
+    // Lines nobody waits for are held 20 s on AWS, 1 s on the emulator.
+    expect([loadConfig({}).pushHoldMs, loadConfig({ LOGSTREAM_AWS: 'real' }).pushHoldMs]).toEqual([1000, 20_000]);
     expect(loadConfig({ LOGSTREAM_MAX_RUN_HOURS: '48', LOGSTREAM_UNSEALED_TTL_DAYS: '3' }).unsealedTtlDays).toBe(3);
     expectInvalid({ LOGSTREAM_MAX_RUN_HOURS: '48', LOGSTREAM_UNSEALED_TTL_DAYS: '2' }, 'LOGSTREAM_UNSEALED_TTL_DAYS');
   });

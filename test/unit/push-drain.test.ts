@@ -170,6 +170,9 @@ describe('push drain: the proof by count (the writer counted what CloudWatch acc
     const seal = await t.drain({ eventCount: 10 });
     expect(seal).toMatchObject({ lastIndex: 10, proof: 'count' });
     expect(t.audit.calls.FilterLogEvents ?? 0).toBe(0);
+    // The drain asked the forwarders for the execution's lines at once, from its start, for a minute.
+    expect(await t.registry.readWatches(KINESIS, T0)).toEqual(new Set([ID]));
+    expect(await t.registry.readWatches(KINESIS, T0 + 61_000)).toEqual(new Set());
   });
 
   test('a window delivery skipped (a disabled filter): CloudWatch is read once the forwarders are past, and the gap recovered', async () => {

@@ -582,6 +582,40 @@ describe('TipFeed', () => {
     other.close();
   });
 
+  it('publishes the tailed executions as watched, a minute at a time, renewed when half over; a failure is tried again', async () => {
+    const clock = { now: T0 };
+    const watches: { ids: string[]; untilMs: number }[] = [];
+    let failures = 1;
+    const source: TipSource & { reads: number } = {
+      reads: 0,
+      readTips: async () => {
+        source.reads++;
+        return new Map();
+      },
+      watch: async (ids, untilMs) => {
+        if (failures-- > 0) throw new Error('table unreachable');
+        watches.push({ ids: [...ids], untilMs });
+      },
+    };
+    const tails = [tailAt('e', 0), tailAt('f', 0)];
+    const feed = new TipFeed(
+      { source, everyMs: 2, sealCheckMs: NO_SEAL_CHECKS, logger, now: () => clock.now },
+      () => tails,
+    );
+    closers.push(() => feed.close());
+    feed.wake();
+    await until('the watches published after a failure', () => watches.length >= 1);
+    expect(watches[0]).toEqual({ ids: ['e', 'f'], untilMs: T0 + 60_000 });
+    const reads = source.reads;
+    await until('more reads of the tips', () => source.reads >= reads + 10);
+    // Still within their first half: not published again.
+    expect(watches).toHaveLength(1);
+    clock.now = T0 + 31_000;
+    await until('the watches renewed', () => watches.length >= 2);
+    expect(watches[1]).toEqual({ ids: ['e', 'f'], untilMs: T0 + 91_000 });
+    feed.close();
+  });
+
   it('reads the records of the tails idle for sealCheckMs in one batch, every sealCheckMs, and offers them', async () => {
     const clock = { now: T0 };
     const store = new InMemoryLogStore();

@@ -1,4 +1,5 @@
 import {
+  BatchWriteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -27,8 +28,15 @@ import {
   shardProgressPartition,
   shardTipsKey,
   shardTipsPartition,
+  watchKey,
+  watchPartition,
   type Item,
 } from './log-items';
+
+// BatchWriteItem takes at most 25 requests.
+const WATCH_BATCH = 25;
+// A watch item is removed this long after it is over.
+const WATCH_TTL_SECONDS = 3600;
 
 // A tips item stays well below DynamoDB's 400 KB item limit; past this, the tips given last are left out.
 const MAX_TIPS_BYTES = 256 * 1024;
@@ -232,6 +240,46 @@ export class DynamoDbPushRegistry implements PushRegistry {
 
   async readTips(streamName: string): Promise<Map<string, number>> {
     return mergeShardTips((await this.partition(shardTipsPartition(streamName))).map(decodeTips));
+  }
+
+  async putWatches(streamName: string, executionIds: readonly string[], untilMs: number): Promise<void> {
+    if (!Number.isSafeInteger(untilMs) || untilMs < 0)
+      throw new InvalidInputError('untilMs', 'watch: untilMs must be epoch milliseconds');
+    const ids = [...new Set(executionIds)];
+    if (ids.some((id) => id === ''))
+      throw new InvalidInputError('executionId', 'watch: execution ids must be non-empty');
+    for (let start = 0; start < ids.length; start += WATCH_BATCH) {
+      let requests: { PutRequest: { Item: Item } }[] = ids.slice(start, start + WATCH_BATCH).map((executionId) => ({
+        PutRequest: {
+          Item: {
+            ...watchKey(streamName, executionId),
+            watch_execution: { S: executionId },
+            until: { N: String(untilMs) },
+            // Removed by TTL once long over (a watch is read as over from `until` on).
+            expires_at: { N: String(Math.ceil(untilMs / 1000) + WATCH_TTL_SECONDS) },
+          },
+        },
+      }));
+      // What DynamoDB leaves unprocessed (throttling) is written again; a watch that keeps failing only costs latency.
+      for (let attempt = 0; requests.length > 0 && attempt < 3; attempt++) {
+        const result = await this.call('BatchWriteItem', () =>
+          this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests } })),
+        );
+        requests = (result.UnprocessedItems?.[this.table] ?? []).flatMap((request) =>
+          request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+        );
+      }
+      if (requests.length > 0) throw new Error(`${requests.length} watches left unprocessed by DynamoDB`);
+    }
+  }
+
+  async readWatches(streamName: string, nowMs: number): Promise<Set<string>> {
+    const watched = new Set<string>();
+    for (const item of await this.partition(watchPartition(streamName))) {
+      const executionId = item.watch_execution?.S;
+      if (executionId !== undefined && Number(item.until?.N ?? 0) > nowMs) watched.add(executionId);
+    }
+    return watched;
   }
 
   /** Every item of a partition (a few: one per shard), consistently read. */

@@ -153,11 +153,22 @@ export function shardTipsPartition(streamName: string): string {
 
 function shardSeq(shardId: string): string {
   const numbered = NUMBERED_SHARD.exec(shardId)?.[1];
-  const seq =
-    numbered !== undefined
-      ? BigInt(numbered)
-      : HASHED_SHARD_BASE + BigInt(`0x${createHash('sha256').update(shardId).digest('hex').slice(0, 28)}`);
-  return seq.toString();
+  return (numbered !== undefined ? BigInt(numbered) : HASHED_SHARD_BASE + hashNumber(shardId)).toString();
+}
+
+/** A number below 16^28 (about 5 × 10^33) from a hash of `text`. */
+function hashNumber(text: string): bigint {
+  return BigInt(`0x${createHash('sha256').update(text).digest('hex').slice(0, 28)}`);
+}
+
+/** The key of the watch item of one execution: every watch of a Kinesis stream in one partition (one Query lists them). */
+export function watchKey(streamName: string, executionId: string): Item {
+  return { execution_id: { S: watchPartition(streamName) }, seq: { N: hashNumber(executionId).toString() } };
+}
+
+/** The partition key holding the watch items of the executions pushed through a Kinesis stream. */
+export function watchPartition(streamName: string): string {
+  return `#watch:${streamName}`;
 }
 
 /** The partition key holding the progress items of a Kinesis stream's shards. */
