@@ -62,38 +62,47 @@ export async function benchStoreCost(config: Config): Promise<Record<string, num
 }
 
 /**
- * Storage cost of a pushed managed job of 600 lines of ~120 bytes, printed at 10 lines/s and as one burst: DynamoDB
- * write units per 1,000 lines to store the log, and what the seal adds (see `executionWriteUnits`).
+ * Storage cost of a pushed managed job of 600 lines of ~120 bytes, printed at 10 lines/s and as one burst, with no
+ * tail watching it: DynamoDB write units per 1,000 lines to store the log, and what the seal adds (see
+ * `executionWriteUnits`). Run at each forwarder hold in `holds` (ms; 0 is storing every round's lines at once, the
+ * baseline), one worker each, in the same command.
  */
-export async function benchPushStoreCost(config: Config): Promise<Record<string, number>> {
-  const worker = await startWorker(config);
-  const server = await startServer(config);
-  const aws = createAwsAdapters(config);
-  try {
-    const client = new LogstreamClient({ url: server.url });
-    const lines = 600;
-    const pad = 'x'.repeat(100);
-    const figures: Record<string, number> = { lines };
-    for (const [kind, pause] of [
-      ['paced', 'sleep 0.1;'],
-      ['burst', ''],
-    ] as const) {
-      const id = `bench-push-cost-${kind}-${Date.now()}`;
-      const script = `i=1; while [ $i -le ${lines} ]; do echo "line $i ${pad}"; ${pause} i=$((i+1)); done`;
-      await client.run(['sh', '-c', script], id);
-      while (!(await client.status(id)).sealed) await sleep(500);
-      const cost = await executionWriteUnits(aws.dynamodb, config.table, id);
-      figures[`${kind}_chunks`] = cost.chunks;
-      figures[`${kind}_store_write_units_per_1000_lines`] = (cost.writeUnits * 1000) / lines;
-      figures[`${kind}_seal_write_units_per_1000_lines`] = (cost.sealWriteUnits * 1000) / lines;
+export async function benchPushStoreCost(
+  config: (overrides: Record<string, string>) => Config,
+  holds: readonly number[],
+): Promise<Record<string, number>> {
+  const lines = 600;
+  const pad = 'x'.repeat(100);
+  const figures: Record<string, number> = { lines };
+  for (const hold of holds) {
+    const held = config({ LOGSTREAM_TASK_QUEUE: `bench-push-cost-${hold}`, LOGSTREAM_PUSH_HOLD_MS: String(hold) });
+    const worker = await startWorker(held);
+    const server = await startServer(held);
+    const aws = createAwsAdapters(held);
+    try {
+      const client = new LogstreamClient({ url: server.url });
+      const at = (name: string): string => `hold_${hold}_${name}`;
+      for (const [kind, pause] of [
+        ['paced', 'sleep 0.1;'],
+        ['burst', ''],
+      ] as const) {
+        const id = `bench-push-cost-${hold}-${kind}-${Date.now()}`;
+        const script = `i=1; while [ $i -le ${lines} ]; do echo "line $i ${pad}"; ${pause} i=$((i+1)); done`;
+        await client.run(['sh', '-c', script], id);
+        while (!(await client.status(id)).sealed) await sleep(500);
+        const cost = await executionWriteUnits(aws.dynamodb, held.table, id);
+        figures[at(`${kind}_chunks`)] = cost.chunks;
+        figures[at(`${kind}_store_write_units_per_1000_lines`)] = (cost.writeUnits * 1000) / lines;
+        figures[at(`${kind}_seal_write_units_per_1000_lines`)] = (cost.sealWriteUnits * 1000) / lines;
+      }
+      figures[at('paced_vs_burst_store_ratio')] =
+        (figures[at('paced_store_write_units_per_1000_lines')] ?? Number.NaN) /
+        (figures[at('burst_store_write_units_per_1000_lines')] ?? Number.NaN);
+    } finally {
+      await server.stop();
+      await worker.stop();
+      aws.destroy();
     }
-    figures.paced_vs_burst_store_ratio =
-      (figures.paced_store_write_units_per_1000_lines ?? Number.NaN) /
-      (figures.burst_store_write_units_per_1000_lines ?? Number.NaN);
-    return figures;
-  } finally {
-    await server.stop();
-    await worker.stop();
-    aws.destroy();
   }
+  return figures;
 }

@@ -1,4 +1,5 @@
 import { LogstreamError } from './domain';
+import type { StreamCapacity } from './adapters/kinesis/provision';
 import {
   loadTemporalSettings,
   TemporalSettingsError,
@@ -86,7 +87,8 @@ export interface Config {
   /** The Kinesis Data Stream the subscription filter delivers to (`LOGSTREAM_KINESIS_STREAM`). */
   readonly kinesisStream: string;
   /** Shards the Kinesis stream is created with (`LOGSTREAM_KINESIS_SHARDS`; an existing stream keeps its own). */
-  readonly kinesisShards: number;
+  /** Capacity of the Kinesis stream provisioning creates (`LOGSTREAM_KINESIS_SHARDS`: on-demand, or a shard count). */
+  readonly kinesisShards: StreamCapacity;
   /**
    * The IAM role CloudWatch Logs assumes to write to the stream (`LOGSTREAM_SUBSCRIPTION_ROLE_ARN`); a dummy on the
    * local emulator, which checks none; undefined on real AWS until set (provisioning the filter needs it).
@@ -202,7 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     ingest: ingestSetting(env),
     kinesisStream: name(env, 'LOGSTREAM_KINESIS_STREAM', DEFAULT_KINESIS_STREAM, KINESIS_STREAM_NAME),
-    kinesisShards: integer(env, 'LOGSTREAM_KINESIS_SHARDS', 1, 1, 500),
+    kinesisShards: streamCapacity(env, localAws),
     subscriptionRoleArn: roleArn(env, localAws),
     forwarder: flag(env, 'LOGSTREAM_FORWARDER', true),
     workerMaxActivities: integer(env, 'LOGSTREAM_WORKER_MAX_ACTIVITIES', 1000, 1, 100_000),
@@ -220,6 +222,20 @@ function unsealedTtlDays(env: Env): number {
     );
   }
   return days;
+}
+
+/** On-demand by default on AWS (Kinesis sizes it); one shard on the emulator, which has no on-demand scaling. */
+function streamCapacity(env: Env, localAws: boolean): StreamCapacity {
+  const raw = env.LOGSTREAM_KINESIS_SHARDS;
+  if (raw === 'on-demand') return raw;
+  if (raw === undefined || raw === '') return localAws ? 1 : 'on-demand';
+  if (!/^\d+$/.test(raw)) {
+    throw new ConfigError(
+      'LOGSTREAM_KINESIS_SHARDS',
+      `must be on-demand or a whole number, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return integer(env, 'LOGSTREAM_KINESIS_SHARDS', 1, 1, 500);
 }
 
 function ingestSetting(env: Env): IngestSetting {

@@ -1,3 +1,4 @@
+import type { StreamCapacity } from '../adapters/kinesis/provision';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -43,9 +44,9 @@ export interface LocalStackOptions {
    * `LOGSTREAM_INGEST=poll`.
    */
   push?: boolean;
-  /** The Kinesis stream (default `logstream-log-events`) and the shards it is created with (default 1). */
+  /** The Kinesis stream (default `logstream-log-events`) and the capacity it is created with (default 1 shard). */
   kinesisStream?: string;
-  kinesisShards?: number;
+  kinesisShards?: StreamCapacity;
 }
 
 /** A running local stack; `stop()` is idempotent and resolves once every child has exited. */

@@ -120,6 +120,10 @@ test('provisioning is idempotent: the stream is ACTIVE and the filter is put onc
   expect(first).toMatchObject({ streamName, created: true, openShards: 1 });
   expect(first.streamArn).toMatch(new RegExp(`^arn:aws:kinesis:us-east-1:\\d{12}:stream/${streamName}$`));
   await expect(ensureKinesisStream(aws.kinesis, streamName, 1)).resolves.toMatchObject({ created: false });
+  // On-demand (the default on AWS): Kinesis sizes the stream; it comes up ACTIVE with shards of its choosing.
+  const onDemand = await ensureKinesisStream(aws.kinesis, `${streamName}-on-demand`, 'on-demand');
+  expect(onDemand).toMatchObject({ created: true });
+  expect(onDemand.openShards).toBeGreaterThanOrEqual(1);
   await ensureLogGroup(aws.cloudwatch, logGroup);
   const spec = { logGroup, streamArn: first.streamArn, roleArn: ROLE };
   expect(await ensureSubscription(aws.cloudwatch, spec)).toBe('created');

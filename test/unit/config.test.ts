@@ -198,6 +198,7 @@ describe('loadConfig', () => {
     ['LOGSTREAM_KINESIS_SHARDS', '0'],
     ['LOGSTREAM_KINESIS_SHARDS', '501'],
     ['LOGSTREAM_KINESIS_SHARDS', 'two'],
+    ['LOGSTREAM_KINESIS_SHARDS', 'ondemand'],
     ['LOGSTREAM_SUBSCRIPTION_ROLE_ARN', 'logstream-role'],
     ['LOGSTREAM_SUBSCRIPTION_ROLE_ARN', 'arn:aws:iam::12345:role/x'],
     ['LOGSTREAM_SUBSCRIPTION_ROLE_ARN', 'arn:aws:iam::123456789012:user/x'],
@@ -230,6 +231,12 @@ describe('loadConfig', () => {
 
   test('unsealed items must outlive the longest run by a day', () => {
     expect(loadConfig({}).unsealedTtlDays).toBe(30);
+    // The stream is created on-demand on AWS, with one shard on the emulator.
+    expect([loadConfig({}).kinesisShards, loadConfig({ LOGSTREAM_AWS: 'real' }).kinesisShards]).toEqual([
+      1,
+      'on-demand',
+    ]);
+    expect(loadConfig({ LOGSTREAM_KINESIS_SHARDS: 'on-demand' }).kinesisShards).toBe('on-demand');
     // Lines nobody waits for are held 20 s on AWS, 1 s on the emulator.
     expect([loadConfig({}).pushHoldMs, loadConfig({ LOGSTREAM_AWS: 'real' }).pushHoldMs]).toEqual([1000, 20_000]);
     expect(loadConfig({ LOGSTREAM_MAX_RUN_HOURS: '48', LOGSTREAM_UNSEALED_TTL_DAYS: '3' }).unsealedTtlDays).toBe(3);

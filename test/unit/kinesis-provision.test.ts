@@ -26,7 +26,9 @@ function fakeKinesis(
   let creating = options.creatingFor ?? 0;
   const send = async (command: unknown): Promise<unknown> => {
     if (command instanceof CreateStreamCommand) {
-      calls.push(`CreateStream ${command.input.ShardCount ?? '?'}`);
+      calls.push(
+        `CreateStream ${command.input.StreamModeDetails?.StreamMode ?? '?'} ${command.input.ShardCount ?? '-'}`,
+      );
       if (options.createError) throw options.createError;
       if (options.createdByOther) {
         exists = true;
@@ -96,11 +98,19 @@ describe('ensureKinesisStream', () => {
     expect(stream).toEqual({ streamName: 'logstream-log-events', streamArn: ARN, openShards: 2, created: true });
     expect(kinesis.calls).toEqual([
       'DescribeStreamSummary',
-      'CreateStream 2',
+      'CreateStream PROVISIONED 2',
       'DescribeStreamSummary',
       'DescribeStreamSummary',
       'DescribeStreamSummary',
     ]);
+  });
+
+  test('on-demand: created in ON_DEMAND mode, without a shard count', async () => {
+    const kinesis = fakeKinesis({ creatingFor: 1 });
+    await expect(
+      ensureKinesisStream(kinesis.client, 'logstream-log-events', 'on-demand', { pollMs: 1 }),
+    ).resolves.toMatchObject({ created: true });
+    expect(kinesis.calls).toContain('CreateStream ON_DEMAND -');
   });
 
   test('an existing stream is kept as it is, and only described (no kinesis:CreateStream needed)', async () => {
@@ -118,7 +128,7 @@ describe('ensureKinesisStream', () => {
     expect(raced).toMatchObject({ created: false, streamArn: ARN });
     expect(kinesis.calls).toEqual([
       'DescribeStreamSummary',
-      'CreateStream 1',
+      'CreateStream PROVISIONED 1',
       'DescribeStreamSummary',
       'DescribeStreamSummary',
     ]);

@@ -16,6 +16,14 @@ export interface ProvisionedStream {
   readonly created: boolean;
 }
 
+/**
+ * The capacity of a new stream: `on-demand` (Kinesis adds shards with the load: the default on AWS), or a number of
+ * provisioned shards, each taking 1 MB/s and 1,000 records/s. The subscription puts about one record per PutLogEvents
+ * call, and logstream's runner flushes every 100 ms, so a provisioned stream needs a shard per 100 busy executions
+ * (and per 1 MB/s of lines): shards = max(ceil(busy executions / 100), ceil(MB/s of lines)).
+ */
+export type StreamCapacity = number | 'on-demand';
+
 /** How long to wait for a new stream to become ACTIVE, and how often to look. */
 export interface StreamWaitOptions {
   readonly maxWaitMs?: number;
@@ -23,7 +31,7 @@ export interface StreamWaitOptions {
 }
 
 /**
- * Creates the Kinesis Data Stream (provisioned, `shards` shards) if it does not exist, and waits until it is
+ * Creates the Kinesis Data Stream (on-demand, or `capacity` provisioned shards) if it does not exist, and waits until it is
  * ACTIVE (AWS takes seconds to a minute; a stream being resharded is UPDATING and still usable). An existing stream
  * is only described, so processes that start with a provisioned account need no kinesis:CreateStream. Safe to call
  * on every start and from several processes at once.
@@ -31,14 +39,20 @@ export interface StreamWaitOptions {
 export async function ensureKinesisStream(
   client: KinesisClient,
   streamName: string,
-  shards: number,
+  capacity: StreamCapacity,
   options: StreamWaitOptions = {},
 ): Promise<ProvisionedStream> {
   let created = false;
   let summary = await describe(client, streamName);
   if (summary === undefined) {
     try {
-      await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+      await client.send(
+        new CreateStreamCommand(
+          capacity === 'on-demand'
+            ? { StreamName: streamName, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }
+            : { StreamName: streamName, ShardCount: capacity, StreamModeDetails: { StreamMode: 'PROVISIONED' } },
+        ),
+      );
       created = true;
     } catch (error) {
       // ResourceInUseException = a concurrent caller created it first.
@@ -50,7 +64,8 @@ export async function ensureKinesisStream(
     summary ??= await describe(client, streamName);
     const status = summary?.StreamStatus;
     if ((status === 'ACTIVE' || status === 'UPDATING') && summary?.StreamARN !== undefined) {
-      return { streamName, streamArn: summary.StreamARN, openShards: summary.OpenShardCount ?? shards, created };
+      const openShards = summary.OpenShardCount ?? (capacity === 'on-demand' ? 0 : capacity);
+      return { streamName, streamArn: summary.StreamARN, openShards, created };
     }
     if (status === 'DELETING') {
       throw new ProvisionError(`Kinesis stream ${streamName}`, 'is being deleted; provision again once it is gone');
