@@ -17,7 +17,8 @@ import {
   type ReadPacerOptions,
 } from './read-pacing';
 import { sealAt, sealedBefore, type SealFacts } from './sealing';
-import type { StreamVerifier, VerifiedEvent } from './stream-verifier';
+import { verifyAgainstCloudWatch, type DrainLoop } from './push-recovery';
+import type { StreamVerifier } from './stream-verifier';
 
 /** Input of the push drain (the drain's input of a push execution). */
 export interface PushDrainInput {
@@ -69,12 +70,6 @@ export const FILTER_PACING: ReadPacerOptions = {
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
 };
-
-/** A log of this many stored events or more is read alone: it fills its own pages, sharing would not save a call. */
-const ALONE_FROM_EVENTS = 10_000;
-
-/** How often a drain heartbeats while its read waits for the verifier (ms). */
-const HEARTBEAT_WHILE_READING_MS = 5000;
 
 /** Verifications of a counted log that still comes out short before it is sealed with what CloudWatch holds. */
 const MAX_SHORT_VERIFICATIONS = 5;
@@ -292,15 +287,6 @@ async function forwardersProgress(
   }
 }
 
-/** What the drain's helpers share with its loop. */
-interface DrainLoop {
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly now: () => number;
-  readonly report: (change: Partial<PushDrainProgress>) => void;
-  readonly heartbeat: () => void;
-  readonly progress: () => PushDrainProgress;
-}
-
 /** Seals at the stored tip; undefined when a writer stored past it first. */
 async function sealTip(
   deps: PushDrainDeps,
@@ -312,56 +298,6 @@ async function sealTip(
   const lastIndex = (await deps.store.latestChunk(input.executionId))?.last ?? 0;
   report({ phase: 'sealing', lastIndex });
   return sealAt(deps.store, input, lastIndex, now(), deps.ttlSeconds, facts);
-}
-
-/**
- * Reads every stream of the execution from its start (through the worker's `StreamVerifier`: calls shared with other
- * drains, paced by the account-wide read budget) and stores, marked recovered, the events whose ids the log lacks;
- * returns how many events the log holds twice.
- */
-async function verifyAgainstCloudWatch(
-  deps: PushDrainDeps,
-  input: PushDrainInput,
-  writer: PushedLogWriter,
-  loop: DrainLoop,
-): Promise<{ readonly duplicates: number }> {
-  const context = Context.current();
-  const stored = await writer.storedIds();
-  const missing = new Map<string, VerifiedEvent[]>();
-  const collect = (logStream: string, events: readonly VerifiedEvent[]): void => {
-    const list = missing.get(logStream) ?? [];
-    for (const event of events) if (!stored.ids.has(event.eventId)) list.push(event);
-    missing.set(logStream, list);
-  };
-  const timer = setInterval(loop.heartbeat, HEARTBEAT_WHILE_READING_MS);
-  let calls: number;
-  try {
-    calls = await deps.verifier.read(input.location.logGroup, input.location.logStreams, collect, {
-      alone: stored.lastIndex >= ALONE_FROM_EVENTS,
-    });
-  } finally {
-    clearInterval(timer);
-  }
-  loop.report({ checkCalls: loop.progress().checkCalls + calls });
-  let recovered = 0;
-  for (const logStream of input.location.logStreams) {
-    const events = missing.get(logStream) ?? [];
-    if (events.length === 0) continue;
-    // Only those still missing are stored: the forwarder may have stored some meanwhile.
-    const { appended, lastIndex } = await writer.appendMissing(logStream, events);
-    recovered += appended;
-    loop.report({ lastIndex });
-  }
-  loop.report({ recovered: (loop.progress().recovered ?? 0) + recovered });
-  const duplicates = (await writer.storedIds()).duplicates;
-  if (recovered > 0 || duplicates > 0) {
-    context.log.warn('push seal: CloudWatch held events the store lacked (recovered), or the store held some twice', {
-      executionId: input.executionId,
-      recovered,
-      duplicates,
-    });
-  }
-  return { duplicates };
 }
 
 /** The wait after a failed call (logged); what retrying cannot fix is thrown as a non-retryable failure. */

@@ -47,6 +47,8 @@ async function phase(
     LOGSTREAM_LOG_GROUP: `/logstream/bench-forwarder-${suffix}`,
     LOGSTREAM_KINESIS_STREAM: `logstream-bench-forwarder-${suffix}`,
     LOGSTREAM_TASK_QUEUE: `bench-forwarder-${suffix}`,
+    // The forwarder's own pace: nothing held back (a drain's own execution is not held either: it watches it).
+    LOGSTREAM_PUSH_HOLD_MS: '0',
   });
   await provisionAws(cfg);
   const aws = createAwsAdapters(cfg);
