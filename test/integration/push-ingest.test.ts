@@ -1,16 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { ensureLogGroup } from '../../src/adapters/cloudwatch/provision';
-import { provisionAws } from '../../src/main/wiring';
-import { forwarderWorkflowId } from '../../workflows/forwarder-workflow';
-import {
-  newExecutionId,
-  readAllLogs,
-  startHarness,
-  testConfig,
-  waitFor,
-  waitSealed,
-  type Harness,
-} from '../support/harness';
+import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import { ownStreamEnv, useOwnStreamHarness } from '../support/own-stream';
 import { strictAws } from '../support/strict-aws';
 
 // Push ingest end to end on the real local stack (Temporal dev server, the emulator behind the strict AWS layer):
@@ -18,30 +8,12 @@ import { strictAws } from '../support/strict-aws';
 // stores, and the push drain seals with its proof. The test has a log group and a Kinesis stream of its own
 // (forwarders are keyed by stream, and outlive the worker that started them), provisioned as the stack launcher does.
 
-const suffix = randomUUID().slice(0, 8);
-const env = {
-  LOGSTREAM_INGEST: 'auto',
-  LOGSTREAM_LOG_GROUP: `/logstream/test-push-${suffix}`,
-  LOGSTREAM_KINESIS_STREAM: `logstream-test-push-${suffix}`,
-};
+const env = ownStreamEnv('test-push', { LOGSTREAM_INGEST: 'auto' });
 const strict = strictAws();
+const harness = useOwnStreamHarness(env);
 let h: Harness;
-
-beforeAll(async () => {
-  await provisionAws(testConfig(env));
-  h = await startHarness({ env });
-});
-
-afterAll(async () => {
-  if (h === undefined) return;
-  const shards = await h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM);
-  for (const shard of shards) {
-    await h.temporal.workflow
-      .getHandle(forwarderWorkflowId(env.LOGSTREAM_KINESIS_STREAM, shard.shardId))
-      .terminate('test over')
-      .catch(() => undefined);
-  }
-  await h.stop();
+beforeAll(() => {
+  h = harness();
 });
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -73,8 +45,8 @@ async function writeLines(group: string, stream: string, messages: string[], bat
 async function forwardersPast(at: number): Promise<void> {
   await waitFor(`forwarders past ${new Date(at).toISOString()}`, async () => {
     const [shards, progress] = await Promise.all([
-      h.aws.shards.listShards(env.LOGSTREAM_KINESIS_STREAM),
-      h.aws.registry.listShardProgress(env.LOGSTREAM_KINESIS_STREAM),
+      h.aws.shards.listShards(h.config.kinesisStream),
+      h.aws.registry.listShardProgress(h.config.kinesisStream),
     ]);
     const past = shards.every((shard) => progress.some((p) => p.shardId === shard.shardId && p.caughtUpTo >= at));
     return shards.length > 0 && past ? true : undefined;
@@ -172,7 +144,7 @@ describe('push ingest', () => {
   });
 
   test('an execution in a log group without the subscription is polled, and still ends sealed exact', async () => {
-    const group = `/logstream/test-unsubscribed-${suffix}`;
+    const group = `${h.config.logGroup}-unsubscribed`;
     await ensureLogGroup(h.aws.cloudwatch, group);
     const id = newExecutionId('poll-external');
     const stream = `external/${id}`;
