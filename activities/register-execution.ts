@@ -15,6 +15,8 @@ export interface PushSettings {
 export interface RegisterInput {
   readonly executionId: string;
   readonly location: LogLocation;
+  /** Its streams are written by someone else (an external execution): they may hold lines before it is registered. */
+  readonly external?: boolean;
 }
 
 /** What registration decided. */
@@ -58,6 +60,9 @@ export async function registerExecution(deps: RegisterDeps, input: RegisterInput
   const { executionId, location } = input;
   const existing = await deps.store.getExecution(executionId);
   let chosen: IngestMode = existing ? (existing.ingest ?? 'poll') : await chooseMode(deps, location);
+  if (!existing && chosen === 'push' && input.external === true && (await writtenBefore(deps.audit, location))) {
+    chosen = 'poll';
+  }
   if (!existing && chosen === 'push') {
     const taken = await routedElsewhere(deps.registry, input);
     if (taken) {
@@ -96,6 +101,32 @@ async function chooseMode(deps: RegisterDeps, location: LogLocation): Promise<In
       error: String(error),
     });
     return 'poll';
+  }
+}
+
+/**
+ * True when a stream of an external execution holds lines already: the forwarder skipped them (no route yet), so
+ * pushed, they would reach the log only through the seal's recovery, after the later lines. Polled, the log keeps
+ * CloudWatch's order. A stream CloudWatch does not describe as written yet (it does so eventually) is pushed, and
+ * any early line still comes in through the recovery.
+ */
+async function writtenBefore(audit: LogAudit, location: LogLocation): Promise<boolean> {
+  try {
+    const written = await audit.streamsWithEvents(location.logGroup, location.logStreams);
+    if (written.length === 0) return false;
+    Context.current().log.info('log streams hold lines from before the registration: polling, in their order', {
+      logGroup: location.logGroup,
+      logStreams: written,
+    });
+    return true;
+  } catch (error) {
+    // Waited out by the activity's retries; a refusal (no permission to describe the streams) means push.
+    if ((error as { retryable?: unknown }).retryable === true) throw error;
+    Context.current().log.warn('cannot tell whether the log streams hold lines already: pushing', {
+      logGroup: location.logGroup,
+      error: String(error),
+    });
+    return false;
   }
 }
 

@@ -109,7 +109,9 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
   if (patched(PUSH_INGEST_PATCH)) {
     // Before the command starts, so that a push execution's first line is already routed. Not cancellable: a stop
     // meanwhile still finds the execution registered (its drain needs the mode), and is seen right after.
-    mode = (await CancellationScope.nonCancellable(() => registerExecution({ executionId, location }))).ingest;
+    // An external execution's streams may hold lines already: registration then chooses poll, which keeps their order.
+    const registering = { executionId, location, ...(command === undefined ? { external: true } : {}) };
+    mode = (await CancellationScope.nonCancellable(() => registerExecution(registering))).ingest;
   }
   registered = true;
   setCurrentDetails(

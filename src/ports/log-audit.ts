@@ -20,6 +20,11 @@ export interface LogAudit {
   /** True when `logGroup` has logstream's subscription filter to the configured Kinesis stream. */
   hasSubscription(logGroup: string): Promise<boolean>;
   /**
+   * Those of `logStreams` that exist and hold events already (DescribeLogStreams, one call per stream). CloudWatch
+   * describes a stream's events eventually: events a few seconds old may not show yet.
+   */
+  streamsWithEvents(logGroup: string, logStreams: readonly string[]): Promise<string[]>;
+  /**
    * One FilterLogEvents page of one stream from `startTime` (inclusive), oldest first; `limit` caps the
    * page (at most 10,000).
    */

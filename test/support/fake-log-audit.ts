@@ -34,7 +34,7 @@ export interface InMemoryLogAuditOptions {
 
 /** An in-memory LogAudit; `put` writes events with CloudWatch-like ids (56-digit strings). */
 export class InMemoryLogAudit implements LogAudit {
-  readonly calls = { hasSubscription: 0, FilterLogEvents: 0 };
+  readonly calls = { hasSubscription: 0, FilterLogEvents: 0, DescribeLogStreams: 0 };
   /** FilterLogEvents calls refused for the read quota. */
   throttled = 0;
   /** How long after its put an event becomes visible to reads. */
@@ -89,6 +89,13 @@ export class InMemoryLogAudit implements LogAudit {
     const failure = this.failures.shift();
     if (failure) throw failure();
     return this.subscribed.has(logGroup);
+  }
+
+  async streamsWithEvents(logGroup: string, logStreams: readonly string[]): Promise<string[]> {
+    this.calls.DescribeLogStreams += logStreams.length;
+    const failure = this.failures.shift();
+    if (failure) throw failure();
+    return logStreams.filter((logStream) => (this.streams.get(`${logGroup}\u0000${logStream}`)?.length ?? 0) > 0);
   }
 
   async filterStream(

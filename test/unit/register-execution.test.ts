@@ -24,8 +24,12 @@ function setup(mode: PushSettings['mode'], subscribed = true) {
     push: { mode, streamName: 'logstream-log-events' },
     now: () => 1_700_000_000_000,
   };
-  const register = (executionId = ID, where: LogLocation = location) =>
-    new MockActivityEnvironment().run(registerExecution, deps, { executionId, location: where });
+  const register = (executionId = ID, where: LogLocation = location, external = false) =>
+    new MockActivityEnvironment().run(registerExecution, deps, {
+      executionId,
+      location: where,
+      ...(external ? { external } : {}),
+    });
   return { store, registry, audit, register };
 }
 
@@ -55,6 +59,30 @@ describe('registerExecution', () => {
     const pushed = setup('push', false);
     expect(await pushed.register()).toEqual({ ingest: 'push' });
     expect(pushed.audit.calls.hasSubscription).toBe(0);
+  });
+
+  test('an external execution whose stream holds lines already is polled (its order kept); an empty one is pushed', async () => {
+    const written = setup('push');
+    written.audit.put(GROUP, 'executions/exec-1', [{ timestamp: 1, message: 'written before' }]);
+    expect(await written.register(ID, location, true)).toEqual({ ingest: 'poll' });
+    expect(await written.registry.getRoute(GROUP, 'executions/exec-1')).toBeUndefined();
+    const empty = setup('push');
+    expect(await empty.register(ID, location, true)).toEqual({ ingest: 'push' });
+    expect(empty.audit.calls.DescribeLogStreams).toBe(1);
+    // A managed execution's stream is written by its runner, after registration: not asked.
+    const managed = setup('push');
+    managed.audit.put(GROUP, 'executions/exec-1', [{ timestamp: 1, message: 'impossible, but not asked' }]);
+    expect(await managed.register()).toEqual({ ingest: 'push' });
+    expect(managed.audit.calls.DescribeLogStreams).toBe(0);
+  });
+
+  test('a stream that cannot be described: retried when the failure may pass, pushed when refused', async () => {
+    const refused = setup('push');
+    refused.audit.failNext(() => Object.assign(new Error('AccessDeniedException'), { retryable: false }));
+    expect(await refused.register(ID, location, true)).toEqual({ ingest: 'push' });
+    const flaky = setup('push');
+    flaky.audit.failNext(() => new DependencyError('cloudwatch', 'DescribeLogStreams', new Error('timeout')));
+    await expect(flaky.register(ID, location, true)).rejects.toMatchObject({ retryable: true });
   });
 
   test('chosen once: a retried registration keeps the stored mode even when the answer would now differ', async () => {

@@ -2,6 +2,7 @@ import {
   type CloudWatchLogsClient,
   CreateLogStreamCommand,
   DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
   GetLogEventsCommand,
   PutLogEventsCommand,
   ResourceAlreadyExistsException,
@@ -101,6 +102,21 @@ export class CloudWatchLogSource implements LogSource, LogAudit {
   /** True when the group has logstream's subscription filter to the configured stream (looked up once a minute). */
   hasSubscription(logGroup: string): Promise<boolean> {
     return this.subscriptions.has(logGroup);
+  }
+
+  async streamsWithEvents(logGroup: string, logStreams: readonly string[]): Promise<string[]> {
+    const found: string[] = [];
+    for (const logStream of logStreams) {
+      const output = await this.call('DescribeLogStreams', () =>
+        this.client.send(new DescribeLogStreamsCommand({ logGroupName: logGroup, logStreamNamePrefix: logStream })),
+      );
+      // A prefix matches longer names too: only the stream itself counts.
+      const described = output.logStreams?.find((stream) => stream.logStreamName === logStream);
+      if (described?.firstEventTimestamp !== undefined || described?.lastIngestionTime !== undefined) {
+        found.push(logStream);
+      }
+    }
+    return found;
   }
 
   filterStream(
