@@ -170,10 +170,24 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   const tips = new ShardTipsBook(deps.tips);
   // Tips are hints for the tails (they still read the store now and then): a failed publication is retried next
   // round, never waited out.
+  let watchesSeen = watches?.version ?? 0;
   const publishTips = async (): Promise<void> => {
+    // The tails read the tips: a newly tailed execution's tip is published, one no longer tailed left out.
+    if (watches !== undefined && watches.version !== watchesSeen) {
+      watchesSeen = watches.version;
+      tips.touch();
+    }
     if (!tips.dirty) return;
     try {
-      await deps.registry.putShardTips({ streamName, shardId, tips: tips.take(now()), updatedAt: now() });
+      const taken = tips.take(now(), watches === undefined ? undefined : (id) => watches.has(id));
+      if (taken.left > 0) {
+        log.warn('shard tips: more tailed executions than one tips item holds; their tails poll the store', {
+          streamName,
+          shardId,
+          left: taken.left,
+        });
+      }
+      await deps.registry.putShardTips({ streamName, shardId, tips: taken.tips, updatedAt: now() });
     } catch (error) {
       tips.failed();
       log.warn('shard tips publication failed', { streamName, shardId, error: String(error) });

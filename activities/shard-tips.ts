@@ -33,17 +33,32 @@ export class ShardTipsBook {
     this.changed = true;
   }
 
-  /** The tips to publish now, the most recent first (executions idle past `keepMs` are dropped); the book is clean. */
-  take(now: number): Map<string, number> {
+  /**
+   * The tips to publish now, the most recent first (executions idle past `keepMs` are dropped), of the executions
+   * `include` says someone tails (all by default: only tails read the tips); the book is clean. `left` counts the
+   * tips left out for the `maxTips` bound (their tails poll the store instead: say so).
+   */
+  take(
+    now: number,
+    include: (executionId: string) => boolean = () => true,
+  ): { tips: Map<string, number>; left: number } {
     const keepMs = this.options.keepMs ?? 60_000;
     for (const [executionId, tip] of this.tips) {
       if (now - tip.at <= keepMs) break;
       this.tips.delete(executionId);
     }
     const max = this.options.maxTips ?? 5000;
-    const newestFirst = [...this.tips].reverse().slice(0, max);
+    const newestFirst = [...this.tips].reverse().filter(([executionId]) => include(executionId));
     this.changed = false;
-    return new Map(newestFirst.map(([executionId, tip]) => [executionId, tip.last]));
+    return {
+      tips: new Map(newestFirst.slice(0, max).map(([executionId, tip]) => [executionId, tip.last])),
+      left: Math.max(0, newestFirst.length - max),
+    };
+  }
+
+  /** Something other than the tips changed what `take` gives (which executions are tailed): publish again. */
+  touch(): void {
+    this.changed = true;
   }
 
   /** Forgets every tip (a closed shard's item, emptied, costs the tails' reads nothing). */

@@ -19,21 +19,30 @@ export interface WatchBookOptions {
 export class WatchBook {
   private watched = new Set<string>();
   private known = false;
+  private changes = 0;
   private readAt = Number.NEGATIVE_INFINITY;
   private readonly reader: { kick(): void; settle(): Promise<void> };
 
   constructor(private readonly options: WatchBookOptions) {
     this.reader = inBackground(async () => {
       try {
-        this.watched = await this.options.read();
+        const read = await this.options.read();
+        if (!this.known || !sameSet(read, this.watched)) this.changes++;
+        this.watched = read;
         this.known = true;
       } catch (error) {
+        if (this.known) this.changes++;
         this.known = false;
         this.options.log.warn('reading the watched executions failed; storing every event at once', {
           error: String(error),
         });
       }
     });
+  }
+
+  /** Counts the changes of what `has` answers: a consumer compares it to see that the watched set changed. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Whether someone waits for the execution's lines. */
@@ -53,4 +62,10 @@ export class WatchBook {
   settle(): Promise<void> {
     return this.reader.settle();
   }
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
 }

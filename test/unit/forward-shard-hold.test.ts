@@ -101,6 +101,10 @@ describe('forwardShard holding back lines nobody waits for', () => {
     expect(w.store.chunks('e1').length).toBeGreaterThan(20);
     expect(w.store.chunks('quiet').length).toBeLessThanOrEqual(4);
     expectDense(w, 'quiet');
+    // Only the tails read the tips: the shard publishes the tailed execution's, not the quiet one's.
+    const published = [...w.registry.tips.values()].flatMap((tips) => [...tips.keys()]);
+    expect(published).toContain('e1');
+    expect(published).not.toContain('quiet');
   });
 
   it('an execution with enough bytes held is stored before its hold is over', async () => {

@@ -4,7 +4,7 @@ import { ShardTipsBook } from '../../activities/shard-tips';
 const T = 1_700_000_000_000;
 
 /** A map's entries in iteration order (the order the tips are published in). */
-const entries = (tips: ReadonlyMap<string, number>): [string, number][] => [...tips];
+const entries = (taken: { tips: ReadonlyMap<string, number> }): [string, number][] => [...taken.tips];
 
 describe('ShardTipsBook', () => {
   it('starts clean: what an earlier run published stands until this one has a tip to publish', () => {
@@ -110,10 +110,28 @@ describe('ShardTipsBook', () => {
     const book = new ShardTipsBook();
     for (let i = 0; i < 5001; i++) book.note(`e${i}`, 1, T);
     const taken = book.take(T + 60_000);
-    expect(taken.size).toBe(5000);
-    expect(taken.has('e0')).toBe(false);
-    expect(taken.has('e5000')).toBe(true);
+    expect(taken.tips.size).toBe(5000);
+    expect(taken.tips.has('e0')).toBe(false);
+    expect(taken.tips.has('e5000')).toBe(true);
+    // The one left out is counted, for the forwarder to say so.
+    expect(taken.left).toBe(1);
     book.failed();
-    expect(book.take(T + 60_001).size).toBe(0);
+    expect(book.take(T + 60_001).tips.size).toBe(0);
+  });
+
+  it('publishes only the tailed executions, and is dirtied when what is tailed changes', () => {
+    const book = new ShardTipsBook();
+    book.note('tailed', 5, T);
+    book.note('quiet', 7, T);
+    const tailed = new Set(['tailed']);
+    expect(entries(book.take(T, (id) => tailed.has(id)))).toEqual([['tailed', 5]]);
+    // A tail starts on the quiet one: its tip, noted before, is published at once.
+    tailed.add('quiet');
+    book.touch();
+    expect(book.dirty).toBe(true);
+    expect(entries(book.take(T + 1, (id) => tailed.has(id)))).toEqual([
+      ['quiet', 7],
+      ['tailed', 5],
+    ]);
   });
 });
