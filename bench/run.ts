@@ -12,6 +12,7 @@ import { startBenchStack } from './stack';
 import { benchSealProof } from './seal-proof';
 import { benchPushStoreCost, benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
+import { benchTipsCost } from './tips-cost';
 import { benchToolchain } from './toolchain';
 import { benchWebRender } from './web-render';
 
@@ -72,6 +73,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
     // The baseline stores every round's lines at once (hold 0); 20 s is the hold's default on AWS.
     push_store_cost: await benchPushStoreCost(config, [0, 20_000]),
   }),
+  // A shard's tips item at N = 200 and 2,000 executions: every tip (the baseline) against the tailed ones' only.
+  'tips-cost': async ({ config }) => ({ tips_cost: await benchTipsCost(config(), [200, 2000]) }),
   'store-cost': async ({ config }) => ({
     store_cost: await benchStoreCost(config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-cost' })),
   }),
