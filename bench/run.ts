@@ -10,6 +10,7 @@ import { benchLargeLog } from './large-log';
 import { benchPushPoll, DEFAULT_PUSH_POLL, type PushPollOptions } from './push-poll';
 import { startBenchStack } from './stack';
 import { benchSealProof } from './seal-proof';
+import { benchSearch } from './search';
 import { benchPushStoreCost, benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
 import { benchToolchain } from './toolchain';
@@ -140,6 +141,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
       },
     };
   },
+  // Server search on a sealed 1,000,000-line log with 1,000 needles, beside a full download of it.
+  search: async ({ config }) => ({ search: await benchSearch(config(POLLED)) }),
   'command-memory': async () => {
     // The command runner while a job writes 1 GB as fast as it can, vs a 100 MB job: a fixed ceiling.
     const smallJob = benchCommandMemory(100);
