@@ -5,6 +5,7 @@ import type { TimestampMode } from './format';
 import { LogFeed, type FeedState } from './log-feed';
 import { buildMatcher } from './line-filter';
 import { LogView } from './log-view';
+import { MatchList } from './match-list';
 
 const TIMESTAMP_SETTING = 'logstream.timestamps';
 
@@ -44,7 +45,12 @@ export function showExecutionPage(executionId: string): void {
     onFollowChange: (following) => {
       jumpButton.hidden = following;
     },
+    onRangeSelect: (from, to) => {
+      location.hash = `#L${from}-L${to}`;
+    },
   });
+
+  const matchList = new MatchList(executionId);
 
   const section = el(
     'section',
@@ -63,6 +69,7 @@ export function showExecutionPage(executionId: string): void {
       filterCount,
       filterError,
     ),
+    matchList.element,
     feedStatus,
     el('div', { class: 'log-wrap' }, view.element, jumpButton),
   );
@@ -74,6 +81,8 @@ export function showExecutionPage(executionId: string): void {
     filterError.textContent = error ? `Invalid regular expression: ${error}` : '';
     filterInput.setAttribute('aria-invalid', String(error !== undefined));
     if (!error) view.setFilter(matcher);
+    // The whole log is searched on the server (its own 400 says what is wrong with a pattern it refuses).
+    matchList.search(error ? '' : filterInput.value, { regex: regexBox.checked, matchCase: caseBox.checked });
     showMatches();
   };
   const showMatches = (): void => {
@@ -110,10 +119,11 @@ export function showExecutionPage(executionId: string): void {
     }
   });
 
-  // A line link (#L123) opens scrolled to that line; line numbers are such links.
+  // A line link (#L123) or range link (#L10-L20) opens scrolled to it; line numbers are such links, and a
+  // shift-click on one after a first click selects the range between them.
   const followHash = (): void => {
-    const match = /^#L(\d+)$/.exec(location.hash);
-    if (match) view.goToLine(Number(match[1]));
+    const match = /^#L(\d+)(?:-L(\d+))?$/.exec(location.hash);
+    if (match) view.goToRange(Number(match[1]), Number(match[2] ?? match[1]));
   };
   window.addEventListener('hashchange', followHash);
 
