@@ -3,7 +3,7 @@ import { LogQuery, type ResolvedExecution } from '../src/api/log-query';
 import { DynamoDbLogStore } from '../src/adapters/dynamodb/dynamodb-log-store';
 import type { Config } from '../src/config';
 import type { ExecutionDirectory } from '../src/ports';
-import { storeSealedLog, SyntheticSource } from './synthetic-log';
+import { storeSealedLog, SyntheticSource } from '../test/support/synthetic-log';
 
 const PAGE = 10_000;
 

@@ -14,6 +14,7 @@ import { benchSearch } from './search';
 import { benchPushStoreCost, benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
 import { benchToolchain } from './toolchain';
+import { benchWebHugeLog } from './web-huge-log';
 import { benchWebRender } from './web-render';
 
 type Figures = Record<string, number>;
@@ -162,6 +163,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
   'web-render': async ({ config }) => ({
     web_render: await benchWebRender(config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-web' })),
   }),
+  // The execution page on a 1,000,000-line log, windowed at its end, beside the whole-log view at 200,000 lines.
+  'web-huge-log': async ({ config }) => ({ web_huge_log: await benchWebHugeLog(config(POLLED)) }),
 };
 
 /** `npm run bench [-- NAME... [--seconds S] [--counts 10,50,200] [--modes push,poll] [--sockets-per-execution K]]`. */

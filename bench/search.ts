@@ -3,7 +3,7 @@ import type { Config } from '../src/config';
 import { startServer } from '../src/main/server';
 import { createAwsAdapters } from '../src/main/wiring';
 import { heapMb } from './large-log';
-import { storeSealedLog, SyntheticSource } from './synthetic-log';
+import { storeSealedLog, SyntheticSource } from '../test/support/synthetic-log';
 
 /**
  * Server search on a sealed log of `lines` lines, one in every `lines / needles` holding the needle: time to the

@@ -1,33 +1,13 @@
 /// <reference lib="dom" />
-import { el } from './dom';
-import { formatTimestamp, type TimestampMode } from './format';
 import type { LineMatcher } from './line-filter';
-import { groupMarker } from './log-groups';
-import { plainText, renderMessage, type ViewLine } from './line-render';
-
-/** Must match `--row` in styles.css: rows have a fixed height so a position is just an offset. */
-const ROW_PX = 20;
-// Rows rendered beyond the viewport on each side: enough for a fast wheel flick between frames.
-const OVERSCAN = 40;
+import { plainText, type ViewLine } from './line-render';
+import { heldLine, lineRow, OVERSCAN, ROW_PX, type HeldLine } from './log-row';
+import { LogScroller, type LogScrollerOptions } from './log-scroller';
 
 /** Options of the viewer. */
-export interface LogViewOptions {
+export interface LogViewOptions extends LogScrollerOptions {
   /** Render only the rows in view (default); false renders every line, as a baseline to measure against. */
   readonly virtualize: boolean;
-  /** Called when follow mode turns on or off (the user scrolled away from the end, or back). */
-  readonly onFollowChange: (following: boolean) => void;
-  /** Called when the user selects a range of lines (shift-click on a line number after a first click). */
-  readonly onRangeSelect?: (from: number, to: number) => void;
-}
-
-/** A line as the view holds it: what it is to the folding of the log. */
-interface HeldLine extends ViewLine {
-  /** `start`: a group's header (shown as its title); `end`: a group's end marker (never shown). */
-  marker?: 'start' | 'end';
-  /** The header's title. */
-  title?: string;
-  /** Position in `lines` of the header of the group the line belongs to. */
-  group?: number;
 }
 
 /**
@@ -36,9 +16,7 @@ interface HeldLine extends ViewLine {
  * groups folded under their headers (see `groupMarker`; lines keep their indexes). Virtualised: only the rows in
  * view exist in the DOM, so a log of any length costs the same to scroll.
  */
-export class LogView {
-  readonly element: HTMLElement;
-  private readonly canvas: HTMLElement;
+export class LogView extends LogScroller {
   private readonly lines: HeldLine[] = [];
   /** Positions in `lines` of the lines shown (the filter's result, folded groups left out); null: every line. */
   private shown: number[] | null = null;
@@ -46,36 +24,12 @@ export class LogView {
   private readonly groups = new Map<number, { open: boolean }>();
   /** The header of the group lines appended now belong to. */
   private openGroup: number | undefined;
-  private matcher: LineMatcher | null = null;
-  private timestamps: TimestampMode = 'hidden';
   private rendered = new Map<number, HTMLElement>();
-  private following = true;
-  /** The target range of indexes (`#L10-L20`; one line: from = to). */
-  private target: { from: number; to: number } | undefined;
-  /** The line a shift-click extends a range from: the last line number clicked without shift. */
-  private anchor: number | undefined;
-  /** The target line is to be scrolled into view as soon as it is held. */
-  private revealPending = false;
-  private frame = 0;
   /** Unvirtualised: the first line (position in `lines`) whose row is not in the DOM yet. */
   private flatFrom: number | undefined;
 
   constructor(private readonly options: LogViewOptions) {
-    this.canvas = el('div', { class: 'log-canvas', role: 'presentation' });
-    this.element = el(
-      'div',
-      {
-        class: `log-scroll${options.virtualize ? ' virtual' : ''}`,
-        tabindex: 0,
-        role: 'log',
-        'aria-label': 'Log lines',
-        'aria-live': 'off',
-      },
-      this.canvas,
-    );
-    this.element.addEventListener('scroll', () => this.onScroll(), { passive: true });
-    this.canvas.addEventListener('click', (event) => this.onClick(event));
-    new ResizeObserver(() => this.schedule()).observe(this.element);
+    super(options, options.virtualize);
   }
 
   /** Number of lines held / shown. */
@@ -88,16 +42,11 @@ export class LogView {
     return this.lines[this.lines.length - 1]?.index ?? 0;
   }
 
-  /** Whether the view sticks to the end. */
-  get isFollowing(): boolean {
-    return this.following;
-  }
-
   /** Adds lines at the end (the caller keeps them in index order without gaps). */
   append(events: readonly ViewLine[]): void {
     const start = this.lines.length;
     const groupsBefore = this.groups.size;
-    for (const event of events) this.hold({ index: event.index, timestamp: event.timestamp, message: event.message });
+    for (const event of events) this.hold(heldLine(event));
     if (this.shown === null && this.groups.size > groupsBefore) {
       this.shown = this.visiblePositions();
     } else if (this.shown) {
@@ -117,7 +66,7 @@ export class LogView {
   }
 
   /** Opens or folds the group whose header is line `index`. */
-  toggleGroup(index: number): void {
+  override toggleGroup(index: number): void {
     const position = index - (this.lines[0]?.index ?? 1);
     const group = this.groups.get(position);
     if (!group) return;
@@ -128,17 +77,15 @@ export class LogView {
 
   private hold(line: HeldLine): void {
     const position = this.lines.length;
-    const marker = groupMarker(plainText(line));
-    if (marker?.kind === 'start') {
-      line.marker = 'start';
-      line.title = marker.title;
-      this.groups.set(position, { open: marker.open });
+    if (line.marker === 'start') {
+      this.groups.set(position, { open: line.opensByDefault ?? false });
       this.openGroup = position;
-    } else if (marker?.kind === 'end' && this.openGroup !== undefined) {
-      line.marker = 'end';
+    } else if (line.marker === 'end' && this.openGroup !== undefined) {
       line.group = this.openGroup;
       this.openGroup = undefined;
     } else {
+      // An end marker outside any group is shown as a line like any other.
+      if (line.marker === 'end') delete line.marker;
       line.group = this.openGroup;
     }
     this.lines.push(line);
@@ -164,28 +111,8 @@ export class LogView {
     return shown;
   }
 
-  /** Shows timestamps, in local time or UTC, or hides them. */
-  setTimestamps(mode: TimestampMode): void {
-    this.timestamps = mode;
-    this.element.classList.toggle('with-timestamps', mode !== 'hidden');
-    this.rerender();
-  }
-
-  /** Follows the end from now on (the "jump to live" control). */
-  jumpToEnd(): void {
-    this.setFollowing(true);
-    this.element.scrollTop = this.element.scrollHeight;
-    this.schedule();
-  }
-
-  /** Scrolls to lines `from`..`to` once held and marks them, opening a folded group that holds them; follow stops. */
-  goToRange(from: number, to = from): void {
-    this.target = { from: Math.min(from, to), to: Math.max(from, to) };
-    this.anchor ??= from;
-    this.revealPending = true;
-    this.setFollowing(false);
-    this.openGroupOf(this.target.from);
-    this.rerender();
+  protected override beforeReveal(index: number): void {
+    this.openGroupOf(index);
   }
 
   /** Opens the folded group holding line `index`, if any; true when it did. */
@@ -198,25 +125,6 @@ export class LogView {
     return true;
   }
 
-  private onClick(event: MouseEvent): void {
-    const target = event.target as Element;
-    const row = target.closest<HTMLElement>('.line');
-    const index = Number(row?.dataset.index);
-    if (!row || !Number.isSafeInteger(index)) return;
-    if (target.closest('.group-toggle')) {
-      this.toggleGroup(index);
-      return;
-    }
-    if (!target.closest('a.ln')) return;
-    if (event.shiftKey && this.anchor !== undefined && this.options.onRangeSelect) {
-      // The browser would follow the link to one line: the selection is the range instead.
-      event.preventDefault();
-      this.options.onRangeSelect(Math.min(this.anchor, index), Math.max(this.anchor, index));
-    } else {
-      this.anchor = index;
-    }
-  }
-
   /** Where line `index` is among the shown lines (the nearest following one when filtered out). */
   private positionOf(index: number): number | undefined {
     const at = index - (this.lines[0]?.index ?? 1);
@@ -226,34 +134,7 @@ export class LogView {
     return found === -1 ? Math.max(0, this.shown.length - 1) : found;
   }
 
-  private onScroll(): void {
-    const el = this.element;
-    const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_PX;
-    if (atEnd !== this.following) this.setFollowing(atEnd);
-    this.schedule();
-  }
-
-  /** Turns follow mode on (stick to the end) or off. */
-  follow(following: boolean): void {
-    this.setFollowing(following);
-    this.schedule();
-  }
-
-  private setFollowing(following: boolean): void {
-    if (following === this.following) return;
-    this.following = following;
-    this.options.onFollowChange(following);
-  }
-
-  private schedule(): void {
-    if (this.frame !== 0) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.render();
-    });
-  }
-
-  private rerender(): void {
+  protected rerender(): void {
     for (const row of this.rendered.values()) row.remove();
     this.rendered.clear();
     if (!this.options.virtualize) {
@@ -263,7 +144,7 @@ export class LogView {
     this.schedule();
   }
 
-  private render(): void {
+  protected render(): void {
     // A target held only now (after the link was followed) may be in a folded group: open it, then render.
     if (this.revealPending && this.target !== undefined && this.openGroupOf(this.target.from)) {
       this.rerender();
@@ -316,28 +197,11 @@ export class LogView {
   private row(position: number): HTMLElement {
     const at = this.shown ? (this.shown[position] ?? 0) : position;
     const line = this.lines[at] as HeldLine;
-    const isTarget = this.target !== undefined && line.index >= this.target.from && line.index <= this.target.to;
-    const header = line.marker === 'start';
-    const open = this.groups.get(at)?.open ?? false;
-    const text = header ? (line.title ?? '') : plainText(line);
-    const highlights = this.matcher ? this.matcher.ranges(text) : [];
-    return el(
-      'div',
-      {
-        class: `line${isTarget ? ' target' : ''}${header ? ' group-header' : ''}${line.group !== undefined ? ' in-group' : ''}`,
-        'data-index': line.index,
-        'aria-current': isTarget && 'true',
-      },
-      // Out of the tab order: a log would be thousands of stops; the log itself scrolls by keyboard.
-      el('a', { class: 'ln', href: `#L${line.index}`, tabindex: -1 }, String(line.index)),
-      this.timestamps !== 'hidden' && el('span', { class: 'ts' }, formatTimestamp(line.timestamp, this.timestamps)),
-      header
-        ? el(
-            'button',
-            { type: 'button', class: 'group-toggle msg', 'aria-expanded': String(open) },
-            renderMessage(text, highlights),
-          )
-        : el('span', { class: 'msg' }, renderMessage(line.message, highlights)),
-    );
+    return lineRow(line, {
+      target: this.isTarget(line.index),
+      timestamps: this.timestamps,
+      matcher: this.matcher,
+      open: this.groups.get(at)?.open ?? false,
+    });
   }
 }

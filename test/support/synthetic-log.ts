@@ -1,5 +1,11 @@
-import { positionOf, type LogLocation, type SourceCursor, type SourcedEvent, type StreamPosition } from '../src/domain';
-import { LogPump, type LogSource, type LogStore, type SourceBatch } from '../src/ports';
+import {
+  positionOf,
+  type LogLocation,
+  type SourceCursor,
+  type SourcedEvent,
+  type StreamPosition,
+} from '../../src/domain';
+import { LogPump, type LogSource, type LogStore, type SourceBatch } from '../../src/ports';
 
 const PAGE = 10_000;
 
