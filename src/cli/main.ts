@@ -125,7 +125,7 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     .option('-f, --follow', 'keep streaming until the execution completes')
     .option(
       '-g, --grep <pattern>',
-      'only lines matching this regular expression, searched on the server (RE2 syntax: no lookaround or backreferences)',
+      'only lines matching this regular expression (RE2 syntax: no lookaround or backreferences), searched on the server; with --tail the end of the log is read and filtered',
     )
     .option('-i, --ignore-case', '--grep ignores case')
     .option(

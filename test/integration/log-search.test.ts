@@ -100,8 +100,9 @@ describe('search on the server', () => {
         .map((i) => jobLines[i - 1])
         .join('\n')}\n`,
     );
+    // A pattern the search would refuse is a bad value (exit 2), refused before anything is read.
     const refused = await cli('logs', sealedId, '--grep', '(?=x)');
-    expect(refused.status).toBe(3);
-    expect(refused.stderr).toContain('no lookaround or backreferences');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('is not an RE2 regular expression (no lookaround or backreferences)');
   });
 });
