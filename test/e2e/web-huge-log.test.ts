@@ -70,6 +70,18 @@ describe('a 1,000,000-line log in the web app: opened at its end, read as it com
     await page().screenshot({ path: path.join(SCREENSHOT_DIR, 'web-execution-huge.png') });
   }, 300_000);
 
+  it('the filter finds a line far from what is loaded, and its match jumps there', async () => {
+    await page().goto(`${suite.h.server.url}/executions/${id}/view`);
+    await waitForFeed(page(), 'done', LINES);
+    await page().getByLabel('Filter').fill('line 424242');
+    const list = page().getByRole('region', { name: 'Matches in the whole log' });
+    await list.getByText('1 match in the whole log').waitFor({ timeout: 300_000 });
+    await list.locator('li[data-index="424242"] a').click();
+    await page().locator('.line.target[data-index="424242"] .msg').getByText('line 424242').waitFor();
+    expect(await line(424_242).isVisible()).toBe(true);
+    expect(await held()).toBeLessThanOrEqual(MAX_HELD_LINES);
+  }, 300_000);
+
   it('#L123456 opens there, not at the end', async () => {
     await page().goto(`${suite.h.server.url}/executions/${id}/view#L123456`);
     await page().locator('.line.target[data-index="123456"]').waitFor({ state: 'visible' });
