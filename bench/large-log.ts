@@ -2,46 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LogQuery, type ResolvedExecution } from '../src/api/log-query';
 import { DynamoDbLogStore } from '../src/adapters/dynamodb/dynamodb-log-store';
 import type { Config } from '../src/config';
-import { positionOf, type LogLocation, type SourceCursor, type SourcedEvent, type StreamPosition } from '../src/domain';
-import { LogPump, type ExecutionDirectory, type LogSource, type SourceBatch } from '../src/ports';
+import type { ExecutionDirectory } from '../src/ports';
+import { storeSealedLog, SyntheticSource } from '../test/support/synthetic-log';
 
 const PAGE = 10_000;
-
-/**
- * A CloudWatch-like source of `total` synthetic ~120-byte lines on one stream, made on demand so
- * the benchmark measures the memory of logstream's own read paths, not of a source holding them.
- * Tokens are positions, as GetLogEvents' are.
- */
-class SyntheticSource implements LogSource {
-  constructor(private readonly total: number) {}
-
-  async readAfter(location: LogLocation, cursor: SourceCursor, maxEvents: number): Promise<SourceBatch> {
-    const stream = location.logStreams[0] ?? '';
-    const start: StreamPosition = positionOf(cursor, stream);
-    const from = Number(start.token ?? '0') + start.skip;
-    const to = Math.min(this.total, from + Math.min(maxEvents, PAGE));
-    const events: SourcedEvent[] = [];
-    for (let i = from; i < to; i++) {
-      events.push({
-        stream,
-        timestamp: 1_700_000_000_000 + Math.floor(i / 50),
-        message: `line ${i + 1} ${'x'.repeat(100)}`,
-        after: { token: String(i + 1), skip: 0 },
-      });
-    }
-    const end = events[events.length - 1]?.after ?? start;
-    return {
-      events,
-      cursor: { streams: { ...cursor.streams, [stream]: end } },
-      calls: 1,
-      exhausted: events.length < Math.min(maxEvents, PAGE),
-    };
-  }
-
-  async createStream(): Promise<void> {}
-  async putEvents(): Promise<void> {}
-  async ping(): Promise<void> {}
-}
 
 const unusedDirectory: ExecutionDirectory = {
   start: () => Promise.reject(new Error('not used')),
@@ -54,7 +18,7 @@ const unusedDirectory: ExecutionDirectory = {
 
 // Live heap: collected first when the process runs with --expose-gc (npm run bench does), so
 // garbage awaiting collection does not count as memory the read path holds.
-function heapMb(): number {
+export function heapMb(): number {
   global.gc?.();
   return process.memoryUsage().heapUsed / (1024 * 1024);
 }
@@ -72,25 +36,8 @@ export async function benchLargeLog(config: Config, lines: number): Promise<Reco
     const id = `bench-large-${lines}-${Date.now()}`;
     const location = { logGroup: config.logGroup, logStreams: ['synthetic'] };
     const now = Date.now();
-    await store.registerExecution({ executionId: id, location, startedAt: now });
-
-    const ingestStart = Date.now();
-    const pump = new LogPump(store, source, {
-      executionId: id,
-      location,
-    });
-    let stored = 0;
-    for (;;) {
-      const result = await pump.pump();
-      if (result.appended === 0) break;
-      stored = result.tip.lastIndex;
-    }
-    const ingestSeconds = (Date.now() - ingestStart) / 1000;
-    await store.sealLog(
-      id,
-      { status: 'SUCCEEDED', completedAt: now, lastIndex: stored, sealedAt: Date.now() },
-      Math.ceil(now / 1000) + 3600,
-    );
+    const { lastIndex: stored, ingestSeconds } = await storeSealedLog(store, source, id, location);
+    if (stored !== lines) throw new Error(`stored ${stored} of ${lines} lines`);
 
     const query = new LogQuery({
       directory: unusedDirectory,

@@ -10,10 +10,12 @@ import { benchLargeLog } from './large-log';
 import { benchPushPoll, DEFAULT_PUSH_POLL, type PushPollOptions } from './push-poll';
 import { startBenchStack } from './stack';
 import { benchSealProof } from './seal-proof';
+import { benchSearch } from './search';
 import { benchPushStoreCost, benchStoreCost } from './store-cost';
 import { benchTailLatency } from './tail-latency';
 import { benchTipsCost } from './tips-cost';
 import { benchToolchain } from './toolchain';
+import { benchWebHugeLog } from './web-huge-log';
 import { benchWebRender } from './web-render';
 
 type Figures = Record<string, number>;
@@ -143,6 +145,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
       },
     };
   },
+  // Server search on a sealed 1,000,000-line log with 1,000 needles, beside a full download of it.
+  search: async ({ config }) => ({ search: await benchSearch(config(POLLED)) }),
   'command-memory': async () => {
     // The command runner while a job writes 1 GB as fast as it can, vs a 100 MB job: a fixed ceiling.
     const smallJob = benchCommandMemory(100);
@@ -162,6 +166,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
   'web-render': async ({ config }) => ({
     web_render: await benchWebRender(config({ ...POLLED, LOGSTREAM_TASK_QUEUE: 'bench-web' })),
   }),
+  // The execution page on a 1,000,000-line log, windowed at its end, beside the whole-log view at 200,000 lines.
+  'web-huge-log': async ({ config }) => ({ web_huge_log: await benchWebHugeLog(config(POLLED)) }),
 };
 
 /** `npm run bench [-- NAME... [--seconds S] [--counts 10,50,200] [--modes push,poll] [--sockets-per-execution K]]`. */

@@ -11,6 +11,7 @@ import type { Metrics } from './metrics';
 import { executionRoutes } from './routes/executions';
 import { logRoutes } from './routes/logs';
 import { probeRoutes } from './routes/probes';
+import { searchRoutes } from './routes/search';
 import { webRoutes } from './web-routes';
 
 /** Everything the REST API needs. */
@@ -72,6 +73,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   app.route('/', probeRoutes(deps));
   app.route('/', executionRoutes({ ...deps, query, now: deps.now ?? Date.now }));
   app.route('/', logRoutes({ ...deps, query }));
+  app.route('/', searchRoutes({ query }));
   app.route('/', downloadRoutes({ query }));
   return app;
 }

@@ -23,6 +23,13 @@ export function parseLimit(raw: string | undefined, max = MAX_LOGS_LIMIT): numbe
   return limit;
 }
 
+/** Parses an optional `0`/`1` flag of a query (absent = false). */
+export function parseFlag(raw: string | undefined, field: string): boolean {
+  if (raw === undefined || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new InvalidInputError(field, `${field} must be 0 or 1`);
+}
+
 /** Validates a command argv. */
 export function parseCommand(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) {

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import type { IndexedEvent } from '../domain';
 import { UsageError } from './errors';
 
@@ -14,11 +15,21 @@ export interface LineFilterOptions {
 /** Compiles a `--grep` pattern (a JavaScript regular expression); throws `UsageError` when it is not one. */
 export function compileGrep(pattern: string, ignoreCase = false): RegExp {
   if (pattern.length === 0) throw new UsageError('--grep needs a non-empty pattern');
+  let compiled: RegExp;
   try {
-    return new RegExp(pattern, ignoreCase ? 'i' : '');
+    compiled = new RegExp(pattern, ignoreCase ? 'i' : '');
   } catch (error) {
     throw new UsageError(`--grep "${pattern}" is not a valid regular expression: ${(error as Error).message}`);
   }
+  // The API searches with RE2: a pattern it would refuse is refused here, before anything is read.
+  try {
+    RE2JS.compile(pattern);
+  } catch (error) {
+    throw new UsageError(
+      `--grep "${pattern}" is not an RE2 regular expression (no lookaround or backreferences): ${(error as Error).message}`,
+    );
+  }
+  return compiled;
 }
 
 /** True when the options filter nothing out. */

@@ -1,4 +1,10 @@
-import { LogNotSealedError, type ExecutionView, type LogsView, type LogstreamClient } from '../client/client';
+import {
+  LogNotSealedError,
+  type ExecutionView,
+  type LogsView,
+  type LogstreamClient,
+  type SearchView,
+} from '../client/client';
 import type { IndexedEvent } from '../domain';
 import { lineFilter, filtersNothing, type LineFilterOptions } from './line-filter';
 import { formatEvent } from './line-format';
@@ -101,6 +107,13 @@ async function readLog(
     from = tail.lastIndex;
     page = tail.page;
   }
+  const grep = request.filter?.grep;
+  if (page === undefined && grep !== undefined) {
+    // Searched on the server: only the matching lines come over the wire, not the whole log.
+    const found = await searchLog(client, id, grep, from, print, sealWaitMs, drained);
+    if (request.follow) return client.follow(id, print, found.scannedTo, { sealWaitMs });
+    return finish(client, id, found.page, found.scannedTo);
+  }
   if (request.follow) return client.follow(id, print, from, { sealWaitMs });
 
   let last = from;
@@ -114,6 +127,16 @@ async function readLog(
     }
     page = next.value;
   }
+  return finish(client, id, page, last);
+}
+
+/** The view once everything asked for is printed; throws `LogNotSealedError` when that is not provably the whole log. */
+async function finish(
+  client: LogstreamClient,
+  id: string,
+  page: Pick<LogsView, 'status' | 'sealed' | 'seal_pending'>,
+  last: number,
+): Promise<ExecutionView> {
   if (page.status === 'RUNNING') {
     throw new LogNotSealedError(
       id,
@@ -124,6 +147,32 @@ async function readLog(
   }
   if (!page.sealed) throw new LogNotSealedError(id, last, page.seal_pending);
   return client.status(id);
+}
+
+/** Prints the lines matching `grep` after index `from`, found by the API's search; `scannedTo` is where it stopped. */
+async function searchLog(
+  client: LogstreamClient,
+  id: string,
+  grep: RegExp,
+  from: number,
+  print: (event: IndexedEvent) => void,
+  sealWaitMs: number,
+  drained?: () => Promise<void>,
+): Promise<{ page: SearchView; scannedTo: number }> {
+  const matches = client.search(id, grep.source, {
+    regex: true,
+    caseSensitive: !grep.flags.includes('i'),
+    sinceIndex: from,
+    sealWaitMs,
+  });
+  let printed = 0;
+  let next = await matches.next();
+  for (; !next.done; next = await matches.next()) {
+    print(next.value);
+    if (drained && ++printed % DRAIN_EVERY === 0) await drained();
+  }
+  const page = next.value;
+  return { page, scannedTo: Math.max(from, page.scanned_to) };
 }
 
 /**

@@ -123,7 +123,10 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     )
     .argument('<id>', 'execution id', executionIdArg)
     .option('-f, --follow', 'keep streaming until the execution completes')
-    .option('-g, --grep <pattern>', 'only lines matching this regular expression (JavaScript syntax)')
+    .option(
+      '-g, --grep <pattern>',
+      'only lines matching this regular expression (RE2 syntax: no lookaround or backreferences), searched on the server; with --tail the end of the log is read and filtered',
+    )
     .option('-i, --ignore-case', '--grep ignores case')
     .option(
       '--since <time>',

@@ -9,6 +9,8 @@ import type {
   ListOptions,
   LogsView,
   SealWaitOptions,
+  SearchOptions,
+  SearchView,
   StartedView,
   TailOptions,
 } from './wire-views';
@@ -39,6 +41,8 @@ export type {
   ListOptions,
   LogsView,
   SealWaitOptions,
+  SearchOptions,
+  SearchView,
   StartedView,
   TailOptions,
 } from './wire-views';
@@ -135,6 +139,40 @@ export class LogstreamClient {
     const query = new URLSearchParams({ since_index: String(sinceIndex) });
     if (limit !== undefined) query.set('limit', String(limit));
     return this.request('GET', `/executions/${encodeURIComponent(executionId)}/logs?${query.toString()}`);
+  }
+
+  /** One page of `/search`: events whose message matches `query`, with index > `options.sinceIndex`. */
+  searchPage(executionId: string, query: string, options: SearchOptions = {}): Promise<SearchView> {
+    const params = new URLSearchParams({ q: query, since_index: String(options.sinceIndex ?? 0) });
+    if (options.regex) params.set('regex', '1');
+    if (options.caseSensitive) params.set('case', '1');
+    if (options.limit !== undefined) params.set('limit', String(options.limit));
+    return this.request('GET', `/executions/${encodeURIComponent(executionId)}/search?${params.toString()}`);
+  }
+
+  /**
+   * Every event whose message matches `query` as of now, searched on the server page by page; resolves with the last
+   * page. Like `allLogs`, a completed execution whose final drain runs is waited for (within `sealWaitMs`), and
+   * `sealed` on the result says whether every match of the whole log was found.
+   */
+  async *search(
+    executionId: string,
+    query: string,
+    options: SearchOptions = {},
+  ): AsyncGenerator<IndexedEvent, SearchView> {
+    let since = options.sinceIndex ?? 0;
+    let page = await this.searchPage(executionId, query, { ...options, sinceIndex: since });
+    if (page.status !== 'RUNNING' && !page.sealed && page.seal_pending) {
+      if (await this.waitSealed(executionId, options)) {
+        page = await this.searchPage(executionId, query, { ...options, sinceIndex: since });
+      }
+    }
+    for (;;) {
+      for (const match of page.matches) yield match;
+      if (page.next_index === null) return page;
+      since = page.next_index;
+      page = await this.searchPage(executionId, query, { ...options, sinceIndex: since });
+    }
   }
 
   /**

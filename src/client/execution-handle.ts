@@ -1,7 +1,7 @@
 import type { IndexedEvent, TerminalStatus } from '../domain';
 import { ApiError } from './errors';
 import { pause } from './pause';
-import type { ExecutionView, LogsView, TailOptions } from './wire-views';
+import type { ExecutionView, LogsView, SearchOptions, SearchView, TailOptions } from './wire-views';
 import { toDescription, toLogPage, type ExecutionDescription, type LogPage } from './views';
 
 export type { ExecutionDescription, LogPage } from './views';
@@ -55,6 +55,7 @@ export interface ExecutionCalls {
     eventCount?: number,
   ): Promise<unknown>;
   stop(executionId: string): Promise<unknown>;
+  search(executionId: string, query: string, options?: SearchOptions): AsyncGenerator<IndexedEvent, SearchView>;
 }
 
 const DEFAULT_FOLLOW_RETRIES = 20;
@@ -74,6 +75,14 @@ export class ExecutionHandle {
   /** One page of its log. */
   async logs(options: LogPageOptions = {}): Promise<LogPage> {
     return toLogPage(await this.calls.logs(this.executionId, options.sinceIndex ?? 0, options.limit));
+  }
+
+  /**
+   * The events whose message matches `query` (plain text, or RE2 with `regex`; case ignored unless `caseSensitive`),
+   * in index order, searched on the server a page at a time as they are consumed.
+   */
+  async *search(query: string, options: SearchOptions = {}): AsyncGenerator<IndexedEvent, void, undefined> {
+    yield* this.calls.search(this.executionId, query, options);
   }
 
   /** Signals the completion of an external execution. */

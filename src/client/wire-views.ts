@@ -38,6 +38,33 @@ export interface LogsView {
   readonly source: 'dynamodb' | 'cloudwatch';
 }
 
+/** `GET /executions/{id}/search`. */
+export interface SearchView {
+  readonly execution_id: string;
+  readonly status: ExecutionStatus;
+  /** Every page came from the sealed log: paging on to `next_index: null` finds every match of the whole log. */
+  readonly sealed: boolean;
+  readonly seal_pending: boolean;
+  readonly matches: IndexedEvent[];
+  /** `since_index` of the next page; null once the log was read to its end. */
+  readonly next_index: number | null;
+  /** The highest index this page read (a follow of a running log resumes after it). */
+  readonly scanned_to: number;
+  readonly source: 'dynamodb' | 'cloudwatch';
+}
+
+/** Options of `search()`. */
+export interface SearchOptions extends SealWaitOptions {
+  /** `query` is a regular expression (RE2 syntax), not plain text. */
+  readonly regex?: boolean;
+  /** Match case (default: ignore it). */
+  readonly caseSensitive?: boolean;
+  /** Matches with an index above this one (default 0: from the start). */
+  readonly sinceIndex?: number;
+  /** At most this many matches a page (the API's default 1,000, at most 10,000). */
+  readonly limit?: number;
+}
+
 /** One execution of `GET /executions`. */
 export interface ExecutionSummary {
   readonly execution_id: string;

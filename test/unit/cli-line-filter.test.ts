@@ -16,6 +16,15 @@ describe('the line filter of logstream logs', () => {
       }),
     );
     expect(() => compileGrep('[z-a]')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    // The API searches with RE2: lookaround and backreferences, valid in JavaScript, are refused before any read.
+    for (const pattern of ['a(?=b)', '(a)\\1']) {
+      expect(() => compileGrep(pattern)).toThrow(
+        expect.objectContaining({
+          code: 'USAGE',
+          message: expect.stringContaining('is not an RE2 regular expression'),
+        }),
+      );
+    }
     expect(() => compileGrep('')).toThrow(
       expect.objectContaining({ code: 'USAGE', message: '--grep needs a non-empty pattern' }),
     );

@@ -22,9 +22,11 @@ interface ScriptedLog {
 }
 
 let reads: { since: number; limit: number }[] = [];
+let searches: { since: number; q: string; regex: boolean }[] = [];
 
 function serve(log: ScriptedLog): void {
   reads = [];
+  searches = [];
   const event = (index: number): IndexedEvent => ({ index, timestamp: T0 + index * 1000, message: log.message(index) });
   globalThis.fetch = (async (input: string | URL | Request) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
@@ -43,6 +45,27 @@ function serve(log: ScriptedLog): void {
       });
     }
     const since = Number(url.searchParams.get('since_index') ?? '0');
+    if (url.pathname === `/executions/${ID}/search`) {
+      // Like the API: matches after `since`, at most 3 a page here so that paging is exercised.
+      const pattern = new RegExp(url.searchParams.get('q') ?? '', url.searchParams.get('case') === '1' ? '' : 'i');
+      searches.push({ since, q: url.searchParams.get('q') ?? '', regex: url.searchParams.get('regex') === '1' });
+      const matches: IndexedEvent[] = [];
+      let at = since;
+      while (at < log.size && matches.length < 3) {
+        at++;
+        if (pattern.test(log.message(at))) matches.push(event(at));
+      }
+      return json({
+        execution_id: ID,
+        status: log.status,
+        sealed: log.sealed,
+        seal_pending: log.sealPending,
+        matches,
+        next_index: at < log.size ? at : null,
+        scanned_to: at,
+        source: log.source,
+      });
+    }
     const limit = Number(url.searchParams.get('limit') ?? '10000');
     reads.push({ since, limit });
     const events: IndexedEvent[] = [];
@@ -162,6 +185,16 @@ describe('logstream logs --tail, --grep, --timestamps against a scripted API', (
     await printLogs(client, io, ID, { sinceIndex: 0, follow: false, json: false, sealWaitSeconds: 0 });
     expect(out).toHaveLength(2500);
     expect(waits).toEqual([1000, 2000]);
+  });
+
+  it('--grep without --tail is searched on the server: no page of the log is read, only the matches come', async () => {
+    serve({ ...sealedLog, size: 1000 });
+    const { out, error } = await run({ filter: { grep: compileGrep('error at [1-5]00$', true) } });
+    expect(error).toBeUndefined();
+    expect(out).toEqual(['ERROR at 100', 'ERROR at 200', 'ERROR at 300', 'ERROR at 400', 'ERROR at 500']);
+    expect(reads).toEqual([]);
+    expect(searches.map((s) => s.since)).toEqual([0, 300]);
+    expect(searches.every((s) => s.regex && s.q === 'error at [1-5]00$')).toBe(true);
   });
 
   describe('-o FILE', () => {

@@ -2,8 +2,8 @@ import pino from 'pino';
 import { createApi } from '../../src/api/app';
 import { LogQuery, type ResolvedExecution } from '../../src/api/log-query';
 import { createMetrics } from '../../src/api/metrics';
-import type { ExecutionInfo, LogLocation } from '../../src/domain';
-import type { ExecutionDirectory } from '../../src/ports';
+import type { LogLocation } from '../../src/domain';
+import { fixedDirectory } from '../support/fake-directory';
 import { awsError, InMemoryLogSource, InMemoryLogStore } from '../support/fakes';
 
 // `/logs` of an unsealed log whose workflow is gone is a direct CloudWatch read (nothing stored).
@@ -28,21 +28,9 @@ const gone: ResolvedExecution = {
   location,
 };
 
-function directory(info: ExecutionInfo): ExecutionDirectory {
-  const refuse = (): Promise<never> => Promise.reject(new Error('not used'));
-  return {
-    start: refuse,
-    describe: async (id) => (id === info.executionId ? info : undefined),
-    list: refuse,
-    complete: refuse,
-    stop: refuse,
-    ping: async () => undefined,
-  };
-}
-
 function api(source: InMemoryLogSource) {
   return createApi({
-    directory: directory({ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }),
+    directory: fixedDirectory([{ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }]),
     store: new InMemoryLogStore(),
     source,
     metrics: createMetrics(),
@@ -108,7 +96,7 @@ describe('/logs read directly from CloudWatch', () => {
     const source = new InMemoryLogSource({ pageSize: 3, now: () => clock.now, getLogEventsPerSecond: 2 });
     source.append(GROUP, 's', lines(10));
     const query = new LogQuery({
-      directory: directory({ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }),
+      directory: fixedDirectory([{ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }]),
       store: new InMemoryLogStore(),
       source,
       sleep: async () => undefined,
@@ -139,7 +127,7 @@ describe('/logs read directly from CloudWatch', () => {
     source.append(GROUP, 's', lines(10));
     const waits: number[] = [];
     const query = new LogQuery({
-      directory: directory({ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }),
+      directory: fixedDirectory([{ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }]),
       store: new InMemoryLogStore(),
       source,
       // The quota's second passes during the second wait.
@@ -164,7 +152,7 @@ describe('/logs read directly from CloudWatch', () => {
     const source = new InMemoryLogSource({ pageSize: 3, now: () => clock.now, getLogEventsPerSecond: 1 });
     source.append(GROUP, 's', lines(10));
     const query = new LogQuery({
-      directory: directory({ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }),
+      directory: fixedDirectory([{ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }]),
       store: new InMemoryLogStore(),
       source,
       sleep: async () => undefined,
@@ -199,7 +187,7 @@ describe('/logs read directly from CloudWatch', () => {
     });
     const waits: number[] = [];
     const query = new LogQuery({
-      directory: directory({ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }),
+      directory: fixedDirectory([{ executionId: ID, status: 'STOPPED', startedAt: T0, open: false, location }]),
       store: new InMemoryLogStore(),
       source,
       sleep: async (ms) => void waits.push(ms),

@@ -38,6 +38,14 @@ export interface LogsPage {
   readonly source: string;
 }
 
+/** `GET /executions/{id}/search`. */
+export interface SearchPage {
+  readonly sealed: boolean;
+  readonly matches: LogEvent[];
+  readonly next_index: number | null;
+  readonly scanned_to: number;
+}
+
 /** An API error response, by its stable code. */
 export class ApiError extends Error {
   constructor(

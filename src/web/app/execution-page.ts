@@ -5,13 +5,19 @@ import type { TimestampMode } from './format';
 import { LogFeed, type FeedState } from './log-feed';
 import { buildMatcher } from './line-filter';
 import { LogView } from './log-view';
+import { MatchList } from './match-list';
+import { Scrollback } from './scrollback';
+import { WindowedLogView } from './windowed-log-view';
 
 const TIMESTAMP_SETTING = 'logstream.timestamps';
+// A stored log longer than this opens windowed: at its end, reading only what is in view (`?window=0|1` decides).
+const FULL_LOAD_MAX_LINES = 20_000;
 
 /** The execution page: its status, its log (live while it runs), filter, line links, download, stop. */
 export function showExecutionPage(executionId: string): void {
   const main = mainRegion();
-  const virtualize = new URLSearchParams(location.search).get('virtualize') !== '0';
+  const params = new URLSearchParams(location.search);
+  const virtualize = params.get('virtualize') !== '0';
   document.title = `${executionId} · logstream`;
 
   const filterInput = el('input', {
@@ -33,18 +39,26 @@ export function showExecutionPage(executionId: string): void {
   );
   const feedStatus = el('p', { class: 'feed-status', role: 'status', 'aria-live': 'polite' }, 'Loading the log…');
   const jumpButton = el('button', { type: 'button', class: 'jump', hidden: true }, 'Jump to live');
+  const topButton = el('button', { type: 'button', class: 'jump-top', hidden: true }, 'Jump to top');
 
   const header = executionHeader(
     executionId,
     (execution) => void (jumpButton.textContent = execution.status === 'RUNNING' ? 'Jump to live' : 'Jump to end'),
     (message) => void (feedStatus.textContent = message),
   );
-  const view = new LogView({
-    virtualize,
-    onFollowChange: (following) => {
+  const viewOptions = {
+    onFollowChange: (following: boolean) => {
       jumpButton.hidden = following;
     },
-  });
+    onRangeSelect: (from: number, to: number) => {
+      location.hash = `#L${from}-L${to}`;
+    },
+  };
+  // Decided once the execution is known (see `open` below): the whole log, or a window of it.
+  let view: LogView | WindowedLogView = new LogView({ virtualize, ...viewOptions });
+  const logWrap = el('div', { class: 'log-wrap' }, view.element, jumpButton, topButton);
+
+  const matchList = new MatchList(executionId);
 
   const section = el(
     'section',
@@ -63,8 +77,9 @@ export function showExecutionPage(executionId: string): void {
       filterCount,
       filterError,
     ),
+    matchList.element,
     feedStatus,
-    el('div', { class: 'log-wrap' }, view.element, jumpButton),
+    logWrap,
   );
   main.append(section);
 
@@ -74,6 +89,8 @@ export function showExecutionPage(executionId: string): void {
     filterError.textContent = error ? `Invalid regular expression: ${error}` : '';
     filterInput.setAttribute('aria-invalid', String(error !== undefined));
     if (!error) view.setFilter(matcher);
+    // The whole log is searched on the server (its own 400 says what is wrong with a pattern it refuses).
+    matchList.search(error ? '' : filterInput.value, { regex: regexBox.checked, matchCase: caseBox.checked });
     showMatches();
   };
   const showMatches = (): void => {
@@ -95,6 +112,10 @@ export function showExecutionPage(executionId: string): void {
     view.jumpToEnd();
     view.element.focus();
   });
+  topButton.addEventListener('click', () => {
+    view.jumpToTop();
+    view.element.focus();
+  });
 
   // Keyboard: "/" goes to the filter, Escape clears it, "End" in the log follows it again.
   document.addEventListener('keydown', (event) => {
@@ -110,10 +131,11 @@ export function showExecutionPage(executionId: string): void {
     }
   });
 
-  // A line link (#L123) opens scrolled to that line; line numbers are such links.
+  // A line link (#L123) or range link (#L10-L20) opens scrolled to it; line numbers are such links, and a
+  // shift-click on one after a first click selects the range between them.
   const followHash = (): void => {
-    const match = /^#L(\d+)$/.exec(location.hash);
-    if (match) view.goToLine(Number(match[1]));
+    const match = /^#L(\d+)(?:-L(\d+))?$/.exec(location.hash);
+    if (match) view.goToRange(Number(match[1]), Number(match[2] ?? match[1]));
   };
   window.addEventListener('hashchange', followHash);
 
@@ -126,6 +148,7 @@ export function showExecutionPage(executionId: string): void {
       header.showLines(view.lastIndex);
       showMatches();
       section.dataset.lastIndex = String(view.lastIndex);
+      if (view instanceof WindowedLogView) section.dataset.held = String(view.held);
     },
     state: (state: FeedState) => {
       section.dataset.phase = state.phase;
@@ -137,11 +160,34 @@ export function showExecutionPage(executionId: string): void {
 
   void header
     .refresh()
-    .then(() => {
-      // A running log follows its end; a completed one opens at its first line (or the linked one).
-      if (!header.running) view.follow(false);
+    .then((execution) => {
+      // A long stored log (sealed, or running) opens windowed at its end: only the last page is read, the rest as it
+      // comes into view. Any other log is read whole, as a running one follows its end and a completed one opens at
+      // its first line (or the linked one).
+      const stored = execution.sealed || execution.status === 'RUNNING';
+      const windowed =
+        params.get('window') === '1' ||
+        (params.get('window') !== '0' && stored && execution.last_index > FULL_LOAD_MAX_LINES);
+      let startAt = 0;
+      if (windowed) {
+        const scrollback = new Scrollback(executionId, (events) => {
+          windowedView.insert(events);
+          if (view === windowedView) section.dataset.held = String(windowedView.held);
+        });
+        const windowedView = new WindowedLogView({ ...viewOptions, onNeed: (from, to) => scrollback.read(from, to) });
+        view.element.replaceWith(windowedView.element);
+        view = windowedView;
+        windowedView.setTotal(execution.last_index);
+        topButton.hidden = false;
+        section.dataset.windowed = 'true';
+        startAt = Math.max(0, execution.last_index - Scrollback.PAGE);
+      } else if (!header.running) {
+        view.follow(false);
+      }
+      applyFilter();
+      view.setTimestamps(timestampSelect.value as TimestampMode);
       followHash();
-      feed.start();
+      feed.start(startAt);
     })
     .catch((error: unknown) => {
       section.dataset.phase = 'failed';

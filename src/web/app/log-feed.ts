@@ -42,8 +42,9 @@ export class LogFeed {
     private readonly handlers: FeedHandlers,
   ) {}
 
-  /** Starts reading from the first line. */
-  start(): void {
+  /** Starts reading after line `sinceIndex` (0: from the first line). */
+  start(sinceIndex = 0): void {
+    this.last = sinceIndex;
     void this.catchUp();
   }
 

@@ -1,59 +1,35 @@
 /// <reference lib="dom" />
-import { el } from './dom';
-import { formatTimestamp, type TimestampMode } from './format';
 import type { LineMatcher } from './line-filter';
-import { plainText, renderMessage, type ViewLine } from './line-render';
-
-/** Must match `--row` in styles.css: rows have a fixed height so a position is just an offset. */
-const ROW_PX = 20;
-// Rows rendered beyond the viewport on each side: enough for a fast wheel flick between frames.
-const OVERSCAN = 40;
+import { plainText, type ViewLine } from './line-render';
+import { heldLine, lineRow, OVERSCAN, ROW_PX, type HeldLine } from './log-row';
+import { LogScroller, type LogScrollerOptions } from './log-scroller';
 
 /** Options of the viewer. */
-export interface LogViewOptions {
+export interface LogViewOptions extends LogScrollerOptions {
   /** Render only the rows in view (default); false renders every line, as a baseline to measure against. */
   readonly virtualize: boolean;
-  /** Called when follow mode turns on or off (the user scrolled away from the end, or back). */
-  readonly onFollowChange: (following: boolean) => void;
 }
 
 /**
  * The log: line numbers (the indexes), timestamps, ANSI colours, a filter hiding non-matching lines with
- * the matches highlighted, follow mode that sticks to the end, and a target line (`#L123`). Virtualised:
- * only the rows in view exist in the DOM, so a log of any length costs the same to scroll.
+ * the matches highlighted, follow mode that sticks to the end, a target line or range (`#L123`, `#L10-L20`), and
+ * groups folded under their headers (see `groupMarker`; lines keep their indexes). Virtualised: only the rows in
+ * view exist in the DOM, so a log of any length costs the same to scroll.
  */
-export class LogView {
-  readonly element: HTMLElement;
-  private readonly canvas: HTMLElement;
-  private readonly lines: ViewLine[] = [];
-  /** Positions in `lines` of the lines shown (the filter's result); null when no filter. */
+export class LogView extends LogScroller {
+  private readonly lines: HeldLine[] = [];
+  /** Positions in `lines` of the lines shown (the filter's result, folded groups left out); null: every line. */
   private shown: number[] | null = null;
-  private matcher: LineMatcher | null = null;
-  private timestamps: TimestampMode = 'hidden';
+  /** Whether each group (by its header's position in `lines`) is open. */
+  private readonly groups = new Map<number, { open: boolean }>();
+  /** The header of the group lines appended now belong to. */
+  private openGroup: number | undefined;
   private rendered = new Map<number, HTMLElement>();
-  private following = true;
-  private target: number | undefined;
-  /** The target line is to be scrolled into view as soon as it is held. */
-  private revealPending = false;
-  private frame = 0;
   /** Unvirtualised: the first line (position in `lines`) whose row is not in the DOM yet. */
   private flatFrom: number | undefined;
 
   constructor(private readonly options: LogViewOptions) {
-    this.canvas = el('div', { class: 'log-canvas', role: 'presentation' });
-    this.element = el(
-      'div',
-      {
-        class: `log-scroll${options.virtualize ? ' virtual' : ''}`,
-        tabindex: 0,
-        role: 'log',
-        'aria-label': 'Log lines',
-        'aria-live': 'off',
-      },
-      this.canvas,
-    );
-    this.element.addEventListener('scroll', () => this.onScroll(), { passive: true });
-    new ResizeObserver(() => this.schedule()).observe(this.element);
+    super(options, options.virtualize);
   }
 
   /** Number of lines held / shown. */
@@ -66,20 +42,15 @@ export class LogView {
     return this.lines[this.lines.length - 1]?.index ?? 0;
   }
 
-  /** Whether the view sticks to the end. */
-  get isFollowing(): boolean {
-    return this.following;
-  }
-
   /** Adds lines at the end (the caller keeps them in index order without gaps). */
   append(events: readonly ViewLine[]): void {
     const start = this.lines.length;
-    for (const event of events)
-      this.lines.push({ index: event.index, timestamp: event.timestamp, message: event.message });
-    if (this.shown && this.matcher) {
-      for (let i = start; i < this.lines.length; i++) {
-        if (this.matcher.test(plainText(this.lines[i] as ViewLine))) this.shown.push(i);
-      }
+    const groupsBefore = this.groups.size;
+    for (const event of events) this.hold(heldLine(event));
+    if (this.shown === null && this.groups.size > groupsBefore) {
+      this.shown = this.visiblePositions();
+    } else if (this.shown) {
+      for (let i = start; i < this.lines.length; i++) if (this.isVisible(i)) this.shown.push(i);
     }
     // Rows (also unvirtualised ones) change only in a frame, together with the scroll: a scroll event
     // between frames then never sees the log grown under it and mistakes that for the user scrolling up.
@@ -87,33 +58,71 @@ export class LogView {
     this.schedule();
   }
 
-  /** Shows only lines matching `matcher` (null: all), matches highlighted. */
+  /** Shows only lines matching `matcher` (null: all), matches highlighted; a group holding a match is opened. */
   setFilter(matcher: LineMatcher | null): void {
     this.matcher = matcher;
-    this.shown = matcher ? this.lines.flatMap((line, i) => (matcher.test(plainText(line)) ? [i] : [])) : null;
+    this.shown = this.visiblePositions();
     this.rerender();
   }
 
-  /** Shows timestamps, in local time or UTC, or hides them. */
-  setTimestamps(mode: TimestampMode): void {
-    this.timestamps = mode;
-    this.element.classList.toggle('with-timestamps', mode !== 'hidden');
+  /** Opens or folds the group whose header is line `index`. */
+  override toggleGroup(index: number): void {
+    const position = index - (this.lines[0]?.index ?? 1);
+    const group = this.groups.get(position);
+    if (!group) return;
+    group.open = !group.open;
+    this.shown = this.visiblePositions();
     this.rerender();
   }
 
-  /** Follows the end from now on (the "jump to live" control). */
-  jumpToEnd(): void {
-    this.setFollowing(true);
-    this.element.scrollTop = this.element.scrollHeight;
-    this.schedule();
+  private hold(line: HeldLine): void {
+    const position = this.lines.length;
+    if (line.marker === 'start') {
+      this.groups.set(position, { open: line.opensByDefault ?? false });
+      this.openGroup = position;
+    } else if (line.marker === 'end' && this.openGroup !== undefined) {
+      line.group = this.openGroup;
+      this.openGroup = undefined;
+    } else {
+      // An end marker outside any group is shown as a line like any other.
+      if (line.marker === 'end') delete line.marker;
+      line.group = this.openGroup;
+    }
+    this.lines.push(line);
   }
 
-  /** Scrolls to line `index` once it is held and marks it; follow mode stops. */
-  goToLine(index: number): void {
-    this.target = index;
-    this.revealPending = true;
-    this.setFollowing(false);
-    this.rerender();
+  /** Whether the line at `position` is shown: a filter shows its matches (opening their groups), else folding decides. */
+  private isVisible(position: number): boolean {
+    const line = this.lines[position] as HeldLine;
+    if (line.marker === 'end') return false;
+    const group = line.group === undefined ? undefined : this.groups.get(line.group);
+    if (this.matcher) {
+      const matches = this.matcher.test(line.marker === 'start' ? (line.title ?? '') : plainText(line));
+      if (matches && group) group.open = true;
+      return matches;
+    }
+    return group?.open ?? true;
+  }
+
+  private visiblePositions(): number[] | null {
+    if (!this.matcher && this.groups.size === 0) return null;
+    const shown: number[] = [];
+    for (let i = 0; i < this.lines.length; i++) if (this.isVisible(i)) shown.push(i);
+    return shown;
+  }
+
+  protected override beforeReveal(index: number): void {
+    this.openGroupOf(index);
+  }
+
+  /** Opens the folded group holding line `index`, if any; true when it did. */
+  private openGroupOf(index: number): boolean {
+    const line = this.lines[index - (this.lines[0]?.index ?? 1)];
+    const group = line?.group === undefined ? undefined : this.groups.get(line.group);
+    if (!group || group.open) return false;
+    group.open = true;
+    this.shown = this.visiblePositions();
+    return true;
   }
 
   /** Where line `index` is among the shown lines (the nearest following one when filtered out). */
@@ -125,34 +134,7 @@ export class LogView {
     return found === -1 ? Math.max(0, this.shown.length - 1) : found;
   }
 
-  private onScroll(): void {
-    const el = this.element;
-    const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_PX;
-    if (atEnd !== this.following) this.setFollowing(atEnd);
-    this.schedule();
-  }
-
-  /** Turns follow mode on (stick to the end) or off. */
-  follow(following: boolean): void {
-    this.setFollowing(following);
-    this.schedule();
-  }
-
-  private setFollowing(following: boolean): void {
-    if (following === this.following) return;
-    this.following = following;
-    this.options.onFollowChange(following);
-  }
-
-  private schedule(): void {
-    if (this.frame !== 0) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.render();
-    });
-  }
-
-  private rerender(): void {
+  protected rerender(): void {
     for (const row of this.rendered.values()) row.remove();
     this.rendered.clear();
     if (!this.options.virtualize) {
@@ -162,14 +144,19 @@ export class LogView {
     this.schedule();
   }
 
-  private render(): void {
+  protected render(): void {
+    // A target held only now (after the link was followed) may be in a folded group: open it, then render.
+    if (this.revealPending && this.target !== undefined && this.openGroupOf(this.target.from)) {
+      this.rerender();
+      return;
+    }
     const count = this.shown?.length ?? this.lines.length;
     if (this.options.virtualize) this.canvas.style.height = `${count * ROW_PX}px`;
     else if (this.flatFrom !== undefined) {
       this.appendRows(this.flatFrom);
       this.flatFrom = undefined;
     }
-    const targetAt = this.revealPending && this.target !== undefined ? this.positionOf(this.target) : undefined;
+    const targetAt = this.revealPending && this.target !== undefined ? this.positionOf(this.target.from) : undefined;
     if (targetAt !== undefined) {
       this.revealPending = false;
       this.element.scrollTop = Math.max(0, targetAt * ROW_PX - this.element.clientHeight / 3);
@@ -208,16 +195,13 @@ export class LogView {
   }
 
   private row(position: number): HTMLElement {
-    const line = this.lines[this.shown ? (this.shown[position] ?? 0) : position] as ViewLine;
-    const highlights = this.matcher ? this.matcher.ranges(plainText(line)) : [];
-    const isTarget = line.index === this.target;
-    return el(
-      'div',
-      { class: `line${isTarget ? ' target' : ''}`, 'data-index': line.index, 'aria-current': isTarget && 'true' },
-      // Out of the tab order: a log would be thousands of stops; the log itself scrolls by keyboard.
-      el('a', { class: 'ln', href: `#L${line.index}`, tabindex: -1 }, String(line.index)),
-      this.timestamps !== 'hidden' && el('span', { class: 'ts' }, formatTimestamp(line.timestamp, this.timestamps)),
-      el('span', { class: 'msg' }, renderMessage(line.message, highlights)),
-    );
+    const at = this.shown ? (this.shown[position] ?? 0) : position;
+    const line = this.lines[at] as HeldLine;
+    return lineRow(line, {
+      target: this.isTarget(line.index),
+      timestamps: this.timestamps,
+      matcher: this.matcher,
+      open: this.groups.get(at)?.open ?? false,
+    });
   }
 }
