@@ -25,6 +25,11 @@ export interface ActivityDeps {
   readonly pacing: PollPacing;
   /** How long a log is kept after its execution completed (seconds); counted from the seal. */
   readonly ttlSeconds: number;
+  /**
+   * How long an event CloudWatch accepted from a managed job may take to be stored (ms) before the running job's log
+   * is reported with a gap (default: not watched).
+   */
+  readonly gapAllowanceMs?: number;
   /** The account-wide budget of CloudWatch reads the seal's proofs take from (default: none). */
   readonly readBudget?: ReadBudget;
   readonly now?: () => number;
@@ -48,7 +53,13 @@ export function createActivities(deps: ActivityDeps) {
     deps.store.registerExecution({ executionId: input.executionId, location: input.location, startedAt: now() });
   return {
     registerExecution: (input: RegisterInput) => registerExecution({ ...deps, now }, input),
-    runCommand: (input: RunCommandInput) => runCommand(deps.source, input),
+    runCommand: (input: RunCommandInput) =>
+      runCommand(
+        deps.source,
+        input,
+        {},
+        deps.gapAllowanceMs === undefined ? undefined : { store: deps.store, allowanceMs: deps.gapAllowanceMs },
+      ),
     ingest: async (input: IngestInput): Promise<void> => {
       await register(input);
       return ingest(deps, input);

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { Context } from '@temporalio/activity';
 import type { LogLocation } from '../src/domain';
-import type { LogSource } from '../src/ports';
+import type { LogSource, LogStore } from '../src/ports';
+import { GapWatch } from './gap-watch';
 import { backoffDelay } from './batch-writer';
 import { LineSplitter } from './line-splitter';
 import { LogShipper, type LinesRejected, type LogShipperOptions } from './log-shipper';
@@ -38,6 +39,15 @@ export type ShipperTuning = Pick<LogShipperOptions, 'maxQueuedBytes' | 'closeDea
 // How long a stopped command gets between SIGTERM and SIGKILL.
 const KILL_GRACE_MS = 5000;
 
+/** Watching the job's log for a gap while it runs (see `GapWatch`). */
+export interface RunGapWatch {
+  readonly store: Pick<LogStore, 'latestChunk'>;
+  /** How long an accepted event may take to be stored (ms). */
+  readonly allowanceMs: number;
+  /** How often the log is compared (ms), default 30 s. */
+  readonly everyMs?: number;
+}
+
 /**
  * Runs a command, shipping its stdout and stderr lines (in the order read) to the execution's log
  * stream. Memory stays bounded: when the shipper holds its maximum, both pipes are paused (the job
@@ -49,6 +59,7 @@ export async function runCommand(
   source: LogSource,
   input: RunCommandInput,
   tuning: ShipperTuning = {},
+  gaps?: RunGapWatch,
 ): Promise<RunCommandResult> {
   const context = Context.current();
   const [file, ...args] = input.command;
@@ -75,10 +86,39 @@ export async function runCommand(
       });
     },
   });
-  const heartbeat = setInterval(
-    () => context.heartbeat({ lines: shipper.shippedCount, heldBytes: shipper.heldBytes }),
-    1000,
+  const gapCounter = context.metricMeter.createCounter(
+    'logstream_log_gaps_suspected',
+    'gaps',
+    'Running jobs whose log lacks events CloudWatch accepted long enough ago',
   );
+  const watch =
+    gaps === undefined
+      ? undefined
+      : new GapWatch({
+          store: gaps.store,
+          executionId: input.executionId,
+          logStream: stream,
+          allowanceMs: gaps.allowanceMs,
+          onGap: (gap) => {
+            gapCounter.add(1);
+            context.log.error('log gap: CloudWatch accepted events the log still lacks; the seal will recover them', {
+              ...gap,
+            });
+          },
+        });
+  let checking = false;
+  const gapCheck = setInterval(() => {
+    if (watch === undefined || checking) return;
+    checking = true;
+    watch
+      .check()
+      .catch((error: unknown) => context.log.warn('log gap check failed', { error: String(error) }))
+      .finally(() => (checking = false));
+  }, gaps?.everyMs ?? 30_000);
+  const heartbeat = setInterval(() => {
+    watch?.note(shipper.acceptedCount);
+    context.heartbeat({ lines: shipper.shippedCount, heldBytes: shipper.heldBytes });
+  }, 1000);
   try {
     const exit = await new Promise<{ code: number; at: number }>((resolve) => {
       const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -142,6 +182,7 @@ export async function runCommand(
     };
   } finally {
     clearInterval(heartbeat);
+    clearInterval(gapCheck);
   }
 }
 

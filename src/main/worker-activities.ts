@@ -17,5 +17,7 @@ export function executionActivities(
     push: { mode: config.ingest, streamName: config.kinesisStream },
     pacing: { minMs: config.pollMinMs, maxMs: config.pollMaxMs },
     ttlSeconds: config.ttlDays * 86_400,
+    // CloudWatch's subscription delivers "usually in less than three minutes"; then the hold, and the settle window.
+    gapAllowanceMs: 180_000 + config.pushHoldMs + config.settleMs,
   });
 }
