@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../src/config';
 import { createAwsAdapters } from '../src/main/wiring';
 import { strictAws } from '../test/support/strict-aws';
+import { benchChunkCount } from './chunk-count';
 import { benchCloudWatchRate } from './cloudwatch-rate';
 import { benchCommandMemory } from './command-memory';
 import { benchJoinWave } from './join-wave';
@@ -75,6 +76,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
     // The baseline stores every round's lines at once (hold 0); 20 s is the hold's default on AWS.
     push_store_cost: await benchPushStoreCost(config, [0, 20_000]),
   }),
+  // Chunks per hour of a job at 200 lines/s, nothing held (a watched job) against the hold's defaults (nobody watching).
+  'chunk-count': async () => ({ chunk_count: await benchChunkCount() }),
   // A shard's tips item at N = 200 and 2,000 executions: every tip (the baseline) against the tailed ones' only.
   'tips-cost': async ({ config }) => ({ tips_cost: await benchTipsCost(config(), [200, 2000]) }),
   'store-cost': async ({ config }) => ({
