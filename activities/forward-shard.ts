@@ -72,6 +72,8 @@ export interface ShardHoldOptions {
   readonly holdMs: number;
   /** An execution's events are stored once this many bytes of messages wait (default 64 KB). */
   readonly maxBytes?: number;
+  /** The oldest held executions are stored while more than this many bytes wait in all (default 32 MB). */
+  readonly maxTotalBytes?: number;
   /** How often the watched executions are read (ms, default 1000). */
   readonly watchEveryMs?: number;
 }
@@ -124,6 +126,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
           hold: {
             holdMs,
             maxBytes: deps.hold?.maxBytes ?? DEFAULT_HOLD_BYTES,
+            ...(deps.hold?.maxTotalBytes === undefined ? {} : { maxTotalBytes: deps.hold.maxTotalBytes }),
             watched: (executionId: string) => watches.has(executionId),
             now,
           },

@@ -58,6 +58,8 @@ export interface HoldPolicy {
   readonly holdMs: number;
   /** An execution's events are stored once this many bytes of messages wait. */
   readonly maxBytes: number;
+  /** The oldest held executions are stored while more bytes than this wait in all (default 32 MB). */
+  readonly maxTotalBytes?: number;
   /** Whether someone waits for the execution's lines now. */
   watched(executionId: string): boolean;
   now(): number;
@@ -70,6 +72,8 @@ export interface ReadMark<T> {
   /** What the consumer had stored everything that arrived before, before the read (epoch ms). */
   readonly caughtUpTo: number;
 }
+
+const DEFAULT_MAX_TOTAL_HELD_BYTES = 32 * 1024 * 1024;
 
 interface Held {
   readonly target: RouteTarget;
@@ -173,11 +177,25 @@ export class ShardBatchWriter {
       for (const record of routed) for (const event of record.events) held.bytes += event.message.length;
       this.held.set(target.executionId, held);
     }
-    const due = [...this.held].filter(
-      ([executionId, held]) =>
-        hold.watched(executionId) || held.bytes >= hold.maxBytes || now - held.since >= hold.holdMs,
+    const due = new Set(
+      [...this.held]
+        .filter(
+          ([executionId, held]) =>
+            hold.watched(executionId) || held.bytes >= hold.maxBytes || now - held.since >= hold.holdMs,
+        )
+        .map(([executionId]) => executionId),
     );
-    return this.release(due.map(([executionId]) => executionId));
+    // The forwarder's memory stays bounded however many executions print: the oldest held go first.
+    let kept = 0;
+    for (const [executionId, held] of this.held) if (!due.has(executionId)) kept += held.bytes;
+    const maxTotal = hold.maxTotalBytes ?? DEFAULT_MAX_TOTAL_HELD_BYTES;
+    for (const [executionId, held] of this.held) {
+      if (kept <= maxTotal) break;
+      if (due.has(executionId)) continue;
+      due.add(executionId);
+      kept -= held.bytes;
+    }
+    return this.release([...due]);
   }
 
   /** Stores every event held back (the round ends, the shard is closed); resolves with the tips stored. */

@@ -123,6 +123,23 @@ describe('forwardShard holding back lines nobody waits for', () => {
     expect(w.store.chunks('e1').length).toBeGreaterThanOrEqual(3);
   });
 
+  it('more bytes held in all than the bound: the oldest held executions are stored first', async () => {
+    const w = world();
+    const ids = ['e1', 'e2', 'e3', 'e4'];
+    for (const id of ids) await register(w, id, [id]);
+    for (const id of ids) w.source.putData(SHARD, GROUP, id, events(id, 1, 10, START));
+    // Each execution holds about 40 bytes: a bound of 90 keeps two held, the two oldest go.
+    const r = run(w, {
+      maxRunMs: 2000,
+      deps: { hold: { ...HOLD, holdMs: 60_000, maxTotalBytes: 90 } },
+      onSleep: (now) => {
+        if (now >= START + 1500) throw new Error('stop before the round ends (it would store all)');
+      },
+    });
+    await expect(r.result).rejects.toThrow('stop before');
+    expect(ids.map((id) => messages(w, id).length)).toEqual([10, 10, 0, 0]);
+  });
+
   it('while the watches cannot be read, every line is stored at once', async () => {
     const w = world();
     await register(w, 'e1', ['a']);
