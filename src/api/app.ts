@@ -29,6 +29,8 @@ export interface ApiDeps {
   /** The `websocket_url` for a client resuming after `lastIndex`; `keyId` identifies the caller's API key ('' without keys). */
   readonly websocketUrl: (request: Request, executionId: string, lastIndex: number, keyId: string) => string;
   readonly now?: () => number;
+  /** Someone reads a running pushed log through `/logs` (see `LogQueryDeps.watchRunning`). */
+  readonly watchRunning?: (executionId: string) => void;
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -43,6 +45,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
       deps.metrics.logsFallbacks.inc({ reason: reason.split(':')[0] ?? reason });
       deps.logger.info({ executionId, reason, err: error }, 'logs served from CloudWatch');
     },
+    ...(deps.watchRunning === undefined ? {} : { watchRunning: deps.watchRunning }),
   });
   const app = new Hono<ApiEnv>();
 

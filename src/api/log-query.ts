@@ -51,6 +51,8 @@ export interface LogQueryDeps {
   readonly onFallback?: (executionId: string, reason: string, error?: unknown) => void;
   /** Waits between throttled direct reads (see `CloudWatchPager`). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Someone reads a running pushed log: its lines should be stored at once, not held back (see `putWatches`). */
+  readonly watchRunning?: (executionId: string) => void;
 }
 
 /**
@@ -128,6 +130,7 @@ export class LogQuery {
     sinceIndex: number,
     limit: number,
   ): Promise<LogsPage> {
+    if (execution.record?.ingest === 'push') this.deps.watchRunning?.(execution.executionId);
     const latest = await this.deps.store.latestChunk(execution.executionId);
     let lastIndex = latest?.last ?? 0;
     // Only a polled execution is filled here: a push execution's log is the forwarder's (events stored by their

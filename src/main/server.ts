@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApi } from '../api/app';
+import { WatchPublisher } from '../ws/watch-publisher';
 import { createMetrics } from '../api/metrics';
 import { ConfigError, type Config } from '../config';
 import { TailHub } from '../ws/tail-hub';
@@ -35,7 +36,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config.apiKeys.length > 0 ? config.apiKeys.join(',') : undefined,
     config.ticketTtlMs,
   );
+  // Readers of running pushed logs (polling /logs) get their lines as promptly as tails do.
+  const readers =
+    config.ingest === 'poll'
+      ? undefined
+      : new WatchPublisher({
+          watch: (ids, untilMs) => aws.registry.putWatches(config.kinesisStream, ids, untilMs),
+          onError: (error) => logger.warn({ err: error }, 'publishing the read executions failed'),
+        });
   const app = createApi({
+    ...(readers === undefined ? {} : { watchRunning: (executionId: string) => readers.publish([executionId]) }),
     directory,
     store: aws.store,
     source: aws.source,

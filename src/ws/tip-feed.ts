@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ExecutionRecord } from '../domain';
 import type { ChunkBatchReader, StoredChunk } from '../ports';
+import { WatchPublisher } from './watch-publisher';
 
 // Batch reads one tick of the feed makes at most for tails several chunks behind their tips.
 const MAX_PASSES = 4;
@@ -14,9 +15,6 @@ export interface TipSource {
    */
   watch?(executionIds: readonly string[], untilMs: number): Promise<void>;
 }
-
-// A tailed execution's watch lasts this long, and is renewed when half of it is over.
-const WATCH_MS = 60_000;
 
 /** What the feed needs of a tail. */
 export interface TippedTail {
@@ -72,9 +70,7 @@ export class TipFeed {
   private failures = 0;
   private lastSealCheck = Number.NEGATIVE_INFINITY;
   private checkingSeals = false;
-  /** Execution → until when its watch was last published (epoch ms). */
-  private readonly watchedUntil = new Map<string, number>();
-  private publishingWatches = false;
+  private readonly watches: WatchPublisher | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -82,6 +78,16 @@ export class TipFeed {
     private readonly tails: () => Iterable<TippedTail>,
   ) {
     this.now = options.now ?? Date.now;
+    const watch = options.source.watch?.bind(options.source);
+    this.watches =
+      watch === undefined
+        ? undefined
+        : new WatchPublisher({
+            watch,
+            now: this.now,
+            onError: (error) =>
+              options.logger.warn({ err: error }, 'publishing the tailed executions failed; tried again next tick'),
+          });
   }
 
   /**
@@ -169,28 +175,11 @@ export class TipFeed {
     }
   }
 
-  /**
-   * Publishes, beside the loop, the watches of the tailed executions whose watch is missing or half over (one write
-   * per execution a minute, at most). A failed publication is tried again next tick: it only costs the tail latency.
-   */
+  /** Publishes, beside the loop, the watches of the tailed executions (see `WatchPublisher`). */
   private publishWatches(watched: readonly TippedTail[]): void {
-    const watch = this.options.source.watch;
-    if (watch === undefined || this.publishingWatches) return;
-    const now = this.now();
     const tailed = new Set(watched.map((tail) => tail.executionId));
-    for (const id of this.watchedUntil.keys()) if (!tailed.has(id)) this.watchedUntil.delete(id);
-    const due = [...tailed].filter((id) => (this.watchedUntil.get(id) ?? 0) - now < WATCH_MS / 2);
-    if (due.length === 0) return;
-    const until = now + WATCH_MS;
-    this.publishingWatches = true;
-    void watch(due, until)
-      .then(() => {
-        for (const id of due) this.watchedUntil.set(id, until);
-      })
-      .catch((error: unknown) => {
-        this.options.logger.warn({ err: error }, 'publishing the tailed executions failed; tried again next tick');
-      })
-      .finally(() => (this.publishingWatches = false));
+    this.watches?.retain(tailed);
+    this.watches?.publish(tailed);
   }
 
   /** Reads the records of the tails idle for a seal check interval, at once: a sealed one finishes. */

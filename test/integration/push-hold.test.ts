@@ -76,3 +76,15 @@ test('a tailed execution gets every line at once; one nobody tails is held, then
   await h.client.complete(tailed.id, 'SUCCEEDED');
   await expect(tail).resolves.toMatchObject({ status: 'SUCCEEDED', last_index: 301 });
 });
+
+test('a reader polling /logs of a running pushed log gets its lines, though no tail follows it', async () => {
+  const polled = await external('hold-polled');
+  await write(polled.stream, lines('polled', 200), 20);
+  // Each /logs of the running log says it is read: the forwarder stores its lines at once (the hold is ten minutes).
+  await waitFor('every line through /logs', async () => {
+    const page = await h.client.logs(polled.id);
+    return page.last_index === 200 ? true : undefined;
+  });
+  const { events } = await readAllLogs(h.client, polled.id);
+  expect(events.map((e) => e.message)).toEqual(lines('polled', 200));
+});
