@@ -144,6 +144,16 @@ describe('drill: modelled subscription delivery', () => {
           180_000,
         );
         expect([logsFault, dynamoFault]).toHaveLength(2);
+        // A lost reply is retried by the runner: CloudWatch then holds that batch twice (each copy its own event).
+        // Waited for as a state: a lost reply may also meet a call refused before it took effect.
+        await waitFor(
+          'CloudWatch holding a batch twice',
+          async () => {
+            const messages = await cloudWatchMessages(managedLogStream(id));
+            return messages.length > new Set(messages).size ? true : undefined;
+          },
+          180_000,
+        );
         await strict.clearFaults();
         job.end();
         const view = await waitSealed(h.client, id, 180_000);
