@@ -27,6 +27,7 @@ const KNOWN_VARIABLES = new Set([
   'LOGSTREAM_HOST',
   'LOGSTREAM_PORT',
   'LOGSTREAM_API_KEYS',
+  'LOGSTREAM_TICKET_SECRET',
   'LOGSTREAM_DEMO',
   'LOGSTREAM_TABLE',
   'LOGSTREAM_LOG_GROUP',
@@ -135,6 +136,8 @@ describe('docker-compose.yml', () => {
     // A container must bind 0.0.0.0 to be reachable, which the API only allows with keys: compose demands them.
     expect(env.LOGSTREAM_HOST).toBe('0.0.0.0');
     expect(env.LOGSTREAM_API_KEYS).toMatch(/^\$\{LOGSTREAM_API_KEYS:\?.+\}$/);
+    // With keys the API refuses to start without the ticket secret: compose demands it too.
+    expect(env.LOGSTREAM_TICKET_SECRET).toMatch(/^\$\{LOGSTREAM_TICKET_SECRET:\?.+\}$/);
     expect(app.depends_on?.temporal?.condition).toBe('service_healthy');
     expect(app.depends_on?.moto?.condition).toBe('service_healthy');
   });
