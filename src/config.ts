@@ -99,6 +99,12 @@ export interface Config {
    * local emulator, which checks none; undefined on real AWS until set (provisioning the filter needs it).
    */
   readonly subscriptionRoleArn: string | undefined;
+  /**
+   * Standalone processes create what is missing at start: the table, the log group, the stream and the filter
+   * (`LOGSTREAM_PROVISION`, default on). Off where a deployment (the CDK app) owns them and the processes' roles
+   * allow only what they use.
+   */
+  readonly provision: boolean;
   /** The worker runs the shard forwarders (`LOGSTREAM_FORWARDER`, default on). */
   readonly forwarder: boolean;
   /** Most activities one worker runs at once (`LOGSTREAM_WORKER_MAX_ACTIVITIES`). */
@@ -212,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     kinesisStream: name(env, 'LOGSTREAM_KINESIS_STREAM', DEFAULT_KINESIS_STREAM, KINESIS_STREAM_NAME),
     kinesisShards: streamCapacity(env, localAws),
     subscriptionRoleArn: roleArn(env, localAws),
+    provision: flag(env, 'LOGSTREAM_PROVISION', true),
     forwarder: flag(env, 'LOGSTREAM_FORWARDER', true),
     workerMaxActivities: integer(env, 'LOGSTREAM_WORKER_MAX_ACTIVITIES', 1000, 1, 100_000),
   };

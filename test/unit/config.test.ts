@@ -130,6 +130,12 @@ describe('loadConfig', () => {
     expect(String(error.message)).not.toContain(key);
   });
 
+  test('LOGSTREAM_PROVISION: on by default, 0 leaves the resources to a deployment', () => {
+    expect(loadConfig({}).provision).toBe(true);
+    expect(loadConfig({ LOGSTREAM_PROVISION: '0' }).provision).toBe(false);
+    expectInvalid({ LOGSTREAM_PROVISION: 'maybe' }, 'LOGSTREAM_PROVISION');
+  });
+
   test('LOGSTREAM_URL loses its trailing slashes', () => {
     expect(loadConfig({ LOGSTREAM_URL: 'https://logs.example.com/' }).apiUrl).toBe('https://logs.example.com');
   });
