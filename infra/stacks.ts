@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, DefaultStackSynthesizer, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -10,7 +10,8 @@ export class LogstreamDataStack extends Stack {
   readonly data: LogstreamData;
 
   constructor(scope: Construct, id: string, props: StackProps & { readonly data?: LogstreamDataProps } = {}) {
-    super(scope, id, props);
+    // No assets, so no bootstrap version check: the template deploys as it is (also into the local emulator).
+    super(scope, id, { synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }), ...props });
     this.data = new LogstreamData(this, 'Data', props.data);
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'LogGroupName', { value: this.data.logGroup.logGroupName });
