@@ -22,7 +22,7 @@ import {
   waitSealed,
   type Harness,
 } from '../support/harness';
-import { resumingSocket, type ResumingSocket } from '../support/resuming-socket';
+import { resumingSocket, ticketedUrl, type ResumingSocket } from '../support/resuming-socket';
 import { startWorkerChild } from '../support/worker-child';
 
 const EXECUTIONS = 30;
@@ -109,14 +109,15 @@ describe('two workers and three API processes behind HAProxy', () => {
       const wsBase = `${haproxy.url.replace(/^http/, 'ws')}/ws`;
       for (const writer of writers) {
         for (let s = 0; s < SOCKETS_PER_EXECUTION; s++) {
-          const urlFor = async (last: number): Promise<string> => {
-            const url = new URL((await client.logs(writer.executionId, last, 1)).websocket_url);
-            url.searchParams.set('last_index', String(last));
-            return url.toString();
-          };
           sockets.push({
             executionId: writer.executionId,
-            socket: resumingSocket(wsBase, writer.executionId, 0, DRILL_TIMEOUT_MS, urlFor),
+            socket: resumingSocket(
+              wsBase,
+              writer.executionId,
+              0,
+              DRILL_TIMEOUT_MS,
+              ticketedUrl(client, writer.executionId),
+            ),
           });
         }
       }

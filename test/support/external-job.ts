@@ -40,7 +40,7 @@ export function writerLine(executionId: string, i: number): string {
 
 /** Starts writing `batch` numbered lines every `intervalMs` to `stream` of the harness's log group, as a busy job. */
 export function startLineWriter(
-  h: Harness,
+  h: { readonly aws: Pick<Harness['aws'], 'source'>; readonly config: Pick<Harness['config'], 'logGroup'> },
   executionId: string,
   stream: string,
   pace: { readonly batch: number; readonly intervalMs: number },

@@ -2,6 +2,7 @@
 // as received (duplicates included, so a test sees them) and, whenever the connection ends before the status
 // message, reconnects with `last_index` = the index of the last event it received.
 import { WebSocket, type RawData } from 'ws';
+import type { LogstreamClient } from '../../src/client/client';
 import type { IndexedEvent } from '../../src/domain';
 
 /** A server message of the WebSocket tail, as the wire contract describes it. */
@@ -38,6 +39,18 @@ const RECONNECT_DELAY_MS = 100;
  * call; it may throw (the API is restarting), and is asked again.
  */
 export type TailUrl = (lastIndex: number) => Promise<string>;
+
+/**
+ * Each connection where a fresh `/logs` call says (its `websocket_url`, so a ticket from whichever API node answers
+ * it), from the last index received.
+ */
+export function ticketedUrl(client: Pick<LogstreamClient, 'logs'>, executionId: string): TailUrl {
+  return async (last) => {
+    const url = new URL((await client.logs(executionId, last, 1)).websocket_url);
+    url.searchParams.set('last_index', String(last));
+    return url.toString();
+  };
+}
 
 /**
  * Tails `executionId` from `wsBase` (ws://host:port/ws) from index `since`, reconnecting until the status arrives;
