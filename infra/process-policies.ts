@@ -14,14 +14,16 @@ const ACTIONS: Readonly<
 > = {
   // Runs the jobs (writes CloudWatch), ingests (polls CloudWatch, forwards Kinesis shards), appends and seals.
   worker: {
-    // The seal's transaction is authorised by its items' actions (a Put and an Update).
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    // The seal's transaction is authorised by its items' actions (a Put and an Update); the drains write watches.
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
     logGroup: [
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'logs:GetLogEvents',
       'logs:FilterLogEvents',
       'logs:DescribeSubscriptionFilters',
+      // Registration: does an external stream hold lines already?
+      'logs:DescribeLogStreams',
     ],
     stream: ['kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
   },
@@ -31,6 +33,8 @@ const ACTIONS: Readonly<
       'dynamodb:DescribeTable',
       'dynamodb:GetItem',
       'dynamodb:BatchGetItem',
+      // The tails' watches (which executions some socket follows).
+      'dynamodb:BatchWriteItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
     ],
