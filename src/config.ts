@@ -76,6 +76,11 @@ export interface Config {
   readonly logFile: string | undefined;
   /** How long a WebSocket ticket from `/logs` stays valid (ms). */
   readonly ticketTtlMs: number;
+  /**
+   * The key WebSocket tickets are signed with (`LOGSTREAM_TICKET_SECRET`), the same on every API node behind one URL
+   * so a ticket issued by one is accepted by another; undefined = a random key per process (one node only).
+   */
+  readonly ticketSecret: string | undefined;
   /** WebSocket tails: limits, pacing and allowed browser origins. */
   readonly ws: WsConfig;
   /**
@@ -94,6 +99,12 @@ export interface Config {
    * local emulator, which checks none; undefined on real AWS until set (provisioning the filter needs it).
    */
   readonly subscriptionRoleArn: string | undefined;
+  /**
+   * Standalone processes create what is missing at start: the table, the log group, the stream and the filter
+   * (`LOGSTREAM_PROVISION`, default on). Off where a deployment (the CDK app) owns them and the processes' roles
+   * allow only what they use.
+   */
+  readonly provision: boolean;
   /** The worker runs the shard forwarders (`LOGSTREAM_FORWARDER`, default on). */
   readonly forwarder: boolean;
   /** Most activities one worker runs at once (`LOGSTREAM_WORKER_MAX_ACTIVITIES`). */
@@ -193,6 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel(env),
     logFile: env.LOGSTREAM_LOG_FILE || undefined,
     ticketTtlMs: integer(env, 'LOGSTREAM_TICKET_TTL_MS', 60_000, 1000, 3_600_000),
+    ticketSecret: ticketSecret(env, apiKeys),
     ws: {
       maxSocketsPerAddress: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS', 100, 1, 100_000),
       maxSocketsPerKey: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_KEY', 1000, 1, 1_000_000),
@@ -206,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     kinesisStream: name(env, 'LOGSTREAM_KINESIS_STREAM', DEFAULT_KINESIS_STREAM, KINESIS_STREAM_NAME),
     kinesisShards: streamCapacity(env, localAws),
     subscriptionRoleArn: roleArn(env, localAws),
+    provision: flag(env, 'LOGSTREAM_PROVISION', true),
     forwarder: flag(env, 'LOGSTREAM_FORWARDER', true),
     workerMaxActivities: integer(env, 'LOGSTREAM_WORKER_MAX_ACTIVITIES', 1000, 1, 100_000),
   };
@@ -243,6 +256,23 @@ function ingestSetting(env: Env): IngestSetting {
   if (raw !== 'auto' && raw !== 'push' && raw !== 'poll') {
     throw new ConfigError('LOGSTREAM_INGEST', `must be auto, push or poll, got ${JSON.stringify(raw)}`);
   }
+  return raw;
+}
+
+/** Fewest characters of `LOGSTREAM_TICKET_SECRET`: 32 random bytes in base64 are 44. */
+export const TICKET_SECRET_MIN_LENGTH = 32;
+
+function ticketSecret(env: Env, apiKeys: readonly string[]): string | undefined {
+  const raw = env.LOGSTREAM_TICKET_SECRET;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.trim() !== raw || raw.length < TICKET_SECRET_MIN_LENGTH) {
+    throw new ConfigError(
+      'LOGSTREAM_TICKET_SECRET',
+      `needs ${TICKET_SECRET_MIN_LENGTH} characters or more, without surrounding spaces (e.g. openssl rand -base64 32)`,
+    );
+  }
+  // A secret equal to an API key would let any key holder forge tickets for every execution and every other key.
+  if (apiKeys.includes(raw)) throw new ConfigError('LOGSTREAM_TICKET_SECRET', 'must differ from every API key');
   return raw;
 }
 

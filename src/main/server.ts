@@ -28,14 +28,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.apiKeys.length === 0 && !LOOPBACK.test(config.host)) {
     throw new ConfigError('LOGSTREAM_HOST', 'without LOGSTREAM_API_KEYS the API binds to loopback only');
   }
+  if (config.apiKeys.length > 0 && config.ticketSecret === undefined) {
+    // With keys a socket needs a ticket, and a ticket signed with a per-process key fails on every other node.
+    throw new ConfigError(
+      'LOGSTREAM_TICKET_SECRET',
+      'required with LOGSTREAM_API_KEYS: the key every API node signs WebSocket tickets with, the same on all of them (e.g. openssl rand -base64 32)',
+    );
+  }
   const logger = createLogger('logstream-api', config);
   const metrics = createMetrics();
   const aws = createAwsAdapters(config, metrics.observeCall);
   const { directory, connection } = await createDirectory(config);
-  const tickets = new TicketSigner(
-    config.apiKeys.length > 0 ? config.apiKeys.join(',') : undefined,
-    config.ticketTtlMs,
-  );
+  const tickets = new TicketSigner(config.ticketSecret, config.ticketTtlMs);
   // Readers of running pushed logs (polling /logs) get their lines as promptly as tails do.
   const readers =
     config.ingest === 'poll'

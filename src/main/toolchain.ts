@@ -13,6 +13,8 @@ export interface ToolchainPaths {
   moto: string;
   /** The venv's Python (has PyYAML, a moto dependency). */
   python: string;
+  /** `cfn-lint`, AWS's CloudFormation validator (the CDK app's templates). */
+  cfnLint: string;
 }
 
 /**
@@ -43,10 +45,11 @@ export function toolchainPaths(root: string = repoRoot()): ToolchainPaths {
     testServer: path.join(venvBin, 'temporal-test-server'),
     moto: path.join(venvBin, 'moto_server'),
     python: path.join(venvBin, 'python'),
+    cfnLint: path.join(venvBin, 'cfn-lint'),
   };
   const missing = [
     ...(temporal === undefined ? ['temporal'] : []),
-    ...(['testServer', 'moto', 'python'] as const)
+    ...(['testServer', 'moto', 'python', 'cfnLint'] as const)
       .filter((key) => !isExecutable(paths[key]))
       .map((key) => path.basename(paths[key])),
   ];

@@ -151,7 +151,7 @@ export async function provisionAws(config: Config): Promise<PushProvisioning> {
 
 /**
  * Runs a standalone process (API server or worker) from the environment: checks that Temporal and AWS answer,
- * provisions the table and log group, starts it, prints its banner, and stops it on SIGINT/SIGTERM; a start failure
+ * provisions the table and log group (unless `LOGSTREAM_PROVISION=0`), starts it, prints its banner, and stops it on SIGINT/SIGTERM; a start failure
  * exits 1 with one line (an unreachable endpoint is named with its variable and the fix, never a transport trace).
  */
 export function runStandalone(
@@ -171,10 +171,10 @@ export function runStandalone(
     return;
   }
   assertReachable(endpointsOf(config, 'standalone'))
-    .then(() => provisionAws(config))
+    .then(() => (config.provision ? provisionAws(config) : undefined))
     .then((push) => {
       // auto without a subscription role polls every execution: say so once, it costs CloudWatch read quota.
-      if (push.kind === 'skipped' && config.ingest === 'auto') process.stderr.write(`${name}: ${push.reason}\n`);
+      if (push?.kind === 'skipped' && config.ingest === 'auto') process.stderr.write(`${name}: ${push.reason}\n`);
       return start(config);
     })
     .then(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openPage, waitForFeed } from '../support/browser';
-import { newExecutionId, startHarness, waitFor, type Harness } from '../support/harness';
+import { newExecutionId, startHarness, waitFor, TEST_TICKET_SECRET, type Harness } from '../support/harness';
 
 const KEY = 'web-test-key-0123456789';
 
@@ -12,7 +12,7 @@ describe('the web app with API keys: a key prompt for the session, tickets for t
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    h = await startHarness({ env: { LOGSTREAM_API_KEYS: KEY } });
+    h = await startHarness({ env: { LOGSTREAM_API_KEYS: KEY, LOGSTREAM_TICKET_SECRET: TEST_TICKET_SECRET } });
   });
   afterAll(async () => {
     await page?.close();

@@ -1,4 +1,4 @@
-import { newExecutionId, startHarness, type Harness } from '../support/harness';
+import { newExecutionId, startHarness, TEST_TICKET_SECRET, type Harness } from '../support/harness';
 
 interface BadRequest {
   readonly name: string;
@@ -349,7 +349,10 @@ describe('REST API with API keys', () => {
   let h: Harness;
   const key = 'k'.repeat(24);
   beforeAll(async () => {
-    h = await startHarness({ worker: false, env: { LOGSTREAM_API_KEYS: `${key},${'z'.repeat(20)}` } });
+    h = await startHarness({
+      worker: false,
+      env: { LOGSTREAM_API_KEYS: `${key},${'z'.repeat(20)}`, LOGSTREAM_TICKET_SECRET: TEST_TICKET_SECRET },
+    });
   });
   afterAll(async () => {
     await h?.stop();

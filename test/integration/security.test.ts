@@ -2,8 +2,10 @@
 // must come from the API's own origin or one of LOGSTREAM_WS_ALLOWED_ORIGINS.
 import net from 'node:net';
 import { WebSocket } from 'ws';
+import { findFreePort } from '../../src/main/local-stack';
 import { startServer } from '../../src/main/server';
-import { newExecutionId, startHarness, testConfig, type Harness } from '../support/harness';
+import { LogstreamClient } from '../../src/client/client';
+import { newExecutionId, startHarness, testConfig, TEST_TICKET_SECRET, type Harness } from '../support/harness';
 
 /** The HTTP status an upgrade request with these headers gets (101 when the socket opened; it is closed at once). */
 function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
@@ -34,12 +36,7 @@ function listening(host: string, port: number): Promise<boolean> {
 
 describe('binding beyond loopback', () => {
   it.each(['0.0.0.0', '::'])('is refused for %s without LOGSTREAM_API_KEYS, and nothing listens', async (host) => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await findFreePort('127.0.0.1');
     const config = testConfig({ LOGSTREAM_HOST: host, LOGSTREAM_PORT: String(port), LOGSTREAM_API_KEYS: '' });
     await expect(startServer(config)).rejects.toMatchObject({
       code: 'INVALID_CONFIG',
@@ -51,7 +48,9 @@ describe('binding beyond loopback', () => {
 
   it('is allowed with keys, and then every route but the probes needs one', async () => {
     const key = 'security-test-key-0123456789';
-    const server = await startServer(testConfig({ LOGSTREAM_HOST: '0.0.0.0', LOGSTREAM_API_KEYS: key }));
+    const server = await startServer(
+      testConfig({ LOGSTREAM_HOST: '0.0.0.0', LOGSTREAM_API_KEYS: key, LOGSTREAM_TICKET_SECRET: TEST_TICKET_SECRET }),
+    );
     try {
       expect(server.host).toBe('0.0.0.0');
       const url = `http://127.0.0.1:${server.port}`;
@@ -64,6 +63,58 @@ describe('binding beyond loopback', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('LOGSTREAM_TICKET_SECRET: API nodes behind one URL', () => {
+  const key = 'ticket-secret-test-key-0123456789';
+
+  it('is required with API keys: the API refuses to start without it, and nothing listens', async () => {
+    const port = await findFreePort('127.0.0.1');
+    const config = testConfig({ LOGSTREAM_PORT: String(port), LOGSTREAM_API_KEYS: key, LOGSTREAM_TICKET_SECRET: '' });
+    await expect(startServer(config)).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      variable: 'LOGSTREAM_TICKET_SECRET',
+      message: expect.stringContaining('LOGSTREAM_API_KEYS'),
+    });
+    expect(await listening('127.0.0.1', port)).toBe(false);
+  });
+
+  describe('with two nodes sharing the secret and one with another', () => {
+    let h: Harness;
+    let peer: Awaited<ReturnType<typeof startServer>>;
+    let stranger: Awaited<ReturnType<typeof startServer>>;
+    let id: string;
+    beforeAll(async () => {
+      const env = { LOGSTREAM_API_KEYS: key, LOGSTREAM_TICKET_SECRET: TEST_TICKET_SECRET };
+      // No worker: the execution stays RUNNING (nobody polls its task queue), which is all a tail needs.
+      h = await startHarness({ worker: false, env });
+      peer = await startServer(testConfig({ ...env, LOGSTREAM_TASK_QUEUE: h.config.taskQueue }));
+      stranger = await startServer(
+        testConfig({ ...env, LOGSTREAM_TICKET_SECRET: 'another-ticket-secret-0123456789abcdef' }),
+      );
+      id = newExecutionId('ticket-secret');
+      await new LogstreamClient({ url: h.server.url, apiKey: key }).run(['true'], id);
+    });
+    afterAll(async () => {
+      await h?.temporal.workflow
+        .getHandle(id)
+        .terminate('test done')
+        .catch(() => undefined);
+      await stranger?.stop();
+      await peer?.stop();
+      await h?.stop();
+    });
+
+    it('a ticket issued by one node opens a socket on the other, and not on a node with another secret', async () => {
+      const url = (await new LogstreamClient({ url: h.server.url, apiKey: key }).logs(id)).websocket_url;
+      const at = (port: number): string => url.replace(/^ws:\/\/[^/]+/, `ws://127.0.0.1:${port}`);
+      expect({
+        issuer: await upgradeStatus(url, {}),
+        peer: await upgradeStatus(at(peer.port), {}),
+        stranger: await upgradeStatus(at(stranger.port), {}),
+      }).toEqual({ issuer: 101, peer: 101, stranger: 401 });
+    });
   });
 });
 

@@ -8,7 +8,14 @@ import { WebSocket, type RawData } from 'ws';
 import { LogstreamClient } from '../../src/client/client';
 import type { IndexedEvent } from '../../src/domain';
 import { TicketSigner } from '../../src/ws/ticket';
-import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
+import {
+  newExecutionId,
+  startHarness,
+  waitFor,
+  waitSealed,
+  TEST_TICKET_SECRET,
+  type Harness,
+} from '../support/harness';
 import { parseTailMessage } from '../support/resuming-socket';
 
 /** What one raw socket received. */
@@ -369,7 +376,11 @@ describe('WebSocket tails on the real stack', () => {
       // No worker: the executions stay RUNNING (nobody polls their task queue), which is all a tail needs.
       auth = await startHarness({
         worker: false,
-        env: { LOGSTREAM_API_KEYS: keys.join(','), LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS: '3' },
+        env: {
+          LOGSTREAM_API_KEYS: keys.join(','),
+          LOGSTREAM_TICKET_SECRET: TEST_TICKET_SECRET,
+          LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS: '3',
+        },
       });
       client = new LogstreamClient({ url: auth.server.url, apiKey: keys[0] });
       running = newExecutionId('ws-auth');
@@ -444,7 +455,11 @@ describe('WebSocket tail: sockets per API key', () => {
   beforeAll(async () => {
     h = await startHarness({
       worker: false,
-      env: { LOGSTREAM_API_KEYS: keys.join(','), LOGSTREAM_WS_MAX_SOCKETS_PER_KEY: '2' },
+      env: {
+        LOGSTREAM_API_KEYS: keys.join(','),
+        LOGSTREAM_TICKET_SECRET: TEST_TICKET_SECRET,
+        LOGSTREAM_WS_MAX_SOCKETS_PER_KEY: '2',
+      },
     });
     id = newExecutionId('ws-per-key');
     await new LogstreamClient({ url: h.server.url, apiKey: keys[0] }).run(['true'], id);

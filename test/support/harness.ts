@@ -17,6 +17,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/** The `LOGSTREAM_TICKET_SECRET` of test API nodes that have API keys (every node of a test shares it). */
+export const TEST_TICKET_SECRET = 'test-ticket-secret-0123456789abcdef';
+
 /** Settings of the test processes: fast polls and a short settle window. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({

@@ -2,6 +2,7 @@
 // as received (duplicates included, so a test sees them) and, whenever the connection ends before the status
 // message, reconnects with `last_index` = the index of the last event it received.
 import { WebSocket, type RawData } from 'ws';
+import type { LogstreamClient } from '../../src/client/client';
 import type { IndexedEvent } from '../../src/domain';
 
 /** A server message of the WebSocket tail, as the wire contract describes it. */
@@ -33,8 +34,35 @@ export interface ResumingSocket {
 
 const RECONNECT_DELAY_MS = 100;
 
-/** Tails `executionId` from `wsBase` (ws://host:port/ws) from index `since`, reconnecting until the status arrives. */
-export function resumingSocket(wsBase: string, executionId: string, since = 0, deadlineMs = 300_000): ResumingSocket {
+/**
+ * Where a connection after `lastIndex` goes: with API keys, the `websocket_url` (with its ticket) of a fresh `/logs`
+ * call; it may throw (the API is restarting), and is asked again.
+ */
+export type TailUrl = (lastIndex: number) => Promise<string>;
+
+/**
+ * Each connection where a fresh `/logs` call says (its `websocket_url`, so a ticket from whichever API node answers
+ * it), from the last index received.
+ */
+export function ticketedUrl(client: Pick<LogstreamClient, 'logs'>, executionId: string): TailUrl {
+  return async (last) => {
+    const url = new URL((await client.logs(executionId, last, 1)).websocket_url);
+    url.searchParams.set('last_index', String(last));
+    return url.toString();
+  };
+}
+
+/**
+ * Tails `executionId` from `wsBase` (ws://host:port/ws) from index `since`, reconnecting until the status arrives;
+ * `urlFor`, when given, says where each connection goes instead.
+ */
+export function resumingSocket(
+  wsBase: string,
+  executionId: string,
+  since = 0,
+  deadlineMs = 300_000,
+  urlFor?: TailUrl,
+): ResumingSocket {
   const events: IndexedEvent[] = [];
   let last = since;
   let connections = 0;
@@ -47,9 +75,17 @@ export function resumingSocket(wsBase: string, executionId: string, since = 0, d
       if (Date.now() > deadline) {
         return reject(new Error(`${executionId}: no status after ${connections} connections, last index ${last}`));
       }
+      if (urlFor !== undefined) {
+        urlFor(last).then(open, () => setTimeout(connect, RECONNECT_DELAY_MS));
+        return;
+      }
+      open(`${wsBase}?execution_id=${encodeURIComponent(executionId)}&last_index=${last}`);
+    };
+    const open = (url: string): void => {
+      if (closed) return reject(new Error('closed by the test'));
       connections++;
       let status: { status: string; last_index: number } | undefined;
-      const ws = new WebSocket(`${wsBase}?execution_id=${encodeURIComponent(executionId)}&last_index=${last}`);
+      const ws = new WebSocket(url);
       current = ws;
       ws.on('message', (data: RawData) => {
         const message = parseTailMessage(data);

@@ -110,6 +110,32 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOGSTREAM_API_KEYS: ` ${keys[0]} ,, ${keys[1]},` }).apiKeys).toEqual(keys);
   });
 
+  test('LOGSTREAM_TICKET_SECRET: unset by default, kept as given', () => {
+    expect(loadConfig({}).ticketSecret).toBeUndefined();
+    const secret = 's'.repeat(32);
+    expect(loadConfig({ LOGSTREAM_TICKET_SECRET: secret }).ticketSecret).toBe(secret);
+  });
+
+  test.each(['s'.repeat(31), ` ${'s'.repeat(40)}`])(
+    'a short or padded LOGSTREAM_TICKET_SECRET %j is refused',
+    (secret) => {
+      expectInvalid({ LOGSTREAM_TICKET_SECRET: secret }, 'LOGSTREAM_TICKET_SECRET');
+    },
+  );
+
+  test('a LOGSTREAM_TICKET_SECRET equal to an API key is refused, without printing either', () => {
+    const key = 'same-value-as-a-key-0123456789abcdef';
+    const error = thrown(() => loadConfig({ LOGSTREAM_API_KEYS: key, LOGSTREAM_TICKET_SECRET: key }));
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', variable: 'LOGSTREAM_TICKET_SECRET' });
+    expect(String(error.message)).not.toContain(key);
+  });
+
+  test('LOGSTREAM_PROVISION: on by default, 0 leaves the resources to a deployment', () => {
+    expect(loadConfig({}).provision).toBe(true);
+    expect(loadConfig({ LOGSTREAM_PROVISION: '0' }).provision).toBe(false);
+    expectInvalid({ LOGSTREAM_PROVISION: 'maybe' }, 'LOGSTREAM_PROVISION');
+  });
+
   test('LOGSTREAM_URL loses its trailing slashes', () => {
     expect(loadConfig({ LOGSTREAM_URL: 'https://logs.example.com/' }).apiUrl).toBe('https://logs.example.com');
   });

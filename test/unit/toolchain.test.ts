@@ -10,7 +10,7 @@ const installer = path.join(root, 'scripts', 'install-toolchain.sh');
 describe('toolchainPaths', () => {
   test('resolves the installed executables inside .tools', () => {
     const paths = toolchainPaths();
-    for (const file of [paths.temporal, paths.testServer, paths.moto, paths.python])
+    for (const file of [paths.temporal, paths.testServer, paths.moto, paths.python, paths.cfnLint])
       expect(file.startsWith(path.join(root, '.tools'))).toBe(true);
     expect(execFileSync(paths.temporal, ['--version'], { encoding: 'utf8' })).toMatch(/^temporal version /);
   });
@@ -26,7 +26,7 @@ describe('toolchainPaths', () => {
       }
       expect(error).toMatchObject({
         code: 'TOOLCHAIN_MISSING',
-        missing: ['temporal', 'temporal-test-server', 'moto_server', 'python'],
+        missing: ['temporal', 'temporal-test-server', 'moto_server', 'python', 'cfn-lint'],
       });
       expect((error as Error).message).toContain('npm run toolchain');
     } finally {

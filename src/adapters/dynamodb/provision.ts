@@ -9,6 +9,12 @@ import {
 /** TTL attribute of the log table (epoch seconds); expired items are ignored by reads and removed by DynamoDB. */
 export const LOG_TABLE_TTL_ATTRIBUTE = 'expires_at';
 
+/** The log table's key: partition `execution_id` (S), sort `seq` (N). */
+export const LOG_TABLE_KEY = {
+  partition: { name: 'execution_id', type: 'S' },
+  sort: { name: 'seq', type: 'N' },
+} as const;
+
 function errorName(err: unknown): string | undefined {
   return err instanceof Error ? err.name : undefined;
 }
@@ -23,12 +29,12 @@ export async function ensureLogTable(client: DynamoDBClient, tableName: string):
       new CreateTableCommand({
         TableName: tableName,
         AttributeDefinitions: [
-          { AttributeName: 'execution_id', AttributeType: 'S' },
-          { AttributeName: 'seq', AttributeType: 'N' },
+          { AttributeName: LOG_TABLE_KEY.partition.name, AttributeType: LOG_TABLE_KEY.partition.type },
+          { AttributeName: LOG_TABLE_KEY.sort.name, AttributeType: LOG_TABLE_KEY.sort.type },
         ],
         KeySchema: [
-          { AttributeName: 'execution_id', KeyType: 'HASH' },
-          { AttributeName: 'seq', KeyType: 'RANGE' },
+          { AttributeName: LOG_TABLE_KEY.partition.name, KeyType: 'HASH' },
+          { AttributeName: LOG_TABLE_KEY.sort.name, KeyType: 'RANGE' },
         ],
         BillingMode: 'PAY_PER_REQUEST',
       }),

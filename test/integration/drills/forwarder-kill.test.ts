@@ -2,12 +2,12 @@
 // kill only once the store grew since the one before (so it lands while the forwarder is storing). The forwarder's
 // consumer resumes on the next worker from its last heartbeat's checkpoint, replaying what it read since; every
 // sealed log must be exact: indexes 1..N, each line once, in order.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { provisionAws } from '../../../src/main/wiring';
 import { forwarderWorkflowId } from '../../../workflows/forwarder-workflow';
 import { DRILL_TIMEOUT_MS, indexes, storedLastIndex } from '../../support/drill';
+import { startLineWriter, writerLine, type LineWriter } from '../../support/external-job';
 import {
   newExecutionId,
   readAllLogs,
@@ -17,6 +17,7 @@ import {
   waitSealed,
   type Harness,
 } from '../../support/harness';
+import { startWorkerChild } from '../../support/worker-child';
 
 const EXECUTIONS = 4;
 const KILLS = 2;
@@ -28,44 +29,10 @@ const env = {
   LOGSTREAM_KINESIS_STREAM: `logstream-drill-forwarder-${suffix}`,
 };
 
-/** An external job writing numbered lines to its stream until stopped, as fast as a busy job. */
-interface Writer {
-  readonly executionId: string;
-  readonly written: () => number;
-  stop(): Promise<void>;
-}
-
-const line = (executionId: string, i: number): string => `${executionId} line ${i}`;
-
-function startWriter(h: Harness, executionId: string, stream: string): Writer {
-  let written = 0;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const now = Date.now();
-      const batch = Array.from({ length: 20 }, (_, i) => ({
-        timestamp: now,
-        message: line(executionId, written + i + 1),
-      }));
-      await h.aws.source.putEvents(h.config.logGroup, stream, batch);
-      written += batch.length;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  })();
-  return {
-    executionId,
-    written: () => written,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
-
 describe('drill: the forwarder’s worker killed mid-stream', () => {
   let h: Harness;
   let worker: ChildProcess | undefined;
-  const writers: Writer[] = [];
+  const writers: LineWriter[] = [];
 
   beforeAll(async () => {
     await provisionAws(testConfig(env));
@@ -84,19 +51,6 @@ describe('drill: the forwarder’s worker killed mid-stream', () => {
     await h?.stop();
   });
 
-  const startWorkerProcess = async (): Promise<ChildProcess> => {
-    const script = path.join(__dirname, '..', '..', 'support', 'worker-process.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, ...env, LOGSTREAM_TASK_QUEUE: h.config.taskQueue, LOGSTREAM_SETTLE_MS: '500' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (data: Buffer) => data.toString().includes('worker ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    });
-    return child;
-  };
-
   const storedTotal = async (): Promise<number> => {
     let total = 0;
     for (const w of writers) total += await storedLastIndex(h.aws.store, w.executionId);
@@ -106,7 +60,7 @@ describe('drill: the forwarder’s worker killed mid-stream', () => {
   it(
     'every push execution seals exact after two SIGKILLs of the worker running the forwarder',
     async () => {
-      worker = await startWorkerProcess();
+      worker = await startWorkerChild({ ...env, LOGSTREAM_TASK_QUEUE: h.config.taskQueue, LOGSTREAM_SETTLE_MS: '500' });
       for (let i = 0; i < EXECUTIONS; i++) {
         const executionId = newExecutionId('fwd-drill');
         const stream = `external/${executionId}`;
@@ -119,7 +73,7 @@ describe('drill: the forwarder’s worker killed mid-stream', () => {
           DRILL_TIMEOUT_MS / 4,
         );
         await h.aws.source.createStream(h.config.logGroup, stream);
-        writers.push(startWriter(h, executionId, stream));
+        writers.push(startLineWriter(h, executionId, stream, { batch: 20, intervalMs: 200 }));
       }
 
       let storedAtKill = 0;
@@ -138,7 +92,11 @@ describe('drill: the forwarder’s worker killed mid-stream', () => {
         await exited;
         storedAtKill = await storedTotal();
         expect(storedAtKill).toBeGreaterThanOrEqual(grown);
-        worker = await startWorkerProcess();
+        worker = await startWorkerChild({
+          ...env,
+          LOGSTREAM_TASK_QUEUE: h.config.taskQueue,
+          LOGSTREAM_SETTLE_MS: '500',
+        });
       }
       // The last worker's forwarder takes over once the killed one's consumer times out, and catches up.
       await waitFor(
@@ -156,7 +114,7 @@ describe('drill: the forwarder’s worker killed mid-stream', () => {
         const { events, sources } = await readAllLogs(h.client, w.executionId);
         expect(sources).toEqual(new Set(['dynamodb']));
         expect(events.map((e) => e.index)).toEqual(indexes(n));
-        expect(events.map((e) => e.message)).toEqual(indexes(n).map((i) => line(w.executionId, i)));
+        expect(events.map((e) => e.message)).toEqual(indexes(n).map((i) => writerLine(w.executionId, i)));
       }
     },
     DRILL_TIMEOUT_MS,
