@@ -38,8 +38,6 @@ export interface ActivityDeps {
 /** Builds the activities around their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? Date.now;
-  // Records and chunks of a running execution carry no expiry (nothing expires while it runs,
-  // however long); the seal gives them one.
   // The push drains of all the worker's executions watch the same shards: one look serves them all for a moment.
   const shards = { listShards: sharedReads((stream) => deps.shards.listShards(stream), 1000) };
   const progress = {

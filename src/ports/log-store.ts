@@ -9,9 +9,9 @@ export interface StoredChunk extends LogChunk {
 /**
  * Where executions' logs are kept, as dense chunks 1..N (DynamoDB in production).
  *
- * Expiry: items written while an execution runs (its record and every chunk) carry no expiry, so
- * nothing expires while it runs, however long. The seal gives the record and every chunk the same
- * `expiresAt` (see `sealExpiresAt` in src/domain). Reads ignore expired items.
+ * Expiry: the seal gives the log `expiresAt` (see `sealExpiresAt` in src/domain): every item of it lives at
+ * least that long. A store may write an unsealed log's items with a later provisional expiry (see the DynamoDB
+ * store's `unsealedTtlSeconds`), so that a log never sealed does not live forever. Reads ignore expired items.
  *
  * Seal vs appends: they exclude each other by condition. After the seal no chunk can be appended
  * (`LogSealedError`), and a seal whose next index is already taken fails with `ChunkConflictError`.
@@ -30,7 +30,7 @@ export interface LogStore {
   registerExecution(record: ExecutionRecord): Promise<ExecutionRecord>;
   getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
   /**
-   * Writes the seal once and gives the record and every chunk `expiresAt` (epoch seconds). Sealing a
+   * Writes the seal once; the record and every chunk then live until `expiresAt` at least (epoch seconds). Sealing a
    * sealed log again keeps the first seal, finishes its expiry and returns it. Throws
    * `ExecutionNotFoundError` when the record does not exist (a seal never recreates a deleted record)
    * and `ChunkConflictError` when a chunk starts at `seal.lastIndex + 1` (a writer got there first:
