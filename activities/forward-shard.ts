@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { LogStore, PushRegistry, ShardRead, ShardSource } from '../src/ports';
+import type { ChunkBatchReader, LogStore, PushRegistry, ShardRead, ShardSource } from '../src/ports';
 import { inBackground } from './in-background';
 import { classifyPumpFailure, sleepHeartbeating } from './read-pacing';
 import { RouteCache } from './route-cache';
@@ -45,7 +45,7 @@ export interface ForwardShardProgress extends BatchCounts {
 export interface ForwardShardDeps {
   readonly shards: ShardSource;
   readonly registry: PushRegistry;
-  readonly store: Pick<LogStore, 'getExecution'>;
+  readonly store: Pick<LogStore, 'getExecution'> & Pick<ChunkBatchReader, 'recordsOf'>;
   /** The pushed-log writer of one execution (kept per execution for the run: it remembers the log's tip). */
   readonly writerFor: WriterFactory;
   readonly pacing?: ShardPacingOptions;

@@ -1,5 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { PushedLogWriter, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
+import {
+  PushedLogWriter,
+  type ChunkBatchReader,
+  type LogStore,
+  type PushRegistry,
+  type ShardSource,
+} from '../src/ports';
 import type { ForwarderDirectory } from '../src/ports/forwarder-directory';
 import { forwardShard, type ForwardShardDeps, type ForwardShardInput } from './forward-shard';
 import { sleepHeartbeating } from './read-pacing';
@@ -12,7 +18,7 @@ export { ensureForwarders } from './shard-forwarders';
 export interface ForwarderDeps {
   readonly shards: ShardSource;
   readonly registry: PushRegistry;
-  readonly store: LogStore;
+  readonly store: LogStore & ChunkBatchReader;
   readonly forwarders: ForwarderDirectory;
   /** Overrides of the shard consumer's timings (tests, benchmarks), and how it holds back events nobody waits for. */
   readonly consumer?: Pick<

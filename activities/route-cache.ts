@@ -1,5 +1,5 @@
-import type { LogLocation, StreamRoute } from '../src/domain';
-import type { LogStore, PushRegistry } from '../src/ports';
+import type { ExecutionRecord, LogLocation, StreamRoute } from '../src/domain';
+import type { ChunkBatchReader, LogStore, LogStreamRef, PushRegistry } from '../src/ports';
 
 /** The execution a pushed log stream's events are stored for. */
 export interface RouteTarget {
@@ -10,8 +10,8 @@ export interface RouteTarget {
 
 /** Options of the route cache. */
 export interface RouteCacheOptions {
-  readonly registry: Pick<PushRegistry, 'getRoute'>;
-  readonly store: Pick<LogStore, 'getExecution'>;
+  readonly registry: Pick<PushRegistry, 'getRoute' | 'getRoutes'>;
+  readonly store: Pick<LogStore, 'getExecution'> & Pick<ChunkBatchReader, 'recordsOf'>;
   /** Clock (epoch ms). */
   readonly now: () => number;
   /** How long a stream found without a route stays unrouted before it is looked up again (ms). */
@@ -64,6 +64,42 @@ export class RouteCache {
     return { executionId: route.executionId, location };
   }
 
+  /**
+   * The targets of several streams (see `resolve`), in the order given. What the cache does not know is read in
+   * batches, the routes first, then their executions' records: the first records of N new executions cost a few batch
+   * reads, not 2 N single reads, so that a wave of executions starting together is not kept waiting by its lookups.
+   */
+  async resolveAll(streams: readonly LogStreamRef[]): Promise<(RouteTarget | undefined)[]> {
+    const now = this.options.now();
+    const unknown = streams.filter((stream) => !this.knowsRoute(this.routeKey(stream), now));
+    if (unknown.length > 0) {
+      const batch = this.options.registry.getRoutes(unknown);
+      unknown.forEach((stream, i) =>
+        this.track(
+          this.routeKey(stream),
+          now,
+          batch.then((routes) => routes[i]),
+        ),
+      );
+      // A failed batch is the caller's to retry (the entries are gone by then: see `track`).
+      const routes = await batch;
+      const executions = [...new Set(routes.flatMap((route) => (route ? [route.executionId] : [])))];
+      const unseen = executions.filter((executionId) => !this.executions.has(executionId));
+      if (unseen.length > 0) {
+        const records = this.options.store.recordsOf(unseen);
+        unseen.forEach((executionId, i) =>
+          this.execution(executionId, () =>
+            records.then(
+              // A record a batch read did not bring (not written yet, or left unprocessed) is read on its own.
+              (found) => found[i] ?? this.options.store.getExecution(executionId),
+            ),
+          ),
+        );
+      }
+    }
+    return Promise.all(streams.map((stream) => this.resolve(stream.logGroup, stream.logStream)));
+  }
+
   /** Remembers that the execution's log is sealed: its events are skipped from now on. */
   markSealed(executionId: string): void {
     const entry = this.executions.get(executionId);
@@ -71,13 +107,26 @@ export class RouteCache {
     else this.remember(this.executions, executionId, { lookup: Promise.resolve({ polled: false }), sealed: true });
   }
 
-  private route(logGroup: string, logStream: string): Promise<StreamRoute | undefined> {
+  private routeKey(stream: LogStreamRef): string {
     // A NUL cannot occur in a log group or stream name, so the key is unambiguous.
-    const key = `${logGroup}\u0000${logStream}`;
+    return `${stream.logGroup}\u0000${stream.logStream}`;
+  }
+
+  private knowsRoute(key: string, now: number): boolean {
+    const cached = this.routes.get(key);
+    return cached !== undefined && (cached.found || cached.at > now - this.missTtlMs);
+  }
+
+  private route(logGroup: string, logStream: string): Promise<StreamRoute | undefined> {
+    const key = this.routeKey({ logGroup, logStream });
     const now = this.options.now();
     const cached = this.routes.get(key);
-    if (cached && (cached.found || cached.at > now - this.missTtlMs)) return cached.lookup;
-    const lookup = this.options.registry.getRoute(logGroup, logStream);
+    if (cached && this.knowsRoute(key, now)) return cached.lookup;
+    return this.track(key, now, this.options.registry.getRoute(logGroup, logStream));
+  }
+
+  /** Remembers a route lookup under `key`: found for good, a miss for the miss TTL, a failure not at all. */
+  private track(key: string, now: number, lookup: Promise<StreamRoute | undefined>): Promise<StreamRoute | undefined> {
     const entry: RouteEntry = { lookup, at: now, found: false };
     this.remember(this.routes, key, entry);
     lookup.then(
@@ -91,11 +140,14 @@ export class RouteCache {
     return lookup;
   }
 
-  private execution(executionId: string): ExecutionEntry {
+  private execution(
+    executionId: string,
+    read: () => Promise<ExecutionRecord | undefined> = () => this.options.store.getExecution(executionId),
+  ): ExecutionEntry {
     const cached = this.executions.get(executionId);
     if (cached) return cached;
     const entry: ExecutionEntry = {
-      lookup: this.options.store.getExecution(executionId).then((record) => {
+      lookup: read().then((record) => {
         if (record?.seal !== undefined) entry.sealed = true;
         // Routed before its record was written (registration is under way): read it again next time.
         if (record === undefined && this.executions.get(executionId) === entry) this.executions.delete(executionId);

@@ -153,7 +153,7 @@ export class ShardBatchWriter {
     }
     const keys = [...streams.keys()];
     const resolved = await this.retrying('route lookup', () =>
-      Promise.all(keys.map((key) => this.resolve(streams.get(key)))),
+      this.options.routes.resolveAll(keys.flatMap((key) => streams.get(key) ?? [])),
     );
     const targets = new Map(keys.map((key, i) => [key, resolved[i]]));
     // One execution may own several streams: its records go in one append, in shard order.
@@ -244,10 +244,6 @@ export class ShardBatchWriter {
         await this.options.wait(delayMs);
       }
     }
-  }
-
-  private resolve(stream: { logGroup: string; logStream: string } | undefined): Promise<RouteTarget | undefined> {
-    return stream ? this.options.routes.resolve(stream.logGroup, stream.logStream) : Promise.resolve(undefined);
   }
 
   /** Appends one execution's records; resolves with its highest stored index, or undefined once it is sealed. */

@@ -1,7 +1,8 @@
 import { LogstreamClient } from '../src/client/client';
 import type { CloudWatchLogSource } from '../src/adapters/cloudwatch/cloudwatch-log-source';
 import type { LogStore } from '../src/ports';
-import type { StrictAwsControl } from '../test/support/strict-aws';
+import type { StrictAwsControl, StrictStatsView } from '../test/support/strict-aws';
+import { KinesisArrivals } from './kinesis-arrivals';
 import { LoadGenerator } from './load-generator';
 import {
   inParallel,
@@ -27,6 +28,8 @@ export interface PushPollStack {
   readonly source: Pick<CloudWatchLogSource, 'createStream' | 'putEvents'>;
   /** Where the bench reads the mode each execution was registered with. */
   readonly store: Pick<LogStore, 'getExecution'>;
+  /** Where the push phases see each line reach Kinesis: the emulator itself (outside the strict layer), the stream. */
+  readonly kinesis: { readonly endpoint: string; readonly streamName: string };
 }
 
 /** How push vs poll is chosen (LOGSTREAM_INGEST). */
@@ -121,6 +124,8 @@ export async function runPhase(
     lineBytes: LINE_BYTES,
   });
   await stack.strict.resetStats();
+  const arrivals = mode === 'push' ? new KinesisArrivals(stack.kinesis.endpoint, stack.kinesis.streamName) : undefined;
+  await arrivals?.start();
   let peakRss = 0;
   let sampling = true;
   const sampler = (async () => {
@@ -138,6 +143,13 @@ export async function runPhase(
   const liveReads = readCalls(live);
   sampling = false;
   await sampler;
+  // Every line written reached Kinesis by now (the emulator delivers within PutLogEvents, the model within seconds).
+  if (arrivals !== undefined) {
+    await waitUntil('every line in Kinesis', SEAL_TIMEOUT_MS, async () =>
+      ids.every((id) => load.lines(streamOf(id)).every((line) => arrivals.arrivalOf(line) !== undefined)),
+    ).catch(() => undefined);
+    await arrivals.stop();
+  }
   progress(`${load.linesWritten} lines written`);
 
   // Completion, the final drains and the seals: what the seal's check costs in CloudWatch reads.
@@ -166,6 +178,10 @@ export async function runPhase(
   // The same, for lines written once the load is WARM_UP_MS old: the first lines of N executions that all start in
   // the same second cost the forwarder a route and a record look-up each, which a real fleet spreads over time.
   const steadyLatencies: number[] = [];
+  // What logstream adds: from the line's arrival in Kinesis to the socket (push only), first tails, then every socket.
+  const own: number[] = [];
+  const ownSteady: number[] = [];
+  const ownAll: number[] = [];
   let tailsExact = 0;
   for (const tail of tails) {
     const expected = load.lines(tail.stream);
@@ -181,7 +197,13 @@ export async function runPhase(
       const returnedAt = load.returnedAt(receipt.message);
       if (returnedAt === undefined) continue;
       allLatencies.push(receipt.at - returnedAt);
+      const arrivedAt = arrivals?.arrivalOf(receipt.message);
+      if (arrivedAt !== undefined) ownAll.push(receipt.at - arrivedAt);
       if (!tail.first) continue;
+      if (arrivedAt !== undefined) {
+        own.push(receipt.at - arrivedAt);
+        if (returnedAt >= liveStart + WARM_UP_MS) ownSteady.push(receipt.at - arrivedAt);
+      }
       latencies.push(receipt.at - returnedAt);
       if (returnedAt >= liveStart + WARM_UP_MS) steadyLatencies.push(receipt.at - returnedAt);
     }
@@ -200,6 +222,9 @@ export async function runPhase(
     api_dynamodb_calls_per_s: apiCallsLive / liveSeconds,
     read_throttled: liveReads.throttled,
     kinesis_get_records_per_s: (live.operations['kinesis:GetRecords']?.calls ?? 0) / liveSeconds,
+    // How busy the emulator was while lines flowed (every caller's AWS calls), and how long a call waited for it.
+    emulator_calls_per_s: emulatorCalls(live) / liveSeconds,
+    emulator_ms_per_call: emulatorMs(live) / Math.max(1, emulatorCalls(live)),
     setup_seconds: setupSeconds,
     setup_read_calls: setupReads.calls,
     first_logs_refused: refusedLogs,
@@ -212,9 +237,27 @@ export async function runPhase(
     after_warm_up_p99_ms: quantile(steadyLatencies, 0.99),
     all_sockets_p50_ms: quantile(allLatencies, 0.5),
     all_sockets_p99_ms: quantile(allLatencies, 0.99),
+    ...(arrivals === undefined
+      ? {}
+      : {
+          own_p50_ms: quantile(own, 0.5),
+          own_p99_ms: quantile(own, 0.99),
+          own_after_warm_up_p99_ms: quantile(ownSteady, 0.99),
+          own_all_sockets_p99_ms: quantile(ownAll, 0.99),
+          // Lines whose arrival the observer saw, of those the first tails received (1 = every one).
+          own_observed_fraction: own.length / Math.max(1, latencies.length),
+        }),
     sealed: sealed.filter(Boolean).length,
     sealed_exact: exact.filter(Boolean).length,
     tails_exact: tailsExact,
     api_peak_rss_mb: Math.round((peakRss / 1024 / 1024) * 10) / 10,
   };
+}
+
+function emulatorCalls(stats: StrictStatsView): number {
+  return Object.values(stats.operations).reduce((sum, op) => sum + op.calls, 0);
+}
+
+function emulatorMs(stats: StrictStatsView): number {
+  return Object.values(stats.operations).reduce((sum, op) => sum + (op.upstreamMs ?? 0), 0);
 }

@@ -34,6 +34,8 @@ interface BenchContext {
   env: Record<string, string>;
   config: (env?: Record<string, string>) => Config;
   pushPoll: PushPollOptions;
+  /** The emulator itself, outside the strict layer: for observers that must not count against its quotas. */
+  emulatorEndpoint: string;
 }
 
 // The benchmarks that measure per-execution polling keep it (and start no forwarders): their figures stay
@@ -49,12 +51,13 @@ const SEAL_PROOF_EXECUTIONS = 200;
  */
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figures>>> = {
   toolchain: async () => ({ toolchain: benchToolchain() }),
-  'push-poll': async ({ env, config, pushPoll }) => {
+  'push-poll': async ({ env, config, pushPoll, emulatorEndpoint }) => {
     const base = config();
     const aws = createAwsAdapters(base);
     try {
       const strict = strictAws(env.AWS_ENDPOINT_URL);
-      const stack = { env, logGroup: base.logGroup, strict, source: aws.source, store: aws.store };
+      const kinesis = { endpoint: emulatorEndpoint, streamName: base.kinesisStream };
+      const stack = { env, logGroup: base.logGroup, strict, source: aws.source, store: aws.store, kinesis };
       return { push_poll: await benchPushPoll(stack, pushPoll) };
     } finally {
       aws.destroy();
@@ -219,7 +222,11 @@ async function main(): Promise<void> {
   const { stack, env, config } = await startBenchStack();
   const results: Record<string, Figures> = {};
   try {
-    for (const name of names) Object.assign(results, await BENCHES[name]?.({ env, config, pushPoll }));
+    for (const name of names)
+      Object.assign(
+        results,
+        await BENCHES[name]?.({ env, config, pushPoll, emulatorEndpoint: stack.emulatorEndpoint }),
+      );
   } finally {
     await stack.stop();
   }

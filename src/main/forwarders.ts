@@ -3,7 +3,7 @@ import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type Worker
 import { createForwarderActivities, ensureForwarders } from '../../activities/forwarder';
 import { TemporalForwarderDirectory } from '../adapters/temporal/temporal-forwarder-directory';
 import type { Config } from '../config';
-import type { LogStore, PushRegistry, ShardSource } from '../ports';
+import type { ChunkBatchReader, LogStore, PushRegistry, ShardSource } from '../ports';
 import { forwarderTaskQueue } from '../../workflows/forwarder-workflow';
 
 interface Logger {
@@ -37,7 +37,11 @@ export interface ForwardingOptions {
   readonly namespace: string;
   /** Where the workflows come from (the same bundle as the execution worker's). */
   readonly workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
-  readonly aws: { readonly shards: ShardSource; readonly registry: PushRegistry; readonly store: LogStore };
+  readonly aws: {
+    readonly shards: ShardSource;
+    readonly registry: PushRegistry;
+    readonly store: LogStore & ChunkBatchReader;
+  };
   readonly logger: Logger;
 }
 

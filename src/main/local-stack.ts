@@ -54,6 +54,11 @@ export interface LocalStack {
   temporalAddress: string;
   temporalUiUrl: string;
   awsEndpoint: string;
+  /**
+   * The emulator itself, behind the strict layer when that is on (else `awsEndpoint`): for observers, such as a
+   * benchmark reading the Kinesis stream beside the forwarder, that must not count against the layer's quotas.
+   */
+  emulatorEndpoint: string;
   /** OS process ids of the children, for diagnostics and orphan checks. */
   readonly pids: { readonly temporal: number; readonly emulator: number; readonly strictAws?: number };
   stop(): Promise<void>;
@@ -170,6 +175,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       temporalAddress,
       temporalUiUrl,
       awsEndpoint,
+      emulatorEndpoint: motoEndpoint,
       pids: { temporal: temporal.pid, emulator: emulator.pid, ...(proxy ? { strictAws: proxy.pid } : {}) },
       stop: () => (stopping ??= stopAll()),
     };

@@ -1,5 +1,11 @@
 import type { ShardLossWindow, ShardProgress, ShardTips, StreamRoute } from '../domain';
 
+/** A log stream, by its group and name. */
+export interface LogStreamRef {
+  readonly logGroup: string;
+  readonly logStream: string;
+}
+
 /**
  * What push ingest keeps beside the logs (DynamoDB in production, in the log table): which execution
  * each log stream belongs to, and how far the forwarder of each shard has got.
@@ -9,6 +15,8 @@ export interface PushRegistry {
   putRoute(route: StreamRoute): Promise<StreamRoute>;
   /** The route of a log stream, if any. */
   getRoute(logGroup: string, logStream: string): Promise<StreamRoute | undefined>;
+  /** The routes of several log streams, in the order asked (undefined: no route), in a few batch reads. */
+  getRoutes(streams: readonly LogStreamRef[]): Promise<(StreamRoute | undefined)[]>;
   /**
    * Records a forwarder's progress on one shard, its checkpoint with it (progress only moves forward; a stale report
    * is ignored). The loss windows recorded are kept: `progress.lossWindows` is not written.

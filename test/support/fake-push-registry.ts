@@ -7,13 +7,14 @@ import {
   type ShardTips,
   type StreamRoute,
 } from '../../src/domain';
-import { DependencyError, type PushRegistry } from '../../src/ports';
+import { DependencyError, type LogStreamRef, type PushRegistry } from '../../src/ports';
 import { FailureSchedule, noLatency } from './fake-failures';
 
 /** Operations of the in-memory push registry, for counting and failure injection. */
 export type RegistryOperation =
   | 'putRoute'
   | 'getRoute'
+  | 'getRoutes'
   | 'putShardProgress'
   | 'recordShardLoss'
   | 'listShardProgress'
@@ -42,6 +43,7 @@ export class InMemoryPushRegistry implements PushRegistry {
   readonly calls: Record<RegistryOperation, number> = {
     putRoute: 0,
     getRoute: 0,
+    getRoutes: 0,
     putShardProgress: 0,
     recordShardLoss: 0,
     listShardProgress: 0,
@@ -98,6 +100,14 @@ export class InMemoryPushRegistry implements PushRegistry {
     await this.enter('getRoute');
     const held = this.visibleRoute(logGroup, logStream);
     return held ? { ...held } : undefined;
+  }
+
+  async getRoutes(streams: readonly LogStreamRef[]): Promise<(StreamRoute | undefined)[]> {
+    await this.enter('getRoutes');
+    return streams.map(({ logGroup, logStream }) => {
+      const held = this.visibleRoute(logGroup, logStream);
+      return held ? { ...held } : undefined;
+    });
   }
 
   async putShardProgress(progress: ShardProgress): Promise<void> {

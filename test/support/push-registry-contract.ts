@@ -29,6 +29,25 @@ export function describePushRegistryContract(name: string, make: () => PushRegis
       expect(await registry.getRoute(group, stream)).toEqual(first);
     });
 
+    test('getRoutes answers many streams in the order asked, missing and repeated ones included (past 100 keys)', async () => {
+      const registry = await make();
+      const tag = unique('many');
+      const routes = Array.from({ length: 130 }, (_, i) => ({
+        logGroup: group,
+        logStream: `${tag}/${i}`,
+        executionId: `${tag}-exec-${i}`,
+      }));
+      await Promise.all(routes.map((route) => registry.putRoute(route)));
+      const asked = [
+        ...routes.map(({ logGroup, logStream }) => ({ logGroup, logStream })),
+        { logGroup: group, logStream: `${tag}/none` },
+        { logGroup: group, logStream: `${tag}/7` },
+        { logGroup: `${group}/other`, logStream: `${tag}/3` },
+      ];
+      expect(await registry.getRoutes(asked)).toEqual([...routes, undefined, routes[7], undefined]);
+      expect(await registry.getRoutes([])).toEqual([]);
+    });
+
     test('racing routes of one stream agree on one execution', async () => {
       const registry = await make();
       const stream = unique('racing');

@@ -15,7 +15,7 @@ import {
   type StreamRoute,
   type SubscriptionEvent,
 } from '../../src/domain';
-import { PushedLogWriter, type PushRegistry } from '../../src/ports';
+import { PushedLogWriter, type LogStreamRef, type PushRegistry } from '../../src/ports';
 import { InMemoryLogStore, seededRandom } from './fakes';
 import { InMemoryShardSource, kinesisError } from './fake-shard-source';
 
@@ -54,6 +54,16 @@ export class MapRegistry implements PushRegistry {
       throw kinesisError('GetItem', 'InternalServerError', true);
     }
     return this.routes.get(`${logGroup}\u0000${logStream}`);
+  }
+
+  /** One batch: each stream counts as a lookup, and a failing lookup fails the whole batch. */
+  async getRoutes(streams: readonly LogStreamRef[]): Promise<(StreamRoute | undefined)[]> {
+    this.routeLookups.push(...streams.map((stream) => stream.logStream));
+    if (this.failRouteLookups > 0) {
+      this.failRouteLookups--;
+      throw kinesisError('BatchGetItem', 'InternalServerError', true);
+    }
+    return streams.map((stream) => this.routes.get(`${stream.logGroup}\u0000${stream.logStream}`));
   }
 
   readonly tips = new Map<string, ReadonlyMap<string, number>>();

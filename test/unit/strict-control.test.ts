@@ -38,7 +38,7 @@ describe('the strict layer control API', () => {
     const layer = new StrictAwsLayer();
     layer.stats.of('logs', 'GetLogEvents').calls++;
     expect(handleControl(layer, 'GET', '/__strict/stats', none).body).toEqual({
-      operations: { 'logs:GetLogEvents': { calls: 1, throttled: 0, rejected: 0, faulted: 0 } },
+      operations: { 'logs:GetLogEvents': { calls: 1, throttled: 0, rejected: 0, faulted: 0, upstreamMs: 0 } },
     });
     handleControl(layer, 'POST', '/__strict/stats/reset', none);
     expect(handleControl(layer, 'GET', '/__strict/stats', none).body).toEqual({ operations: {} });

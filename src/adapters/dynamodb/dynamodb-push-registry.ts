@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -17,7 +18,7 @@ import {
   type ShardTips,
   type StreamRoute,
 } from '../../domain';
-import type { CallObserver, PushRegistry } from '../../ports';
+import type { CallObserver, LogStreamRef, PushRegistry } from '../../ports';
 import { observedCall } from './observed-call';
 import { checkLossWindow, checkProgress, lossWindowItem, toShardProgress } from './shard-progress-item';
 import { isConditionFailure, itemOfConditionFailure } from './condition-failures';
@@ -35,6 +36,8 @@ import {
 
 // BatchWriteItem takes at most 25 requests.
 const WATCH_BATCH = 25;
+// BatchGetItem reads at most 100 keys per call.
+const BATCH_GET_KEYS = 100;
 // A watch item is removed this long after it is over.
 const WATCH_TTL_SECONDS = 3600;
 
@@ -113,6 +116,43 @@ export class DynamoDbPushRegistry implements PushRegistry {
     );
     const item = result.Item;
     return item && !this.expired(item) ? toRoute(item) : undefined;
+  }
+
+  async getRoutes(streams: readonly LogStreamRef[]): Promise<(StreamRoute | undefined)[]> {
+    const byKey = new Map<string, StreamRoute>();
+    const keyOf = (stream: LogStreamRef): string => `${stream.logGroup}\u0000${stream.logStream}`;
+    const unique = [...new Map(streams.map((stream) => [keyOf(stream), stream])).values()];
+    const unanswered: LogStreamRef[] = [];
+    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
+      const group = unique.slice(start, start + BATCH_GET_KEYS);
+      const result = await this.call('BatchGetItem', () =>
+        this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: group.map((stream) => routeKey(stream.logGroup, stream.logStream)),
+                ConsistentRead: true,
+              },
+            },
+          }),
+        ),
+      );
+      for (const item of result.Responses?.[this.table] ?? []) {
+        const route = this.expired(item) ? undefined : toRoute(item);
+        if (route) byKey.set(keyOf(route), route);
+      }
+      // Keys DynamoDB left unprocessed (throttling, a large answer) are not "no route": each is read on its own.
+      const left = result.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      if (left.length > 0) unanswered.push(...group);
+    }
+    const missing = unanswered.filter((stream) => !byKey.has(keyOf(stream)));
+    await Promise.all(
+      missing.map(async (stream) => {
+        const route = await this.getRoute(stream.logGroup, stream.logStream);
+        if (route) byKey.set(keyOf(stream), route);
+      }),
+    );
+    return streams.map((stream) => byKey.get(keyOf(stream)));
   }
 
   async putShardProgress(progress: ShardProgress): Promise<void> {

@@ -8,6 +8,8 @@ export interface OperationStats {
   rejected: number;
   /** Refused by an injected outage or throttle. */
   faulted: number;
+  /** Milliseconds spent waiting for the emulator's answers, in all. */
+  upstreamMs: number;
 }
 
 /** Per-operation counters of the strict layer, read through the control API. */
@@ -19,7 +21,7 @@ export class StrictStats {
     const key = `${service}:${operation}`;
     let stats = this.operations.get(key);
     if (stats === undefined) {
-      stats = { calls: 0, throttled: 0, rejected: 0, faulted: 0 };
+      stats = { calls: 0, throttled: 0, rejected: 0, faulted: 0, upstreamMs: 0 };
       this.operations.set(key, stats);
     }
     return stats;

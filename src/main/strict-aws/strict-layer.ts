@@ -95,7 +95,16 @@ export class StrictAwsLayer {
       stats.throttled++;
       return faultAnswer(service, throttlingFault(service));
     }
-    const answer = await this.answer(stats, service, operation, body, forward);
+    // The time the emulator took: where a loaded machine's latency goes (the layer's own work is the rest).
+    const timed: Forward = async (input) => {
+      const started = performance.now();
+      try {
+        return await forward(input);
+      } finally {
+        stats.upstreamMs += performance.now() - started;
+      }
+    };
+    const answer = await this.answer(stats, service, operation, body, timed);
     if (decision.lostReply === undefined) return answer;
     // The call took effect (or failed) in the emulator; its caller never learns which.
     stats.faulted++;
