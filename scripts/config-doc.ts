@@ -25,8 +25,7 @@ function wrap(paragraph: string, width = 110): string[] {
 }
 
 function row(setting: SettingDoc): string {
-  const meaning = setting.readBy ? `${setting.meaning} (read by ${setting.readBy})` : setting.meaning;
-  return `| \`${setting.name}\` | ${cell(setting.default)} | ${cell(setting.range)} | ${cell(meaning)} |`;
+  return `| \`${setting.name}\` | ${cell(setting.default)} | ${cell(setting.range)} | ${cell(setting.meaning)} |`;
 }
 
 /** The configuration reference, in Markdown. */

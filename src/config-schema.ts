@@ -54,7 +54,7 @@ export const SECTIONS = {
     title: 'Push ingest',
     note: 'The subscription filter, the Kinesis Data Stream and the shard forwarders (see docs/architecture.md).',
   },
-  processes: { title: 'Processes', note: 'The worker and the processes’ own logs.' },
+  processes: { title: 'Processes', note: "The worker and the processes' own logs." },
   development: { title: 'Development', note: 'Read by the test suite and the benchmarks, not by the product.' },
 } as const;
 
@@ -357,7 +357,7 @@ export const SETTINGS = {
   }),
   LOGSTREAM_WS_ALLOWED_ORIGINS: custom<readonly string[]>('LOGSTREAM_WS_ALLOWED_ORIGINS', {
     section: 'ws',
-    meaning: 'comma-separated browser origins allowed besides the API’s own',
+    meaning: "comma-separated browser origins allowed besides the API's own",
     default: 'unset',
     range: 'http(s) origins (`https://host[:port]`), separated by commas',
     read(env) {
@@ -389,7 +389,7 @@ export const SETTINGS = {
   }),
   LOGSTREAM_DEMO: flag('LOGSTREAM_DEMO', {
     section: 'localStack',
-    meaning: '`npm start` launches and tails a demo execution (`0` = don’t)',
+    meaning: "`npm start` launches and tails a demo execution (`0` = don't)",
     default: true,
   }),
   LOGSTREAM_EMULATOR_PORT: integer('LOGSTREAM_EMULATOR_PORT', {
@@ -413,7 +413,7 @@ export const SETTINGS = {
   }),
   LOGSTREAM_DATA_DIR: text('LOGSTREAM_DATA_DIR', {
     section: 'localStack',
-    meaning: '`npm start`’s state: Temporal’s SQLite file, the emulator’s request recording, the process log',
+    meaning: "`npm start`'s state: Temporal's SQLite file, the emulator's request recording, the process log",
     default: '.data',
     range: 'a directory',
   }),
@@ -423,7 +423,7 @@ export const SETTINGS = {
     section: 'aws',
     meaning:
       '`local`: AWS calls go to `AWS_ENDPOINT_URL`, else the local emulator; AWS credentials or a profile in the ' +
-      'shell change nothing. `real`: the AWS SDK’s endpoint and credential chain',
+      "shell change nothing. `real`: the AWS SDK's endpoint and credential chain",
     values: ['local', 'real'],
     default: 'local',
     error: () => 'must be local or real',
@@ -431,9 +431,9 @@ export const SETTINGS = {
   AWS_ENDPOINT_URL: custom<string | undefined>('AWS_ENDPOINT_URL', {
     section: 'aws',
     meaning:
-      'the standard AWS SDK setting; unset = the local emulator (with `LOGSTREAM_AWS=real`: AWS’s endpoint for the ' +
+      "the standard AWS SDK setting; unset = the local emulator (with `LOGSTREAM_AWS=real`: AWS's endpoint for the " +
       'Region)',
-    default: 'the emulator’s URL',
+    default: "the emulator's URL",
     range: 'an http(s) URL',
     read(env) {
       const value = raw(env, 'AWS_ENDPOINT_URL');
@@ -511,7 +511,7 @@ export const SETTINGS = {
     section: 'temporal',
     meaning: 'TLS on or off (an API key needs it on)',
     default: 'off, on with an API key',
-    range: '`true` or `false`',
+    range: '`1` or `true` (on); anything else is off',
     readBy: '@temporalio/envconfig',
   }),
   TEMPORAL_TLS_CLIENT_CERT_PATH: external('TEMPORAL_TLS_CLIENT_CERT_PATH', {
@@ -530,15 +530,15 @@ export const SETTINGS = {
   }),
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: external('TEMPORAL_TLS_SERVER_CA_CERT_PATH', {
     section: 'temporal',
-    meaning: 'CA certificate the server’s certificate is checked against',
-    default: 'the system’s roots',
+    meaning: "CA certificate the server's certificate is checked against",
+    default: "the system's roots",
     range: 'a PEM file',
     readBy: '@temporalio/envconfig',
   }),
   TEMPORAL_TLS_SERVER_NAME: external('TEMPORAL_TLS_SERVER_NAME', {
     section: 'temporal',
     meaning: 'server name the certificate is checked for',
-    default: 'the address’s host',
+    default: "the address's host",
     range: 'a host name',
     readBy: '@temporalio/envconfig',
   }),
@@ -551,7 +551,7 @@ export const SETTINGS = {
   }),
   LOGSTREAM_TASK_QUEUE: pattern('LOGSTREAM_TASK_QUEUE', {
     section: 'temporal',
-    meaning: 'the task queue of logstream’s workflows and activities (the plugin runs a worker on it)',
+    meaning: "the task queue of logstream's workflows and activities (the plugin runs a worker on it)",
     default: 'logstream',
     pattern: /^[A-Za-z0-9_.-]{1,255}$/,
     range: '1–255 of `A-Z a-z 0-9 _ . -`',
@@ -561,7 +561,7 @@ export const SETTINGS = {
   LOGSTREAM_INGEST: choice('LOGSTREAM_INGEST', {
     section: 'ingest',
     meaning:
-      'how new executions are ingested: `auto` (push when the log group has logstream’s subscription filter, else ' +
+      "how new executions are ingested: `auto` (push when the log group has logstream's subscription filter, else " +
       'poll), `push` or `poll`; provisioning creates the stream and the filter unless `poll`',
     values: ['auto', 'push', 'poll'],
     default: 'auto',
@@ -578,15 +578,15 @@ export const SETTINGS = {
   LOGSTREAM_FILTER_READS_PER_SECOND: integer('LOGSTREAM_FILTER_READS_PER_SECOND', {
     section: 'ingest',
     meaning:
-      'FilterLogEvents calls per second that all of logstream’s processes take together for the seal’s proofs ' +
-      '(the account’s quota is 5, shared with people, and cannot be raised)',
+      "FilterLogEvents calls per second that all of logstream's processes take together for the seal's proofs " +
+      "(the account's quota is 5, shared with people, and cannot be raised)",
     default: 2,
     min: 1,
     max: 100,
   }),
   LOGSTREAM_TTL_DAYS: integer('LOGSTREAM_TTL_DAYS', {
     section: 'ingest',
-    meaning: 'log retention after completion (counted from the seal’s max(completion, seal time))',
+    meaning: "log retention after completion (counted from the seal's max(completion, seal time))",
     default: 7,
     min: 1,
     max: 3650,
@@ -601,7 +601,7 @@ export const SETTINGS = {
   LOGSTREAM_UNSEALED_TTL_DAYS: integer('LOGSTREAM_UNSEALED_TTL_DAYS', {
     section: 'ingest',
     meaning:
-      'how long past retention an unsealed log’s items live after their write (see Retention in ' +
+      "how long past retention an unsealed log's items live after their write (see Retention in " +
       'docs/architecture.md); must exceed `LOGSTREAM_MAX_RUN_HOURS` by a day',
     default: 30,
     min: 1,
@@ -609,7 +609,7 @@ export const SETTINGS = {
   }),
   LOGSTREAM_POLL_MIN_MS: integer('LOGSTREAM_POLL_MIN_MS', {
     section: 'ingest',
-    meaning: 'ingest poll interval while lines flow (and a tail’s)',
+    meaning: "ingest poll interval while lines flow (and a tail's)",
     default: 100,
     min: 10,
     max: 60_000,
@@ -623,7 +623,7 @@ export const SETTINGS = {
   }),
   LOGSTREAM_HEARTBEAT_TIMEOUT_MS: integer('LOGSTREAM_HEARTBEAT_TIMEOUT_MS', {
     section: 'ingest',
-    meaning: 'how fast a lost worker’s ingest or drain is retried elsewhere',
+    meaning: "how fast a lost worker's ingest or drain is retried elsewhere",
     default: 20_000,
     min: 1000,
     max: 600_000,
@@ -709,7 +709,7 @@ export const SETTINGS = {
   }),
   LOG_LEVEL: choice('LOG_LEVEL', {
     section: 'processes',
-    meaning: 'level of the processes’ own logs (JSON lines on stderr, or in `LOGSTREAM_LOG_FILE`) and the worker’s',
+    meaning: "level of the processes' own logs (JSON lines on stderr, or in `LOGSTREAM_LOG_FILE`) and the worker's",
     values: LOG_LEVELS,
     default: 'info',
     error: () => `must be one of ${LOG_LEVELS.join(', ')}`,
@@ -717,7 +717,7 @@ export const SETTINGS = {
   }),
   LOGSTREAM_LOG_FILE: optionalText('LOGSTREAM_LOG_FILE', {
     section: 'processes',
-    meaning: 'the processes’ JSON logs go here instead of stderr',
+    meaning: "the processes' JSON logs go here instead of stderr",
     default: 'unset (`npm start`: `<data dir>/logstream.log`)',
     range: 'a file',
   }),
