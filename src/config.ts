@@ -1,20 +1,10 @@
-import { LogstreamError } from './domain';
+import { ConfigError, SETTINGS, type Env, type LogLevel } from './config-schema';
 import type { StreamCapacity } from './adapters/kinesis/provision';
 import {
   loadTemporalSettings,
   TemporalSettingsError,
   type TemporalSettings,
 } from './adapters/temporal/connection-options';
-
-/** The configuration is invalid; the message names the variable. */
-export class ConfigError extends LogstreamError {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super('INVALID_CONFIG', `${variable}: ${message}`);
-  }
-}
 
 /** Everything the processes read from the environment, validated once. */
 export interface Config {
@@ -131,102 +121,86 @@ export interface WsConfig {
   readonly allowedOrigins: readonly string[];
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export {
+  ConfigError,
+  DEFAULT_KINESIS_STREAM,
+  LOCAL_SUBSCRIPTION_ROLE_ARN,
+  LOG_LEVELS,
+  TICKET_SECRET_MIN_LENGTH,
+  type LogLevel,
+} from './config-schema';
 
-/** The role the subscription filter names on the local emulator, which checks no IAM (its default account). */
-export const LOCAL_SUBSCRIPTION_ROLE_ARN = 'arn:aws:iam::123456789012:role/logstream-subscription';
-/** The Kinesis stream's name unless `LOGSTREAM_KINESIS_STREAM` says otherwise. */
-export const DEFAULT_KINESIS_STREAM = 'logstream-log-events';
-// Kinesis stream names; IAM role ARNs (partition, 12-digit account, role path and name).
-const KINESIS_STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]{1,511}\/)?[\w+=,.@-]{1,64}$/;
-
-/** Log levels, most verbose first. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** Reads and validates the configuration from `env`. */
+/** Reads and validates the configuration from `env`, each variable through its declaration in `SETTINGS`. */
 export function loadConfig(env: Env = process.env): Config {
-  const host = env.LOGSTREAM_HOST || '127.0.0.1';
-  const port = integer(env, 'LOGSTREAM_PORT', 8080, 0, 65535);
-  const emulatorPort = integer(env, 'LOGSTREAM_EMULATOR_PORT', 4566, 1, 65535);
-  const awsEndpoint = env.AWS_ENDPOINT_URL || undefined;
-  const aws = awsMode(env);
+  const port = SETTINGS.LOGSTREAM_PORT.read(env);
+  const emulatorPort = SETTINGS.LOGSTREAM_EMULATOR_PORT.read(env);
+  const awsEndpoint = SETTINGS.AWS_ENDPOINT_URL.read(env);
+  const aws = SETTINGS.LOGSTREAM_AWS.read(env);
   // Most AWS users have credentials or a profile in their shell: only LOGSTREAM_AWS=real leaves the emulator.
   const embeddedAws = !awsEndpoint && aws === 'local';
   const endpoint = embeddedAws ? `http://127.0.0.1:${emulatorPort}` : awsEndpoint;
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-    throw new ConfigError('AWS_ENDPOINT_URL', 'must be an http(s) URL');
-  }
   const localAws = endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(endpoint);
-  const localStack = localStackFlag(env, embeddedAws);
+  const context = { localAws, port };
+  const localStack = localStackFlag(env, embeddedAws, aws);
   const temporal = temporalSettings(env, localStack);
-  const temporalAddress = temporal.address;
-  const apiKeys = (env.LOGSTREAM_API_KEYS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k.length > 0);
-  if (apiKeys.some((k) => k.length < 16))
-    throw new ConfigError('LOGSTREAM_API_KEYS', 'each key needs 16 characters or more');
+  const apiKeys = SETTINGS.LOGSTREAM_API_KEYS.read(env);
   return {
-    apiUrl: url(env, 'LOGSTREAM_URL', `http://127.0.0.1:${port || 8080}`),
-    host,
+    apiUrl: SETTINGS.LOGSTREAM_URL.read(env, context),
+    host: SETTINGS.LOGSTREAM_HOST.read(env),
     port,
     apiKeys,
-    demo: flag(env, 'LOGSTREAM_DEMO', true),
-    table: name(env, 'LOGSTREAM_TABLE', 'logstream-execution-logs', /^[A-Za-z0-9_.-]{3,255}$/),
-    logGroup: name(env, 'LOGSTREAM_LOG_GROUP', '/logstream/executions', /^[A-Za-z0-9_./#-]{1,512}$/),
+    demo: SETTINGS.LOGSTREAM_DEMO.read(env),
+    table: SETTINGS.LOGSTREAM_TABLE.read(env),
+    logGroup: SETTINGS.LOGSTREAM_LOG_GROUP.read(env),
     emulatorPort,
-    temporalUiPort: integer(env, 'LOGSTREAM_TEMPORAL_UI_PORT', 8233, 1, 65535),
-    temporalAddress,
+    temporalUiPort: SETTINGS.LOGSTREAM_TEMPORAL_UI_PORT.read(env),
+    temporalAddress: temporal.address,
     temporalNamespace: temporal.namespace,
     temporal,
-    taskQueue: name(env, 'LOGSTREAM_TASK_QUEUE', 'logstream', /^[A-Za-z0-9_.-]{1,255}$/),
+    taskQueue: SETTINGS.LOGSTREAM_TASK_QUEUE.read(env),
     awsEndpoint: endpoint,
-    awsRegion: name(env, 'AWS_REGION', 'us-east-1', /^[a-z0-9-]{4,32}$/),
+    awsRegion: SETTINGS.AWS_REGION.read(env),
     aws,
     localAws,
     localStack,
-    strictAws: flag(env, 'LOGSTREAM_STRICT_AWS', true),
-    // AWS surfaces most events within seconds but can lag; the emulator has no lag at all.
-    settleMs: integer(env, 'LOGSTREAM_SETTLE_MS', localAws ? 2000 : 30_000, 0, 3_600_000),
-    filterReadsPerSecond: integer(env, 'LOGSTREAM_FILTER_READS_PER_SECOND', 2, 1, 100),
-    ttlDays: integer(env, 'LOGSTREAM_TTL_DAYS', 7, 1, 3650),
-    maxRunHours: integer(env, 'LOGSTREAM_MAX_RUN_HOURS', 24, 1, 24 * 365),
+    strictAws: SETTINGS.LOGSTREAM_STRICT_AWS.read(env),
+    settleMs: SETTINGS.LOGSTREAM_SETTLE_MS.read(env, context),
+    filterReadsPerSecond: SETTINGS.LOGSTREAM_FILTER_READS_PER_SECOND.read(env),
+    ttlDays: SETTINGS.LOGSTREAM_TTL_DAYS.read(env),
+    maxRunHours: SETTINGS.LOGSTREAM_MAX_RUN_HOURS.read(env),
     unsealedTtlDays: unsealedTtlDays(env),
-    // The emulator's tests and demo want lines stored promptly; on AWS, fewer writes matter more.
-    pushHoldMs: integer(env, 'LOGSTREAM_PUSH_HOLD_MS', localAws ? 1000 : 20_000, 0, 600_000),
-    pollMinMs: integer(env, 'LOGSTREAM_POLL_MIN_MS', 100, 10, 60_000),
-    pollMaxMs: integer(env, 'LOGSTREAM_POLL_MAX_MS', 2000, 10, 600_000),
-    heartbeatTimeoutMs: integer(env, 'LOGSTREAM_HEARTBEAT_TIMEOUT_MS', 20_000, 1000, 600_000),
-    commandHeartbeatTimeoutMs: integer(env, 'LOGSTREAM_COMMAND_HEARTBEAT_TIMEOUT_MS', 120_000, 1000, 3_600_000),
-    dataDir: env.LOGSTREAM_DATA_DIR || '.data',
-    logLevel: logLevel(env),
-    logFile: env.LOGSTREAM_LOG_FILE || undefined,
-    ticketTtlMs: integer(env, 'LOGSTREAM_TICKET_TTL_MS', 60_000, 1000, 3_600_000),
+    pushHoldMs: SETTINGS.LOGSTREAM_PUSH_HOLD_MS.read(env, context),
+    pollMinMs: SETTINGS.LOGSTREAM_POLL_MIN_MS.read(env),
+    pollMaxMs: SETTINGS.LOGSTREAM_POLL_MAX_MS.read(env),
+    heartbeatTimeoutMs: SETTINGS.LOGSTREAM_HEARTBEAT_TIMEOUT_MS.read(env),
+    commandHeartbeatTimeoutMs: SETTINGS.LOGSTREAM_COMMAND_HEARTBEAT_TIMEOUT_MS.read(env),
+    dataDir: SETTINGS.LOGSTREAM_DATA_DIR.read(env),
+    logLevel: SETTINGS.LOG_LEVEL.read(env),
+    logFile: SETTINGS.LOGSTREAM_LOG_FILE.read(env),
+    ticketTtlMs: SETTINGS.LOGSTREAM_TICKET_TTL_MS.read(env),
     ticketSecret: ticketSecret(env, apiKeys),
     ws: {
-      maxSocketsPerAddress: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS', 100, 1, 100_000),
-      maxSocketsPerKey: integer(env, 'LOGSTREAM_WS_MAX_SOCKETS_PER_KEY', 1000, 1, 1_000_000),
-      maxBufferedBytes: integer(env, 'LOGSTREAM_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
-      slowConsumerMs: integer(env, 'LOGSTREAM_WS_SLOW_CONSUMER_MS', 5000, 100, 600_000),
-      heartbeatMs: integer(env, 'LOGSTREAM_WS_HEARTBEAT_MS', 30_000, 1000, 600_000),
-      pollMaxMs: integer(env, 'LOGSTREAM_WS_POLL_MAX_MS', 1000, 10, 60_000),
-      allowedOrigins: origins(env, 'LOGSTREAM_WS_ALLOWED_ORIGINS'),
+      maxSocketsPerAddress: SETTINGS.LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS.read(env),
+      maxSocketsPerKey: SETTINGS.LOGSTREAM_WS_MAX_SOCKETS_PER_KEY.read(env),
+      maxBufferedBytes: SETTINGS.LOGSTREAM_WS_MAX_BUFFERED_BYTES.read(env),
+      slowConsumerMs: SETTINGS.LOGSTREAM_WS_SLOW_CONSUMER_MS.read(env),
+      heartbeatMs: SETTINGS.LOGSTREAM_WS_HEARTBEAT_MS.read(env),
+      pollMaxMs: SETTINGS.LOGSTREAM_WS_POLL_MAX_MS.read(env),
+      allowedOrigins: SETTINGS.LOGSTREAM_WS_ALLOWED_ORIGINS.read(env),
     },
-    ingest: ingestSetting(env),
-    kinesisStream: name(env, 'LOGSTREAM_KINESIS_STREAM', DEFAULT_KINESIS_STREAM, KINESIS_STREAM_NAME),
-    kinesisShards: streamCapacity(env, localAws),
-    subscriptionRoleArn: roleArn(env, localAws),
-    provision: flag(env, 'LOGSTREAM_PROVISION', true),
-    forwarder: flag(env, 'LOGSTREAM_FORWARDER', true),
-    workerMaxActivities: integer(env, 'LOGSTREAM_WORKER_MAX_ACTIVITIES', 1000, 1, 100_000),
+    ingest: SETTINGS.LOGSTREAM_INGEST.read(env),
+    kinesisStream: SETTINGS.LOGSTREAM_KINESIS_STREAM.read(env),
+    kinesisShards: SETTINGS.LOGSTREAM_KINESIS_SHARDS.read(env, context),
+    subscriptionRoleArn: SETTINGS.LOGSTREAM_SUBSCRIPTION_ROLE_ARN.read(env, context),
+    provision: SETTINGS.LOGSTREAM_PROVISION.read(env),
+    forwarder: SETTINGS.LOGSTREAM_FORWARDER.read(env),
+    workerMaxActivities: SETTINGS.LOGSTREAM_WORKER_MAX_ACTIVITIES.read(env),
   };
 }
 
 function unsealedTtlDays(env: Env): number {
-  const days = integer(env, 'LOGSTREAM_UNSEALED_TTL_DAYS', 30, 1, 3650);
-  const maxRunHours = integer(env, 'LOGSTREAM_MAX_RUN_HOURS', 24, 1, 24 * 365);
+  const days = SETTINGS.LOGSTREAM_UNSEALED_TTL_DAYS.read(env);
+  const maxRunHours = SETTINGS.LOGSTREAM_MAX_RUN_HOURS.read(env);
   // A managed command's items must outlive its longest run (and its seal, a day at most after it).
   if (days * 24 < maxRunHours + 24) {
     throw new ConfigError(
@@ -237,55 +211,13 @@ function unsealedTtlDays(env: Env): number {
   return days;
 }
 
-/** On-demand by default on AWS (Kinesis sizes it); one shard on the emulator, which has no on-demand scaling. */
-function streamCapacity(env: Env, localAws: boolean): StreamCapacity {
-  const raw = env.LOGSTREAM_KINESIS_SHARDS;
-  if (raw === 'on-demand') return raw;
-  if (raw === undefined || raw === '') return localAws ? 1 : 'on-demand';
-  if (!/^\d+$/.test(raw)) {
-    throw new ConfigError(
-      'LOGSTREAM_KINESIS_SHARDS',
-      `must be on-demand or a whole number, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return integer(env, 'LOGSTREAM_KINESIS_SHARDS', 1, 1, 500);
-}
-
-function ingestSetting(env: Env): IngestSetting {
-  const raw = env.LOGSTREAM_INGEST || 'auto';
-  if (raw !== 'auto' && raw !== 'push' && raw !== 'poll') {
-    throw new ConfigError('LOGSTREAM_INGEST', `must be auto, push or poll, got ${JSON.stringify(raw)}`);
-  }
-  return raw;
-}
-
-/** Fewest characters of `LOGSTREAM_TICKET_SECRET`: 32 random bytes in base64 are 44. */
-export const TICKET_SECRET_MIN_LENGTH = 32;
-
 function ticketSecret(env: Env, apiKeys: readonly string[]): string | undefined {
-  const raw = env.LOGSTREAM_TICKET_SECRET;
-  if (raw === undefined || raw === '') return undefined;
-  if (raw.trim() !== raw || raw.length < TICKET_SECRET_MIN_LENGTH) {
-    throw new ConfigError(
-      'LOGSTREAM_TICKET_SECRET',
-      `needs ${TICKET_SECRET_MIN_LENGTH} characters or more, without surrounding spaces (e.g. openssl rand -base64 32)`,
-    );
-  }
+  const secret = SETTINGS.LOGSTREAM_TICKET_SECRET.read(env);
   // A secret equal to an API key would let any key holder forge tickets for every execution and every other key.
-  if (apiKeys.includes(raw)) throw new ConfigError('LOGSTREAM_TICKET_SECRET', 'must differ from every API key');
-  return raw;
-}
-
-function roleArn(env: Env, localAws: boolean): string | undefined {
-  const raw = env.LOGSTREAM_SUBSCRIPTION_ROLE_ARN;
-  if (raw === undefined || raw === '') return localAws ? LOCAL_SUBSCRIPTION_ROLE_ARN : undefined;
-  if (!ROLE_ARN.test(raw)) {
-    throw new ConfigError(
-      'LOGSTREAM_SUBSCRIPTION_ROLE_ARN',
-      `must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), got ${JSON.stringify(raw)}`,
-    );
+  if (secret !== undefined && apiKeys.includes(secret)) {
+    throw new ConfigError('LOGSTREAM_TICKET_SECRET', 'must differ from every API key');
   }
-  return raw;
+  return secret;
 }
 
 function temporalSettings(env: Env, localStack: boolean): TemporalSettings {
@@ -297,72 +229,15 @@ function temporalSettings(env: Env, localStack: boolean): TemporalSettings {
   }
 }
 
-function integer(env: Env, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(variable, `must be a whole number, got ${JSON.stringify(raw)}`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(variable, `must be between ${min} and ${max}`);
-  return value;
-}
-
 // auto: run the local stack when neither Temporal nor AWS was configured; 1/0 force it on/off.
-function localStackFlag(env: Env, embeddedAws: boolean): boolean {
-  const raw = env.LOGSTREAM_LOCAL_STACK ?? 'auto';
-  if (raw === 'auto' || raw === '') return !env.TEMPORAL_ADDRESS && embeddedAws;
-  const local = flag(env, 'LOGSTREAM_LOCAL_STACK', false);
-  if (local && env.LOGSTREAM_AWS === 'real') {
+function localStackFlag(env: Env, embeddedAws: boolean, aws: 'local' | 'real'): boolean {
+  const local = SETTINGS.LOGSTREAM_LOCAL_STACK.read(env);
+  if (local === 'auto') return !env.TEMPORAL_ADDRESS && embeddedAws;
+  if (local && aws === 'real') {
     throw new ConfigError(
       'LOGSTREAM_AWS',
       'real AWS and LOGSTREAM_LOCAL_STACK=1 (the local emulator) exclude each other',
     );
   }
   return local;
-}
-
-function awsMode(env: Env): 'local' | 'real' {
-  const raw = env.LOGSTREAM_AWS || 'local';
-  if (raw !== 'local' && raw !== 'real') throw new ConfigError('LOGSTREAM_AWS', 'must be local or real');
-  return raw;
-}
-
-function logLevel(env: Env): LogLevel {
-  const raw = (env.LOG_LEVEL || 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  return raw as LogLevel;
-}
-
-function flag(env: Env, variable: string, fallback: boolean): boolean {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes'].includes(raw)) return true;
-  if (['0', 'false', 'no'].includes(raw)) return false;
-  throw new ConfigError(variable, 'must be 0 or 1');
-}
-
-function name(env: Env, variable: string, fallback: string, pattern: RegExp): string {
-  const value = env[variable] || fallback;
-  if (!pattern.test(value)) throw new ConfigError(variable, `invalid value ${JSON.stringify(value)}`);
-  return value;
-}
-
-function origins(env: Env, variable: string): string[] {
-  const list = (env[variable] ?? '')
-    .split(',')
-    .map((o) => o.trim().replace(/\/+$/, ''))
-    .filter((o) => o.length > 0);
-  for (const origin of list) {
-    if (!/^https?:\/\/[^\s/]+$/.test(origin)) {
-      throw new ConfigError(variable, `not an origin: ${JSON.stringify(origin)}`);
-    }
-  }
-  return list;
-}
-
-function url(env: Env, variable: string, fallback: string): string {
-  const value = env[variable] || fallback;
-  if (!/^https?:\/\/[^\s/]+/.test(value)) throw new ConfigError(variable, 'must be an http(s) URL');
-  return value.replace(/\/+$/, '');
 }

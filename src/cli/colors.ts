@@ -1,3 +1,5 @@
+import { SETTINGS } from '../config-schema';
+
 /** ANSI SGR styles the CLI adds to what it prints (never to a file or to JSON). */
 export const STYLE = {
   dim: ['\u001b[2m', '\u001b[22m'],
@@ -23,6 +25,6 @@ export function paint(text: string, style: StyleName): string {
  */
 export function useColor(flag: boolean | undefined, env: NodeJS.ProcessEnv, isTty: boolean): boolean {
   if (flag !== undefined) return flag;
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (SETTINGS.NO_COLOR.read(env)) return false;
   return isTty;
 }

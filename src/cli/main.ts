@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { ApiError, LogNotSealedError, LogstreamClient } from '../client/client';
+import { ConfigError, SETTINGS } from '../config-schema';
 import type { ExecutionStatus } from '../domain';
 import { arg, executionIdArg, limitArg, MAX_LIST_LIMIT, STATUSES, statusArg, wholeNumber } from './arguments';
 import { useColor } from './colors';
@@ -78,14 +79,16 @@ function checkLogsOptions(options: LogsOptions): void {
 export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (code) => process.exit(code)): Command {
   const program = new Command('logstream')
     .description('Run jobs on Temporal and stream their logs')
-    .option('--url <url>', 'API base URL (LOGSTREAM_URL)', process.env.LOGSTREAM_URL ?? 'http://127.0.0.1:8080')
+    .option('--url <url>', 'API base URL (default: LOGSTREAM_URL, else http://127.0.0.1:8080)')
     .option('--api-key <key>', 'API key (default: first of LOGSTREAM_API_KEYS)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   const client = (): LogstreamClient => {
-    const options = program.opts<{ url: string; apiKey?: string }>();
-    const apiKey = options.apiKey ?? process.env.LOGSTREAM_API_KEYS?.split(',')[0]?.trim();
-    return new LogstreamClient({ url: options.url, apiKey: apiKey || undefined });
+    const options = program.opts<{ url?: string; apiKey?: string }>();
+    // The environment is read through the configuration's schema, so it is validated as the API validates it.
+    const url = options.url ?? SETTINGS.LOGSTREAM_URL.read(process.env);
+    const apiKey = options.apiKey ?? SETTINGS.LOGSTREAM_API_KEYS.read(process.env)[0];
+    return new LogstreamClient({ url, apiKey: apiKey || undefined });
   };
   const color = (flag: boolean | undefined): boolean => useColor(flag, process.env, process.stdout.isTTY === true);
 
@@ -236,6 +239,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     }
     if (error instanceof UsageError) {
       io.err(`logstream: error: ${error.message} (add --help for usage)`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`logstream: error: ${error.message}`);
       return EXIT.usage;
     }
     if (error instanceof LogNotSealedError) {

@@ -1,4 +1,4 @@
-// The security defaults of the README on the real stack: a non-loopback bind needs API keys, and browser sockets
+// The security defaults of docs/api.md on the real stack: a non-loopback bind needs API keys, and browser sockets
 // must come from the API's own origin or one of LOGSTREAM_WS_ALLOWED_ORIGINS.
 import net from 'node:net';
 import { WebSocket } from 'ws';

@@ -39,7 +39,7 @@ const KNOWN_VARIABLES = new Set([
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
-  // Push ingest (README's configuration).
+  // Push ingest (docs/configuration.md).
   'LOGSTREAM_INGEST',
   'LOGSTREAM_KINESIS_STREAM',
   'LOGSTREAM_KINESIS_SHARDS',

@@ -41,8 +41,8 @@ describe('task roles against the code', () => {
     provision: { file: 'src/main/wiring.ts', name: 'provisionAws' },
   });
 
-  test('the derivation sees what provisioning calls: the caller permissions the README lists for it', () => {
-    // iam:PassRole is no SDK call (PutSubscriptionFilter passes the role), so the README lists it besides these.
+  test('the derivation sees what provisioning calls: the caller permissions docs/architecture.md lists for it', () => {
+    // iam:PassRole is no SDK call (PutSubscriptionFilter passes the role), so docs/architecture.md lists it besides these.
     expect(derived.provision).toEqual([
       'dynamodb:CreateTable',
       'dynamodb:DescribeTable',

@@ -80,7 +80,7 @@ interface StreamRead {
  * by timestamp (one millisecond in arrival order) and a forward token is a place in that order, so
  * events stored are in the order a read first shows them after the cursor: an event arriving later
  * with an older timestamp than what was read from its stream is behind the cursor and never shown
- * (the command runner writes each stream in timestamp order; see the README on several writers).
+ * (the command runner writes each stream in timestamp order; see docs/architecture.md on several writers).
  * A backend whose tokens count events (the local emulator) shows consumed events again when such a
  * late event pushes them back: a page starting older than the last event consumed is dropped and the
  * read resumes from the stored timestamp. Only events of that very millisecond pushed back cannot be

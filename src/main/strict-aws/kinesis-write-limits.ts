@@ -1,3 +1,4 @@
+import { SETTINGS } from '../../config-schema';
 import { clientFault } from './aws-fault';
 import type { DeliveryModel } from './delivery-model';
 import { faultAnswer, jsonAnswer, parseJson, rewritten, type HttpAnswer, type JsonObject } from './http-answer';
@@ -17,7 +18,7 @@ function streamOf(input: JsonObject): StreamReference {
   const parts = arn?.split(':') ?? [];
   return {
     account: parts[4] ?? DEFAULT_ACCOUNT,
-    region: parts[3] ?? process.env.AWS_REGION ?? 'us-east-1',
+    region: parts[3] ?? SETTINGS.AWS_REGION.read(process.env),
     ...(arn === undefined ? { streamName: String(input.StreamName ?? '') } : { streamArn: arn }),
   };
 }
