@@ -128,6 +128,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
             maxBytes: deps.hold?.maxBytes ?? DEFAULT_HOLD_BYTES,
             ...(deps.hold?.maxTotalBytes === undefined ? {} : { maxTotalBytes: deps.hold.maxTotalBytes }),
             watched: (executionId: string) => watches.has(executionId),
+            watchesAsOf: () => watches.asOf(),
             now,
           },
         }),
@@ -143,7 +144,12 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   // Everything that arrived before it was read (held events included); `storedUpTo()` is what is reported.
   let caughtUpTo = 0;
   const storedUpTo = (): number => Math.min(caughtUpTo, batches.heldSince()?.caughtUpTo ?? caughtUpTo);
+  // The watches the round that last moved `caughtUpTo` held events by: for the executions watched since before then,
+  // nothing that arrived before `caughtUpTo` is held (reported as `readUpTo`, so that their drains need not wait for
+  // the events held of others).
+  let caughtUpAsOf: number | undefined;
   let reportedCaughtUpTo = 0;
+  let reportedReadUpTo = 0;
   let reportedCheckpoint: string | undefined;
   let reportedAt = Number.NEGATIVE_INFINITY;
   const metrics = context.metricMeter;
@@ -165,6 +171,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       caughtUpTo: storedUpTo(),
       closed,
       updatedAt: now(),
+      ...(caughtUpAsOf === undefined ? {} : { readUpTo: caughtUpTo, watchesAsOf: caughtUpAsOf }),
       ...(checkpoint === undefined
         ? {}
         : { checkpoint: checkpoint.sequenceNumber, checkpointAt: checkpoint.arrivedAt ?? 0 }),
@@ -200,10 +207,12 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
   const tipsWriter = inBackground(publishTips);
   const progressWriter = inBackground(async () => {
     const reporting = storedUpTo();
+    const reportingRead = caughtUpTo;
     const reportingCheckpoint = checkpoint?.sequenceNumber;
     try {
       await report(false);
       reportedCaughtUpTo = Math.max(reportedCaughtUpTo, reporting);
+      reportedReadUpTo = Math.max(reportedReadUpTo, reportingRead);
       reportedCheckpoint = reportingCheckpoint;
       reportedAt = now();
     } catch (error) {
@@ -300,7 +309,10 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       tipsWriter.kick();
       iterator = read.nextIterator;
       // Everything that arrived before this read started was in its answer or an earlier one, and is stored now.
-      if (read.millisBehindLatest === 0 || iterator === undefined) caughtUpTo = Math.max(caughtUpTo, startedAt);
+      if ((read.millisBehindLatest === 0 || iterator === undefined) && startedAt > caughtUpTo) {
+        caughtUpTo = startedAt;
+        caughtUpAsOf = batches.watchesAsOf;
+      }
       heartbeat();
       if (iterator === undefined) {
         stored(await batches.flushAll());
@@ -314,7 +326,10 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
         log.info('closed shard read to its end', { streamName, shardId, children: read.childShardIds });
         return { ...result(), closed: true, childShardIds: read.childShardIds };
       }
-      const moved = storedUpTo() > reportedCaughtUpTo || checkpoint?.sequenceNumber !== reportedCheckpoint;
+      const moved =
+        storedUpTo() > reportedCaughtUpTo ||
+        (caughtUpAsOf !== undefined && caughtUpTo > reportedReadUpTo) ||
+        checkpoint?.sequenceNumber !== reportedCheckpoint;
       if (moved && now() - reportedAt >= progressEveryMs) progressWriter.kick();
       // The next read follows at the pace, not after a rest: a log stream's events reach Kinesis one record per
       // PutLogEvents call, so reading less often merges few appends, and costs each line the wait.

@@ -126,10 +126,18 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
   let forwardersDone = false;
   // The forwarders store the execution's events at once while the drain waits for them (see `putWatches`).
   let watchedUntil = Number.NEGATIVE_INFINITY;
+  // Since when the watch holds without a gap (the end of the first put of a run of renewals): see `forwardersPast`.
+  let watchedSince: number | undefined;
 
   for (;;) {
     let wait = 0;
-    if (now() > watchedUntil - DRAIN_WATCH_MS / 2) watchedUntil = await watch(deps, input, now, context);
+    if (now() > watchedUntil - DRAIN_WATCH_MS / 2) {
+      const lapsed = now() >= watchedUntil;
+      const watched = await watch(deps, input, now, context);
+      if (watched.put && (lapsed || watchedSince === undefined)) watchedSince = now();
+      else if (!watched.put && lapsed) watchedSince = undefined;
+      watchedUntil = watched.until;
+    }
     try {
       if (verifying === undefined) {
         const latest = await deps.store.latestChunk(input.executionId);
@@ -148,7 +156,7 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
         else if (eventCount !== undefined && stored > eventCount) {
           verifying = `count-over: ${stored} events stored, ${eventCount} counted`;
         } else {
-          const verdict = await forwardersVerdict(deps, input, quietAfter, now);
+          const verdict = await forwardersVerdict(deps, input, quietAfter, now, watchedSince);
           if (verdict !== undefined || now() > deadline) {
             forwardersDone = true;
             verifying = `count-short: ${stored} of ${eventCount} events stored; ${verdict ?? 'the wait is over'}`;
@@ -158,7 +166,8 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
         report({ phase: 'settling' });
         wait = quietAfter - now();
       } else {
-        forwardersDone ||= (await forwardersVerdict(deps, input, quietAfter, now)) !== undefined || now() > deadline;
+        forwardersDone ||=
+          (await forwardersVerdict(deps, input, quietAfter, now, watchedSince)) !== undefined || now() > deadline;
         if (!forwardersDone) {
           report({ phase: 'forwarder' });
           wait = Math.max(deps.pollMs, MIN_PROGRESS_POLL_MS);
@@ -222,18 +231,23 @@ const DRAIN_WATCH_MS = 60_000;
  * Asks the forwarders to store the execution's events without holding them back; returns until when. A failure only
  * costs time (held events come within the forwarders' hold anyway): it is logged, and tried again soon.
  */
-async function watch(deps: PushDrainDeps, input: PushDrainInput, now: () => number, context: Context): Promise<number> {
+async function watch(
+  deps: PushDrainDeps,
+  input: PushDrainInput,
+  now: () => number,
+  context: Context,
+): Promise<{ until: number; put: boolean }> {
   const until = now() + DRAIN_WATCH_MS;
   try {
     await deps.registry.putWatches(deps.streamName, [input.executionId], until);
-    return until;
+    return { until, put: true };
   } catch (error) {
     context.log.warn('push seal: asking the forwarders for the log failed', {
       executionId: input.executionId,
       error: String(error),
     });
-    // Renewed from 5 s on (see the drain's loop).
-    return now() + DRAIN_WATCH_MS / 2 + 5000;
+    // Renewed from 5 s on (see the drain's loop); the last watch put, if any, still holds until its own end.
+    return { until: now() + DRAIN_WATCH_MS / 2 + 5000, put: false };
   }
 }
 
@@ -257,10 +271,11 @@ async function forwardersVerdict(
   input: PushDrainInput,
   quietAfter: number,
   now: () => number,
+  watchedSince: number | undefined,
 ): Promise<string | undefined> {
   if (now() < quietAfter) return undefined;
   // Only the forwarders of the shards that can hold the execution's streams: one slow shard holds no other seal.
-  const forwarders = await forwardersProgress(deps, quietAfter, input.location.logStreams);
+  const forwarders = await forwardersProgress(deps, quietAfter, input.location.logStreams, watchedSince);
   if (forwarders.unreadable !== undefined) return `forwarder progress unreadable: ${forwarders.unreadable}`;
   return forwarders.done ? 'the forwarders are past the settle window' : undefined;
 }
@@ -273,13 +288,14 @@ async function forwardersProgress(
   deps: PushDrainDeps,
   quietAfter: number,
   logStreams?: readonly string[],
+  watchedSince?: number,
 ): Promise<ForwarderVerdict & { readonly unreadable?: string }> {
   try {
     const [shards, progress] = await Promise.all([
       deps.shards.listShards(deps.streamName),
       deps.registry.listShardProgress(deps.streamName),
     ]);
-    return forwardersPast(shards, progress, quietAfter, logStreams);
+    return forwardersPast(shards, progress, quietAfter, logStreams, watchedSince);
   } catch (error) {
     // Without the forwarders' progress there is no proof, but the log can still be read from CloudWatch.
     if (classifyPumpFailure(error) !== 'permanent') throw error;

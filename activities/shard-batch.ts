@@ -62,6 +62,8 @@ export interface HoldPolicy {
   readonly maxTotalBytes?: number;
   /** Whether someone waits for the execution's lines now. */
   watched(executionId: string): boolean;
+  /** Since when `watched` answers as it does: a watch written before then is known (epoch ms). */
+  watchesAsOf?(): number;
   now(): number;
 }
 
@@ -94,6 +96,7 @@ export class ShardBatchWriter {
   /** Events held back, per execution, oldest first. */
   private readonly held = new Map<string, Held>();
   private totals = { records: 0, stored: 0, duplicates: 0, skipped: 0, malformed: 0, control: 0 };
+  private asOf: number | undefined;
 
   constructor(private readonly options: ShardBatchWriterOptions) {}
 
@@ -105,6 +108,14 @@ export class ShardBatchWriter {
   /** The mark of the read that brought the oldest event held back; undefined when nothing is held. */
   heldSince<T>(): ReadMark<T> | undefined {
     return this.held.values().next().value?.mark as ReadMark<T> | undefined;
+  }
+
+  /**
+   * The watches the last `store` held events by (see `HoldPolicy.watchesAsOf`): once it resolved, an execution watched
+   * since before then has every event it was given stored, none held. Undefined without a hold.
+   */
+  get watchesAsOf(): number | undefined {
+    return this.asOf;
   }
 
   /** Executions with events held back. */
@@ -171,6 +182,8 @@ export class ShardBatchWriter {
     const hold = this.options.hold;
     if (hold === undefined || hold.holdMs <= 0 || mark === undefined) return this.appendAll([...byExecution.values()]);
     const now = hold.now();
+    // In the same turn as the `watched` answers below: the watches cannot change in between.
+    this.asOf = hold.watchesAsOf?.();
     for (const { target, records: routed } of byExecution.values()) {
       const held = this.held.get(target.executionId) ?? { target, records: [], bytes: 0, since: now, mark };
       held.records.push(...routed);

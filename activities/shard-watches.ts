@@ -21,14 +21,18 @@ export class WatchBook {
   private known = false;
   private changes = 0;
   private readAt = Number.NEGATIVE_INFINITY;
+  /** When the read that brought `watched` began. */
+  private watchedAsOf = Number.NEGATIVE_INFINITY;
   private readonly reader: { kick(): void; settle(): Promise<void> };
 
   constructor(private readonly options: WatchBookOptions) {
     this.reader = inBackground(async () => {
       try {
+        const startedAt = this.options.now();
         const read = await this.options.read();
         if (!this.known || !sameSet(read, this.watched)) this.changes++;
         this.watched = read;
+        this.watchedAsOf = startedAt;
         this.known = true;
       } catch (error) {
         if (this.known) this.changes++;
@@ -48,6 +52,14 @@ export class WatchBook {
   /** Whether someone waits for the execution's lines. */
   has(executionId: string): boolean {
     return !this.known || this.watched.has(executionId);
+  }
+
+  /**
+   * When the read began that `has` answers by (epoch ms): a watch written before then is in it. While no read
+   * succeeds every execution counts as watched: now.
+   */
+  asOf(): number {
+    return this.known ? this.watchedAsOf : this.options.now();
   }
 
   /** Reads the watches again if the last read is older than `everyMs` (in the background). */

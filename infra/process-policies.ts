@@ -14,8 +14,16 @@ const ACTIONS: Readonly<
 > = {
   // Runs the jobs (writes CloudWatch), ingests (polls CloudWatch, forwards Kinesis shards), appends and seals.
   worker: {
-    // The seal's transaction is authorised by its items' actions (a Put and an Update); the drains write watches.
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+    // The seal's transaction is authorised by its items' actions (a Put and an Update); the drains write watches;
+    // the forwarders read new streams' routes and records in batches.
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+    ],
     logGroup: [
       'logs:CreateLogStream',
       'logs:PutLogEvents',

@@ -114,6 +114,16 @@ export interface ShardProgress {
   readonly checkpoint?: string;
   /** Arrival time (epoch ms) of the checkpoint's record. */
   readonly checkpointAt?: number;
+  /**
+   * Every record that arrived before this time (epoch ms) was read and stored, but for the events of executions
+   * nobody watched, which the forwarder may hold back (`caughtUpTo` stays behind those). Absent: `caughtUpTo`.
+   */
+  readonly readUpTo?: number;
+  /**
+   * When the read of the watches began that the forwarder held events by, up to `readUpTo` (epoch ms): an execution
+   * watched since before it had nothing held back, so `readUpTo` holds for it (see `PushRegistry.putWatches`).
+   */
+  readonly watchesAsOf?: number;
   /** Records of the shard lost to retention before the forwarder read them (read-only: see `ShardLossWindow`). */
   readonly lossWindows?: readonly ShardLossWindow[];
 }

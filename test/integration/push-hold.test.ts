@@ -77,6 +77,30 @@ test('a tailed execution gets every line at once; one nobody tails is held, then
   await expect(tail).resolves.toMatchObject({ status: 'SUCCEEDED', last_index: 301 });
 });
 
+test('a drain is not kept waiting by the lines held of another execution: it goes by what was read past them', async () => {
+  const bystander = await external('hold-bystander');
+  const drained = await external('hold-drained');
+  await write(bystander.stream, lines('bystander', 100), 10);
+  await write(drained.stream, lines('drained', 100), 10);
+  // The bystander's lines are held for ten minutes, and keep the shard's caughtUpTo behind them all that while;
+  // the drained execution's drain watches it, and seals by the forwarder's readUpTo, which its watch covers.
+  await h.client.complete(drained.id, 'SUCCEEDED');
+  const view = await waitSealed(h.client, drained.id);
+  expect(view).toMatchObject({ last_index: 100, recovered_events: 0, duplicate_events: 0 });
+  expect((await readAllLogs(h.client, drained.id)).events.map((e) => e.message)).toEqual(lines('drained', 100));
+  // Sealed while the bystander's lines were still held, and the shard's caughtUpTo still behind the drain's window.
+  expect((await h.client.status(bystander.id)).last_index).toBe(0);
+  const completedAt = Date.parse(String(view.completed_at));
+  const [progress] = await h.aws.registry.listShardProgress(h.config.kinesisStream);
+  expect(progress?.caughtUpTo).toBeLessThan(completedAt);
+  expect(progress?.readUpTo).toBeGreaterThan(completedAt);
+  expect(progress?.watchesAsOf).toBeGreaterThan(completedAt);
+
+  await h.client.complete(bystander.id, 'SUCCEEDED');
+  await expect(waitSealed(h.client, bystander.id)).resolves.toMatchObject({ last_index: 100 });
+  expect((await readAllLogs(h.client, bystander.id)).events.map((e) => e.message)).toEqual(lines('bystander', 100));
+});
+
 test('a reader polling /logs of a running pushed log gets its lines, though no tail follows it', async () => {
   const polled = await external('hold-polled');
   await write(polled.stream, lines('polled', 200), 20);

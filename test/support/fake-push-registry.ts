@@ -123,6 +123,12 @@ export class InMemoryPushRegistry implements PushRegistry {
     if (progress.checkpoint !== undefined && !/^\d+$/.test(progress.checkpoint)) {
       throw new InvalidInputError('checkpoint', 'shard progress: checkpoint must be a sequence number');
     }
+    for (const field of ['checkpointAt', 'readUpTo', 'watchesAsOf'] as const) {
+      const at = progress[field];
+      if (at !== undefined && (!Number.isSafeInteger(at) || at < 0)) {
+        throw new InvalidInputError(field, `shard progress: ${field} must be epoch milliseconds`);
+      }
+    }
     const held = this.shardsOf(progress.streamName).get(progress.shardId);
     if (held && progress.closed && !held.closed && progress.caughtUpTo < held.caughtUpTo) {
       // Closing is final whatever the point of the report: the shard closes and keeps its point.
@@ -144,6 +150,9 @@ export class InMemoryPushRegistry implements PushRegistry {
         : {}),
       ...(progress.checkpoint !== undefined ? { checkpointAt: progress.checkpointAt ?? 0 } : {}),
       ...(held?.lossWindows === undefined ? {} : { lossWindows: held.lossWindows }),
+      ...(progress.readUpTo === undefined && held?.readUpTo !== undefined && held.watchesAsOf !== undefined
+        ? { readUpTo: held.readUpTo, watchesAsOf: held.watchesAsOf }
+        : {}),
     });
   }
 

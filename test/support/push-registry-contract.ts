@@ -178,6 +178,25 @@ export function describePushRegistryContract(name: string, make: () => PushRegis
       expect((await registry.listShardProgress(streamName))[0]?.checkpoint).toBe(checkpoint);
     });
 
+    test('what was read past the held events rides on the reports with its watches; a report without them keeps the last', async () => {
+      const registry = await make();
+      const streamName = unique('s');
+      const shardId = 'shardId-000000000000';
+      const base = { streamName, shardId, closed: false };
+      await registry.putShardProgress({ ...base, caughtUpTo: 1000, updatedAt: 1, readUpTo: 5000, watchesAsOf: 4000 });
+      await registry.putShardProgress({ ...base, caughtUpTo: 1000, updatedAt: 2, readUpTo: 6000, watchesAsOf: 5500 });
+      await registry.putShardProgress({ ...base, caughtUpTo: 2000, updatedAt: 3 });
+      expect(await registry.listShardProgress(streamName)).toEqual([
+        { ...base, caughtUpTo: 2000, updatedAt: 3, readUpTo: 6000, watchesAsOf: 5500 },
+      ]);
+      expect(await codeOf(registry.putShardProgress({ ...base, caughtUpTo: 1, updatedAt: 4, readUpTo: -5 }))).toBe(
+        'INVALID_INPUT',
+      );
+      expect(await codeOf(registry.putShardProgress({ ...base, caughtUpTo: 1, updatedAt: 4, watchesAsOf: 1.5 }))).toBe(
+        'INVALID_INPUT',
+      );
+    });
+
     test('loss windows are recorded once each, kept by later reports, and listed with the progress', async () => {
       const registry = await make();
       const streamName = unique('s');

@@ -1,4 +1,5 @@
 import type { ForwardShardDeps } from '../../activities/forward-shard';
+import { forwardersPast, WATCH_CLOCK_MARGIN_MS } from '../../activities/push-proof';
 import type { ShardProgress } from '../../src/domain';
 import {
   GROUP,
@@ -50,6 +51,23 @@ function watchReports(w: World, executionId: string): { report: ShardProgress; s
   return seen;
 }
 
+/** Runs a 12 s round while `writer` writes for e1 and a line of stream `q` (execution "quiet") comes every 250 ms. */
+async function runBesideQuiet(w: World, writer: ReturnType<typeof steadyWriter>): Promise<void> {
+  let quiet = 0;
+  const r = run(w, {
+    maxRunMs: 12_000,
+    deps: { hold: HOLD },
+    onSleep: (now) => {
+      writer.onSleep(now);
+      if (now < START + 10_000 && quiet < now - START) {
+        w.source.putData(SHARD, GROUP, 'q', events('q', quiet / 250 + 1, 1, now));
+        quiet += 250;
+      }
+    },
+  });
+  await r.result;
+}
+
 describe('forwardShard holding back lines nobody waits for', () => {
   it('an unwatched execution printing steadily is stored in a chunk per hold, not per round, all of it, in order', async () => {
     const w = world();
@@ -83,19 +101,7 @@ describe('forwardShard holding back lines nobody waits for', () => {
     await register(w, 'quiet', ['q']);
     await w.registry.putWatches('any', ['e1'], START + 60_000);
     const writer = steadyWriter(w, 10_000);
-    let quiet = 0;
-    const r = run(w, {
-      maxRunMs: 12_000,
-      deps: { hold: HOLD },
-      onSleep: (now) => {
-        writer.onSleep(now);
-        if (now < START + 10_000 && quiet < now - START) {
-          w.source.putData(SHARD, GROUP, 'q', events('q', quiet / 250 + 1, 1, now));
-          quiet += 250;
-        }
-      },
-    });
-    await r.result;
+    await runBesideQuiet(w, writer);
     expect(messages(w, 'e1')).toEqual(lines('a', 1, writer.putAt.length * 3));
     // Every round that read a record of e1 stored it: a chunk per round, as without holding.
     expect(w.store.chunks('e1').length).toBeGreaterThan(20);
@@ -105,6 +111,32 @@ describe('forwardShard holding back lines nobody waits for', () => {
     const published = [...w.registry.tips.values()].flatMap((tips) => [...tips.keys()]);
     expect(published).toContain('e1');
     expect(published).not.toContain('quiet');
+  });
+
+  it('progress says how far a watched execution is stored while others are held: its drain need not wait for them', async () => {
+    const w = world();
+    await register(w, 'e1', ['a']);
+    await register(w, 'quiet', ['q']);
+    // The drain's watch, put before the consumer reads the watches.
+    const watchedSince = START - 2000;
+    await w.registry.putWatches('any', ['e1'], START + 60_000);
+    const writer = steadyWriter(w, 10_000);
+    const reports = watchReports(w, 'e1');
+    await runBesideQuiet(w, writer);
+    const ahead = reports.filter(({ report }) => (report.readUpTo ?? 0) > report.caughtUpTo);
+    // The quiet execution's held lines keep caughtUpTo back; readUpTo goes on, by watches read after the watch.
+    expect(ahead.length).toBeGreaterThan(3);
+    for (const { report, stored } of ahead) {
+      const readUpTo = report.readUpTo ?? 0;
+      expect(report.watchesAsOf).toBeGreaterThan(watchedSince + WATCH_CLOCK_MARGIN_MS);
+      // Everything of e1 that arrived before readUpTo was stored when it was reported.
+      expect(stored).toBeGreaterThanOrEqual(writer.putAt.filter((t) => t < readUpTo).length * 3);
+      // Its drain is done waiting; a drain whose watch is newer than the forwarder's read of the watches is not.
+      const shards = [{ shardId: SHARD, closed: false }];
+      expect(forwardersPast(shards, [report], readUpTo, undefined, watchedSince).done).toBe(true);
+      expect(forwardersPast(shards, [report], readUpTo, undefined, report.watchesAsOf).done).toBe(false);
+      expect(forwardersPast(shards, [report], readUpTo).done).toBe(false);
+    }
   });
 
   it('an execution with enough bytes held is stored before its hold is over', async () => {

@@ -9,6 +9,7 @@ import {
 import type { Completion, LogEvent, LogLocation, LogSeal } from '../../src/domain';
 import { DependencyError, PushedLogWriter } from '../../src/ports';
 import { StreamVerifier } from '../../activities/stream-verifier';
+import { WATCH_CLOCK_MARGIN_MS } from '../../activities/push-proof';
 import { InMemoryPushRegistry } from '../support/fake-push-registry';
 import { InMemoryShardSource } from '../support/fake-shard-source';
 import { createActivities, type DrainInput } from '../../activities';
@@ -322,6 +323,48 @@ describe('push drain: the proof by reading CloudWatch (no count: an external pro
     await t.caughtUp(quietAfter);
     expect(await t.drain()).toMatchObject({ lastIndex: 400, recoveredEvents: 0, duplicateEvents: 0 });
     expect((await t.stored()).messages).toEqual(lines(400));
+  });
+
+  test('events held of others keep caughtUpTo back: the drain goes by readUpTo, with watches read after its own', async () => {
+    const t = setup();
+    const events = t.write(lines(10));
+    await t.forward(events);
+    // The forwarder holds another execution's events from T0 on, and reads the watches every second; the drain's
+    // watch is put at its start (T0 at the fake clock, which only its waits move on).
+    t.at(quietAfter + 2000, async () => {
+      await t.registry.putShardProgress({
+        streamName: KINESIS,
+        shardId: SHARD,
+        caughtUpTo: T0,
+        closed: false,
+        updatedAt: t.now(),
+        readUpTo: quietAfter + 1900,
+        watchesAsOf: T0 + WATCH_CLOCK_MARGIN_MS + 500,
+      });
+    });
+    const seal = await t.drain();
+    expect(seal).toMatchObject({ lastIndex: 10, recoveredEvents: 0 });
+    expect(t.now()).toBeGreaterThanOrEqual(quietAfter + 2000);
+    // Long before the bound that the forwarders' caughtUpTo alone would have made it wait for.
+    expect(t.now()).toBeLessThan(proofDeadline(quietAfter, SETTLE));
+  });
+
+  test('readUpTo by watches read before the drain’s watch proves nothing for it: the bound is waited for', async () => {
+    const t = setup();
+    const events = t.write(lines(10));
+    await t.forward(events);
+    await t.registry.putShardProgress({
+      streamName: KINESIS,
+      shardId: SHARD,
+      caughtUpTo: T0,
+      closed: false,
+      updatedAt: T0,
+      readUpTo: quietAfter + 100_000,
+      watchesAsOf: T0 - 1,
+    });
+    const seal = await t.drain();
+    expect(seal).toMatchObject({ lastIndex: 10, recoveredEvents: 0 });
+    expect(t.now()).toBeGreaterThan(proofDeadline(quietAfter, SETTLE));
   });
 
   test('the forwarder never passes quietAfter: after the bound, CloudWatch is read and the log sealed', async () => {

@@ -171,6 +171,12 @@ export class DynamoDbPushRegistry implements PushRegistry {
       ':updated': { N: String(progress.updatedAt) },
       ...(progress.closed ? {} : { ':open': { BOOL: false } }),
     };
+    // Together or not at all: one says for which watched executions the other holds.
+    if (progress.readUpTo !== undefined && progress.watchesAsOf !== undefined) {
+      sets.push('read_up_to = :readUpTo', 'watches_as_of = :watchesAsOf');
+      values[':readUpTo'] = { N: String(progress.readUpTo) };
+      values[':watchesAsOf'] = { N: String(progress.watchesAsOf) };
+    }
     if (checkpoint !== undefined) {
       sets.push('#checkpoint = :checkpoint', 'checkpoint_at = :checkpointAt');
       values[':checkpoint'] = { S: checkpoint };

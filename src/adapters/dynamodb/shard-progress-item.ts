@@ -23,9 +23,11 @@ export function checkProgress(progress: ShardProgress): void {
   if (progress.checkpoint !== undefined && !/^\d+$/.test(progress.checkpoint)) {
     throw new InvalidInputError('checkpoint', 'shard progress: checkpoint must be a sequence number');
   }
-  const at = progress.checkpointAt;
-  if (at !== undefined && (!Number.isSafeInteger(at) || at < 0)) {
-    throw new InvalidInputError('checkpointAt', 'shard progress: checkpointAt must be epoch milliseconds');
+  for (const field of ['checkpointAt', 'readUpTo', 'watchesAsOf'] as const) {
+    const at = progress[field];
+    if (at !== undefined && (!Number.isSafeInteger(at) || at < 0)) {
+      throw new InvalidInputError(field, `shard progress: ${field} must be epoch milliseconds`);
+    }
   }
 }
 
@@ -86,6 +88,8 @@ export function toShardProgress(item: Item): ShardProgress {
   const checkpoint = item.checkpoint?.S;
   const checkpointAt = Number(item.checkpoint_at?.N);
   const lossWindows = lossWindowsOf(item);
+  const readUpTo = Number(item.read_up_to?.N);
+  const watchesAsOf = Number(item.watches_as_of?.N);
   return {
     streamName,
     shardId,
@@ -93,6 +97,7 @@ export function toShardProgress(item: Item): ShardProgress {
     closed: item.closed?.BOOL === true,
     updatedAt,
     ...(checkpoint === undefined ? {} : { checkpoint, checkpointAt: Number.isFinite(checkpointAt) ? checkpointAt : 0 }),
+    ...(Number.isFinite(readUpTo) && Number.isFinite(watchesAsOf) ? { readUpTo, watchesAsOf } : {}),
     ...(lossWindows.length === 0 ? {} : { lossWindows }),
   };
 }
