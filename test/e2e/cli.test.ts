@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { findFreePort } from '../../src/main/local-stack';
+import { findFreePort } from '../../src/devstack/local-stack';
 import { CLI_BIN, runCli } from '../support/cli-process';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
 

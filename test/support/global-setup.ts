@@ -1,7 +1,7 @@
 import { loadConfig } from '../../src/config';
-import { findFreePort, startLocalStack } from '../../src/main/local-stack';
-import type { LocalStack } from '../../src/main/local-stack';
-import { toolchainPaths } from '../../src/main/toolchain';
+import { findFreePort, startLocalStack } from '../../src/devstack/local-stack';
+import type { LocalStack } from '../../src/devstack/local-stack';
+import { toolchainPaths } from '../../src/devstack/toolchain';
 
 declare global {
   /** The stack started by global-setup, stopped by global-teardown (both run in Jest's parent realm). */

@@ -1,5 +1,5 @@
 // The strict AWS layer as a process of its own (started by the local stack launcher, so it never shares an event
-// loop with Jest or the bench): node --import tsx src/main/strict-aws/main.ts --host H --port P --upstream-port U
+// loop with Jest or the bench): node --import tsx src/devstack/strict-aws/main.ts --host H --port P --upstream-port U
 import { parseArgs } from 'node:util';
 import { emulatorKinesis } from './emulator-client';
 import { createStrictProxy } from './proxy-server';

@@ -18,7 +18,7 @@ export interface ToolchainPaths {
 }
 
 /**
- * Repository root: this file runs as src/main/toolchain.ts (tsx, jest) or dist/src/main/toolchain.js (tsc output).
+ * Repository root: this file runs as src/devstack/toolchain.ts (tsx, jest) or dist/src/devstack/toolchain.js (tsc output).
  */
 export function repoRoot(): string {
   const candidate = path.resolve(__dirname, '..', '..');
