@@ -4,7 +4,16 @@
 // `new LogstreamPlugin()` configured from the environment, a user workflow calling `startLoggedExecution`, and the HTTP
 // client's `follow()` against the packaged API; the packaged CLI then reads the same log.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -50,6 +59,11 @@ function start(file: string, args: string[], options: { cwd: string; env: NodeJS
   return { process: child, output: () => output, exited };
 }
 
+/** A regular file (not a deleted one, a folder or a link such as a checkout's `.tools`). */
+function isFile(file: string): boolean {
+  return lstatSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
 let scratch: string;
 const children: Child[] = [];
 
@@ -68,9 +82,21 @@ describe('the packed package in a user project', () => {
     const snippets = readmeSnippets();
     expect([...snippets.keys()].sort()).toEqual(['follow.ts', 'worker.ts', 'workflows.ts']);
 
-    // Pack exactly as `npm publish` would (prepack builds), into the scratch folder.
-    const packed = await run(npm, ['pack', '--json', '--pack-destination', scratch], {
+    // Pack exactly as `npm publish` would (prepack builds), into the scratch folder. The build runs in a copy of the
+    // checkout (its files, this node_modules), so the repository's own dist/ stays as the other tests expect it.
+    const checkout = path.join(scratch, 'checkout');
+    const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
       cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const files = listed.stdout.split('\0').filter((name) => name !== '' && isFile(path.join(root, name)));
+    for (const file of files) {
+      mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });
+      copyFileSync(path.join(root, file), path.join(checkout, file));
+    }
+    symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'));
+    const packed = await run(npm, ['pack', '--json', '--pack-destination', scratch], {
+      cwd: checkout,
       maxBuffer: 64 * 1024 * 1024,
     });
     const [tarball] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
