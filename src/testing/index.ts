@@ -24,7 +24,10 @@ export interface LogstreamTestEnvironmentOptions {
   readonly logGroup?: string;
   /** Put the strict AWS layer in front of the emulator (default true). */
   readonly strictAws?: boolean;
-  /** Push ingest through Kinesis (default true); false reads CloudWatch by polling. */
+  /**
+   * Push ingest (default true): a Kinesis stream and logstream's subscription filter on the log group, which logstream
+   * then uses (`LOGSTREAM_INGEST=auto`); false leaves it polling CloudWatch.
+   */
   readonly push?: boolean;
   /** How long each service may take to answer, in ms (default 60000). */
   readonly readyTimeoutMs?: number;
@@ -46,6 +49,11 @@ export class LogstreamTestEnvironment {
     return this.stack.temporalAddress;
   }
 
+  /** The Temporal Web UI's URL. */
+  get temporalUiUrl(): string {
+    return this.stack.temporalUiUrl;
+  }
+
   /** The emulator's AWS endpoint URL. */
   get awsEndpoint(): string {
     return this.stack.awsEndpoint;
@@ -59,7 +67,6 @@ export class LogstreamTestEnvironment {
     const region = options.region ?? 'us-east-1';
     const tableName = options.tableName ?? 'logstream-execution-logs';
     const logGroup = options.logGroup ?? '/logstream/executions';
-    const push = options.push ?? true;
     const stack = await startLocalStack({
       host,
       temporalPort: await findFreePort(host),
@@ -69,7 +76,7 @@ export class LogstreamTestEnvironment {
       logGroup,
       region,
       strictAws: options.strictAws ?? true,
-      push,
+      push: options.push ?? true,
       executables: { temporal: options.temporalExecutable, python: options.pythonExecutable },
       ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
     });
@@ -82,7 +89,6 @@ export class LogstreamTestEnvironment {
       AWS_SECRET_ACCESS_KEY: 'test',
       LOGSTREAM_TABLE: tableName,
       LOGSTREAM_LOG_GROUP: logGroup,
-      LOGSTREAM_INGEST: push ? 'push' : 'poll',
     });
   }
 
