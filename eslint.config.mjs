@@ -17,6 +17,10 @@ const nodeBuiltins = [
   'stream',
 ];
 
+// The local stack (src/devstack) is tooling for `npm start`, tests and benchmarks: product code never imports it, so
+// neither the image nor the package's runtime entry points carry it (only `logstream/testing` does).
+const devstack = { group: ['**/devstack', '**/devstack/**'], message: 'product code does not import the local stack' };
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'test-results/', 'src/web/static/'] },
   js.configs.recommended,
@@ -49,6 +53,7 @@ export default tseslint.config(
               group: ['**/src/adapters/**', '**/src/api/**', '**/src/ws/**', '**/src/main/**', '**/src/ports/**'],
               message: 'workflows import only src/domain and activity types',
             },
+            devstack,
           ],
         },
       ],
@@ -85,6 +90,7 @@ export default tseslint.config(
               ],
               message: 'ports and activities import src/domain and src/ports only',
             },
+            devstack,
           ],
         },
       ],
@@ -102,10 +108,18 @@ export default tseslint.config(
               message: 'SDK calls live in src/adapters',
             },
             { group: ['**/adapters/**', '**/main/**'], message: 'api/ws/cli depend on ports; src/main wires adapters' },
+            devstack,
           ],
         },
       ],
     },
+  },
+  {
+    // The rest of the product: adapters, wiring, the plugin, the web app. `npm start` (src/main/dev.ts) and
+    // `logstream/testing` (src/testing) are the local stack's own entry points.
+    files: ['src/adapters/**/*.ts', 'src/main/**/*.ts', 'src/plugin/**/*.ts', 'src/web/**/*.ts', 'src/config.ts'],
+    ignores: ['src/main/dev.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [devstack] }] },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

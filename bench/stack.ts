@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../src/config';
-import { findFreePort, startLocalStack, type LocalStack } from '../src/main/local-stack';
+import { findFreePort, startLocalStack, type LocalStack } from '../src/devstack/local-stack';
 
 /** A local stack on free ports for one benchmark run, the environment and base configuration pointing at it. */
 export async function startBenchStack(): Promise<{

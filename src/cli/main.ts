@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ApiError, LogNotSealedError, LogstreamClient } from '../client/client';
 import { ConfigError, SETTINGS } from '../config-schema';

@@ -2,11 +2,11 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { LogstreamClient } from '../client/client';
 import { loadConfig, type Config } from '../config';
-import { prepareAwsRecording } from './aws-recording';
-import { startLocalStack, type LocalStack } from './local-stack';
+import { prepareAwsRecording } from '../devstack/aws-recording';
+import { startLocalStack, type LocalStack } from '../devstack/local-stack';
 import { asUnreachable, assertReachable, endpointsOf } from './reachability';
 import { startServer, type RunningServer } from './server';
-import { repoRoot } from './toolchain';
+import { repoRoot } from '../devstack/toolchain';
 import { createLogger, provisionAws } from './wiring';
 import { startWorker, type RunningWorker } from './worker';
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { findFreePort } from '../../src/main/local-stack';
+import { findFreePort } from '../../src/devstack/local-stack';
 import { CLI_BIN, runCli } from '../support/cli-process';
 import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
 
@@ -72,7 +72,7 @@ describe('the logstream CLI against a running API', () => {
 
   it('names the URL, its variable and the fix in one line when the API cannot be reached', async () => {
     const port = await findFreePort();
-    const child = spawn(process.execPath, [CLI_BIN, 'status', 'some-id'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_BIN, 'status', 'some-id'], {
       env: { PATH: process.env.PATH, LOGSTREAM_URL: `http://127.0.0.1:${port}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

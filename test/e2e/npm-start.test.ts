@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LogstreamClient } from '../../src/client/client';
-import { findFreePort } from '../../src/main/local-stack';
+import { findFreePort } from '../../src/devstack/local-stack';
 import { readAllLogs, waitFor, waitSealed } from '../support/harness';
 
 const root = path.join(__dirname, '..', '..');

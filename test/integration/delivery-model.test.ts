@@ -22,7 +22,7 @@ import {
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../src/adapters/kinesis/kinesis-client';
-import type { DeliveredMessage } from '../../src/main/strict-aws/subscription-record';
+import type { DeliveredMessage } from '../../src/devstack/strict-aws/subscription-record';
 import { newExecutionId, waitFor } from '../support/harness';
 import { strictAws, type DeliveryPatch } from '../support/strict-aws';
 

@@ -9,8 +9,8 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from 
 import { Connection } from '@temporalio/client';
 import { ensureLogGroup } from '../../src/adapters/cloudwatch/provision';
 import { ensureLogTable } from '../../src/adapters/dynamodb/provision';
-import { findFreePort, startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/main/local-stack';
-import { repoRoot } from '../../src/main/toolchain';
+import { findFreePort, startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/devstack/local-stack';
+import { repoRoot } from '../../src/devstack/toolchain';
 import type { StackProcessReport } from '../support/stack-process';
 
 const HOST = '127.0.0.1';

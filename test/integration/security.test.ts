@@ -2,7 +2,7 @@
 // must come from the API's own origin or one of LOGSTREAM_WS_ALLOWED_ORIGINS.
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import { findFreePort } from '../../src/main/local-stack';
+import { findFreePort } from '../../src/devstack/local-stack';
 import { startServer } from '../../src/main/server';
 import { LogstreamClient } from '../../src/client/client';
 import { newExecutionId, startHarness, testConfig, TEST_TICKET_SECRET, type Harness } from '../support/harness';

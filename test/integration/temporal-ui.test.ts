@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { toolchainPaths } from '../../src/main/toolchain';
+import { toolchainPaths } from '../../src/devstack/toolchain';
 import { newExecutionId, readAllLogs, startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@
 // start it again on the same port while clients are connected.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { findFreePort } from '../../src/main/local-stack';
+import { findFreePort } from '../../src/devstack/local-stack';
 import { waitFor } from './harness';
 import { withParentDeathSignal } from './parent-death';
 

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-/** The `logstream` command's entry point, run from the sources. */
-export const CLI_BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.cjs');
+/** The `logstream` command's entry point (the package's bin, compiled), run here from the sources through tsx. */
+export const CLI_BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 /** What a finished CLI process left behind. */
 export interface CliResult {
@@ -24,7 +24,7 @@ export interface CliRun {
  * the test's own process and must keep answering while the CLI talks to it.
  */
 export function startCli(url: string, args: readonly string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, [CLI_BIN, '--url', url, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_BIN, '--url', url, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

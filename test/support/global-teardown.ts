@@ -2,5 +2,5 @@
 export default async function globalTeardown(): Promise<void> {
   const stack = globalThis.logstreamTestStack;
   globalThis.logstreamTestStack = undefined;
-  await stack?.stop();
+  await stack?.teardown();
 }

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort } from '../../src/main/local-stack';
+import { findFreePort } from '../../src/devstack/local-stack';
 import { waitFor } from './harness';
 import { withParentDeathSignal } from './parent-death';
 

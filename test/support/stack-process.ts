@@ -2,7 +2,7 @@
 // Prints one JSON line with its pids and ports once ready; SIGINT/SIGTERM stop the stack and exit 0.
 // With --unhandled it installs no signal handlers, like an application that never calls stop().
 // Run with: node --import tsx test/support/stack-process.ts [--unhandled]
-import { findFreePort, startLocalStack, type LocalStack } from '../../src/main/local-stack';
+import { findFreePort, startLocalStack, type LocalStack } from '../../src/devstack/local-stack';
 
 /** What the process prints on stdout once the stack is ready. */
 export interface StackProcessReport {

@@ -1,9 +1,9 @@
-import type { DeliveryConfig } from '../../src/main/strict-aws/delivery-config';
-import type { DeliveryState } from '../../src/main/strict-aws/delivery-model';
-import type { DisabledWindow } from '../../src/main/strict-aws/delivery-schedule';
-import type { FaultSpec } from '../../src/main/strict-aws/faults';
-import type { StrictRules } from '../../src/main/strict-aws/rules';
-import type { OperationStats } from '../../src/main/strict-aws/stats';
+import type { DeliveryConfig } from '../../src/devstack/strict-aws/delivery-config';
+import type { DeliveryState } from '../../src/devstack/strict-aws/delivery-model';
+import type { DisabledWindow } from '../../src/devstack/strict-aws/delivery-schedule';
+import type { FaultSpec } from '../../src/devstack/strict-aws/faults';
+import type { StrictRules } from '../../src/devstack/strict-aws/rules';
+import type { OperationStats } from '../../src/devstack/strict-aws/stats';
 
 /** A partial rules object for `setRules` (nested objects may be partial too). */
 export type StrictRulesPatch = {

@@ -1,8 +1,8 @@
 // An in-memory Kinesis behind the strict layer's own calls to the emulator (one shard per stream, covering every
 // hash key), for unit tests of the delivery model. Unknown streams fail as Kinesis fails them.
-import { EmulatorCallError, type KinesisCall } from '../../src/main/strict-aws/emulator-client';
-import type { JsonObject } from '../../src/main/strict-aws/http-answer';
-import { encodeRecord, type DeliveredMessage } from '../../src/main/strict-aws/subscription-record';
+import { EmulatorCallError, type KinesisCall } from '../../src/devstack/strict-aws/emulator-client';
+import type { JsonObject } from '../../src/devstack/strict-aws/http-answer';
+import { encodeRecord, type DeliveredMessage } from '../../src/devstack/strict-aws/subscription-record';
 
 /** A record as the fake stores it. */
 export interface FakeRecord {

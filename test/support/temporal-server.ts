@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../../src/adapters/temporal/provision';
-import { findFreePort, LOCAL_SEARCH_ATTRIBUTES } from '../../src/main/local-stack';
-import { toolchainPaths } from '../../src/main/toolchain';
+import { findFreePort, LOCAL_SEARCH_ATTRIBUTES } from '../../src/devstack/local-stack';
+import { toolchainPaths } from '../../src/devstack/toolchain';
 import { waitFor } from './harness';
 import { withParentDeathSignal } from './parent-death';
 

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { classifyAwsError, toDependencyError } from '../../src/adapters/aws-errors';
-import { repoRoot } from '../../src/main/toolchain';
+import { repoRoot } from '../../src/devstack/toolchain';
 
 const execFileAsync = promisify(execFile);
 

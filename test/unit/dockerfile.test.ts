@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { repoRoot } from '../../src/main/toolchain';
+import { repoRoot } from '../../src/devstack/toolchain';
 
 const root = repoRoot();
 
@@ -52,11 +52,7 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
 };
 
 // The local stack: tooling for `npm start`, tests and benchmarks, never part of the product (STYLE.md's devstack).
-const DEVSTACK = [
-  /^src\/main\/strict-aws\//,
-  /^src\/main\/(local-stack|dev|toolchain|managed-process|probes|ports|aws-recording)\.ts$/,
-  /\.py$/,
-];
+const DEVSTACK = [/^src\/devstack\//, /^src\/main\/dev\.ts$/, /\.py$/];
 const NOT_PRODUCT = [/^test\//, /^bench\//, /^infra\//, ...DEVSTACK];
 
 describe('Dockerfile', () => {
@@ -91,9 +87,13 @@ describe('Dockerfile', () => {
     }
   });
 
-  test('the package lists no test, bench, infra or devstack file', () => {
-    for (const entry of pkg.files)
+  test('the package lists no test, bench or infra file, and of the local stack only what `logstream/testing` runs', () => {
+    // `logstream/testing` starts the local stack from a user's tests: it runs the emulator's launcher (compiled
+    // devstack code comes with dist/src); the image copies neither.
+    const forTesting = ['src/devstack/moto-launcher.py'];
+    for (const entry of pkg.files.filter((file) => !forTesting.includes(file)))
       for (const pattern of NOT_PRODUCT) expect({ entry, match: pattern.test(entry) }).toEqual({ entry, match: false });
+    for (const copy of copies(final)) for (const source of copy.sources) expect(forTesting).not.toContain(source);
   });
 
   test('what the build compiles (the runtime entry points and their imports) holds no test, bench, infra or devstack file', () => {

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot, toolchainPaths } from '../../src/main/toolchain';
+import { repoRoot, toolchainPaths } from '../../src/devstack/toolchain';
 
 // DynamoDB's conditional writes are atomic and a transaction is isolated from other writes; the emulator's launcher
 // makes moto keep that (see its docstring). Each case holds the first request inside its condition check for a
 // moment and sends a second request meanwhile, as concurrent writers of a log do on a loaded machine.
 
-const launcher = path.join(repoRoot(), 'src', 'main', 'moto-launcher.py');
+const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto-launcher.py');
 
 const script = `
 import runpy, sys, threading, time

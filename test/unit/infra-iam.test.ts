@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { LogstreamData, LogstreamService, type LogstreamProcess } from '../../infra';
-import { repoRoot } from '../../src/main/toolchain';
+import { repoRoot } from '../../src/devstack/toolchain';
 import { deriveSdkActions } from '../support/sdk-actions';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };

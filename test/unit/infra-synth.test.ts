@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot, toolchainPaths } from '../../src/main/toolchain';
+import { repoRoot, toolchainPaths } from '../../src/devstack/toolchain';
 
 describe('the CDK app', () => {
   const root = repoRoot();

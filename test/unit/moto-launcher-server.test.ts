@@ -3,8 +3,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { findFreePort } from '../../src/main/ports';
-import { repoRoot, toolchainPaths } from '../../src/main/toolchain';
+import { findFreePort } from '../../src/devstack/ports';
+import { repoRoot, toolchainPaths } from '../../src/devstack/toolchain';
 
 // The emulator's launcher, run as the server the local stack runs: it keeps HTTP/1.1 connections open (werkzeug
 // alone closes each one after its response), and serialises DynamoDB's attribute values by a shorter path. Both are
@@ -27,7 +27,7 @@ async function answers(): Promise<boolean> {
 
 beforeAll(async () => {
   port = await findFreePort(HOST);
-  const launcher = path.join(repoRoot(), 'src', 'main', 'moto-launcher.py');
+  const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto-launcher.py');
   server = spawn(toolchainPaths().python, [launcher, '-H', HOST, '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { validateRequest } from '../../src/main/strict-aws/request-validator';
-import { loadServiceModel, operationOfTarget } from '../../src/main/strict-aws/service-model';
-import { botocoreDataDir } from '../../src/main/toolchain';
+import { validateRequest } from '../../src/devstack/strict-aws/request-validator';
+import { loadServiceModel, operationOfTarget } from '../../src/devstack/strict-aws/service-model';
+import { botocoreDataDir } from '../../src/devstack/toolchain';
 
 // The real botocore models of the toolchain venv: the same files the strict layer validates with.
 const logs = loadServiceModel('logs');

@@ -1,6 +1,6 @@
-import { handleControl } from '../../src/main/strict-aws/control-api';
-import { DEFAULT_RULES } from '../../src/main/strict-aws/rules';
-import { StrictAwsLayer } from '../../src/main/strict-aws/strict-layer';
+import { handleControl } from '../../src/devstack/strict-aws/control-api';
+import { DEFAULT_RULES } from '../../src/devstack/strict-aws/rules';
+import { StrictAwsLayer } from '../../src/devstack/strict-aws/strict-layer';
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 const none = Buffer.alloc(0);

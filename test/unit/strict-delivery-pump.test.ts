@@ -1,8 +1,8 @@
 // The delivery model through the strict layer, with an in-memory Kinesis in place of the emulator and a clock the
 // tests move: filters are taken over by staging streams, and the pump delivers on by the model.
-import type { HttpAnswer } from '../../src/main/strict-aws/http-answer';
-import { StrictAwsLayer } from '../../src/main/strict-aws/strict-layer';
-import { decodeRecord, type DeliveredMessage } from '../../src/main/strict-aws/subscription-record';
+import type { HttpAnswer } from '../../src/devstack/strict-aws/http-answer';
+import { StrictAwsLayer } from '../../src/devstack/strict-aws/strict-layer';
+import { decodeRecord, type DeliveredMessage } from '../../src/devstack/strict-aws/subscription-record';
 import { FakeKinesis } from '../support/strict-fake-kinesis';
 
 const DESTINATION = FakeKinesis.arn('dest');

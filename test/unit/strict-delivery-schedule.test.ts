@@ -1,7 +1,11 @@
 // The delivery model's decisions, pure: lag, order, repeats, re-batching, merging and disabled windows.
-import { DEFAULT_DELIVERY, mergeDeliveryConfig, type DeliveryConfig } from '../../src/main/strict-aws/delivery-config';
-import { DeliverySchedule, type StagedRecord } from '../../src/main/strict-aws/delivery-schedule';
-import type { DeliveredMessage } from '../../src/main/strict-aws/subscription-record';
+import {
+  DEFAULT_DELIVERY,
+  mergeDeliveryConfig,
+  type DeliveryConfig,
+} from '../../src/devstack/strict-aws/delivery-config';
+import { DeliverySchedule, type StagedRecord } from '../../src/devstack/strict-aws/delivery-schedule';
+import type { DeliveredMessage } from '../../src/devstack/strict-aws/subscription-record';
 
 const DESTINATION = 'arn:aws:kinesis:us-east-1:123456789012:stream/d';
 

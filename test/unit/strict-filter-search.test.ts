@@ -1,6 +1,6 @@
 // FilterLogEvents' own search lag and its empty pages, through the strict layer with a fake emulator behind it.
-import type { HttpAnswer } from '../../src/main/strict-aws/http-answer';
-import { StrictAwsLayer } from '../../src/main/strict-aws/strict-layer';
+import type { HttpAnswer } from '../../src/devstack/strict-aws/http-answer';
+import { StrictAwsLayer } from '../../src/devstack/strict-aws/strict-layer';
 
 interface Event {
   logStreamName: string;

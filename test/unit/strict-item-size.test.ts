@@ -1,4 +1,4 @@
-import { attributesSize, attributeValueSize, checkItemSizes } from '../../src/main/strict-aws/item-size';
+import { attributesSize, attributeValueSize, checkItemSizes } from '../../src/devstack/strict-aws/item-size';
 
 const LIMIT = 400 * 1024;
 const b64 = (bytes: number) => Buffer.alloc(bytes).toString('base64');

@@ -1,7 +1,7 @@
 // The strict layer in-process, with a fake emulator behind it that answers GetLogEvents with moto's index tokens.
-import type { AwsService } from '../../src/main/strict-aws/aws-fault';
-import type { HttpAnswer } from '../../src/main/strict-aws/http-answer';
-import { StrictAwsLayer } from '../../src/main/strict-aws/strict-layer';
+import type { AwsService } from '../../src/devstack/strict-aws/aws-fault';
+import type { HttpAnswer } from '../../src/devstack/strict-aws/http-answer';
+import { StrictAwsLayer } from '../../src/devstack/strict-aws/strict-layer';
 
 interface StoredEvent {
   timestamp: number;

@@ -1,7 +1,7 @@
 // A lost reply: the call takes effect in the emulator, and the caller gets a 500 or a reset connection instead.
-import { parseFaultSpec } from '../../src/main/strict-aws/faults';
-import type { HttpAnswer } from '../../src/main/strict-aws/http-answer';
-import { StrictAwsLayer } from '../../src/main/strict-aws/strict-layer';
+import { parseFaultSpec } from '../../src/devstack/strict-aws/faults';
+import type { HttpAnswer } from '../../src/devstack/strict-aws/http-answer';
+import { StrictAwsLayer } from '../../src/devstack/strict-aws/strict-layer';
 
 function setup(random = 0) {
   const layer = new StrictAwsLayer({ random: () => random, sleep: async () => undefined });

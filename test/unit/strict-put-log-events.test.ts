@@ -1,5 +1,5 @@
-import { judgePutLogEvents, mergeRejected } from '../../src/main/strict-aws/put-log-events';
-import { DEFAULT_RULES } from '../../src/main/strict-aws/rules';
+import { judgePutLogEvents, mergeRejected } from '../../src/devstack/strict-aws/put-log-events';
+import { DEFAULT_RULES } from '../../src/devstack/strict-aws/rules';
 
 const NOW = Date.UTC(2026, 0, 15);
 const rules = DEFAULT_RULES.putLogEvents;

@@ -1,4 +1,4 @@
-import { SlidingWindowQuota } from '../../src/main/strict-aws/read-quota';
+import { SlidingWindowQuota } from '../../src/devstack/strict-aws/read-quota';
 
 describe('SlidingWindowQuota', () => {
   test('admits `limit` calls in any one second; refused calls do not count', () => {

@@ -1,4 +1,4 @@
-import { TokenCodec } from '../../src/main/strict-aws/read-tokens';
+import { TokenCodec } from '../../src/devstack/strict-aws/read-tokens';
 
 const DAY = 24 * 3_600_000;
 

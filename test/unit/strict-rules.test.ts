@@ -1,4 +1,4 @@
-import { DEFAULT_RULES, mergeRules } from '../../src/main/strict-aws/rules';
+import { DEFAULT_RULES, mergeRules } from '../../src/devstack/strict-aws/rules';
 
 describe('strict rules', () => {
   test('a partial, nested merge keeps everything not named', () => {

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot, toolchainPaths } from '../../src/main/toolchain';
+import { repoRoot, toolchainPaths } from '../../src/devstack/toolchain';
 
 const root = repoRoot();
 const installer = path.join(root, 'scripts', 'install-toolchain.sh');

@@ -17,7 +17,7 @@ import {
 import type { IndexedEvent } from '../../../src/domain';
 import { newExecutionId, startHarness, waitFor, type Harness } from '../../support/harness';
 import { resumingSocket, type ResumingSocket } from '../../support/resuming-socket';
-import type { FaultSpec } from '../../../src/main/strict-aws/faults';
+import type { FaultSpec } from '../../../src/devstack/strict-aws/faults';
 import { strictAws, type StrictAwsControl } from '../../support/strict-aws';
 
 interface Drill {

@@ -66,7 +66,11 @@ async function expectSealedAs(id: string, prefix: string, skipped: number) {
   const { events } = await readAllLogs(h.client, id);
   expect(events.map((e) => e.index)).toEqual(indexes(LINES));
   // Recovered lines come after those stored before them (see docs/architecture.md): the same lines, each once.
-  expect(events.map((e) => e.message).sort()).toEqual(indexes(LINES).map((i) => line(prefix, i)).sort());
+  expect(events.map((e) => e.message).sort()).toEqual(
+    indexes(LINES)
+      .map((i) => line(prefix, i))
+      .sort(),
+  );
   expect(events.filter((e) => e.recovered === true)).toHaveLength(skipped);
   return view;
 }

@@ -8,13 +8,13 @@ import { ensureLogTable } from '../adapters/dynamodb/provision';
 import { createKinesisClient } from '../adapters/kinesis/kinesis-client';
 import { ensureSearchAttributes } from '../adapters/temporal/provision';
 import { DEFAULT_KINESIS_STREAM, LOCAL_SUBSCRIPTION_ROLE_ARN } from '../config';
-import { ServiceStartError } from './errors';
+import { ExecutableUnusableError, ServiceStartError } from './errors';
 import { ManagedProcess } from './managed-process';
 import { assertPortFree, findFreePort, urlHost } from './ports';
 import { motoProbe, strictAwsProbe, temporalProbe, waitUntilReady } from './probes';
-import { ensurePushDelivery } from './push-provisioning';
+import { ensurePushDelivery } from '../main/push-provisioning';
 import { startStrictAwsProcess } from './strict-aws/process';
-import { repoRoot, toolchainPaths } from './toolchain';
+import { botocoreDataDirOf, repoRoot, toolchainPaths } from './toolchain';
 
 export { findFreePort } from './ports';
 
@@ -47,6 +47,17 @@ export interface LocalStackOptions {
   /** The Kinesis stream (default `logstream-log-events`) and the capacity it is created with (default 1 shard). */
   kinesisStream?: string;
   kinesisShards?: StreamCapacity;
+  /**
+   * The executables to run; default: the toolchain's (`.tools/` of this checkout). `temporal` is the Temporal CLI,
+   * `python` a Python with `moto[server]` installed (its botocore also gives the strict layer AWS's models).
+   */
+  executables?: LocalStackExecutables;
+}
+
+/** Where the local stack's executables are: nothing is downloaded. */
+export interface LocalStackExecutables {
+  readonly temporal: string;
+  readonly python: string;
 }
 
 /** A running local stack; `stop()` is idempotent and resolves once every child has exited. */
@@ -90,7 +101,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   await assertPortFree(host, opts.temporalUiPort, 'LOGSTREAM_TEMPORAL_UI_PORT');
   await assertPortFree(host, opts.emulatorPort, 'LOGSTREAM_EMULATOR_PORT');
 
-  const tools = toolchainPaths();
+  const tools = opts.executables ?? toolchainPaths();
   const temporalAddress = `${urlHost(host)}:${opts.temporalPort}`;
   const temporalUiUrl = `http://${urlHost(host)}:${opts.temporalUiPort}`;
   const awsEndpoint = `http://${urlHost(host)}:${opts.emulatorPort}`;
@@ -119,14 +130,19 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // (most AWS users have one in their shell) must not reach it, and the emulator needs none.
     const hideProfiles = ['-u', 'AWS_PROFILE', '-u', 'AWS_DEFAULT_PROFILE'];
     // moto_server through the launcher that keeps its CloudWatch -> Kinesis delivery to AWS's contract.
-    const launcher = path.join(repoRoot(), 'src', 'main', 'moto-launcher.py');
+    const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto-launcher.py');
     const emulatorArgs = [...hideProfiles, tools.python, launcher, '-H', host, '-p', String(motoPort)];
     const emulator = new ManagedProcess('aws-emulator (moto_server)', 'env', emulatorArgs);
     started.push(emulator);
     let proxy: ManagedProcess | undefined;
     if (strictAws) {
       log(`starting the strict AWS layer on ${awsEndpoint}`);
-      proxy = startStrictAwsProcess({ host, port: opts.emulatorPort, upstreamPort: motoPort });
+      proxy = startStrictAwsProcess({
+        host,
+        port: opts.emulatorPort,
+        upstreamPort: motoPort,
+        ...(opts.executables ? { botocoreData: botocoreDataOf(opts.executables.python) } : {}),
+      });
       started.push(proxy);
     }
     // The emulator is bound before Temporal starts: the dev server picks random free ports for its
@@ -183,4 +199,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await stopAll();
     throw err;
   }
+}
+
+function botocoreDataOf(python: string): string {
+  const dir = botocoreDataDirOf(python);
+  if (dir === undefined)
+    throw new ExecutableUnusableError('python', python, 'has no botocore: install moto[server] into it');
+  return dir;
 }

@@ -1,5 +1,5 @@
 // The strict AWS layer as a process of its own (started by the local stack launcher, so it never shares an event
-// loop with Jest or the bench): node --import tsx src/main/strict-aws/main.ts --host H --port P --upstream-port U
+// loop with Jest or the bench): node --import tsx src/devstack/strict-aws/main.ts --host H --port P --upstream-port U
 import { parseArgs } from 'node:util';
 import { emulatorKinesis } from './emulator-client';
 import { createStrictProxy } from './proxy-server';
@@ -14,6 +14,7 @@ function main(): void {
       port: { type: 'string' },
       'upstream-host': { type: 'string' },
       'upstream-port': { type: 'string' },
+      'botocore-data': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -25,7 +26,8 @@ function main(): void {
   const upstreamHost = values['upstream-host'] ?? host;
   // Models are read once, before the port opens: the readiness probe then means validation is in force.
   const services: readonly AwsServiceName[] = ['logs', 'dynamodb', 'kinesis'];
-  const models = new Map(services.map((service) => [service, loadServiceModel(service)]));
+  const dataDir = values['botocore-data'];
+  const models = new Map(services.map((service) => [service, loadServiceModel(service, dataDir)]));
   const layer = new StrictAwsLayer({
     kinesis: emulatorKinesis(upstreamHost, upstreamPort),
     validate: (service, operation, input) => {

@@ -37,3 +37,14 @@ export class ServiceStartError extends LogstreamError {
     super('SERVICE_START_FAILED', `${service} failed to start: ${reason}${tail}`, { cause });
   }
 }
+
+/** An executable the local stack was given cannot be run (missing, not executable, or lacking what it needs). */
+export class ExecutableUnusableError extends LogstreamError {
+  constructor(
+    readonly option: string,
+    readonly file: string,
+    reason: string,
+  ) {
+    super('EXECUTABLE_UNUSABLE', `${option} '${file}' ${reason}`);
+  }
+}

@@ -88,7 +88,7 @@ def original(owner, name):
     if not callable(function):
         sys.stderr.write(
             f"moto-launcher: moto {moto.__version__} has no {owner.__name__}.{name}; "
-            "the patches in src/main/moto-launcher.py are written for the moto the toolchain pins\n"
+            "the patches in src/devstack/moto-launcher.py are written for the moto the toolchain pins\n"
         )
         sys.exit(3)
     return function

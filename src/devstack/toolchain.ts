@@ -18,7 +18,7 @@ export interface ToolchainPaths {
 }
 
 /**
- * Repository root: this file runs as src/main/toolchain.ts (tsx, jest) or dist/src/main/toolchain.js (tsc output).
+ * Repository root: this file runs as src/devstack/toolchain.ts (tsx, jest) or dist/src/devstack/toolchain.js (tsc output).
  */
 export function repoRoot(): string {
   const candidate = path.resolve(__dirname, '..', '..');
@@ -72,15 +72,17 @@ export function botocoreDataDir(root: string = repoRoot()): string {
   let found = pythons
     .map((name) => path.join(lib, name, 'site-packages', 'botocore', 'data'))
     .find((dir) => existsSync(dir));
-  if (found === undefined) found = askVenvPython(root);
+  if (found === undefined) found = botocoreDataDirOf(path.join(root, '.tools', 'venv', 'bin', 'python'));
   if (found === undefined) throw new ToolchainMissingError(['botocore']);
   botocoreDataDirs.set(root, found);
   return found;
 }
 
-// A venv laid out differently (lib64, a distribution's own layout) still knows where its botocore is.
-function askVenvPython(root: string): string | undefined {
-  const python = path.join(root, '.tools', 'venv', 'bin', 'python');
+/**
+ * The botocore `data` directory of the Python `python` (one with moto installed), asked of that Python; undefined when
+ * it has no botocore. A venv laid out differently (lib64, a distribution's own layout) still knows where it is.
+ */
+export function botocoreDataDirOf(python: string): string | undefined {
   if (!isExecutable(python)) return undefined;
   try {
     const script = 'import os, botocore; print(os.path.join(os.path.dirname(botocore.__file__), "data"))';
