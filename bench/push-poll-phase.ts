@@ -151,6 +151,15 @@ export async function runPhase(
     await arrivals.stop();
   }
   progress(`${load.linesWritten} lines written`);
+  // Where the emulator's time went while lines flowed: the busiest operations, with their calls and waits.
+  const busiest = Object.entries(live.operations)
+    .sort(([, a], [, b]) => (b.upstreamMs ?? 0) - (a.upstreamMs ?? 0))
+    .slice(0, 8)
+    .map(
+      ([op, stats]) =>
+        `${op} ${(stats.calls / liveSeconds).toFixed(1)}/s ${Math.round((stats.upstreamMs ?? 0) / Math.max(1, stats.calls))} ms`,
+    );
+  progress(`emulator: ${busiest.join(', ')}`);
 
   // Completion, the final drains and the seals: what the seal's check costs in CloudWatch reads.
   await stack.strict.resetStats();
