@@ -1,6 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { isIngestMode, isSealProof, isTerminalStatus, type ExecutionRecord, type LogChunk } from '../../domain';
+import {
+  isIngestMode,
+  isSealProof,
+  isTerminalStatus,
+  streamName,
+  type ExecutionRecord,
+  type LogChunk,
+} from '../../domain';
 import type { StoredChunk } from '../../ports';
 import { decodeEvents, encodeEvents } from './chunk-codec';
 import { cursorAttribute, cursorOf } from './cursor-codec';
@@ -69,13 +76,22 @@ export function toChunk(item: Item): StoredChunk {
   const last = Number(item.last?.N);
   const data = item.data?.B;
   if (!Number.isInteger(seq) || !Number.isInteger(last) || !data) throw new TypeError('malformed chunk item');
-  const events = decodeEvents(data);
+  const cursor = cursorOf(item);
+  const executionId = item.execution_id?.S ?? '';
+  // A chunk written before events kept their stream belongs to a log of one stream: its cursor's only one.
+  const cursorStreams = Object.keys(cursor.streams);
+  const onlyStream = cursorStreams.length === 1 ? cursorStreams[0] : undefined;
+  const events = decodeEvents(data, onlyStream).map((event) =>
+    event.stream === undefined
+      ? event
+      : { ...event, stream: streamName(executionId, event.stream, event.stderr === true) },
+  );
   if (events.length !== last - seq + 1) throw new TypeError(`chunk ${seq} holds ${events.length} events`);
   return {
     seq,
     last,
     events,
-    cursor: cursorOf(item),
+    cursor,
     lastTimestamp: Number(item.last_ts?.N ?? 0),
   };
 }
