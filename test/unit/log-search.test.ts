@@ -139,7 +139,9 @@ describe('GET /executions/{id}/search', () => {
     ['q=a&limit=0', 'limit', 'at least 1'],
     ['q=a&limit=10001', 'limit', 'at most 10000'],
     ['q=a&since_index=-1', 'since_index', 'non-negative integer'],
-    ['q=a&stream=stderr', 'stream', 'unknown query parameter'],
+    ['q=a&stream=a%3Ab', 'stream', 'stream must be 1-512 characters'],
+    ['q=a&stream=', 'stream', 'stream must be 1-512 characters'],
+    ['q=a&stream=a&stream=b', 'stream', 'more than once'],
     ['q=a&q=b', 'q', 'more than once'],
   ])('?%s is refused with a 400 naming %s', async (query, _field, message) => {
     const { search } = await world(lines);
