@@ -1,4 +1,6 @@
+import type { SourceCursor } from './cursor';
 import { managedLogStream } from './execution';
+import type { LogEvent } from './log-event';
 
 /** The stream names of a managed job's two pipes. */
 export type OutputStream = 'stdout' | 'stderr';
@@ -11,4 +13,18 @@ export type OutputStream = 'stdout' | 'stderr';
 export function streamName(executionId: string, logStream: string, stderr: boolean): string {
   if (logStream !== managedLogStream(executionId)) return logStream;
   return stderr ? 'stderr' : 'stdout';
+}
+
+/**
+ * The events of a stored chunk as readers see them, each named by `streamName`. A chunk written before events kept
+ * their stream belongs to a log of one stream: its cursor's only one.
+ */
+export function namedEvents(executionId: string, events: readonly LogEvent[], cursor: SourceCursor): LogEvent[] {
+  const streams = Object.keys(cursor.streams);
+  const only = streams.length === 1 ? streams[0] : undefined;
+  return events.map((event) => {
+    const logStream = event.stream ?? only;
+    if (logStream === undefined) return event;
+    return { ...event, stream: streamName(executionId, logStream, event.stderr === true) };
+  });
 }

@@ -94,10 +94,17 @@ describe('GET /executions/{id}/search', () => {
     expect(last?.source).toBe(id === 'gone-1' ? 'cloudwatch' : 'dynamodb');
   });
 
-  test('a match carries its index, timestamp and message', async () => {
+  test('a match carries its index, timestamp, stream and message', async () => {
     const { search } = await world(lines);
     const { body } = await search('/executions/sealed-1/search?q=step%2042%20NEEDLE&case=1');
-    expect(body.matches).toEqual([{ index: 42, timestamp: expect.any(Number), message: 'step 42 NEEDLE found' }]);
+    expect(body.matches).toEqual([
+      { index: 42, timestamp: expect.any(Number), stream: 'sealed-1', message: 'step 42 NEEDLE found' },
+    ]);
+    // stream= keeps that stream's matches only.
+    expect((await search('/executions/sealed-1/search?q=NEEDLE&stream=sealed-1')).body.matches).toHaveLength(
+      (await search('/executions/sealed-1/search?q=NEEDLE')).body.matches.length,
+    );
+    expect((await search('/executions/sealed-1/search?q=NEEDLE&stream=other')).body.matches).toEqual([]);
     expect(body.next_index).toBeNull();
   });
 

@@ -54,11 +54,8 @@ export function encodeEvents(events: readonly LogEvent[]): Uint8Array {
   return gzipSync(JSON.stringify(encoded), { level: 6 });
 }
 
-/**
- * Inverse of `encodeEvents`: each event's `stream` is its CloudWatch log stream's name, or `onlyStream` for a chunk
- * written before streams were kept (the execution had one stream then).
- */
-export function decodeEvents(data: Uint8Array, onlyStream?: string): LogEvent[] {
+/** Inverse of `encodeEvents`: each event's `stream` is its CloudWatch log stream's name (none in older chunks). */
+export function decodeEvents(data: Uint8Array): LogEvent[] {
   const decoded = JSON.parse(gunzipSync(data).toString('utf8')) as EncodedChunk;
   if (!Array.isArray(decoded.t) || !Array.isArray(decoded.m) || decoded.t.length !== decoded.m.length) {
     throw new TypeError('chunk data is malformed');
@@ -67,7 +64,7 @@ export function decodeEvents(data: Uint8Array, onlyStream?: string): LogEvent[] 
   if (ids !== undefined && ids.length !== decoded.t.length) throw new TypeError('chunk data is malformed');
   const recovered = new Set(Array.isArray(decoded.r) ? decoded.r : []);
   const stderr = new Set(Array.isArray(decoded.e) ? decoded.e : []);
-  const names = Array.isArray(decoded.n) ? decoded.n : onlyStream === undefined ? [] : [onlyStream];
+  const names = Array.isArray(decoded.n) ? decoded.n : [];
   const places = Array.isArray(decoded.s) ? decoded.s : undefined;
   if (places !== undefined && places.length !== decoded.t.length) throw new TypeError('chunk data is malformed');
   const events: LogEvent[] = [];

@@ -4,7 +4,7 @@ import {
   isIngestMode,
   isSealProof,
   isTerminalStatus,
-  streamName,
+  namedEvents,
   type ExecutionRecord,
   type LogChunk,
 } from '../../domain';
@@ -77,15 +77,7 @@ export function toChunk(item: Item): StoredChunk {
   const data = item.data?.B;
   if (!Number.isInteger(seq) || !Number.isInteger(last) || !data) throw new TypeError('malformed chunk item');
   const cursor = cursorOf(item);
-  const executionId = item.execution_id?.S ?? '';
-  // A chunk written before events kept their stream belongs to a log of one stream: its cursor's only one.
-  const cursorStreams = Object.keys(cursor.streams);
-  const onlyStream = cursorStreams.length === 1 ? cursorStreams[0] : undefined;
-  const events = decodeEvents(data, onlyStream).map((event) =>
-    event.stream === undefined
-      ? event
-      : { ...event, stream: streamName(executionId, event.stream, event.stderr === true) },
-  );
+  const events = namedEvents(item.execution_id?.S ?? '', decodeEvents(data), cursor);
   if (events.length !== last - seq + 1) throw new TypeError(`chunk ${seq} holds ${events.length} events`);
   return {
     seq,
