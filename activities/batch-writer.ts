@@ -125,7 +125,11 @@ export class BatchWriter {
   }
 
   private async putWithRetry(batch: readonly NumberedLine[]): Promise<Attempt> {
-    const events = batch.map((e) => ({ timestamp: e.timestamp, message: e.message }));
+    const events = batch.map((e) => ({
+      timestamp: e.timestamp,
+      message: e.message,
+      ...(e.stderr === true ? { stderr: true } : {}),
+    }));
     // PutLogEvents has no idempotency token: after a failure that may have taken effect, CloudWatch's count is unsure.
     let mayHaveTakenEffect = false;
     for (let attempt = 1; ; attempt++) {

@@ -111,11 +111,20 @@ export class LogShipper {
     return this.peakBytes;
   }
 
-  /** Queues a line; false when the producer should pause until the `onDrain` listeners are called. */
-  add(message: string): boolean {
+  /**
+   * Queues a line (`stderr`: read from the job's stderr, stored behind the marker); false when the producer should
+   * pause until the `onDrain` listeners are called.
+   */
+  add(message: string, stderr = false): boolean {
     this.lastTimestamp = Math.max(this.lastTimestamp, this.now());
-    const bytes = putEventBytes(message);
-    this.queue.push({ timestamp: this.lastTimestamp, message, line: ++this.lines, bytes });
+    const bytes = putEventBytes(message, stderr);
+    this.queue.push({
+      timestamp: this.lastTimestamp,
+      message,
+      ...(stderr ? { stderr: true } : {}),
+      line: ++this.lines,
+      bytes,
+    });
     this.queuedBytes += bytes;
     this.peakBytes = Math.max(this.peakBytes, this.queuedBytes);
     const full = this.queuedBytes >= this.maxQueuedBytes;

@@ -124,8 +124,9 @@ export async function runCommand(
       const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const pipes = [child.stdout, child.stderr];
       const splitters = pipes.map((pipe) => {
+        const stderr = pipe === child.stderr;
         const splitter = new LineSplitter((line) => {
-          if (!shipper.add(line)) for (const p of pipes) p.pause();
+          if (!shipper.add(line, stderr)) for (const p of pipes) p.pause();
         });
         pipe.on('data', (data: Buffer) => splitter.push(data));
         return splitter;
@@ -148,7 +149,7 @@ export async function runCommand(
       });
       child.on('error', (error) => {
         // The command could not start (missing file, no permission): say so in its own log.
-        shipper.add(`logstream: cannot run ${JSON.stringify(file)}: ${error.message}`);
+        shipper.add(`logstream: cannot run ${JSON.stringify(file)}: ${error.message}`, true);
         resolve({ code: 127, at: Date.now() });
       });
       // A job that ended (or was stopped) with output still in its paused pipes must not wait for ever on

@@ -1,6 +1,7 @@
 import {
   advanceCursor,
   initialCursor,
+  streamName,
   type IndexedEvent,
   type LogLocation,
   type SourceCursor,
@@ -118,7 +119,10 @@ export class CloudWatchPager {
         }
         index++;
         moves.set(event.stream, event.after);
-        if (index > sinceIndex) events.push({ index, timestamp: event.timestamp, message: event.message });
+        if (index > sinceIndex) {
+          const stream = streamName(executionId, event.stream, event.stderr === true);
+          events.push({ index, timestamp: event.timestamp, stream, message: event.message });
+        }
       }
       cursor = advanceCursor(cursor, moves);
       if (more) break;

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { parseExecutionId, type IndexedEvent } from '../domain';
 import { rejectUnknownQuery, type ApiEnv } from './http';
 import type { LogQuery, ResolvedExecution } from './log-query';
-import { MAX_LOGS_LIMIT } from './validation';
+import { MAX_LOGS_LIMIT, parseFlag } from './validation';
 
 /** What the download routes need. */
 export interface DownloadRouteDeps {
@@ -26,7 +26,9 @@ export function downloadRoutes(deps: DownloadRouteDeps): Hono<ApiEnv> {
   for (const format of ['txt', 'jsonl'] as const) {
     routes.get(`/executions/:id/logs.${format}`, async (c) => {
       const executionId = parseExecutionId(c.req.param('id'));
-      rejectUnknownQuery(c, []);
+      rejectUnknownQuery(c, format === 'txt' ? ['prefix'] : []);
+      // The text is the log as printed; `prefix=1` puts each line's stream in front of it, as `[stream] `.
+      const prefix = parseFlag(c.req.query('prefix'), 'prefix');
       const execution = await deps.query.resolve(executionId);
       // The first page is read before the headers go out: its errors still become a JSON error response.
       const first = await deps.query.page(execution, 0, MAX_LOGS_LIMIT);
@@ -38,7 +40,7 @@ export function downloadRoutes(deps: DownloadRouteDeps): Hono<ApiEnv> {
       c.header('X-Logstream-Status', first.status);
       c.header('X-Logstream-Sealed', String(sealed));
       if (sealed) c.header('X-Logstream-Last-Index', String(first.lastIndex));
-      return c.body(logStream(deps.query, execution, first.events, first.nextIndex, format));
+      return c.body(logStream(deps.query, execution, first.events, first.nextIndex, format, prefix));
     });
   }
   return routes;
@@ -50,6 +52,7 @@ function logStream(
   firstEvents: IndexedEvent[],
   firstNext: number | null,
   format: Format,
+  prefix: boolean,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let pending: IndexedEvent[] | undefined = firstEvents;
@@ -75,7 +78,7 @@ function logStream(
           events = page.events;
           next = page.nextIndex;
         }
-        if (events.length > 0) controller.enqueue(encoder.encode(render(events, format)));
+        if (events.length > 0) controller.enqueue(encoder.encode(render(events, format, prefix)));
         else if (next === null) controller.close();
       },
     },
@@ -101,10 +104,11 @@ async function withRetries<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-function render(events: readonly IndexedEvent[], format: Format): string {
+function render(events: readonly IndexedEvent[], format: Format, prefix: boolean): string {
   let out = '';
   for (const event of events) {
-    out += format === 'txt' ? `${event.message}\n` : `${JSON.stringify(event)}\n`;
+    if (format === 'jsonl') out += `${JSON.stringify(event)}\n`;
+    else out += prefix ? `[${event.stream ?? ''}] ${event.message}\n` : `${event.message}\n`;
   }
   return out;
 }

@@ -29,7 +29,13 @@ export async function searchLog(
   query: LogQuery,
   execution: ResolvedExecution,
   matches: (message: string) => boolean,
-  options: { readonly sinceIndex: number; readonly limit: number; readonly scanBudget?: number },
+  options: {
+    readonly sinceIndex: number;
+    readonly limit: number;
+    readonly scanBudget?: number;
+    /** Only events of this stream match. */
+    readonly stream?: string;
+  },
 ): Promise<SearchPage> {
   const budget = options.scanBudget ?? MAX_SCAN_PER_SEARCH;
   const found: IndexedEvent[] = [];
@@ -39,7 +45,7 @@ export async function searchLog(
     const page = await query.page(execution, since, Math.min(MAX_LOGS_LIMIT, budget - scanned));
     const summary = { status: page.status, source: page.source, sealed: page.sealed, sealPending: page.sealPending };
     for (const event of page.events) {
-      if (!matches(event.message)) continue;
+      if ((options.stream !== undefined && event.stream !== options.stream) || !matches(event.message)) continue;
       found.push(event);
       if (found.length === options.limit) {
         const atEnd = event === page.events[page.events.length - 1] && page.nextIndex === null;

@@ -57,8 +57,27 @@ export function parseLogGroup(value: unknown): string {
   return value;
 }
 
-/** Validates a CloudWatch log stream name. */
-export function parseLogStream(value: unknown): string {
+/**
+ * Most log streams one external execution may name: what one FilterLogEvents call of the seal's proof takes, so an
+ * execution's streams are verified together.
+ */
+export const MAX_LOG_STREAMS = 100;
+
+/** Validates `log_streams`: 1 to `MAX_LOG_STREAMS` distinct CloudWatch log stream names. */
+export function parseLogStreams(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_LOG_STREAMS) {
+    throw new InvalidInputError('log_streams', `log_streams must be an array of 1-${MAX_LOG_STREAMS} log stream names`);
+  }
+  const streams = value.map((stream, i) => parseLogStream(stream, `log_streams[${i}]`));
+  const repeated = streams.find((stream, i) => streams.indexOf(stream) !== i);
+  if (repeated !== undefined) {
+    throw new InvalidInputError('log_streams', `log_streams names ${JSON.stringify(repeated)} more than once`);
+  }
+  return streams;
+}
+
+/** Validates a CloudWatch log stream name (`field` names it in the error). */
+export function parseLogStream(value: unknown, field = 'log_stream'): string {
   // CloudWatch forbids ':' and '*'; control characters are refused too.
   if (
     typeof value !== 'string' ||
@@ -67,10 +86,7 @@ export function parseLogStream(value: unknown): string {
     /[:*]/.test(value) ||
     hasControlCharacter(value)
   ) {
-    throw new InvalidInputError(
-      'log_stream',
-      'log_stream must be 1-512 characters without ":", "*" or control characters',
-    );
+    throw new InvalidInputError(field, `${field} must be 1-512 characters without ":", "*" or control characters`);
   }
   return value;
 }

@@ -8,7 +8,20 @@ export const STYLE = {
   red: ['\u001b[31m', '\u001b[39m'],
   yellow: ['\u001b[33m', '\u001b[39m'],
   cyan: ['\u001b[36m', '\u001b[39m'],
+  magenta: ['\u001b[35m', '\u001b[39m'],
+  blue: ['\u001b[34m', '\u001b[39m'],
 } as const;
+
+/** The colours a stream's prefix takes, one per stream name (stderr always red). */
+const STREAM_STYLES = ['cyan', 'green', 'yellow', 'magenta', 'blue'] as const;
+
+/** The style of a stream's prefix: the same for a name on every run (a hash of it), red for `stderr`. */
+export function streamStyle(stream: string): StyleName {
+  if (stream === 'stderr') return 'red';
+  let hash = 0;
+  for (let i = 0; i < stream.length; i++) hash = (hash * 31 + stream.charCodeAt(i)) >>> 0;
+  return STREAM_STYLES[hash % STREAM_STYLES.length] ?? 'cyan';
+}
 
 /** One of the styles. */
 export type StyleName = keyof typeof STYLE;

@@ -10,6 +10,8 @@ export interface LineFilterOptions {
   readonly since?: number;
   /** Epoch ms: shown only when the event's timestamp is at or before it (`--until`). */
   readonly until?: number;
+  /** Shown only when the event is of one of these streams (`--stream`, repeatable). */
+  readonly streams?: readonly string[];
 }
 
 /** Compiles a `--grep` pattern (a JavaScript regular expression); throws `UsageError` when it is not one. */
@@ -32,16 +34,30 @@ export function compileGrep(pattern: string, ignoreCase = false): RegExp {
   return compiled;
 }
 
+/** `--stream NAME` given once more: the names so far and it; an empty name or one given twice is a mistake. */
+export function addStream(name: string, previous: readonly string[]): string[] {
+  if (name.length === 0) throw new UsageError('--stream needs a stream name');
+  if (previous.includes(name)) throw new UsageError(`--stream ${name} is given twice`);
+  return [...previous, name];
+}
+
 /** True when the options filter nothing out. */
 export function filtersNothing(options: LineFilterOptions): boolean {
-  return options.grep === undefined && options.since === undefined && options.until === undefined;
+  return (
+    options.grep === undefined &&
+    options.since === undefined &&
+    options.until === undefined &&
+    (options.streams === undefined || options.streams.length === 0)
+  );
 }
 
 /** The predicate of the options: true for a line to show. */
 export function lineFilter(options: LineFilterOptions): (event: IndexedEvent) => boolean {
   const { grep, since, until } = options;
+  const streams = options.streams === undefined || options.streams.length === 0 ? undefined : new Set(options.streams);
   return (event) =>
     (since === undefined || event.timestamp >= since) &&
     (until === undefined || event.timestamp <= until) &&
+    (streams === undefined || streams.has(event.stream ?? '')) &&
     (grep === undefined || grep.test(event.message));
 }

@@ -1,5 +1,5 @@
 import type { IndexedEvent } from '../domain';
-import { paint } from './colors';
+import { paint, streamStyle } from './colors';
 
 /** How a log line is printed. */
 export interface LineFormat {
@@ -11,15 +11,19 @@ export interface LineFormat {
   readonly color: boolean;
   /** What `--grep` matched, highlighted when colouring. */
   readonly highlight?: RegExp;
+  /** Put the line's stream in front of it, as `[stream]` (`--prefix`), in its stream's colour when colouring. */
+  readonly prefix?: boolean;
 }
 
 /** The text of one log line as the CLI prints it (without the newline). */
 export function formatEvent(event: IndexedEvent, format: LineFormat): string {
   if (format.json) return JSON.stringify(event);
   const message = format.color && format.highlight ? highlight(event.message, format.highlight) : event.message;
-  if (!format.timestamps) return message;
+  const stream = `[${event.stream ?? ''}]`;
+  const prefix = format.prefix ? `${format.color ? paint(stream, streamStyle(event.stream ?? '')) : stream} ` : '';
+  if (!format.timestamps) return `${prefix}${message}`;
   const time = formatTimestamp(event.timestamp);
-  return `${format.color ? paint(time, 'dim') : time} ${message}`;
+  return `${prefix}${format.color ? paint(time, 'dim') : time} ${message}`;
 }
 
 /** An event time as ISO 8601 UTC with milliseconds; an out-of-range one as its raw number. */

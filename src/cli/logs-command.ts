@@ -30,6 +30,8 @@ export interface LogsRequest {
   readonly filter?: LineFilterOptions;
   readonly timestamps?: boolean;
   readonly color?: boolean;
+  /** Print each line's stream in front of it (`--prefix`). */
+  readonly prefix?: boolean;
   /** Write the lines to this file (atomically) instead of stdout. */
   readonly output?: string;
 }
@@ -59,6 +61,7 @@ export async function printLogs(
     timestamps: request.timestamps ?? false,
     color: file === undefined && (request.color ?? false),
     highlight: filter.grep,
+    prefix: request.prefix ?? false,
   };
   const write = file ? (line: string) => file.writeLine(line) : (line: string) => io.out(line);
   const print = (event: IndexedEvent): void => {
@@ -110,7 +113,7 @@ async function readLog(
   const grep = request.filter?.grep;
   if (page === undefined && grep !== undefined) {
     // Searched on the server: only the matching lines come over the wire, not the whole log.
-    const found = await searchLog(client, id, grep, from, print, sealWaitMs, drained);
+    const found = await searchLog(client, id, grep, from, request.filter?.streams, print, sealWaitMs, drained);
     if (request.follow) return client.follow(id, print, found.scannedTo, { sealWaitMs });
     return finish(client, id, found.page, found.scannedTo);
   }
@@ -155,6 +158,7 @@ async function searchLog(
   id: string,
   grep: RegExp,
   from: number,
+  streams: readonly string[] | undefined,
   print: (event: IndexedEvent) => void,
   sealWaitMs: number,
   drained?: () => Promise<void>,
@@ -163,6 +167,8 @@ async function searchLog(
     regex: true,
     caseSensitive: !grep.flags.includes('i'),
     sinceIndex: from,
+    // The server searches one stream; for several, the lines are kept by `print`'s filter.
+    ...(streams?.length === 1 ? { stream: streams[0] } : {}),
     sealWaitMs,
   });
   let printed = 0;

@@ -6,7 +6,7 @@ import type { ExecutionStatus } from '../domain';
 import { arg, executionIdArg, limitArg, MAX_LIST_LIMIT, STATUSES, statusArg, wholeNumber } from './arguments';
 import { useColor } from './colors';
 import { OutputFileError, UsageError } from './errors';
-import { compileGrep } from './line-filter';
+import { addStream, compileGrep } from './line-filter';
 import { formatExecutionTable } from './list-table';
 import { printLogs, type CliIo } from './logs-command';
 import { parseTimeBound } from './time-bound';
@@ -30,6 +30,15 @@ const defaultIo: CliIo = {
 };
 
 const SEAL_WAIT_HELP = 'seconds to wait for the seal of a completed execution still draining';
+const PREFIX_HELP = "put each line's stream in front of it, as [stdout], [stderr] or [LOG-STREAM]";
+const STREAM_HELP =
+  "only lines of this stream: stdout or stderr for a managed job, a log stream's name for an external one (repeatable)";
+
+/** `--stream`, repeatable. */
+function collectStream(value: string, previous: string[]): string[] {
+  return arg((name) => addStream(name, previous))(value);
+}
+
 const TIME_HELP = 'a duration back from now (30s, 10m, 2h, 1h30m, 7d) or an ISO 8601 time (UTC when no zone)';
 
 /** The `--color`/`--no-color` pair: neither given means colour on a terminal unless NO_COLOR is set. */
@@ -52,6 +61,8 @@ interface LogsOptions {
   tail?: number;
   color?: boolean;
   output?: string;
+  prefix?: boolean;
+  stream: string[];
 }
 
 /** The compiled `--grep` (throws `UsageError` on a pattern that is not a regular expression). */
@@ -97,10 +108,11 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     .command('run')
     .description('start a managed execution running CMD and follow its log; the exit code mirrors the job')
     .option('--detach', 'print the execution id and return at once')
+    .option('--prefix', PREFIX_HELP)
     .option('--id <id>', 'execution id (default: generated)', executionIdArg)
     .addOption(new Option('--seal-wait <seconds>', SEAL_WAIT_HELP).argParser(wholeNumber('whole seconds')).default(60))
     .argument('<cmd...>', 'command and arguments (put them after --)')
-    .action(async (cmd: string[], options: { detach?: boolean; id?: string; sealWait: number }) => {
+    .action(async (cmd: string[], options: { detach?: boolean; id?: string; sealWait: number; prefix?: boolean }) => {
       const started = await client().run(cmd, options.id);
       if (options.detach) {
         io.out(started.execution_id);
@@ -112,6 +124,7 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
         follow: true,
         json: false,
         sealWaitSeconds: options.sealWait,
+        prefix: options.prefix ?? false,
       });
       io.err(`logstream: ${view.status}`);
       // The job's own exit code when the runner reported one; else what its status implies.
@@ -148,6 +161,8 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
       wholeNumber('a whole number of lines'),
     )
     .option('--timestamps', 'prefix each line with its time, ISO 8601 in UTC')
+    .option('--prefix', PREFIX_HELP)
+    .option('--stream <name>', STREAM_HELP, collectStream, [])
     .option(
       '-o, --output <file>',
       'write the lines to FILE (atomically: a temporary file renamed when done) instead of stdout',
@@ -167,8 +182,9 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
       json: options.json ?? false,
       sealWaitSeconds: options.sealWait,
       tail: options.tail,
-      filter: { grep: grepOf(options), since: options.since, until: options.until },
+      filter: { grep: grepOf(options), since: options.since, until: options.until, streams: options.stream },
       timestamps: options.timestamps ?? false,
+      prefix: options.prefix ?? false,
       color: color(options.color),
       output: options.output,
     });

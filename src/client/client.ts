@@ -89,11 +89,11 @@ export class LogstreamClient {
     return this.request('POST', '/executions', { command, execution_id: executionId });
   }
 
-  /** Registers an external execution whose job writes to `logGroup`/`logStream`. */
-  register(logGroup: string, logStream: string, executionId?: string): Promise<StartedView> {
+  /** Registers an external execution whose job writes to `logGroup`/`logStream` (or to several streams). */
+  register(logGroup: string, logStream: string | readonly string[], executionId?: string): Promise<StartedView> {
     return this.request('POST', '/executions', {
       log_group: logGroup,
-      log_stream: logStream,
+      ...(typeof logStream === 'string' ? { log_stream: logStream } : { log_streams: logStream }),
       execution_id: executionId,
     });
   }
@@ -147,6 +147,7 @@ export class LogstreamClient {
     if (options.regex) params.set('regex', '1');
     if (options.caseSensitive) params.set('case', '1');
     if (options.limit !== undefined) params.set('limit', String(options.limit));
+    if (options.stream !== undefined) params.set('stream', options.stream);
     return this.request('GET', `/executions/${encodeURIComponent(executionId)}/search?${params.toString()}`);
   }
 

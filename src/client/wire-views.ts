@@ -63,6 +63,8 @@ export interface SearchOptions extends SealWaitOptions {
   readonly sinceIndex?: number;
   /** At most this many matches a page (the API's default 1,000, at most 10,000). */
   readonly limit?: number;
+  /** Only events of this stream (`stdout`/`stderr` of a managed job, a log stream's name for an external one). */
+  readonly stream?: string;
 }
 
 /** One execution of `GET /executions`. */

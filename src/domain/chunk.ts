@@ -28,7 +28,13 @@ export function mergeByArrival(streams: readonly (readonly ArrivedEvent[])[]): S
     }
     const event = best >= 0 ? streams[best]?.[heads[best] ?? 0] : undefined;
     if (!event) return merged;
-    merged.push({ stream: event.stream, timestamp: event.timestamp, message: event.message, after: event.after });
+    merged.push({
+      stream: event.stream,
+      timestamp: event.timestamp,
+      message: event.message,
+      ...(event.stderr === true ? { stderr: true } : {}),
+      after: event.after,
+    });
     heads[best] = (heads[best] ?? 0) + 1;
   }
 }
@@ -115,6 +121,8 @@ function storedEvent(event: SourcedEvent): LogEvent {
   return {
     timestamp: event.timestamp,
     message: event.message,
+    stream: event.stream,
+    ...(event.stderr === true ? { stderr: true } : {}),
     ...(event.eventId === undefined ? {} : { eventId: event.eventId }),
     ...(event.recovered === true ? { recovered: true } : {}),
   };

@@ -10,3 +10,4 @@ export * from './put-batches';
 export * from './retention';
 export * from './status';
 export * from './subscription-message';
+export * from './stream-name';

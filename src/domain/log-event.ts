@@ -13,6 +13,13 @@ export interface LogEvent {
    * everything stored before it): its index may be later than its timestamp's place in the log.
    */
   readonly recovered?: boolean;
+  /** True for a managed job's stderr line (stored behind the stderr marker: see `encodeMessage`). */
+  readonly stderr?: boolean;
+  /**
+   * The stream the line came from. Where the event was read (a source, a chunk being written) it is the CloudWatch
+   * log stream's name; in what the store gives back it is the name readers see (`streamName`).
+   */
+  readonly stream?: string;
 }
 
 /** A log line with its place in the execution's log: indexes are dense, 1..N. */
@@ -25,6 +32,7 @@ export function indexedEvent(index: number, event: LogEvent): IndexedEvent {
   return {
     index,
     timestamp: event.timestamp,
+    ...(event.stream === undefined ? {} : { stream: event.stream }),
     message: event.message,
     ...(event.recovered === true ? { recovered: true } : {}),
   };

@@ -149,7 +149,14 @@ export function freshPushedEvents(
       if (stored === undefined && mayBeStored(position, event.timestamp)) needsStoredIds = true;
       position = afterStoredEvent(position, { eventId: event.id, timestamp: event.timestamp, origin }, window);
       ids.add(event.id);
-      fresh.push({ stream, timestamp: event.timestamp, message: event.message, eventId: event.id, after: position });
+      fresh.push({
+        stream,
+        timestamp: event.timestamp,
+        message: event.message,
+        ...(event.stderr === true ? { stderr: true } : {}),
+        eventId: event.id,
+        after: position,
+      });
     });
     positions.set(stream, position);
   }
@@ -164,7 +171,12 @@ export function freshPushedEvents(
 export function freshReadEvents(
   cursor: SourceCursor,
   stream: string,
-  events: readonly { readonly eventId: string; readonly timestamp: number; readonly message: string }[],
+  events: readonly {
+    readonly eventId: string;
+    readonly timestamp: number;
+    readonly message: string;
+    readonly stderr?: boolean;
+  }[],
   stored: ReadonlySet<string>,
   window = DEFAULT_RECENT_ID_WINDOW,
 ): SourcedEvent[] {
@@ -179,6 +191,7 @@ export function freshReadEvents(
       stream,
       timestamp: event.timestamp,
       message: event.message,
+      ...(event.stderr === true ? { stderr: true } : {}),
       eventId: event.eventId,
       recovered: true,
       after: position,

@@ -18,8 +18,8 @@ export const PUT_LIMITS = {
 export const MAX_LINE_BYTES = PUT_LIMITS.maxEventBytes - PUT_LIMITS.eventOverhead - MESSAGE_ESCAPE_BYTES;
 
 /** Bytes a line counts against a PutLogEvents batch once encoded (see `encodeMessage`). */
-export function putEventBytes(message: string): number {
-  return utf8Length(encodeMessage(message)) + PUT_LIMITS.eventOverhead;
+export function putEventBytes(message: string, stderr = false): number {
+  return utf8Length(encodeMessage(message, stderr)) + PUT_LIMITS.eventOverhead;
 }
 
 /** One event of a PutLogEvents call that CloudWatch did not store, by its position in the call. */
@@ -54,7 +54,7 @@ export function splitForPut(events: readonly LogEvent[]): LogEvent[][] {
 export function putBatchEnd<E extends LogEvent>(
   events: readonly E[],
   start: number,
-  bytesOf: (event: E) => number = (event) => putEventBytes(event.message),
+  bytesOf: (event: E) => number = (event) => putEventBytes(event.message, event.stderr === true),
 ): number {
   const first = events[start];
   if (first === undefined) return start;

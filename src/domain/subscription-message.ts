@@ -4,6 +4,8 @@ export interface SubscriptionEvent {
   readonly id: string;
   readonly timestamp: number;
   readonly message: string;
+  /** Set by the reader that decodes the message: a managed job's stderr line (see `decodeLine`). */
+  readonly stderr?: boolean;
 }
 
 /**

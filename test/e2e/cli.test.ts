@@ -37,11 +37,26 @@ describe('the logstream CLI against a running API', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as unknown),
     ).toEqual([
-      { index: 3, timestamp: expect.any(Number), message: 'l3' },
-      { index: 4, timestamp: expect.any(Number), message: 'l4' },
+      { index: 3, timestamp: expect.any(Number), stream: 'stdout', message: 'l3' },
+      { index: 4, timestamp: expect.any(Number), stream: 'stdout', message: 'l4' },
     ]);
     const status = await cli('status', id);
     expect(JSON.parse(status.stdout)).toMatchObject({ execution_id: id, status: 'SUCCEEDED', sealed: true });
+  });
+
+  it("logs --stream keeps the named streams (repeatable) and --prefix shows each line's stream", async () => {
+    const id = newExecutionId('cli-streams');
+    await h.client.run(['sh', '-c', 'echo out; echo err >&2'], id);
+    await waitSealed(h.client, id);
+    const stderr = await cli('logs', id, '--stream', 'stderr', '--prefix', '--no-color');
+    expect(stderr.status).toBe(0);
+    expect(stderr.stdout).toBe('[stderr] err\n');
+    const both = await cli('logs', id, '--stream', 'stdout', '--stream', 'stderr', '--prefix', '--no-color');
+    expect(both.stdout.split('\n').sort()).toEqual(['', '[stderr] err', '[stdout] out']);
+    expect((await cli('logs', id, '--stream', 'nothing')).stdout).toBe('');
+    const twice = await cli('logs', id, '--stream', 'stderr', '--stream', 'stderr');
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toMatch(/--stream stderr is given twice/);
   });
 
   it('run --detach returns the id at once; stop ends it STOPPED; logs --follow waits for the end', async () => {

@@ -1,5 +1,6 @@
 // An in-memory LogStore with the DynamoDB adapter's semantics, failure injection and call counting.
 import {
+  namedEvents,
   parseCursor,
   type ExecutionRecord,
   type IndexedEvent,
@@ -34,6 +35,7 @@ export type StoreOperation =
   | 'ping';
 
 interface StoredItem {
+  readonly executionId: string;
   readonly seq: number;
   readonly last: number;
   readonly events: readonly LogEvent[];
@@ -172,6 +174,7 @@ export class InMemoryLogStore implements LogStore, ChunkBatchReader {
     if (log.has(chunk.seq)) throw new ChunkConflictError(executionId, chunk.seq);
     if (this.records.get(executionId)?.seal) throw new LogSealedError(executionId);
     log.set(chunk.seq, {
+      executionId,
       seq: chunk.seq,
       last: chunk.last,
       events: chunk.events.map(copyEvent),
@@ -298,12 +301,14 @@ export class InMemoryLogStore implements LogStore, ChunkBatchReader {
   }
 }
 
+// Read back as the adapter reads them: each event named by its stream (see `namedEvents`).
 function toStoredChunk(item: StoredItem): StoredChunk {
+  const cursor = parseCursor(JSON.parse(item.cursor));
   return {
     seq: item.seq,
     last: item.last,
-    events: item.events.map(copyEvent),
-    cursor: parseCursor(JSON.parse(item.cursor)),
+    events: namedEvents(item.executionId, item.events.map(copyEvent), cursor),
+    cursor,
     lastTimestamp: item.lastTimestamp,
   };
 }
@@ -313,6 +318,8 @@ function copyEvent(event: LogEvent): LogEvent {
   return {
     timestamp: event.timestamp,
     message: event.message,
+    ...(event.stream === undefined ? {} : { stream: event.stream }),
+    ...(event.stderr === true ? { stderr: true } : {}),
     ...(event.eventId === undefined ? {} : { eventId: event.eventId }),
     ...(event.recovered === true ? { recovered: true } : {}),
   };

@@ -119,3 +119,34 @@ describe('the ingest mode in the API', () => {
     expect((await store.latestChunk('q'))?.last).toBe(2);
   });
 });
+
+describe('POST /executions with log_streams', () => {
+  const errorOf = async (response: Response): Promise<{ status: number; code: string; message: string }> => {
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    return { status: response.status, ...body.error };
+  };
+
+  test('registers an external execution of several streams, in the order given', async () => {
+    const { post, directory } = api('auto');
+    const response = await post({ log_group: GROUP, log_streams: ['job/web', 'job/worker'], execution_id: 'two' });
+    expect(response.status).toBe(201);
+    expect(directory.started.map((spec) => spec.location)).toEqual([
+      { logGroup: GROUP, logStreams: ['job/web', 'job/worker'] },
+    ]);
+  });
+
+  test.each([
+    ['an empty list', { log_group: GROUP, log_streams: [] }, /log_streams must be an array of 1-100/],
+    ['a repeated stream', { log_group: GROUP, log_streams: ['a', 'a'] }, /names "a" more than once/],
+    ['an invalid name', { log_group: GROUP, log_streams: ['a', 'b:c'] }, /log_streams\[1\] must be 1-512 characters/],
+    ['both log_stream and log_streams', { log_group: GROUP, log_stream: 'a', log_streams: ['b'] }, /not both/],
+    ['log_streams beside a command', { command: ['true'], log_streams: ['a'] }, /not both/],
+    ['log_streams without a log group', { log_streams: ['a'] }, /log_group must be/],
+  ])('400 for %s, naming the problem', async (_label, body, message) => {
+    const { post, directory } = api('auto');
+    const error = await errorOf(await post(body));
+    expect(error).toMatchObject({ status: 400, code: 'INVALID_INPUT' });
+    expect(error.message).toMatch(message);
+    expect(directory.started).toEqual([]);
+  });
+});

@@ -42,9 +42,15 @@ describe('buildChunks', () => {
     expect(chunks.flatMap((c) => c.events.map((e) => e.message))).toEqual(numbered('line ', 20));
   });
 
-  test('stores only timestamp and message of each event', () => {
+  test('stores only timestamp, message and stream of each event (and the stderr mark when set)', () => {
     const [chunk] = buildChunks(1, initialCursor(['s']), sourced('s', ['a']));
-    expect(chunk?.events).toStrictEqual([{ timestamp: T0, message: 'a' }]);
+    expect(chunk?.events).toStrictEqual([{ timestamp: T0, message: 'a', stream: 's' }]);
+    const marked = buildChunks(
+      1,
+      initialCursor(['s']),
+      sourced('s', ['b']).map((e) => ({ ...e, stderr: true })),
+    )[0];
+    expect(marked?.events).toStrictEqual([{ timestamp: T0, message: 'b', stream: 's', stderr: true }]);
   });
 
   test('no events, no chunks', () => {

@@ -1,4 +1,4 @@
-import { useColor } from '../../src/cli/colors';
+import { paint, streamStyle, useColor } from '../../src/cli/colors';
 import { formatEvent, formatTimestamp, highlight } from '../../src/cli/line-format';
 
 const event = { index: 7, timestamp: Date.UTC(2026, 10, 27, 15, 4, 5, 6), message: 'an ERROR and another ERROR' };
@@ -38,5 +38,29 @@ describe('how logstream prints a line', () => {
     expect(useColor(undefined, { NO_COLOR: '' }, true)).toBe(true);
     expect(useColor(false, {}, true)).toBe(false);
     expect(useColor(true, { NO_COLOR: '1' }, false)).toBe(true);
+  });
+});
+
+describe('--prefix: each line behind its stream', () => {
+  const line = (stream: string, message = 'x') => ({ index: 1, timestamp: 0, stream, message });
+
+  it('puts [stream] in front, before the time', () => {
+    expect(formatEvent(line('stderr'), { ...plain, prefix: true })).toBe('[stderr] x');
+    expect(formatEvent(line('job/web'), { ...plain, prefix: true, timestamps: true })).toBe(
+      '[job/web] 1970-01-01T00:00:00.000Z x',
+    );
+  });
+
+  it('colours a stream the same on every line and every run: stderr red, other names by their hash', () => {
+    const coloured = { ...plain, color: true, prefix: true };
+    expect(formatEvent(line('stderr'), coloured)).toBe(`${paint('[stderr]', 'red')} x`);
+    expect(streamStyle('stderr')).toBe('red');
+    const names = ['stdout', 'job/web', 'job/worker', 'a', 'b', 'c', 'd'];
+    for (const name of names) {
+      expect(streamStyle(name)).toBe(streamStyle(name));
+      expect(streamStyle(name)).not.toBe('red');
+      expect(formatEvent(line(name), coloured)).toBe(`${paint(`[${name}]`, streamStyle(name))} x`);
+    }
+    expect(new Set(names.map(streamStyle)).size).toBeGreaterThan(1);
   });
 });

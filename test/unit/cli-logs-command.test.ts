@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compileGrep } from '../../src/cli/line-filter';
+import { addStream, compileGrep } from '../../src/cli/line-filter';
 import { printLogs, type CliIo, type LogsRequest } from '../../src/cli/logs-command';
 import { LogstreamClient } from '../../src/client/client';
 import type { IndexedEvent } from '../../src/domain';
@@ -22,12 +22,20 @@ interface ScriptedLog {
 }
 
 let reads: { since: number; limit: number }[] = [];
-let searches: { since: number; q: string; regex: boolean }[] = [];
+let searches: { since: number; q: string; regex: boolean; stream?: string }[] = [];
+
+/** Every third line of the scripted log is the job's stderr. */
+const streamOf = (index: number): string => (index % 3 === 0 ? 'stderr' : 'stdout');
 
 function serve(log: ScriptedLog): void {
   reads = [];
   searches = [];
-  const event = (index: number): IndexedEvent => ({ index, timestamp: T0 + index * 1000, message: log.message(index) });
+  const event = (index: number): IndexedEvent => ({
+    index,
+    timestamp: T0 + index * 1000,
+    stream: streamOf(index),
+    message: log.message(index),
+  });
   globalThis.fetch = (async (input: string | URL | Request) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const json = (body: unknown): Response =>
@@ -48,12 +56,18 @@ function serve(log: ScriptedLog): void {
     if (url.pathname === `/executions/${ID}/search`) {
       // Like the API: matches after `since`, at most 3 a page here so that paging is exercised.
       const pattern = new RegExp(url.searchParams.get('q') ?? '', url.searchParams.get('case') === '1' ? '' : 'i');
-      searches.push({ since, q: url.searchParams.get('q') ?? '', regex: url.searchParams.get('regex') === '1' });
+      const stream = url.searchParams.get('stream') ?? undefined;
+      searches.push({
+        since,
+        q: url.searchParams.get('q') ?? '',
+        regex: url.searchParams.get('regex') === '1',
+        stream,
+      });
       const matches: IndexedEvent[] = [];
       let at = since;
       while (at < log.size && matches.length < 3) {
         at++;
-        if (pattern.test(log.message(at))) matches.push(event(at));
+        if (pattern.test(log.message(at)) && (stream === undefined || streamOf(at) === stream)) matches.push(event(at));
       }
       return json({
         execution_id: ID,
@@ -234,5 +248,63 @@ describe('logstream logs --tail, --grep, --timestamps against a scripted API', (
       expect(fs.readFileSync(file, 'utf8')).toBe('previous\n');
       expect(fs.readdirSync(dir)).toEqual(['out.log']);
     });
+  });
+});
+
+describe('logstream logs --stream and --prefix against a scripted API', () => {
+  it('--stream stderr --prefix prints only stderr lines, each behind [stderr]', async () => {
+    serve({ ...sealedLog, size: 9 });
+    const { out, error } = await run({ filter: { streams: ['stderr'] }, prefix: true });
+    expect(error).toBeUndefined();
+    expect(out).toEqual(['[stderr] ok 3', '[stderr] ok 6', '[stderr] ok 9']);
+  });
+
+  it('--stream is repeatable: lines of any stream named; --prefix goes before --timestamps', async () => {
+    serve({ ...sealedLog, size: 3 });
+    const { out } = await run({ filter: { streams: ['stdout', 'stderr'] }, prefix: true, timestamps: true });
+    expect(out).toEqual([
+      `[stdout] ${new Date(T0 + 1000).toISOString()} ok 1`,
+      `[stdout] ${new Date(T0 + 2000).toISOString()} ok 2`,
+      `[stderr] ${new Date(T0 + 3000).toISOString()} ok 3`,
+    ]);
+  });
+
+  it('without --prefix the lines are printed as they are', async () => {
+    serve({ ...sealedLog, size: 3 });
+    expect((await run({})).out).toEqual(['ok 1', 'ok 2', 'ok 3']);
+  });
+
+  it('--grep with one --stream searches that stream on the server', async () => {
+    serve({ ...sealedLog, size: 1000 });
+    const { out, error } = await run({ filter: { grep: compileGrep('ERROR'), streams: ['stderr'] } });
+    expect(error).toBeUndefined();
+    expect(out).toEqual(['ERROR at 300', 'ERROR at 600', 'ERROR at 900']);
+    expect(searches.length).toBeGreaterThan(0);
+    expect(searches.every((s) => s.stream === 'stderr')).toBe(true);
+    expect(reads).toEqual([]);
+  });
+
+  it('--grep with two --stream values searches every stream and keeps the named ones', async () => {
+    serve({ ...sealedLog, size: 300 });
+    const { out } = await run({ filter: { grep: compileGrep('ERROR'), streams: ['stdout', 'web'] } });
+    expect(out).toEqual(['ERROR at 100', 'ERROR at 200']);
+    expect(searches.every((s) => s.stream === undefined)).toBe(true);
+  });
+
+  it('--tail with --stream keeps the last N lines of that stream', async () => {
+    serve({ ...sealedLog, size: 100 });
+    const { out, error } = await run({ tail: 2, filter: { streams: ['stderr'] } });
+    expect(error).toBeUndefined();
+    expect(out).toEqual(['ok 96', 'ok 99']);
+  });
+
+  it('--stream collects names; an empty one or one given twice is a usage error', () => {
+    expect(addStream('web', addStream('stderr', []))).toEqual(['stderr', 'web']);
+    expect(() => addStream('', [])).toThrow(
+      expect.objectContaining({ name: 'UsageError', message: expect.stringMatching(/needs a stream name/) }),
+    );
+    expect(() => addStream('web', ['web'])).toThrow(
+      expect.objectContaining({ message: '--stream web is given twice' }),
+    );
   });
 });

@@ -7,7 +7,7 @@ import {
 import { DynamoDbLogStore } from '../../src/adapters/dynamodb/dynamodb-log-store';
 import { itemSize } from '../../src/adapters/dynamodb/item-size';
 import { chunkItem, toChunk } from '../../src/adapters/dynamodb/log-items';
-import type { LogChunk, LogSeal } from '../../src/domain';
+import { managedLogStream, type LogChunk, type LogSeal } from '../../src/domain';
 import { seededRandom } from '../support/fakes';
 
 // The adapter's mapping of DynamoDB's answers to the store's errors, with a scripted client: each
@@ -240,9 +240,48 @@ describe('chunk items of pushed logs', () => {
     for (const ids of [window(32, 8), window(256, 1), ['1', '2', '3'], ['a:b', 'c']]) {
       const chunk = pushedChunk(ids);
       const { lastTimestamp, ...back } = toChunk(chunkItem(ID, chunk));
-      expect(back).toEqual(chunk);
+      // Events written without their stream (as before streams were kept) read as the cursor's only stream.
+      expect(back).toEqual({ ...chunk, events: chunk.events.map((event) => ({ ...event, stream: 'app' })) });
       expect(lastTimestamp).toBe(1_772_366_400_000);
     }
+  });
+
+  test("streams: each event keeps its own; a managed job's log stream reads as stdout and stderr", () => {
+    const cursor = { streams: { web: { skip: 0 }, worker: { skip: 0 } } };
+    const external = {
+      seq: 1,
+      last: 3,
+      cursor,
+      events: [
+        { timestamp: 1, message: 'a', stream: 'web' },
+        { timestamp: 2, message: 'b', stream: 'worker' },
+        { timestamp: 3, message: 'c', stream: 'web' },
+      ],
+    };
+    expect(toChunk(chunkItem(ID, external)).events.map((e) => [e.stream, e.message])).toEqual([
+      ['web', 'a'],
+      ['worker', 'b'],
+      ['web', 'c'],
+    ]);
+    const managed = managedLogStream(ID);
+    const job = {
+      seq: 1,
+      last: 3,
+      cursor: { streams: { [managed]: { skip: 0 } } },
+      events: [
+        { timestamp: 1, message: 'out', stream: managed },
+        { timestamp: 2, message: 'err', stream: managed, stderr: true },
+        { timestamp: 3, message: 'out again', stream: managed },
+      ],
+    };
+    expect(toChunk(chunkItem(ID, job)).events.map((e) => [e.stream, e.message])).toEqual([
+      ['stdout', 'out'],
+      ['stderr', 'err'],
+      ['stdout', 'out again'],
+    ]);
+    // A managed job's chunk from before streams were kept: every line reads as stdout.
+    const legacy = { ...job, events: job.events.map(({ timestamp, message }) => ({ timestamp, message })) };
+    expect(toChunk(chunkItem(ID, legacy)).events.map((e) => e.stream)).toEqual(['stdout', 'stdout', 'stdout']);
   });
 
   test('the item of a chunk with a full window of 256 ids of 56 digits: under 1 KB, at most 8 KB (one stream)', () => {

@@ -1,5 +1,5 @@
 import { LineSplitter, MAX_MESSAGE_BYTES } from '../../activities/line-splitter';
-import { encodeMessage, MESSAGE_ESCAPE } from '../../src/domain';
+import { encodeMessage, MESSAGE_ESCAPE, STDERR_MARKER } from '../../src/domain';
 
 /** Feeds `chunks` to a splitter and ends it; returns the lines emitted. */
 function split(chunks: readonly (Buffer | string)[], maxBytes?: number): string[] {
@@ -77,14 +77,15 @@ describe('LineSplitter', () => {
     expect(pieces.join('')).toBe(line);
   });
 
-  test('MAX_MESSAGE_BYTES leaves room for the 26 bytes CloudWatch counts per event and the escape', () => {
-    expect(MAX_MESSAGE_BYTES + 26 + Buffer.byteLength(MESSAGE_ESCAPE)).toBe(256 * 1024);
+  test('MAX_MESSAGE_BYTES leaves room for the 26 bytes CloudWatch counts per event and the stderr marker', () => {
+    expect(MAX_MESSAGE_BYTES + 26 + Buffer.byteLength(STDERR_MARKER)).toBe(256 * 1024);
   });
 
   test('every piece of any line, once encoded for CloudWatch, fits in one event', () => {
     const line = MESSAGE_ESCAPE.repeat(100_000) + '\n';
     for (const piece of split([line])) {
       expect(Buffer.byteLength(encodeMessage(piece)) + 26).toBeLessThanOrEqual(256 * 1024);
+      expect(Buffer.byteLength(encodeMessage(piece, true)) + 26).toBeLessThanOrEqual(256 * 1024);
     }
   });
 

@@ -42,7 +42,10 @@ describe('readStoredEvents', () => {
     const store = await storeWithChunks(sizes);
     const page = await readStoredEvents(store, ID, 0, 100);
     expect(page.more).toBe(false);
-    expect(page.events).toEqual(indexes(1, 11).map((i) => ({ index: i, timestamp: T0 + i, message: `e${i}` })));
+    // Chunks written without streams read as the log's only stream (the cursor's `s`).
+    expect(page.events).toEqual(
+      indexes(1, 11).map((i) => ({ index: i, timestamp: T0 + i, stream: 's', message: `e${i}` })),
+    );
   });
 
   test.each([
@@ -137,7 +140,7 @@ describe('readStoredEvents', () => {
     const store = await storeWithChunks(sizes);
     store.deleteChunk(ID, 5);
     expect(await readStoredEvents(store, ID, 0, 3)).toEqual({
-      events: indexes(1, 3).map((i) => ({ index: i, timestamp: T0 + i, message: `e${i}` })),
+      events: indexes(1, 3).map((i) => ({ index: i, timestamp: T0 + i, stream: 's', message: `e${i}` })),
       more: true,
     });
     // A full page up to index 4 must look at index 5 to answer `more`: the hole is found there.

@@ -94,10 +94,17 @@ describe('GET /executions/{id}/search', () => {
     expect(last?.source).toBe(id === 'gone-1' ? 'cloudwatch' : 'dynamodb');
   });
 
-  test('a match carries its index, timestamp and message', async () => {
+  test('a match carries its index, timestamp, stream and message', async () => {
     const { search } = await world(lines);
     const { body } = await search('/executions/sealed-1/search?q=step%2042%20NEEDLE&case=1');
-    expect(body.matches).toEqual([{ index: 42, timestamp: expect.any(Number), message: 'step 42 NEEDLE found' }]);
+    expect(body.matches).toEqual([
+      { index: 42, timestamp: expect.any(Number), stream: 'sealed-1', message: 'step 42 NEEDLE found' },
+    ]);
+    // stream= keeps that stream's matches only.
+    expect((await search('/executions/sealed-1/search?q=NEEDLE&stream=sealed-1')).body.matches).toHaveLength(
+      (await search('/executions/sealed-1/search?q=NEEDLE')).body.matches.length,
+    );
+    expect((await search('/executions/sealed-1/search?q=NEEDLE&stream=other')).body.matches).toEqual([]);
     expect(body.next_index).toBeNull();
   });
 
@@ -139,7 +146,9 @@ describe('GET /executions/{id}/search', () => {
     ['q=a&limit=0', 'limit', 'at least 1'],
     ['q=a&limit=10001', 'limit', 'at most 10000'],
     ['q=a&since_index=-1', 'since_index', 'non-negative integer'],
-    ['q=a&stream=stderr', 'stream', 'unknown query parameter'],
+    ['q=a&stream=a%3Ab', 'stream', 'stream must be 1-512 characters'],
+    ['q=a&stream=', 'stream', 'stream must be 1-512 characters'],
+    ['q=a&stream=a&stream=b', 'stream', 'more than once'],
     ['q=a&q=b', 'q', 'more than once'],
   ])('?%s is refused with a 400 naming %s', async (query, _field, message) => {
     const { search } = await world(lines);

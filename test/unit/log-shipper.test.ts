@@ -1,6 +1,6 @@
 import { MAX_MESSAGE_BYTES } from '../../activities/line-splitter';
 import { LogShipper, type LinesRejected, type LogShipperOptions } from '../../activities/log-shipper';
-import { decodeMessage, MESSAGE_ESCAPE, type SourceCursor } from '../../src/domain';
+import { decodeLine, decodeMessage, MESSAGE_ESCAPE, type SourceCursor } from '../../src/domain';
 import { awsError, InMemoryLogSource, MAX_PUT_MESSAGE_BYTES } from '../support/fakes';
 
 const GROUP = '/logstream/executions';
@@ -123,8 +123,28 @@ describe('LogShipper', () => {
     ship.add(line);
     ship.add('');
     await ship.close();
-    expect(Buffer.byteLength(source.events(GROUP, STREAM)[0]?.message ?? '')).toBe(MAX_PUT_MESSAGE_BYTES);
+    expect(Buffer.byteLength(source.events(GROUP, STREAM)[0]?.message ?? '')).toBe(
+      MAX_MESSAGE_BYTES + Buffer.byteLength(MESSAGE_ESCAPE),
+    );
     expect(stored(source)).toEqual([line, '']);
+    expect(ship.rejectedCount).toBe(0);
+  });
+
+  test('a stderr line of the splitter maximum fits in one event behind the stderr marker, in the order added', async () => {
+    const source = await withStream();
+    const ship = shipper(source);
+    const line = 'e'.repeat(MAX_MESSAGE_BYTES);
+    ship.add('out');
+    ship.add(line, true);
+    ship.add('', true);
+    await ship.close();
+    const messages = source.events(GROUP, STREAM).map((e) => e.message);
+    expect(Buffer.byteLength(messages[1] ?? '')).toBe(MAX_PUT_MESSAGE_BYTES);
+    expect(messages.map((m) => decodeLine(m))).toEqual([
+      { message: 'out', stderr: false },
+      { message: line, stderr: true },
+      { message: '', stderr: true },
+    ]);
     expect(ship.rejectedCount).toBe(0);
   });
 

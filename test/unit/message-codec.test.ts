@@ -1,4 +1,12 @@
-import { decodeMessage, encodeMessage, MESSAGE_ESCAPE, MESSAGE_ESCAPE_BYTES } from '../../src/domain';
+import {
+  decodeLine,
+  decodeMessage,
+  encodeMessage,
+  MESSAGE_ESCAPE,
+  MESSAGE_ESCAPE_BYTES,
+  STDERR_MARKER,
+  storedLine,
+} from '../../src/domain';
 
 const E = MESSAGE_ESCAPE;
 
@@ -43,7 +51,21 @@ describe('message codec', () => {
     expect(stored.size).toBe(lines.length);
   });
 
-  test('MESSAGE_ESCAPE_BYTES is the escape character in UTF-8', () => {
-    expect(Buffer.byteLength(E)).toBe(MESSAGE_ESCAPE_BYTES);
+  test('MESSAGE_ESCAPE_BYTES is the longest prefix encoding adds: the stderr marker in UTF-8', () => {
+    expect(Buffer.byteLength(STDERR_MARKER)).toBe(MESSAGE_ESCAPE_BYTES);
+    expect(Buffer.byteLength(E)).toBeLessThan(MESSAGE_ESCAPE_BYTES);
+  });
+
+  test('a stderr line round-trips behind the marker, and no stdout line ever reads as stderr', () => {
+    const lines = allStrings([E, 'a', ' ', 's', 'stderr '], 3);
+    for (const line of lines) {
+      const message = encodeMessage(line, true);
+      expect(message.startsWith(STDERR_MARKER)).toBe(true);
+      expect(decodeLine(message)).toEqual({ message: line, stderr: true });
+      expect(decodeLine(encodeMessage(line))).toEqual({ message: line, stderr: false });
+      expect(decodeLine(encodeMessage(STDERR_MARKER + line))).toEqual({ message: STDERR_MARKER + line, stderr: false });
+    }
+    expect(storedLine(encodeMessage('x', true))).toStrictEqual({ message: 'x', stderr: true });
+    expect(storedLine('x')).toStrictEqual({ message: 'x' });
   });
 });

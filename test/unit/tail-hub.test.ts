@@ -147,7 +147,8 @@ describe('TailHub', () => {
     expect(seen[0]?.[0]?.message()).toBe(
       JSON.stringify({
         type: 'events',
-        events: [1, 2, 3].map((i): IndexedEvent => ({ index: i, timestamp: 1000 + i, message: `m${i}` })),
+        // Chunks written without streams read as the log's only stream (the cursor's `s`).
+        events: [1, 2, 3].map((i): IndexedEvent => ({ index: i, timestamp: 1000 + i, stream: 's', message: `m${i}` })),
       }),
     );
     a.close();

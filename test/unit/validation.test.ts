@@ -10,6 +10,8 @@ import {
   parseLimit,
   parseLogGroup,
   parseLogStream,
+  parseLogStreams,
+  MAX_LOG_STREAMS,
   parseTerminalStatus,
   rejectUnknownFields,
 } from '../../src/api/validation';
@@ -231,5 +233,35 @@ describe('parseEventCount', () => {
   test('refuses anything else, naming event_count', () => {
     for (const bad of [-1, 1.5, '12', null, Number.NaN, 2 ** 60, true])
       expectInvalid(() => parseEventCount(bad), 'event_count');
+  });
+});
+
+describe('parseLogStreams', () => {
+  test('accepts 1 to MAX_LOG_STREAMS distinct names, in their order', () => {
+    expect(parseLogStreams(['web'])).toEqual(['web']);
+    expect(parseLogStreams(['web', 'worker/1'])).toEqual(['web', 'worker/1']);
+    const most = Array.from({ length: MAX_LOG_STREAMS }, (_, i) => `s${i}`);
+    expect(parseLogStreams(most)).toEqual(most);
+  });
+
+  test.each([
+    ['not an array', 'web'],
+    ['an empty array', []],
+    ['too many', Array.from({ length: MAX_LOG_STREAMS + 1 }, (_, i) => `s${i}`)],
+    ['a repeated name', ['web', 'worker', 'web']],
+  ])('rejects %s, naming log_streams', (_label, value) => {
+    expectInvalid(() => parseLogStreams(value), 'log_streams');
+  });
+
+  test.each([
+    ['an empty name', ['web', '']],
+    ['a colon', ['a:b']],
+    ['a star', ['ok', 'a*b']],
+    ['a control character', ['a\nb']],
+    ['a number', ['web', 7]],
+  ])('rejects %s, naming the element', (_label, value) => {
+    const error = thrown(() => parseLogStreams(value));
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(String(error.field)).toMatch(/^log_streams\[\d\]$/);
   });
 });

@@ -11,7 +11,7 @@ import {
 import {
   advanceCursor,
   consumedAt,
-  decodeMessage,
+  storedLine,
   encodeMessage,
   mergeByArrival,
   type ArrivedEvent,
@@ -166,7 +166,10 @@ export class CloudWatchLogSource implements LogSource, LogAudit {
           new PutLogEventsCommand({
             logGroupName: logGroup,
             logStreamName: logStream,
-            logEvents: batch.map((e) => ({ timestamp: e.timestamp, message: encodeMessage(e.message) })),
+            logEvents: batch.map((e) => ({
+              timestamp: e.timestamp,
+              message: encodeMessage(e.message, e.stderr === true),
+            })),
           }),
         ),
       );
@@ -250,7 +253,7 @@ export class CloudWatchLogSource implements LogSource, LogAudit {
         events.push({
           stream,
           timestamp,
-          message: decodeMessage(raw?.message ?? ''),
+          ...storedLine(raw?.message ?? ''),
           ingestionTime: raw?.ingestionTime ?? raw?.timestamp ?? 0,
           after,
         });

@@ -1,5 +1,5 @@
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { decodeMessage } from '../../domain';
+import { storedLine } from '../../domain';
 import type { FilteredPage, FilteredStreamsPage } from '../../ports';
 import { awsCodeOf } from './read-pages';
 import { describeSubscription, forwardsEverythingTo } from './subscription';
@@ -100,7 +100,7 @@ async function filterPage(
   }
   const events = (output.events ?? []).map((event) => ({
     timestamp: event.timestamp ?? 0,
-    message: decodeMessage(event.message ?? ''),
+    ...storedLine(event.message ?? ''),
     eventId: event.eventId ?? '',
     logStream: event.logStreamName ?? '',
   }));

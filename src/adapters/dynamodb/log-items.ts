@@ -1,6 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { isIngestMode, isSealProof, isTerminalStatus, type ExecutionRecord, type LogChunk } from '../../domain';
+import {
+  isIngestMode,
+  isSealProof,
+  isTerminalStatus,
+  namedEvents,
+  type ExecutionRecord,
+  type LogChunk,
+} from '../../domain';
 import type { StoredChunk } from '../../ports';
 import { decodeEvents, encodeEvents } from './chunk-codec';
 import { cursorAttribute, cursorOf } from './cursor-codec';
@@ -69,13 +76,14 @@ export function toChunk(item: Item): StoredChunk {
   const last = Number(item.last?.N);
   const data = item.data?.B;
   if (!Number.isInteger(seq) || !Number.isInteger(last) || !data) throw new TypeError('malformed chunk item');
-  const events = decodeEvents(data);
+  const cursor = cursorOf(item);
+  const events = namedEvents(item.execution_id?.S ?? '', decodeEvents(data), cursor);
   if (events.length !== last - seq + 1) throw new TypeError(`chunk ${seq} holds ${events.length} events`);
   return {
     seq,
     last,
     events,
-    cursor: cursorOf(item),
+    cursor,
     lastTimestamp: Number(item.last_ts?.N ?? 0),
   };
 }

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { decodeMessage, parseSubscriptionMessage, type SubscriptionMessage } from '../../domain';
+import { parseSubscriptionMessage, storedLine, type SubscriptionMessage } from '../../domain';
 
 /** What one Kinesis record's Data holds: the subscription payload, or why it is not one. */
 export type DecodedRecord =
@@ -34,7 +34,7 @@ export function decodeSubscriptionRecord(data: Uint8Array): DecodedRecord {
     return { message: undefined, malformed: reason(error) };
   }
   if (message.messageType !== 'DATA_MESSAGE') return { message };
-  const logEvents = message.logEvents.map((event) => ({ ...event, message: decodeMessage(event.message) }));
+  const logEvents = message.logEvents.map((event) => ({ ...event, ...storedLine(event.message) }));
   return { message: { ...message, logEvents } };
 }
 

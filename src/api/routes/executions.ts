@@ -22,6 +22,7 @@ import {
   parseLimit,
   parseLogGroup,
   parseLogStream,
+  parseLogStreams,
   parseTerminalStatus,
   rejectUnknownFields,
 } from '../validation';
@@ -50,18 +51,23 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
 
   routes.post('/executions', async (c) => {
     const body = await jsonBody(c);
-    rejectUnknownFields(body, ['command', 'execution_id', 'log_group', 'log_stream']);
+    rejectUnknownFields(body, ['command', 'execution_id', 'log_group', 'log_stream', 'log_streams']);
     const executionId = body.execution_id === undefined ? randomUUID() : parseExecutionId(body.execution_id);
     let location: LogLocation;
     let command: string[] | undefined;
     if (body.command !== undefined) {
-      if (body.log_group !== undefined || body.log_stream !== undefined) {
-        throw new InvalidInputError('command', 'give either command, or log_group and log_stream, not both');
+      if (body.log_group !== undefined || body.log_stream !== undefined || body.log_streams !== undefined) {
+        throw new InvalidInputError('command', 'give either command, or log_group and log_stream(s), not both');
       }
       command = parseCommand(body.command);
       location = { logGroup: deps.logGroup, logStreams: [managedLogStream(executionId)] };
-    } else if (body.log_group !== undefined || body.log_stream !== undefined) {
-      location = { logGroup: parseLogGroup(body.log_group), logStreams: [parseLogStream(body.log_stream)] };
+    } else if (body.log_group !== undefined || body.log_stream !== undefined || body.log_streams !== undefined) {
+      if (body.log_stream !== undefined && body.log_streams !== undefined) {
+        throw new InvalidInputError('log_streams', 'give either log_stream or log_streams, not both');
+      }
+      const logStreams =
+        body.log_streams === undefined ? [parseLogStream(body.log_stream)] : parseLogStreams(body.log_streams);
+      location = { logGroup: parseLogGroup(body.log_group), logStreams };
     } else {
       throw new InvalidInputError('command', 'give a command, or the log_group and log_stream of an external job');
     }

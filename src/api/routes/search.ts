@@ -5,20 +5,20 @@ import { rejectUnknownQuery, type ApiEnv } from '../http';
 import type { LogQuery } from '../log-query';
 import { searchLog } from '../log-search';
 import { compileSearchPattern } from '../search-pattern';
-import { parseFlag, parseIndexParam, parseLimit } from '../validation';
+import { parseFlag, parseIndexParam, parseLimit, parseLogStream } from '../validation';
 
 /** Default page of `/search`: matches, not events read. */
 const DEFAULT_SEARCH_LIMIT = 1000;
 
 /**
- * `GET /executions/{id}/search?q=TEXT&since_index=K&limit=M&regex=1&case=1`: the events with index > K whose message
- * matches, paged like `/logs` (`next_index` is the next page's `since_index`, null at the end).
+ * `GET /executions/{id}/search?q=TEXT&since_index=K&limit=M&regex=1&case=1&stream=S`: the events with index > K (of
+ * stream S only, when given) whose message matches, paged like `/logs` (`next_index` is the next page's `since_index`, null at the end).
  */
 export function searchRoutes(deps: { readonly query: LogQuery }): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
   routes.get('/executions/:id/search', async (c) => {
     const executionId = parseExecutionId(c.req.param('id'));
-    rejectUnknownQuery(c, ['q', 'since_index', 'limit', 'regex', 'case']);
+    rejectUnknownQuery(c, ['q', 'since_index', 'limit', 'regex', 'case', 'stream']);
     const matches = compileSearchPattern({
       q: c.req.query('q') ?? '',
       regex: parseFlag(c.req.query('regex'), 'regex'),
@@ -27,12 +27,16 @@ export function searchRoutes(deps: { readonly query: LogQuery }): Hono<ApiEnv> {
     const sinceIndex = parseIndexParam(c.req.query('since_index'), 'since_index', 0, Number.MAX_SAFE_INTEGER);
     const raw = c.req.query('limit');
     const limit = raw === undefined ? DEFAULT_SEARCH_LIMIT : parseLimit(raw);
+    const streamParam = c.req.query('stream');
+    const stream = streamParam === undefined ? undefined : parseLogStream(streamParam, 'stream');
     const execution = await deps.query.resolve(executionId);
-    const page = await searchLog(deps.query, execution, matches, { sinceIndex, limit }).catch((error: unknown) => {
-      const wait = retryAfterSeconds(error);
-      if (wait !== undefined) c.header('Retry-After', String(wait));
-      throw error;
-    });
+    const page = await searchLog(deps.query, execution, matches, { sinceIndex, limit, stream }).catch(
+      (error: unknown) => {
+        const wait = retryAfterSeconds(error);
+        if (wait !== undefined) c.header('Retry-After', String(wait));
+        throw error;
+      },
+    );
     return c.json({
       execution_id: executionId,
       status: page.status,

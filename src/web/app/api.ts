@@ -23,6 +23,8 @@ export interface ExecutionView extends ExecutionSummary {
 export interface LogEvent {
   readonly index: number;
   readonly timestamp: number;
+  /** `stdout`/`stderr` of a managed job, the log stream's name of an external one (absent from older APIs). */
+  readonly stream?: string;
   readonly message: string;
 }
 

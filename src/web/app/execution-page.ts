@@ -37,6 +37,9 @@ export function showExecutionPage(executionId: string): void {
     el('option', { value: 'local' }, 'local time'),
     el('option', { value: 'utc' }, 'UTC'),
   );
+  // Filled with each stream as its first line arrives; choosing one shows only its lines (and searches only it).
+  const streamSelect = el('select', { id: 'stream-filter' }, el('option', { value: '' }, 'all streams'));
+  const streamsSeen = new Set<string>();
   const feedStatus = el('p', { class: 'feed-status', role: 'status', 'aria-live': 'polite' }, 'Loading the log…');
   const jumpButton = el('button', { type: 'button', class: 'jump', hidden: true }, 'Jump to live');
   const topButton = el('button', { type: 'button', class: 'jump-top', hidden: true }, 'Jump to top');
@@ -72,6 +75,8 @@ export function showExecutionPage(executionId: string): void {
       filterInput,
       el('label', { class: 'check' }, regexBox, ' Regex'),
       el('label', { class: 'check' }, caseBox, ' Match case'),
+      el('label', { for: 'stream-filter' }, 'Stream'),
+      streamSelect,
       el('label', { for: 'timestamps' }, 'Timestamps'),
       timestampSelect,
       filterCount,
@@ -89,16 +94,31 @@ export function showExecutionPage(executionId: string): void {
     filterError.textContent = error ? `Invalid regular expression: ${error}` : '';
     filterInput.setAttribute('aria-invalid', String(error !== undefined));
     if (!error) view.setFilter(matcher);
+    const stream = streamSelect.value === '' ? null : streamSelect.value;
+    if (view instanceof LogView) view.setStream(stream);
     // The whole log is searched on the server (its own 400 says what is wrong with a pattern it refuses).
-    matchList.search(error ? '' : filterInput.value, { regex: regexBox.checked, matchCase: caseBox.checked });
+    matchList.search(error ? '' : filterInput.value, {
+      regex: regexBox.checked,
+      matchCase: caseBox.checked,
+      ...(stream === null ? {} : { stream }),
+    });
     showMatches();
   };
   const showMatches = (): void => {
     const { lines, shown } = view.size;
     filterCount.textContent =
-      filterInput.value && lines !== shown ? `${shown.toLocaleString()} of ${lines.toLocaleString()} lines` : '';
+      (filterInput.value || streamSelect.value) && lines !== shown
+        ? `${shown.toLocaleString()} of ${lines.toLocaleString()} lines`
+        : '';
   };
-  for (const input of [filterInput, regexBox, caseBox]) input.addEventListener('input', applyFilter);
+  for (const input of [filterInput, regexBox, caseBox, streamSelect]) input.addEventListener('input', applyFilter);
+  const noteStreams = (events: readonly { stream?: string }[]): void => {
+    for (const { stream } of events) {
+      if (stream === undefined || streamsSeen.has(stream)) continue;
+      streamsSeen.add(stream);
+      streamSelect.append(el('option', { value: stream }, stream));
+    }
+  };
 
   const savedMode = localStorage.getItem(TIMESTAMP_SETTING);
   timestampSelect.value = savedMode === 'local' || savedMode === 'utc' ? savedMode : 'hidden';
@@ -141,6 +161,7 @@ export function showExecutionPage(executionId: string): void {
 
   const feed = new LogFeed(executionId, {
     events: (events) => {
+      noteStreams(events);
       view.append(events);
       // For scripts and tests: which lines arrived, in order.
       const detail = { first: events[0]?.index ?? 0, last: events[events.length - 1]?.index ?? 0 };
@@ -177,6 +198,9 @@ export function showExecutionPage(executionId: string): void {
         const windowedView = new WindowedLogView({ ...viewOptions, onNeed: (from, to) => scrollback.read(from, to) });
         view.element.replaceWith(windowedView.element);
         view = windowedView;
+        // A windowed log holds only what is in view: its lines are not hidden by stream (the badges still tell them).
+        streamSelect.disabled = true;
+        streamSelect.title = 'not for a log opened windowed (?window=0 loads it whole)';
         windowedView.setTotal(execution.last_index);
         topButton.hidden = false;
         section.dataset.windowed = 'true';

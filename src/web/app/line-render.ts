@@ -6,6 +6,8 @@ export interface ViewLine {
   readonly index: number;
   readonly timestamp: number;
   readonly message: string;
+  /** The stream the line came from (`stdout`, `stderr`, or an external job's log stream). */
+  readonly stream?: string;
   /** The message without its ANSI sequences, computed on first use. */
   plain?: string;
 }

@@ -23,7 +23,12 @@ export interface HeldLine extends ViewLine {
 
 /** A held copy of `event`, its group marker read. */
 export function heldLine(event: ViewLine): HeldLine {
-  const line: HeldLine = { index: event.index, timestamp: event.timestamp, message: event.message };
+  const line: HeldLine = {
+    index: event.index,
+    timestamp: event.timestamp,
+    message: event.message,
+    ...(event.stream === undefined ? {} : { stream: event.stream }),
+  };
   const marker = groupMarker(plainText(line));
   if (marker?.kind === 'start') {
     line.marker = 'start';
@@ -59,6 +64,7 @@ export function lineRow(line: HeldLine, style: RowStyle): HTMLElement {
     // Out of the tab order: a log would be thousands of stops; the log itself scrolls by keyboard.
     el('a', { class: 'ln', href: `#L${line.index}`, tabindex: -1 }, String(line.index)),
     style.timestamps !== 'hidden' && el('span', { class: 'ts' }, formatTimestamp(line.timestamp, style.timestamps)),
+    line.stream !== undefined && streamBadge(line.stream),
     header
       ? el(
           'button',
@@ -67,6 +73,17 @@ export function lineRow(line: HeldLine, style: RowStyle): HTMLElement {
         )
       : el('span', { class: 'msg' }, line.marker === 'end' ? '' : renderMessage(line.message, highlights)),
   );
+}
+
+// Colours a stream's badge can take (classes in styles.css): stderr has its own, every other name one by its hash.
+const STREAM_COLOURS = 6;
+
+/** The badge of a line's stream, in a colour that is the same for the name on every page and every load. */
+export function streamBadge(stream: string): HTMLElement {
+  let hash = 0;
+  for (let i = 0; i < stream.length; i++) hash = (hash * 31 + stream.charCodeAt(i)) >>> 0;
+  const colour = stream === 'stderr' ? 'stream-err' : `stream-c${hash % STREAM_COLOURS}`;
+  return el('span', { class: `stream ${colour}`, 'data-stream': stream, title: stream }, stream);
 }
 
 /**

@@ -27,6 +27,8 @@ export class LogView extends LogScroller {
   private rendered = new Map<number, HTMLElement>();
   /** Unvirtualised: the first line (position in `lines`) whose row is not in the DOM yet. */
   private flatFrom: number | undefined;
+  /** The stream whose lines alone are shown (null: every stream's). */
+  private stream: string | null = null;
 
   constructor(private readonly options: LogViewOptions) {
     super(options, options.virtualize);
@@ -65,6 +67,13 @@ export class LogView extends LogScroller {
     this.rerender();
   }
 
+  /** Shows only lines of `stream` (null: of every stream). */
+  setStream(stream: string | null): void {
+    this.stream = stream;
+    this.shown = this.visiblePositions();
+    this.rerender();
+  }
+
   /** Opens or folds the group whose header is line `index`. */
   override toggleGroup(index: number): void {
     const position = index - (this.lines[0]?.index ?? 1);
@@ -95,6 +104,7 @@ export class LogView extends LogScroller {
   private isVisible(position: number): boolean {
     const line = this.lines[position] as HeldLine;
     if (line.marker === 'end') return false;
+    if (this.stream !== null && line.stream !== this.stream) return false;
     const group = line.group === undefined ? undefined : this.groups.get(line.group);
     if (this.matcher) {
       const matches = this.matcher.test(line.marker === 'start' ? (line.title ?? '') : plainText(line));
@@ -105,7 +115,7 @@ export class LogView extends LogScroller {
   }
 
   private visiblePositions(): number[] | null {
-    if (!this.matcher && this.groups.size === 0) return null;
+    if (!this.matcher && this.stream === null && this.groups.size === 0) return null;
     const shown: number[] = [];
     for (let i = 0; i < this.lines.length; i++) if (this.isVisible(i)) shown.push(i);
     return shown;

@@ -2,6 +2,7 @@
 import { api, ApiError, type SearchPage } from './api';
 import { el } from './dom';
 import { renderMessage } from './line-render';
+import { streamBadge } from './log-row';
 
 // Matches fetched at a time: the list grows by this many with "More matches".
 const MATCHES_PER_FETCH = 200;
@@ -18,7 +19,7 @@ export class MatchList {
   private readonly list: HTMLOListElement;
   private readonly summary: HTMLElement;
   private readonly more: HTMLButtonElement;
-  private query: { q: string; regex: boolean; matchCase: boolean } | undefined;
+  private query: { q: string; regex: boolean; matchCase: boolean; stream?: string } | undefined;
   private next: number | null = null;
   private found = 0;
   private aborter: AbortController | undefined;
@@ -38,8 +39,8 @@ export class MatchList {
     );
   }
 
-  /** Searches the whole log for `q` once the user pauses typing; an empty `q` hides the list. */
-  search(q: string, options: { regex: boolean; matchCase: boolean }): void {
+  /** Searches the whole log (of `stream` only, when given) for `q` once the user pauses typing; an empty `q` hides the list. */
+  search(q: string, options: { regex: boolean; matchCase: boolean; stream?: string }): void {
     clearTimeout(this.timer);
     this.aborter?.abort();
     this.query = q === '' ? undefined : { q, ...options };
@@ -62,6 +63,7 @@ export class MatchList {
     const params = new URLSearchParams({ q: query.q, limit: String(MATCHES_PER_FETCH) });
     if (query.regex) params.set('regex', '1');
     if (query.matchCase) params.set('case', '1');
+    if (query.stream !== undefined) params.set('stream', query.stream);
     let gathered = 0;
     try {
       for (
@@ -82,6 +84,7 @@ export class MatchList {
               'li',
               { 'data-index': match.index },
               el('a', { href: `#L${match.index}` }, String(match.index)),
+              match.stream !== undefined && streamBadge(match.stream),
               el('span', { class: 'msg' }, renderMessage(match.message)),
             ),
           ),

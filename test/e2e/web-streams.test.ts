@@ -1,0 +1,114 @@
+import type { Page } from 'playwright-core';
+import { waitForFeed } from '../support/browser';
+import { browserSuite } from '../support/browser-suite';
+import { writeLines } from '../support/external-job';
+import { newExecutionId, waitFor, waitSealed } from '../support/harness';
+
+// A managed job printing 3 lines to each of its pipes; an external job of two log streams, 3 lines each.
+const MANAGED_JOB = ['sh', '-c', 'for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done'];
+
+/** Each rendered row's index, stream badge (its text and colour) and message. */
+function rows(page: Page): Promise<{ index: number; stream: string; colour: string; message: string }[]> {
+  return page.$$eval('.log-scroll .line', (lines) =>
+    lines
+      .map((line) => {
+        const badge = line.querySelector<HTMLElement>('.stream');
+        return {
+          index: Number((line as HTMLElement).dataset.index),
+          stream: badge?.textContent ?? '',
+          colour: badge ? getComputedStyle(badge).color : '',
+          message: line.querySelector('.msg')?.textContent ?? '',
+        };
+      })
+      .sort((a, b) => a.index - b.index),
+  );
+}
+
+/** The colour of each stream's badges, checking that every badge of a stream has the same one. */
+function coloursByStream(shown: readonly { stream: string; colour: string }[]): Map<string, string> {
+  const colours = new Map<string, string>();
+  for (const { stream, colour } of shown) {
+    expect(colours.get(stream) ?? colour).toBe(colour);
+    colours.set(stream, colour);
+  }
+  return colours;
+}
+
+describe('the web app tells streams apart: badges and a stream filter (real browser, real stack)', () => {
+  let managed = '';
+  let external = '';
+  let streams: string[] = [];
+  const suite = browserSuite(async (h) => {
+    managed = newExecutionId('web-stderr');
+    await h.client.run(MANAGED_JOB, managed);
+    external = newExecutionId('web-streams');
+    streams = [`external/${external}/web`, `external/${external}/worker`];
+    await h.client.register(h.config.logGroup, streams, external);
+    for (const stream of streams)
+      await writeLines(
+        h,
+        stream,
+        [1, 2, 3].map((i) => `${stream} line ${i}`),
+      );
+    await waitFor(`${external} stored`, async () =>
+      (await h.client.status(external)).last_index === 6 ? true : undefined,
+    );
+    await h.client.complete(external, 'SUCCEEDED');
+    await waitSealed(h.client, managed);
+    await waitSealed(h.client, external);
+  });
+
+  it('a managed job: every stderr line has a red "stderr" badge, stdout lines a "stdout" one; the filter keeps one', async () => {
+    const { h, page } = suite;
+    await page.goto(`${h.server.url}/executions/${managed}/view`);
+    await waitForFeed(page, 'done', 6);
+    const shown = await rows(page);
+    expect(shown).toHaveLength(6);
+    for (const row of shown) expect(row.stream).toBe(row.message.startsWith('err') ? 'stderr' : 'stdout');
+    const colours = coloursByStream(shown);
+    expect(colours.get('stderr')).toBe('rgb(255, 161, 152)');
+    expect(colours.get('stdout')).not.toBe(colours.get('stderr'));
+
+    await page.getByLabel('Stream', { exact: true }).selectOption('stderr');
+    await page.waitForFunction(() => document.querySelectorAll('.log-scroll .line').length === 3);
+    expect((await rows(page)).map((row) => [row.stream, row.message])).toEqual([
+      ['stderr', 'err 1'],
+      ['stderr', 'err 2'],
+      ['stderr', 'err 3'],
+    ]);
+    expect(await page.locator('#filter-count').textContent()).toBe('3 of 6 lines');
+
+    // With a text filter too, the whole-log search asks for that stream only.
+    await page.locator('#filter').fill('2');
+    await page.waitForFunction(() => document.querySelectorAll('.match-list li').length > 0);
+    await page.waitForFunction(() =>
+      /in the whole log/.test(document.querySelector('.match-summary')?.textContent ?? ''),
+    );
+    const matches = await page.$$eval('.match-list li', (items) =>
+      items.map((item) => [item.querySelector('.stream')?.textContent, item.querySelector('.msg')?.textContent]),
+    );
+    expect(matches).toEqual([['stderr', 'err 2']]);
+  });
+
+  it('an external execution of two streams: each line badged with its own stream, in a colour stable across loads', async () => {
+    const { h, page } = suite;
+    await page.goto(`${h.server.url}/executions/${external}/view`);
+    await waitForFeed(page, 'done', 6);
+    const shown = await rows(page);
+    expect(shown).toHaveLength(6);
+    for (const row of shown) expect(row.message.startsWith(`${row.stream} line `)).toBe(true);
+    expect(new Set(shown.map((row) => row.stream))).toEqual(new Set(streams));
+    const colours = coloursByStream(shown);
+
+    await page.reload();
+    await waitForFeed(page, 'done', 6);
+    expect(coloursByStream(await rows(page))).toEqual(colours);
+
+    const [web] = streams as [string, string];
+    await page.getByLabel('Stream', { exact: true }).selectOption(web);
+    await page.waitForFunction(() => document.querySelectorAll('.log-scroll .line').length === 3);
+    expect((await rows(page)).map((row) => row.message)).toEqual([1, 2, 3].map((i) => `${web} line ${i}`));
+    await page.getByLabel('Stream', { exact: true }).selectOption('');
+    await page.waitForFunction(() => document.querySelectorAll('.log-scroll .line').length === 6);
+  });
+});
