@@ -3,8 +3,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { findFreePort } from '../../src/main/ports';
-import { repoRoot, toolchainPaths } from '../../src/main/toolchain';
+import { findFreePort } from '../../../src/main/ports';
+import { repoRoot, toolchainPaths } from '../../../src/main/toolchain';
 
 // The emulator's launcher, run as the server the local stack runs: it keeps HTTP/1.1 connections open (werkzeug
 // alone closes each one after its response), and serialises DynamoDB's attribute values by a shorter path. Both are
