@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import type { FollowItem } from '../../src/client/client';
 import { WORKFLOW_BUNDLE_FILE } from '../../src/adapters/temporal/workflow-bundle';
 import { loadConfig } from '../../src/config';
@@ -242,10 +242,10 @@ describe('the README’s `new LogstreamPlugin()`: settings from the environment'
   });
 
   /** A user's worker with `plugins: [plugin]`, run; `stopped` turns true once its `run()` has returned. */
-  async function runUserWorker(plugin: LogstreamPlugin, on: NativeConnection = connection) {
+  async function runUserWorker(plugin: LogstreamPlugin) {
     const queue = `user-app-${randomUUID()}`;
     const userWorker = await Worker.create({
-      connection: on,
+      connection,
       namespace: h.config.temporalNamespace,
       taskQueue: queue,
       workflowsPath: require.resolve('../support/sample-user-workflows'),
@@ -312,37 +312,40 @@ describe('the README’s `new LogstreamPlugin()`: settings from the environment'
     }
   });
 
-  it('loads the prebuilt workflow bundle when it is newer than the sources: one that is no bundle stops the worker', async () => {
-    // Where `npm run build` writes the bundle; a build's own bundle there is put back afterwards.
+  it('loads the prebuilt workflow bundle at the path `npm run build` writes when it is newer than the sources', async () => {
     const bundle = path.join(repoRoot(), 'dist', WORKFLOW_BUNDLE_FILE);
+    // A build's own bundle there is put back afterwards.
     const previous = existsSync(bundle) ? { code: readFileSync(bundle), mtime: statSync(bundle).mtime } : undefined;
     mkdirSync(path.dirname(bundle), { recursive: true });
     // No forwarders of its own: the file's first worker runs those of the stack's stream in this process.
     setEnv({ LOGSTREAM_TASK_QUEUE: `logstream-bundle-${randomUUID().slice(0, 8)}`, LOGSTREAM_FORWARDER: '0' });
+    const config = loadConfig();
     try {
-      // Not a bundle at all: a worker that loads it is refused by the SDK, which names the Workflow Bundle.
-      writeFileSync(bundle, 'not a workflow bundle\n');
-      // On a connection of its own, left open: the user's worker never ran (logstream's failed to start), and the SDK
-      // cannot dispose of a worker that never ran, so closing its connection would throw.
-      const spare = await NativeConnection.connect({ address: h.config.temporalAddress });
-      const user = await runUserWorker(new LogstreamPlugin({ provision: false }), spare);
-      await expect(user.run).rejects.toThrow(/Workflow Bundle/);
-      // Older than the sources, the same file is passed over: the worker bundles the sources and runs.
-      utimesSync(bundle, new Date(0), new Date(0));
-      const fresh = await runUserWorker(new LogstreamPlugin({ provision: false }));
-      const result = await h.temporal.workflow.execute('greet', {
-        taskQueue: fresh.queue,
-        workflowId: `user-wf-${randomUUID()}`,
-        args: ['bundle'],
+      // A bundle that tells itself apart: the user's sample workflows (with `greet`), which logstream's sources lack.
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: require.resolve('../support/sample-user-workflows'),
+        logger: new DefaultLogger('WARN'),
       });
-      expect(result).toBe('hello, bundle');
-      fresh.userWorker.shutdown();
-      await fresh.run;
+      writeFileSync(bundle, code);
+      const user = await runUserWorker(new LogstreamPlugin({ provision: false }));
+      // Only logstream's worker polls its task queue: `greet` runs there only if that worker loaded the file.
+      const greeted = await h.temporal.workflow.execute('greet', {
+        taskQueue: config.taskQueue,
+        workflowId: `bundle-${randomUUID()}`,
+        args: ['prebuilt'],
+        // Without the bundle the workflow type is unknown there and its task fails until this ends it.
+        workflowExecutionTimeout: '60s',
+      });
+      expect(greeted).toBe('hello, prebuilt');
+      user.userWorker.shutdown();
+      await waitFor('the user’s worker and logstream’s to stop', async () => (user.state.stopped ? true : undefined));
+      await user.run;
     } finally {
+      // Every wait above is bounded, so this runs: a stray bundle there would be every later worker's.
       if (previous) {
         writeFileSync(bundle, previous.code);
         utimesSync(bundle, previous.mtime, previous.mtime);
       } else rmSync(bundle, { force: true });
     }
-  });
+  }, 300_000);
 });
