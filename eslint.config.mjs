@@ -122,6 +122,55 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [devstack] }] },
   },
   {
+    // Unit tests start no server: a command they run finishes before they go on (spawnSync, execFile), and the
+    // local stack, the API, the worker and Temporal's test servers belong to the integration project.
+    files: ['test/unit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:child_process',
+              importNames: ['spawn', 'fork'],
+              message: 'a unit test starts no server: long-lived processes belong in test/integration',
+            },
+            {
+              name: 'child_process',
+              importNames: ['spawn', 'fork'],
+              message: 'a unit test starts no server: long-lived processes belong in test/integration',
+            },
+            {
+              name: '@temporalio/testing',
+              importNames: ['TestWorkflowEnvironment'],
+              message: 'TestWorkflowEnvironment starts a Temporal server: workflow tests live in test/workflows',
+            },
+          ],
+          patterns: [
+            {
+              group: [
+                '**/support/harness',
+                '**/support/global-setup',
+                '**/support/stack-process',
+                '**/support/temporal-server',
+                '**/support/api-process',
+                '**/support/worker-process',
+                '**/support/haproxy-process',
+                '**/devstack/moto-launcher*',
+              ],
+              message: 'these start servers: tests that use them belong in test/integration',
+            },
+            {
+              group: ['**/devstack/local-stack', '**/main/server', '**/main/worker'],
+              importNames: ['startLocalStack', 'startServer', 'startWorker'],
+              message: 'these start servers: tests that use them belong in test/integration',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: {

@@ -1,12 +1,23 @@
 // A user's application on the real stack: its own worker (its own task queue, its own workflows and activity) with
-// logstream added in one line (`plugins: [new LogstreamPlugin(...)]`). Its workflows run jobs through the
+// logstream added in one line (`plugins: [new LogstreamPlugin(...)]`); the README's `new LogstreamPlugin()` reads its
+// settings from the environment, provisions what is missing, stops with the user's worker and loads the prebuilt
+// workflow bundle when there is one. Its workflows run jobs through the
 // workflow-side helper; the typed workflow client starts, completes, stops, describes and lists executions; every log
 // ends sealed and exact, read back through the HTTP client's handle.
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import type { FollowItem } from '../../src/client/client';
+import { WORKFLOW_BUNDLE_FILE } from '../../src/adapters/temporal/workflow-bundle';
+import { loadConfig } from '../../src/config';
+import { repoRoot } from '../../src/devstack/toolchain';
+import { createAwsAdapters } from '../../src/main/wiring';
 import { LogstreamPlugin, LogstreamWorkflowClient } from '../../src/plugin';
+import { readStoredEvents } from '../../src/ports';
 import type { ExecutionWorkflowResult } from '../../workflows/messages';
 import { writeLines } from '../support/external-job';
 import { drillJob, indexes, type DrillJob } from '../support/drill';
@@ -211,4 +222,130 @@ describe('a user’s worker with the logstream plugin', () => {
       }),
     ).rejects.toMatchObject({ name: 'LogstreamPluginError', code: 'LOGSTREAM_PLUGIN_CONFIG' });
   });
+});
+
+describe('the README’s `new LogstreamPlugin()`: settings from the environment', () => {
+  const saved: Record<string, string | undefined> = {};
+  /** Sets environment variables for this block (restored after it). */
+  function setEnv(values: Record<string, string>): void {
+    for (const [name, value] of Object.entries(values)) {
+      if (!(name in saved)) saved[name] = process.env[name];
+      process.env[name] = value;
+    }
+  }
+  afterEach(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+      delete saved[name];
+    }
+  });
+
+  /** A user's worker with `plugins: [plugin]`, run; `stopped` turns true once its `run()` has returned. */
+  async function runUserWorker(plugin: LogstreamPlugin) {
+    const queue = `user-app-${randomUUID()}`;
+    const userWorker = await Worker.create({
+      connection,
+      namespace: h.config.temporalNamespace,
+      taskQueue: queue,
+      workflowsPath: require.resolve('../support/sample-user-workflows'),
+      plugins: [plugin],
+    });
+    const state = { stopped: false };
+    const run = userWorker.run().finally(() => (state.stopped = true));
+    return { queue, userWorker, run, state };
+  }
+
+  it('provisions a missing table, log group and stream, runs a logged job, and stops with the user’s worker', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    // What a user's deployment sets (here: names no test has used, so nothing exists yet).
+    setEnv({
+      LOGSTREAM_TASK_QUEUE: `logstream-env-${suffix}`,
+      LOGSTREAM_TABLE: `logstream-env-${suffix}`,
+      LOGSTREAM_LOG_GROUP: `/logstream/env-${suffix}`,
+      LOGSTREAM_KINESIS_STREAM: `logstream-env-${suffix}`,
+    });
+    const config = loadConfig();
+    const aws = createAwsAdapters(config);
+    try {
+      await expect(aws.dynamodb.send(new DescribeTableCommand({ TableName: config.table }))).rejects.toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
+      const groups = async () =>
+        (await aws.cloudwatch.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: config.logGroup }))).logGroups ??
+        [];
+      expect(await groups()).toEqual([]);
+
+      const plugin = new LogstreamPlugin();
+      expect(plugin.taskQueue).toBe(`logstream-env-${suffix}`);
+      const user = await runUserWorker(plugin);
+      const handle = await h.temporal.workflow.start('runLoggedCommand', {
+        taskQueue: user.queue,
+        workflowId: `user-wf-${randomUUID()}`,
+        args: [
+          {
+            taskQueue: config.taskQueue,
+            logGroup: config.logGroup,
+            timings: TIMINGS,
+            command: ['sh', '-c', 'echo one; echo two; echo three'],
+          },
+        ],
+      });
+      const { executionId, result } = (await handle.result()) as SampleResult;
+      expect(result).toMatchObject({ status: 'SUCCEEDED', seal: { status: 'SUCCEEDED', exitCode: 0, lastIndex: 3 } });
+      // The plugin created the table and the log group it was told of, and the log is in that table.
+      expect((await aws.dynamodb.send(new DescribeTableCommand({ TableName: config.table }))).Table?.TableStatus).toBe(
+        'ACTIVE',
+      );
+      expect((await groups()).map((group) => group.logGroupName)).toEqual([config.logGroup]);
+      const page = await readStoredEvents(aws.store, executionId, 0, 100, 3);
+      expect(page.events.map((event) => event.message)).toEqual(['one', 'two', 'three']);
+
+      // The two stop together: the user's worker's run() returns only once logstream's worker beside it has stopped.
+      user.userWorker.shutdown();
+      await waitFor('the user’s worker and logstream’s to stop', async () => (user.state.stopped ? true : undefined));
+      await user.run;
+      expect(user.userWorker.getState()).toBe('STOPPED');
+    } finally {
+      await aws.dynamodb.send(new DeleteTableCommand({ TableName: config.table })).catch(() => undefined);
+      aws.destroy();
+    }
+  });
+
+  it('loads the prebuilt workflow bundle at the path `npm run build` writes when it is newer than the sources', async () => {
+    const bundle = path.join(repoRoot(), 'dist', WORKFLOW_BUNDLE_FILE);
+    // A build's own bundle there is put back afterwards.
+    const previous = existsSync(bundle) ? { code: readFileSync(bundle), mtime: statSync(bundle).mtime } : undefined;
+    mkdirSync(path.dirname(bundle), { recursive: true });
+    // No forwarders of its own: the file's first worker runs those of the stack's stream in this process.
+    setEnv({ LOGSTREAM_TASK_QUEUE: `logstream-bundle-${randomUUID().slice(0, 8)}`, LOGSTREAM_FORWARDER: '0' });
+    const config = loadConfig();
+    try {
+      // A bundle that tells itself apart: the user's sample workflows (with `greet`), which logstream's sources lack.
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: require.resolve('../support/sample-user-workflows'),
+        logger: new DefaultLogger('WARN'),
+      });
+      writeFileSync(bundle, code);
+      const user = await runUserWorker(new LogstreamPlugin({ provision: false }));
+      // Only logstream's worker polls its task queue: `greet` runs there only if that worker loaded the file.
+      const greeted = await h.temporal.workflow.execute('greet', {
+        taskQueue: config.taskQueue,
+        workflowId: `bundle-${randomUUID()}`,
+        args: ['prebuilt'],
+        // Without the bundle the workflow type is unknown there and its task fails until this ends it.
+        workflowExecutionTimeout: '60s',
+      });
+      expect(greeted).toBe('hello, prebuilt');
+      user.userWorker.shutdown();
+      await waitFor('the user’s worker and logstream’s to stop', async () => (user.state.stopped ? true : undefined));
+      await user.run;
+    } finally {
+      // Every wait above is bounded, so this runs: a stray bundle there would be every later worker's.
+      if (previous) {
+        writeFileSync(bundle, previous.code);
+        utimesSync(bundle, previous.mtime, previous.mtime);
+      } else rmSync(bundle, { force: true });
+    }
+  }, 300_000);
 });

@@ -27,6 +27,8 @@ export interface StrictAwsControl {
   /** Injects a fault; returns its id. */
   fault(spec: FaultSpec): Promise<string>;
   clearFaults(): Promise<void>;
+  /** Ends one fault now, by the id `fault` returned; the others stay. */
+  endFault(id: string): Promise<void>;
   stats(): Promise<StrictStatsView>;
   resetStats(): Promise<void>;
   state(): Promise<{ rules: StrictRules; faults: (FaultSpec & { id: string })[]; stats: StrictStatsView }>;
@@ -59,6 +61,7 @@ export function strictAws(endpoint = process.env.AWS_ENDPOINT_URL): StrictAwsCon
     resetRules: () => call('POST', 'rules/reset'),
     fault: async (spec) => (await call<{ id: string }>('POST', 'faults', spec)).id,
     clearFaults: async () => void (await call('DELETE', 'faults')),
+    endFault: async (id) => void (await call('DELETE', `faults/${encodeURIComponent(id)}`)),
     stats: () => call('GET', 'stats'),
     resetStats: async () => void (await call('POST', 'stats/reset')),
     state: () => call('GET', 'state'),

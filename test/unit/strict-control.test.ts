@@ -34,6 +34,22 @@ describe('the strict layer control API', () => {
     expect(handleControl(layer, 'GET', '/__strict/state', none).body).toMatchObject({ faults: [] });
   });
 
+  test('faults: one ended by its id, the others stay; an unknown id is a 404', () => {
+    const layer = new StrictAwsLayer({ now: () => 0 });
+    const add = (spec: unknown) =>
+      (handleControl(layer, 'POST', '/__strict/faults', body(spec)).body as { id: string }).id;
+    const first = add({ service: 'dynamodb', kind: 'throttle', fraction: 0.5 });
+    const second = add({ service: 'dynamodb', kind: 'throttle', operations: ['TransactWriteItems'] });
+    expect(handleControl(layer, 'DELETE', `/__strict/faults/${second}`, none)).toEqual({
+      status: 200,
+      body: { faults: [{ id: first, service: 'dynamodb', kind: 'throttle', fraction: 0.5 }] },
+    });
+    expect(handleControl(layer, 'DELETE', `/__strict/faults/${second}`, none)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND', message: `no fault ${second} in force` } },
+    });
+  });
+
   test('stats: read and reset', () => {
     const layer = new StrictAwsLayer();
     layer.stats.of('logs', 'GetLogEvents').calls++;

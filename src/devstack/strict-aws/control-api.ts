@@ -21,7 +21,7 @@ function hasCode(error: unknown): error is Error & { code: string } {
 
 /**
  * Routes of the control API: rules (`GET /__strict/state`, `PUT /__strict/rules`, `POST /__strict/rules/reset`),
- * faults (`POST` / `DELETE /__strict/faults`), counters (`GET /__strict/stats`, `POST /__strict/stats/reset`) and
+ * faults (`POST` / `DELETE /__strict/faults`, `DELETE /__strict/faults/<id>` ends one), counters (`GET /__strict/stats`, `POST /__strict/stats/reset`) and
  * the subscription delivery model (`GET` / `PUT /__strict/delivery`, `POST /__strict/delivery/reset`,
  * `POST /__strict/delivery/disable`, `POST /__strict/delivery/enable`).
  */
@@ -59,6 +59,11 @@ export function handleControl(layer: StrictAwsLayer, method: string, path: strin
       case 'POST /__strict/delivery/enable':
         return { status: 200, body: layer.delivery.enable(parseBody(body)) };
       default:
+        if (method === 'DELETE' && route.startsWith('DELETE /__strict/faults/')) {
+          const id = decodeURIComponent(route.slice('DELETE /__strict/faults/'.length));
+          if (layer.faults.remove(id)) return { status: 200, body: { faults: layer.state().faults } };
+          return { status: 404, body: { error: { code: 'NOT_FOUND', message: `no fault ${id} in force` } } };
+        }
         return { status: 404, body: { error: { code: 'NOT_FOUND', message: `no control route ${route}` } } };
     }
   } catch (error) {

@@ -104,6 +104,11 @@ export class FaultTable {
     this.faults.clear();
   }
 
+  /** Ends fault `id` now; false when no such fault is in force. */
+  remove(id: string): boolean {
+    return this.faults.delete(id);
+  }
+
   /** The faults in force at `now`. */
   active(now: number): ActiveFault[] {
     for (const [id, fault] of this.faults) if (fault.until !== undefined && fault.until <= now) this.faults.delete(id);

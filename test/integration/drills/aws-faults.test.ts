@@ -1,7 +1,7 @@
 // Drills: an AWS dependency fails for a while (injected by the strict AWS layer) while a managed job keeps printing.
 // - CloudWatch Logs down for 15 s (every call answered 503): the shipper and the ingest loop must ride it out.
-// - DynamoDB throttled 50 % for 20 s (ProvisionedThroughputExceededException): the ingest appends, the API's reads
-//   and the seal all see it, and ingestion goes on while half the calls are refused.
+// - DynamoDB throttled 50 % (ProvisionedThroughputExceededException) from mid-job until the log is sealed: the
+//   ingest's writes, the reads and the seal all run while half the calls are refused, and ingestion goes on.
 // Once the fault is over the log is sealed exact, 1..N, and two live readers saw every line once.
 import {
   DRILL_TIMEOUT_MS,
@@ -15,40 +15,19 @@ import {
   type DrillJob,
 } from '../../support/drill';
 import type { IndexedEvent } from '../../../src/domain';
-import { newExecutionId, startHarness, waitFor, type Harness } from '../../support/harness';
+import { newExecutionId, startHarness, waitFor, waitSealed, type Harness } from '../../support/harness';
 import { resumingSocket, type ResumingSocket } from '../../support/resuming-socket';
-import type { FaultSpec } from '../../../src/devstack/strict-aws/faults';
-import { strictAws, type StrictAwsControl } from '../../support/strict-aws';
+import { strictAws, type StrictAwsControl, type StrictStatsView } from '../../support/strict-aws';
 
-interface Drill {
-  readonly name: string;
-  readonly idPrefix: string;
-  readonly fault: FaultSpec;
-  /** Lines that must be stored while the fault lasts (0: the dependency is down, nothing can be stored). */
-  readonly storedDuringFault: number;
-}
+/** Lines the DynamoDB drill waits to see stored while the fault lasts, counted from the tip when it began. */
+const STORED_DURING_THROTTLE = 50;
 
-const DRILLS: readonly Drill[] = [
-  {
-    name: 'CloudWatch Logs down 15 s mid-job',
-    idPrefix: 'drill-logs-down',
-    fault: { service: 'logs', kind: 'outage', seconds: 15 },
-    storedDuringFault: 0,
-  },
-  {
-    name: 'DynamoDB throttled 50 % for 20 s mid-job',
-    idPrefix: 'drill-ddb-throttled',
-    fault: { service: 'dynamodb', kind: 'throttle', fraction: 0.5, seconds: 20 },
-    storedDuringFault: 50,
-  },
-];
-
-describe.each(DRILLS)('drill: $name', ({ idPrefix, fault, storedDuringFault }) => {
+/** A harness, a drill job and the two live readers of each drill; everything stopped after it. */
+function useDrill(): { h: () => Harness; job: () => DrillJob; readers: ResumingSocket[]; strict: StrictAwsControl } {
   const strict = strictAws();
   let h: Harness;
   let job: DrillJob;
   const readers: ResumingSocket[] = [];
-
   beforeAll(async () => {
     h = await startHarness();
     job = drillJob();
@@ -62,48 +41,131 @@ describe.each(DRILLS)('drill: $name', ({ idPrefix, fault, storedDuringFault }) =
     await h?.stop();
     job?.cleanup();
   });
+  return { h: () => h, job: () => job, readers, strict };
+}
+
+/** Runs the drill job and opens two live readers once its first lines are stored. */
+async function startJobAndReaders(
+  h: Harness,
+  job: DrillJob,
+  id: string,
+  readers: ResumingSocket[],
+): Promise<{ followed: IndexedEvent[]; follow: ReturnType<Harness['client']['follow']>; socket: ResumingSocket }> {
+  await h.client.run(job.command, id);
+  await waitStoredPast(h.aws.store, id, 0);
+  // Two live readers through the fault: the programmatic client's follow and a raw socket resuming by index.
+  const followed: IndexedEvent[] = [];
+  const follow = h.client.follow(id, (event) => followed.push(event));
+  follow.catch(() => undefined);
+  const socket = resumingSocket(`ws://127.0.0.1:${h.server.port}/ws`, id);
+  readers.push(socket);
+  await waitFor('both readers to receive events', async () =>
+    followed.length > 0 && socket.events.length > 0 ? true : undefined,
+  );
+  return { followed, follow, socket };
+}
+
+/** The log is sealed exact and both readers saw every line once, in order. */
+async function expectExactEverywhere(
+  h: Harness,
+  id: string,
+  job: DrillJob,
+  readers: { followed: IndexedEvent[]; follow: ReturnType<Harness['client']['follow']>; socket: ResumingSocket },
+): Promise<void> {
+  const n = await expectSealedExact(h.client, id, job);
+  const expected = indexes(n).map((index) => ({ index, message: drillLine(index) }));
+  expect(await readers.follow).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: n });
+  expect(readers.followed.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
+  expect(await readers.socket.done).toEqual({ status: 'SUCCEEDED', last_index: n });
+  expect(readers.socket.events.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
+}
+
+/** A counter of the strict layer summed over `operations` ("dynamodb:PutItem", ...). */
+function counted(stats: StrictStatsView, operations: readonly string[], counter: 'calls' | 'faulted'): number {
+  return operations.reduce((sum, operation) => sum + (stats.operations[operation]?.[counter] ?? 0), 0);
+}
+
+describe('drill: CloudWatch Logs down 15 s mid-job', () => {
+  const drill = useDrill();
 
   it(
     'loses and repeats no line the job printed through the fault',
     async () => {
-      const id = newExecutionId(idPrefix);
-      await h.client.run(job.command, id);
-      const before = await waitStoredPast(h.aws.store, id, 0);
-      // Two live readers through the fault: the programmatic client's follow and a raw socket resuming by index.
-      const followed: IndexedEvent[] = [];
-      const follow = h.client.follow(id, (event) => followed.push(event));
-      follow.catch(() => undefined);
-      const socket = resumingSocket(`ws://127.0.0.1:${h.server.port}/ws`, id);
-      readers.push(socket);
-      await waitFor('both readers to receive events', async () =>
-        followed.length > 0 && socket.events.length > 0 ? true : undefined,
-      );
-      const faultedBefore = await faultedCalls(strict, fault.service);
+      const [h, job] = [drill.h(), drill.job()];
+      const id = newExecutionId('drill-logs-down');
+      const readers = await startJobAndReaders(h, job, id, drill.readers);
+      const logs = (stats: StrictStatsView) =>
+        Object.entries(stats.operations)
+          .filter(([operation]) => operation.startsWith('logs:'))
+          .reduce((sum, [, counters]) => sum + counters.faulted, 0);
+      const faultedBefore = logs(await drill.strict.stats());
 
-      const injected = await strict.fault(fault);
-      if (storedDuringFault > 0) await waitStoredPast(h.aws.store, id, before + storedDuringFault);
-      await waitFaultOver(strict, injected);
-      // The fault was felt: calls to the service were refused while it lasted.
-      expect(await faultedCalls(strict, fault.service)).toBeGreaterThan(faultedBefore);
+      const injected = await drill.strict.fault({ service: 'logs', kind: 'outage', seconds: 15 });
+      await waitFaultOver(drill.strict, injected);
+      // The fault was felt: CloudWatch calls were refused while it lasted (the test itself makes none).
+      expect(logs(await drill.strict.stats())).toBeGreaterThan(faultedBefore);
       // The job printed on through the fault and ingestion stores again: the tip grows past where it is now.
       await waitStoredPast(h.aws.store, id, await storedLastIndex(h.aws.store, id));
 
       job.end();
-      const n = await expectSealedExact(h.client, id, job);
-      const expected = indexes(n).map((index) => ({ index, message: drillLine(index) }));
-      expect(await follow).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: n });
-      expect(followed.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
-      expect(await socket.done).toEqual({ status: 'SUCCEEDED', last_index: n });
-      expect(socket.events.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
+      await expectExactEverywhere(h, id, job, readers);
     },
     DRILL_TIMEOUT_MS,
   );
 });
 
-/** Calls to `service` the strict layer refused for an injected fault, so far. */
-async function faultedCalls(strict: StrictAwsControl, service: string): Promise<number> {
-  const { operations } = await strict.stats();
-  return Object.entries(operations)
-    .filter(([operation]) => operation.startsWith(`${service}:`))
-    .reduce((sum, [, counters]) => sum + counters.faulted, 0);
-}
+describe('drill: DynamoDB throttled 50 % from mid-job until the seal', () => {
+  const drill = useDrill();
+  const WRITES = ['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'];
+  const READS = ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'];
+  const SEAL = ['dynamodb:TransactWriteItems'];
+
+  it(
+    'stores, serves and seals while half the calls are refused; loses and repeats no line',
+    async () => {
+      const [h, job, strict] = [drill.h(), drill.job(), drill.strict];
+      const id = newExecutionId('drill-ddb-throttled');
+      const readers = await startJobAndReaders(h, job, id, drill.readers);
+      const atStart = await strict.stats();
+      // The tip when the fault begins (read just before it, the last DynamoDB call the test makes until the seal).
+      const before = await storedLastIndex(h.aws.store, id);
+      // No end set: the fault lasts until the test ends it, after the seal.
+      const throttle = await strict.fault({ service: 'dynamodb', kind: 'throttle', fraction: 0.5 });
+
+      // While it lasts the test reads no DynamoDB itself: it follows progress through the live socket (whose reads
+      // are the API's), so every refused call counted below is logstream's own.
+      const lastSeen = () => readers.socket.events.at(-1)?.index ?? 0;
+      await waitFor(`line ${before + STORED_DURING_THROTTLE} stored and served during the fault`, async () =>
+        lastSeen() > before + STORED_DURING_THROTTLE ? true : undefined,
+      );
+      const during = await waitFor('writes and reads refused during the fault', async () => {
+        const stats = await strict.stats();
+        const refused = (operations: readonly string[]) =>
+          counted(stats, operations, 'faulted') - counted(atStart, operations, 'faulted');
+        return refused(WRITES) > 0 && refused(READS) > 0 ? stats : undefined;
+      });
+
+      // The seal meets the fault: its transaction is refused every time until the test sees one refused, then runs
+      // on under the 50 % throttle (still in force) until it is written.
+      const sealRefused = await strict.fault({
+        service: 'dynamodb',
+        kind: 'throttle',
+        operations: ['TransactWriteItems'],
+      });
+      job.end();
+      await waitFor('the seal refused during the fault', async () =>
+        counted(await strict.stats(), SEAL, 'faulted') > counted(during, SEAL, 'faulted') ? true : undefined,
+      );
+      await strict.endFault(sealRefused);
+      await waitSealed(h.client, id, 180_000);
+      const sealedUnder = await strict.state();
+      expect(sealedUnder.faults.map((fault) => fault.id)).toEqual([throttle]);
+      const sealWrites = counted(sealedUnder.stats, SEAL, 'calls') - counted(sealedUnder.stats, SEAL, 'faulted');
+      expect(sealWrites).toBeGreaterThan(counted(during, SEAL, 'calls') - counted(during, SEAL, 'faulted'));
+      await strict.endFault(throttle);
+
+      await expectExactEverywhere(h, id, job, readers);
+    },
+    DRILL_TIMEOUT_MS,
+  );
+});

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot, toolchainPaths } from '../../src/devstack/toolchain';
+import { repoRoot, toolchainPaths } from '../../../src/devstack/toolchain';
 
 // DynamoDB's conditional writes are atomic and a transaction is isolated from other writes; the emulator's launcher
 // makes moto keep that (see its docstring). Each case holds the first request inside its condition check for a

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot, toolchainPaths } from '../../src/devstack/toolchain';
+import { repoRoot, toolchainPaths } from '../../../src/devstack/toolchain';
 
 // The emulator's launcher patches the pinned moto's internals (see the file's docstring). Loading it must apply
 // every patch, and a moto without one of the patched functions must stop it at once, saying which.

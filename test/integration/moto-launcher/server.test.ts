@@ -3,8 +3,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { findFreePort } from '../../src/devstack/ports';
-import { repoRoot, toolchainPaths } from '../../src/devstack/toolchain';
+import { findFreePort } from '../../../src/devstack/ports';
+import { repoRoot, toolchainPaths } from '../../../src/devstack/toolchain';
 
 // The emulator's launcher, run as the server the local stack runs: it keeps HTTP/1.1 connections open (werkzeug
 // alone closes each one after its response), and serialises DynamoDB's attribute values by a shorter path. Both are
