@@ -167,4 +167,38 @@ describe('the web app tells streams apart: badges and a stream filter (real brow
     );
     expect(await page.locator('.log-scroll .line.other-stream').count()).toBe(0);
   });
+
+  it('a windowed log whose first stream is only in its scrollback: the stream joins the menu when its line is read', async () => {
+    const { h, page } = suite;
+    const id = newExecutionId('web-window-streams');
+    const [early, late] = [`external/${id}/early`, `external/${id}/late`];
+    await h.client.register(h.config.logGroup, [early, late], id);
+    // The early stream's one line is stored before the other's are written: it is line 1, far before the last page.
+    await writeLines(h, early, ['early line']);
+    await waitFor(`${id} line 1 stored`, async () => ((await h.client.status(id)).last_index === 1 ? true : undefined));
+    await writeLines(
+      h,
+      late,
+      Array.from({ length: 1500 }, (_, i) => `late line ${i + 1}`),
+    );
+    await waitFor(`${id} stored`, async () => ((await h.client.status(id)).last_index === 1501 ? true : undefined));
+    await h.client.complete(id, 'SUCCEEDED');
+    await waitSealed(h.client, id);
+
+    await page.goto(`${h.server.url}/executions/${id}/view?window=1`);
+    await waitForFeed(page, 'done', 1501);
+    const menu = page.getByLabel('Stream', { exact: true });
+    const options = () => menu.locator('option').evaluateAll((all) => all.map((o) => (o as HTMLOptionElement).value));
+    expect(await options()).toEqual(['', late]);
+
+    await page.getByRole('button', { name: 'Jump to top' }).click();
+    await page.locator('.line[data-index="1"] .msg').getByText('early line').waitFor();
+    expect(await options()).toEqual(['', late, early]);
+    await menu.selectOption(early);
+    await page.waitForFunction(
+      () => document.querySelector('.match-summary')?.textContent === '1 line in the whole log',
+    );
+    expect(await page.locator('.line[data-index="1"]').getAttribute('class')).not.toContain('other-stream');
+    expect(await page.locator('.line[data-index="2"]').getAttribute('class')).toContain('other-stream');
+  });
 });

@@ -200,6 +200,8 @@ export function showExecutionPage(executionId: string): void {
       let startAt = 0;
       if (windowed) {
         const scrollback = new Scrollback(executionId, (events) => {
+          // A stream seen first in scrollback joins the Stream menu as one seen in the feed does.
+          noteStreams(events);
           windowedView.insert(events);
           if (view === windowedView) section.dataset.held = String(windowedView.held);
         });
