@@ -111,4 +111,94 @@ describe('the web app tells streams apart: badges and a stream filter (real brow
     await page.getByLabel('Stream', { exact: true }).selectOption('');
     await page.waitForFunction(() => document.querySelectorAll('.log-scroll .line').length === 6);
   });
+
+  it('a log opened windowed: the Stream menu dims the other streams, lists its lines in the whole log and searches it', async () => {
+    const { h, page } = suite;
+    await page.goto(`${h.server.url}/executions/${external}/view?window=1`);
+    await waitForFeed(page, 'done', 6);
+    expect(await page.locator('section.execution').getAttribute('data-windowed')).toBe('true');
+    const all = await rows(page);
+    expect(all).toHaveLength(6);
+    const [web] = streams as [string, string];
+    const webLines = all.filter((row) => row.stream === web);
+
+    const menu = page.getByLabel('Stream', { exact: true });
+    expect(await menu.isEnabled()).toBe(true);
+    await menu.selectOption(web);
+    // Every line stays where it is (a window hides none); the other stream's lines are dimmed.
+    await page.waitForFunction(() => document.querySelectorAll('.log-scroll .line.other-stream').length === 3);
+    const dimmed = await page.$$eval('.log-scroll .line', (lines) =>
+      lines.map((line) => [Number((line as HTMLElement).dataset.index), line.classList.contains('other-stream')]),
+    );
+    expect(dimmed).toHaveLength(6);
+    for (const [index, isDimmed] of dimmed) expect(isDimmed).toBe(!webLines.some((row) => row.index === index));
+
+    // With no text in the filter, the list goes through that stream's lines in the whole log, each a link to its line.
+    const summary = page.locator('.match-summary');
+    await page.waitForFunction(() =>
+      /in the whole log/.test(document.querySelector('.match-summary')?.textContent ?? ''),
+    );
+    expect(await summary.textContent()).toBe('3 lines in the whole log');
+    const listed = () =>
+      page.$$eval('.match-list li', (items) =>
+        items.map((item) => [
+          Number((item as HTMLElement).dataset.index),
+          item.querySelector('.stream')?.textContent,
+          item.querySelector('.msg')?.textContent,
+        ]),
+      );
+    expect(await listed()).toEqual(webLines.map((row) => [row.index, web, row.message]));
+    const second = webLines[1] as { index: number };
+    await page.locator(`.match-list li[data-index="${second.index}"] a`).click();
+    await page.locator(`.log-scroll .line.target[data-index="${second.index}"]`).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#L${second.index}`);
+
+    // With text, the whole-log search is of that stream only.
+    await page.locator('#filter').fill('line 2');
+    await page.waitForFunction(
+      () => document.querySelector('.match-summary')?.textContent === '1 match in the whole log',
+    );
+    expect((await listed()).map(([, stream, message]) => [stream, message])).toEqual([[web, `${web} line 2`]]);
+
+    // All streams again: nothing dimmed, and the search finds the line in both.
+    await menu.selectOption('');
+    await page.waitForFunction(
+      () => document.querySelector('.match-summary')?.textContent === '2 matches in the whole log',
+    );
+    expect(await page.locator('.log-scroll .line.other-stream').count()).toBe(0);
+  });
+
+  it('a windowed log whose first stream is only in its scrollback: the stream joins the menu when its line is read', async () => {
+    const { h, page } = suite;
+    const id = newExecutionId('web-window-streams');
+    const [early, late] = [`external/${id}/early`, `external/${id}/late`];
+    await h.client.register(h.config.logGroup, [early, late], id);
+    // The early stream's one line is stored before the other's are written: it is line 1, far before the last page.
+    await writeLines(h, early, ['early line']);
+    await waitFor(`${id} line 1 stored`, async () => ((await h.client.status(id)).last_index === 1 ? true : undefined));
+    await writeLines(
+      h,
+      late,
+      Array.from({ length: 1500 }, (_, i) => `late line ${i + 1}`),
+    );
+    await waitFor(`${id} stored`, async () => ((await h.client.status(id)).last_index === 1501 ? true : undefined));
+    await h.client.complete(id, 'SUCCEEDED');
+    await waitSealed(h.client, id);
+
+    await page.goto(`${h.server.url}/executions/${id}/view?window=1`);
+    await waitForFeed(page, 'done', 1501);
+    const menu = page.getByLabel('Stream', { exact: true });
+    const options = () => menu.locator('option').evaluateAll((all) => all.map((o) => (o as HTMLOptionElement).value));
+    expect(await options()).toEqual(['', late]);
+
+    await page.getByRole('button', { name: 'Jump to top' }).click();
+    await page.locator('.line[data-index="1"] .msg').getByText('early line').waitFor();
+    expect(await options()).toEqual(['', late, early]);
+    await menu.selectOption(early);
+    await page.waitForFunction(
+      () => document.querySelector('.match-summary')?.textContent === '1 line in the whole log',
+    );
+    expect(await page.locator('.line[data-index="1"]').getAttribute('class')).not.toContain('other-stream');
+    expect(await page.locator('.line[data-index="2"]').getAttribute('class')).toContain('other-stream');
+  });
 });

@@ -37,7 +37,8 @@ export function showExecutionPage(executionId: string): void {
     el('option', { value: 'local' }, 'local time'),
     el('option', { value: 'utc' }, 'UTC'),
   );
-  // Filled with each stream as its first line arrives; choosing one shows only its lines (and searches only it).
+  // Filled with each stream as its first line arrives; choosing one shows only its lines (and searches only it); in a
+  // windowed log it dims the others' lines and, with no text filter, lists its own lines in the whole log.
   const streamSelect = el('select', { id: 'stream-filter' }, el('option', { value: '' }, 'all streams'));
   const streamsSeen = new Set<string>();
   const feedStatus = el('p', { class: 'feed-status', role: 'status', 'aria-live': 'polite' }, 'Loading the log…');
@@ -95,13 +96,20 @@ export function showExecutionPage(executionId: string): void {
     filterInput.setAttribute('aria-invalid', String(error !== undefined));
     if (!error) view.setFilter(matcher);
     const stream = streamSelect.value === '' ? null : streamSelect.value;
-    if (view instanceof LogView) view.setStream(stream);
-    // The whole log is searched on the server (its own 400 says what is wrong with a pattern it refuses).
-    matchList.search(error ? '' : filterInput.value, {
-      regex: regexBox.checked,
-      matchCase: caseBox.checked,
-      ...(stream === null ? {} : { stream }),
-    });
+    // Hides the other streams' lines, or in a window (where hiding would move every later line) dims them.
+    view.setStream(stream);
+    const text = error ? '' : filterInput.value;
+    if (text === '' && stream !== null && view instanceof WindowedLogView) {
+      // A window still shows every stream: the list goes through the chosen one's lines in the whole log.
+      matchList.streamLines(stream);
+    } else {
+      // The whole log is searched on the server (its own 400 says what is wrong with a pattern it refuses).
+      matchList.search(text, {
+        regex: regexBox.checked,
+        matchCase: caseBox.checked,
+        ...(stream === null ? {} : { stream }),
+      });
+    }
     showMatches();
   };
   const showMatches = (): void => {
@@ -192,15 +200,14 @@ export function showExecutionPage(executionId: string): void {
       let startAt = 0;
       if (windowed) {
         const scrollback = new Scrollback(executionId, (events) => {
+          // A stream seen first in scrollback joins the Stream menu as one seen in the feed does.
+          noteStreams(events);
           windowedView.insert(events);
           if (view === windowedView) section.dataset.held = String(windowedView.held);
         });
         const windowedView = new WindowedLogView({ ...viewOptions, onNeed: (from, to) => scrollback.read(from, to) });
         view.element.replaceWith(windowedView.element);
         view = windowedView;
-        // A windowed log holds only what is in view: its lines are not hidden by stream (the badges still tell them).
-        streamSelect.disabled = true;
-        streamSelect.title = 'not for a log opened windowed (?window=0 loads it whole)';
         windowedView.setTotal(execution.last_index);
         topButton.hidden = false;
         section.dataset.windowed = 'true';

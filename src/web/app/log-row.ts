@@ -47,6 +47,8 @@ export interface RowStyle {
   readonly matcher: LineMatcher | null;
   /** For a group's header: whether its group is open. */
   readonly open: boolean;
+  /** Of a stream other than the one chosen, in a view that dims such lines rather than hiding them. */
+  readonly dimmed?: boolean;
 }
 
 /** The row of a line: its number (a link to it), its time, its message (a header: its title, a toggle). */
@@ -57,7 +59,7 @@ export function lineRow(line: HeldLine, style: RowStyle): HTMLElement {
   return el(
     'div',
     {
-      class: `line${style.target ? ' target' : ''}${header ? ' group-header' : ''}${line.group !== undefined ? ' in-group' : ''}`,
+      class: `line${style.target ? ' target' : ''}${header ? ' group-header' : ''}${line.group !== undefined ? ' in-group' : ''}${style.dimmed ? ' other-stream' : ''}`,
       'data-index': line.index,
       'aria-current': style.target && 'true',
     },

@@ -10,6 +10,14 @@ const MATCHES_PER_FETCH = 200;
 const REQUESTS_PER_FETCH = 20;
 const TYPING_PAUSE_MS = 250;
 
+/** A search of the whole log, as `/search` takes it. */
+interface Query {
+  readonly q: string;
+  readonly regex: boolean;
+  readonly matchCase: boolean;
+  readonly stream?: string;
+}
+
 /**
  * The filter's matches in the whole log, found by the API's `/search` (so lines not loaded into the page are found
  * too): a list of line numbers and messages, each a link to its line (`#L123`), growing a page at a time.
@@ -19,7 +27,9 @@ export class MatchList {
   private readonly list: HTMLOListElement;
   private readonly summary: HTMLElement;
   private readonly more: HTMLButtonElement;
-  private query: { q: string; regex: boolean; matchCase: boolean; stream?: string } | undefined;
+  private query: Query | undefined;
+  /** What the list counts: matches of a pattern, or lines of a stream. */
+  private noun: 'match' | 'line' = 'match';
   private next: number | null = null;
   private found = 0;
   private aborter: AbortController | undefined;
@@ -41,9 +51,22 @@ export class MatchList {
 
   /** Searches the whole log (of `stream` only, when given) for `q` once the user pauses typing; an empty `q` hides the list. */
   search(q: string, options: { regex: boolean; matchCase: boolean; stream?: string }): void {
+    this.start(q === '' ? undefined : { q, ...options }, 'match');
+  }
+
+  /**
+   * Lists every line of `stream` in the whole log: a search for `^` (which every message matches) of that stream
+   * only, for a view that cannot hide the other streams' lines.
+   */
+  streamLines(stream: string): void {
+    this.start({ q: '^', regex: true, matchCase: false, stream }, 'line');
+  }
+
+  private start(query: Query | undefined, noun: 'match' | 'line'): void {
     clearTimeout(this.timer);
     this.aborter?.abort();
-    this.query = q === '' ? undefined : { q, ...options };
+    this.query = query;
+    this.noun = noun;
     this.list.replaceChildren();
     this.found = 0;
     this.next = 0;
@@ -99,7 +122,8 @@ export class MatchList {
       return;
     }
     this.found += gathered;
-    const count = `${this.found.toLocaleString()} match${this.found === 1 ? '' : 'es'}`;
+    const plural = this.noun === 'match' ? 'matches' : 'lines';
+    const count = `${this.found.toLocaleString()} ${this.found === 1 ? this.noun : plural}`;
     this.summary.textContent = this.next === null ? `${count} in the whole log` : `${count} so far`;
     this.more.hidden = this.next === null;
   }

@@ -18,8 +18,8 @@ export interface WindowedLogViewOptions extends LogScrollerOptions {
  * The log of a huge execution: every line has its row position (index − 1) from the start, but only a window of at
  * most `WINDOW_MAX_LINES` consecutive lines is held, around what is in view; rows of lines not held are placeholders
  * until `onNeed` brings them. Follow mode, line and range targets and timestamps work as in `LogView`; the filter only
- * highlights here (its matches in the whole log are listed by the search), and groups are shown by their titles
- * without folding (folding would move every later line).
+ * highlights here (its matches in the whole log are listed by the search), a chosen stream only dims the lines of the
+ * others, and groups are shown by their titles without folding (hiding or folding would move every later line).
  */
 export class WindowedLogView extends LogScroller {
   /** The window: `lines[i]` is line `base + i + 1`. */
@@ -27,6 +27,8 @@ export class WindowedLogView extends LogScroller {
   private base = 0;
   /** The highest index known: the log's length as far as the page knows it. */
   private total = 0;
+  /** The stream whose lines are not dimmed (null: none is). */
+  private stream: string | null = null;
   /** Rows in the DOM by position, and whether each is a placeholder. */
   private rendered = new Map<number, { row: HTMLElement; pending: boolean }>();
 
@@ -121,6 +123,12 @@ export class WindowedLogView extends LogScroller {
     this.rerender();
   }
 
+  /** Dims the lines of streams other than `stream` (null: dims none). */
+  setStream(stream: string | null): void {
+    this.stream = stream;
+    this.rerender();
+  }
+
   protected rerender(): void {
     for (const { row } of this.rendered.values()) row.remove();
     this.rendered.clear();
@@ -179,6 +187,7 @@ export class WindowedLogView extends LogScroller {
       timestamps: this.timestamps,
       matcher: this.matcher,
       open: true,
+      dimmed: this.stream !== null && line.stream !== this.stream,
     });
   }
 }
