@@ -126,16 +126,21 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
   let forwardersDone = false;
   // The forwarders store the execution's events at once while the drain waits for them (see `putWatches`).
   let watchedUntil = Number.NEGATIVE_INFINITY;
-  // Since when the watch holds without a gap (the end of the first put of a run of renewals): see `forwardersPast`.
-  let watchedSince: number | undefined;
+  // The watch put last holds until `putUntil`; it has held without a gap since `putSince` (the end of the first put of
+  // that run of renewals). While it holds, the forwarders' `readUpTo` counts for this log: see `forwardersPast`.
+  let putUntil = Number.NEGATIVE_INFINITY;
+  let putSince: number | undefined;
+  const watchedSince = (): number | undefined => (now() < putUntil ? putSince : undefined);
 
   for (;;) {
     let wait = 0;
     if (now() > watchedUntil - DRAIN_WATCH_MS / 2) {
-      const lapsed = now() >= watchedUntil;
+      if (now() >= putUntil) putSince = undefined;
       const watched = await watch(deps, input, now, context);
-      if (watched.put && (lapsed || watchedSince === undefined)) watchedSince = now();
-      else if (!watched.put && lapsed) watchedSince = undefined;
+      if (watched.put) {
+        putSince ??= now();
+        putUntil = watched.until;
+      }
       watchedUntil = watched.until;
     }
     try {
@@ -156,7 +161,7 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
         else if (eventCount !== undefined && stored > eventCount) {
           verifying = `count-over: ${stored} events stored, ${eventCount} counted`;
         } else {
-          const verdict = await forwardersVerdict(deps, input, quietAfter, now, watchedSince);
+          const verdict = await forwardersVerdict(deps, input, quietAfter, now, watchedSince());
           if (verdict !== undefined || now() > deadline) {
             forwardersDone = true;
             verifying = `count-short: ${stored} of ${eventCount} events stored; ${verdict ?? 'the wait is over'}`;
@@ -167,7 +172,7 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
         wait = quietAfter - now();
       } else {
         forwardersDone ||=
-          (await forwardersVerdict(deps, input, quietAfter, now, watchedSince)) !== undefined || now() > deadline;
+          (await forwardersVerdict(deps, input, quietAfter, now, watchedSince())) !== undefined || now() > deadline;
         if (!forwardersDone) {
           report({ phase: 'forwarder' });
           wait = Math.max(deps.pollMs, MIN_PROGRESS_POLL_MS);

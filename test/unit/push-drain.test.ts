@@ -117,6 +117,18 @@ function setup() {
         updatedAt: now,
       });
     },
+    /** The forwarder holds others' events since T0 (caughtUpTo stays there), and read past them by watches read then. */
+    async readPast(readUpTo: number, watchesAsOf: number): Promise<void> {
+      await registry.putShardProgress({
+        streamName: KINESIS,
+        shardId: SHARD,
+        caughtUpTo: T0,
+        closed: false,
+        updatedAt: now,
+        readUpTo,
+        watchesAsOf,
+      });
+    },
     async drain(completion: Partial<Completion> = {}): Promise<LogSeal> {
       await store.registerExecution({ executionId: ID, location, startedAt: T0, ingest: 'push' });
       const environment = new MockActivityEnvironment();
@@ -332,15 +344,7 @@ describe('push drain: the proof by reading CloudWatch (no count: an external pro
     // The forwarder holds another execution's events from T0 on, and reads the watches every second; the drain's
     // watch is put at its start (T0 at the fake clock, which only its waits move on).
     t.at(quietAfter + 2000, async () => {
-      await t.registry.putShardProgress({
-        streamName: KINESIS,
-        shardId: SHARD,
-        caughtUpTo: T0,
-        closed: false,
-        updatedAt: t.now(),
-        readUpTo: quietAfter + 1900,
-        watchesAsOf: T0 + WATCH_CLOCK_MARGIN_MS + 500,
-      });
+      await t.readPast(quietAfter + 1900, T0 + WATCH_CLOCK_MARGIN_MS + 500);
     });
     const seal = await t.drain();
     expect(seal).toMatchObject({ lastIndex: 10, recoveredEvents: 0 });
@@ -353,17 +357,19 @@ describe('push drain: the proof by reading CloudWatch (no count: an external pro
     const t = setup();
     const events = t.write(lines(10));
     await t.forward(events);
-    await t.registry.putShardProgress({
-      streamName: KINESIS,
-      shardId: SHARD,
-      caughtUpTo: T0,
-      closed: false,
-      updatedAt: T0,
-      readUpTo: quietAfter + 100_000,
-      watchesAsOf: T0 - 1,
-    });
+    await t.readPast(quietAfter + 100_000, T0 - 1);
     const seal = await t.drain();
     expect(seal).toMatchObject({ lastIndex: 10, recoveredEvents: 0 });
+    expect(t.now()).toBeGreaterThan(proofDeadline(quietAfter, SETTLE));
+  });
+
+  test('a watch that could not be put proves nothing: readUpTo counts from the first watch put', async () => {
+    const t = setup();
+    await t.forward(t.write(lines(10)));
+    // The drain's first watch fails (at T0); it is put again 5 s on. The forwarder read the watches in between.
+    t.registry.failNext('putWatches');
+    await t.readPast(quietAfter + 100_000, T0 + WATCH_CLOCK_MARGIN_MS + 500);
+    expect(await t.drain()).toMatchObject({ lastIndex: 10, recoveredEvents: 0 });
     expect(t.now()).toBeGreaterThan(proofDeadline(quietAfter, SETTLE));
   });
 
