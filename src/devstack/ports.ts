@@ -1,10 +1,54 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { PortInUseError } from './errors';
 
 const handedOutPorts = new Set<number>();
 
-/** A TCP port that is free on `host` right now (never the same one twice in this process). */
+/** Where free ports are looked for: above the well-known and registered services most machines run. */
+const LOWEST_PORT = 10_000;
+const ATTEMPTS = 200;
+
+/**
+ * The OS's range of ephemeral ports (Linux: /proc/sys/net/ipv4/ip_local_port_range; elsewhere IANA's 49152-65535).
+ * Every outgoing connection takes a port from it, so a port found free there may be taken by one before its server
+ * binds it.
+ */
+export function ephemeralPortRange(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low !== undefined && high !== undefined && Number.isInteger(low) && Number.isInteger(high) && low <= high) {
+      return { low, high };
+    }
+  } catch {
+    // Not Linux: IANA's range.
+  }
+  return { low: 49_152, high: 65_535 };
+}
+
+/** Whether `port` can be bound on `host` right now. */
+function bindable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A TCP port that is free on `host` right now, never the same one twice in this process. It is taken below the
+ * OS's ephemeral range: a port the OS hands out for port 0 is one any outgoing connection may take in the moment
+ * between this answer and the caller's bind (a server then fails with EADDRINUSE; seen in CI). Falls back to the
+ * OS's choice when nothing below is free.
+ */
 export async function findFreePort(host = '127.0.0.1'): Promise<number> {
+  const { low } = ephemeralPortRange();
+  const span = Math.max(0, low - LOWEST_PORT);
+  for (let attempt = 0; attempt < ATTEMPTS && span > 0; attempt++) {
+    const port = LOWEST_PORT + Math.floor(Math.random() * span);
+    if (handedOutPorts.has(port) || !(await bindable(host, port))) continue;
+    handedOutPorts.add(port);
+    return port;
+  }
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = net.createServer();
