@@ -1,3 +1,4 @@
+export * from './backoff';
 export * from './chunk';
 export * from './completeness';
 export * from './cursor';
