@@ -156,7 +156,7 @@ export default tseslint.config(
                 '**/support/api-process',
                 '**/support/worker-process',
                 '**/support/haproxy-process',
-                '**/devstack/moto-launcher*',
+                '**/devstack/moto_launcher*',
               ],
               message: 'these start servers: tests that use them belong in test/integration',
             },

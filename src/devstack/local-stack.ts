@@ -130,7 +130,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // (most AWS users have one in their shell) must not reach it, and the emulator needs none.
     const hideProfiles = ['-u', 'AWS_PROFILE', '-u', 'AWS_DEFAULT_PROFILE'];
     // moto_server through the launcher that keeps its CloudWatch -> Kinesis delivery to AWS's contract.
-    const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto-launcher.py');
+    const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto_launcher');
     const emulatorArgs = [...hideProfiles, tools.python, launcher, '-H', host, '-p', String(motoPort)];
     const emulator = new ManagedProcess('aws-emulator (moto_server)', 'env', emulatorArgs);
     started.push(emulator);

@@ -152,7 +152,7 @@ describe('docker-compose.yml', () => {
 
   test('moto runs through the project launcher (AWS subscription contract), mounted from the repository', () => {
     const moto = service(compose, 'moto') as ComposeService & { entrypoint?: string[]; volumes?: string[] };
-    const mounted = (moto.volumes ?? []).find((volume) => volume.startsWith('./src/devstack/moto-launcher.py:'));
+    const mounted = (moto.volumes ?? []).find((volume) => volume.startsWith('./src/devstack/moto_launcher:'));
     const inContainer = mounted?.split(':')[1];
     expect(moto.entrypoint?.slice(0, 2)).toEqual(['python', inContainer]);
     expect(optionValue(moto.entrypoint ?? [], '-p')).toBe(moto.environment?.MOTO_PORT);

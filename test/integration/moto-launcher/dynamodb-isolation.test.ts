@@ -6,7 +6,7 @@ import { repoRoot, toolchainPaths } from '../../../src/devstack/toolchain';
 // makes moto keep that (see its docstring). Each case holds the first request inside its condition check for a
 // moment and sends a second request meanwhile, as concurrent writers of a log do on a loaded machine.
 
-const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto-launcher.py');
+const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto_launcher');
 
 const script = `
 import runpy, sys, threading, time

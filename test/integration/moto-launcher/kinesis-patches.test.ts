@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot, toolchainPaths } from '../../../src/devstack/toolchain';
 
-// The emulator's launcher patches the pinned moto's internals (see the file's docstring). Loading it must apply
+// The emulator's launcher patches the pinned moto's internals (see its `__main__.py`). Loading it must apply
 // every patch, and a moto without one of the patched functions must stop it at once, saying which.
 
-const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto-launcher.py');
+const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto_launcher');
 
 /** Runs `setup` in the toolchain's Python, then loads the launcher without starting the server. */
 function load(setup: string, after = ''): { status: number | null; stdout: string; stderr: string } {

@@ -27,7 +27,7 @@ async function answers(): Promise<boolean> {
 
 beforeAll(async () => {
   port = await findFreePort(HOST);
-  const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto-launcher.py');
+  const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto_launcher');
   server = spawn(toolchainPaths().python, [launcher, '-H', HOST, '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
