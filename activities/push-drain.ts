@@ -7,7 +7,7 @@ import {
   type LogSeal,
   type SourceCursor,
 } from '../src/domain';
-import { PushedLogWriter, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
+import { PushedLogWriter, WatchRenewal, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
 import { forwardersPast, type ForwarderVerdict } from './push-proof';
 import {
   classifyPumpFailure,
@@ -124,25 +124,26 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
   let shortVerifications = 0;
   // Set once the forwarders are past quietAfter (or waiting for them is over): not asked again.
   let forwardersDone = false;
-  // The forwarders store the execution's events at once while the drain waits for them (see `putWatches`).
-  let watchedUntil = Number.NEGATIVE_INFINITY;
-  // The watch put last holds until `putUntil`; it has held without a gap since `putSince` (the end of the first put of
-  // that run of renewals). While it holds, the forwarders' `readUpTo` counts for this log: see `forwardersPast`.
-  let putUntil = Number.NEGATIVE_INFINITY;
-  let putSince: number | undefined;
-  const watchedSince = (): number | undefined => (now() < putUntil ? putSince : undefined);
+  // The forwarders store the execution's events at once while the drain waits for them (see `putWatches`). While
+  // its watch holds (from the end of its first put, without a gap), the forwarders' `readUpTo` counts for this log:
+  // see `forwardersPast`.
+  const watch = new WatchRenewal({
+    watch: (ids, untilMs) => deps.registry.putWatches(deps.streamName, ids, untilMs),
+    watchMs: DRAIN_WATCH_MS,
+    retryMs: WATCH_RETRY_MS,
+    now,
+  });
+  const watchedSince = (): number | undefined => watch.heldSince(input.executionId);
 
   for (;;) {
     let wait = 0;
-    if (now() > watchedUntil - DRAIN_WATCH_MS / 2) {
-      if (now() >= putUntil) putSince = undefined;
-      const watched = await watch(deps, input, now, context);
-      if (watched.put) {
-        putSince ??= now();
-        putUntil = watched.until;
-      }
-      watchedUntil = watched.until;
-    }
+    // A failure only costs time (held events come within the forwarders' hold anyway): logged, and tried again soon.
+    await watch.renew([input.executionId]).catch((error: unknown) =>
+      context.log.warn('push seal: asking the forwarders for the log failed', {
+        executionId: input.executionId,
+        error: String(error),
+      }),
+    );
     try {
       if (verifying === undefined) {
         const latest = await deps.store.latestChunk(input.executionId);
@@ -231,30 +232,8 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
 
 /** How long one watch of the drain lasts; it is renewed while the drain goes on. */
 const DRAIN_WATCH_MS = 60_000;
-
-/**
- * Asks the forwarders to store the execution's events without holding them back; returns until when. A failure only
- * costs time (held events come within the forwarders' hold anyway): it is logged, and tried again soon.
- */
-async function watch(
-  deps: PushDrainDeps,
-  input: PushDrainInput,
-  now: () => number,
-  context: Context,
-): Promise<{ until: number; put: boolean }> {
-  const until = now() + DRAIN_WATCH_MS;
-  try {
-    await deps.registry.putWatches(deps.streamName, [input.executionId], until);
-    return { until, put: true };
-  } catch (error) {
-    context.log.warn('push seal: asking the forwarders for the log failed', {
-      executionId: input.executionId,
-      error: String(error),
-    });
-    // Renewed from 5 s on (see the drain's loop); the last watch put, if any, still holds until its own end.
-    return { until: now() + DRAIN_WATCH_MS / 2 + 5000, put: false };
-  }
-}
+/** After a failed put of the drain's watch, the next try comes this much later. */
+const WATCH_RETRY_MS = 5000;
 
 /** The sum of the streams' stored counts; undefined when a stream's count is unknown. */
 function storedCount(cursor: SourceCursor | undefined, logStreams: readonly string[]): number | undefined {

@@ -62,8 +62,9 @@ export async function benchStoreCost(config: Config): Promise<Record<string, num
 }
 
 /**
- * Storage cost of a pushed managed job of 600 lines of ~120 bytes, printed at 10 lines/s and as one burst, with no
- * tail watching it: DynamoDB write units per 1,000 lines to store the log, and what the seal adds (see
+ * Storage cost of a pushed managed job of 600 lines of ~120 bytes, printed at 10 lines/s with no tail (`paced`), at
+ * 10 lines/s followed by a client over WebSocket from its start (`watched`: the forwarders store its lines every
+ * round), and as one burst: DynamoDB write units per 1,000 lines to store the log, and what the seal adds (see
  * `executionWriteUnits`). Run at each forwarder hold in `holds` (ms; 0 is storing every round's lines at once, the
  * baseline), one worker each, in the same command.
  */
@@ -84,20 +85,25 @@ export async function benchPushStoreCost(
       const at = (name: string): string => `hold_${hold}_${name}`;
       for (const [kind, pause] of [
         ['paced', 'sleep 0.1;'],
+        ['watched', 'sleep 0.1;'],
         ['burst', ''],
       ] as const) {
         const id = `bench-push-cost-${hold}-${kind}-${Date.now()}`;
         const script = `i=1; while [ $i -le ${lines} ]; do echo "line $i ${pad}"; ${pause} i=$((i+1)); done`;
         await client.run(['sh', '-c', script], id);
+        // A follower from the first line on: its tail watches the execution until the seal.
+        if (kind === 'watched') await client.follow(id, () => undefined);
         while (!(await client.status(id)).sealed) await sleep(500);
         const cost = await executionWriteUnits(aws.dynamodb, held.table, id);
         figures[at(`${kind}_chunks`)] = cost.chunks;
         figures[at(`${kind}_store_write_units_per_1000_lines`)] = (cost.writeUnits * 1000) / lines;
         figures[at(`${kind}_seal_write_units_per_1000_lines`)] = (cost.sealWriteUnits * 1000) / lines;
       }
-      figures[at('paced_vs_burst_store_ratio')] =
-        (figures[at('paced_store_write_units_per_1000_lines')] ?? Number.NaN) /
-        (figures[at('burst_store_write_units_per_1000_lines')] ?? Number.NaN);
+      for (const kind of ['paced', 'watched']) {
+        figures[at(`${kind}_vs_burst_store_ratio`)] =
+          (figures[at(`${kind}_store_write_units_per_1000_lines`)] ?? Number.NaN) /
+          (figures[at('burst_store_write_units_per_1000_lines')] ?? Number.NaN);
+      }
     } finally {
       await server.stop();
       await worker.stop();

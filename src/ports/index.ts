@@ -9,3 +9,4 @@ export * from './push-registry';
 export * from './shard-source';
 export * from './pushed-log-writer';
 export * from './read-budget';
+export * from './watch-renewal';

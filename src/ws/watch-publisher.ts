@@ -1,3 +1,5 @@
+import { WatchRenewal } from '../ports';
+
 /** Options of a watch publisher. */
 export interface WatchPublisherOptions {
   /** Publishes the watches (see `PushRegistry.putWatches`). */
@@ -16,30 +18,18 @@ export interface WatchPublisherOptions {
  * a failed one costs latency only, and is tried again next time.
  */
 export class WatchPublisher {
-  /** Execution → until when its watch was last published (epoch ms). */
-  private readonly watchedUntil = new Map<string, number>();
+  private readonly renewal: WatchRenewal;
   private inFlight: Promise<void> | undefined;
-  private readonly watchMs: number;
-  private readonly now: () => number;
 
   constructor(private readonly options: WatchPublisherOptions) {
-    this.watchMs = options.watchMs ?? 60_000;
-    this.now = options.now ?? Date.now;
+    this.renewal = new WatchRenewal(options);
   }
 
   /** Publishes the watches of `executionIds` that are missing or half over; forgets those that are over. */
   publish(executionIds: Iterable<string>): void {
     if (this.inFlight !== undefined) return;
-    const now = this.now();
-    for (const [id, until] of this.watchedUntil) if (until <= now) this.watchedUntil.delete(id);
-    const due = [...new Set(executionIds)].filter((id) => (this.watchedUntil.get(id) ?? 0) - now < this.watchMs / 2);
-    if (due.length === 0) return;
-    const until = now + this.watchMs;
-    this.inFlight = this.options
-      .watch(due, until)
-      .then(() => {
-        for (const id of due) this.watchedUntil.set(id, until);
-      })
+    this.inFlight = this.renewal
+      .renew(executionIds)
       .catch((error: unknown) => this.options.onError(error))
       .finally(() => (this.inFlight = undefined));
   }
@@ -51,6 +41,6 @@ export class WatchPublisher {
 
   /** Forgets the executions not in `kept`: a watch published again for one of them is a new one. */
   retain(kept: ReadonlySet<string>): void {
-    for (const id of this.watchedUntil.keys()) if (!kept.has(id)) this.watchedUntil.delete(id);
+    this.renewal.retain(kept);
   }
 }

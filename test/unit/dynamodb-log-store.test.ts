@@ -76,6 +76,25 @@ describe('DynamoDbLogStore: appends', () => {
   });
 });
 
+describe('DynamoDbLogStore: batch reads', () => {
+  test('keys BatchGetItem left unprocessed read as absent (the callers read them another way); 100 keys a call', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `exec-${i}`);
+    const recordOf = (id: string): Record<string, AttributeValue> => ({ ...record, execution_id: { S: id } });
+    const keyOf = (id: string): Record<string, AttributeValue> => ({ execution_id: { S: id }, seq: { N: '0' } });
+    const { client, sent, inputs } = scriptedClient([
+      { ok: { Responses: { t: [recordOf('exec-0')] }, UnprocessedKeys: { t: { Keys: [keyOf('exec-1')] } } } },
+      { ok: { Responses: { t: [recordOf('exec-149')] } } },
+    ]);
+    const store = new DynamoDbLogStore({ client, tableName: 't' });
+    const records = await store.recordsOf(ids);
+    expect(sent).toEqual(['BatchGetItem', 'BatchGetItem']);
+    expect(
+      inputs.map((input) => (input as { RequestItems: { t: { Keys: unknown[] } } }).RequestItems.t.Keys.length),
+    ).toEqual([100, 50]);
+    expect(records.flatMap((found, i) => (found ? [i] : []))).toEqual([0, 149]);
+  });
+});
+
 describe('DynamoDbLogStore: the seal', () => {
   const empty = { ok: { Items: [] } };
 

@@ -116,6 +116,25 @@ describe('DynamoDbPushRegistry requests', () => {
     expect(await registry.getRoute(GROUP, 'job')).toBeUndefined();
   });
 
+  test('getRoutes reads each key BatchGetItem left unprocessed on its own, and only those', async () => {
+    const routeItem = (stream: string): Record<string, AttributeValue> => ({
+      ...routeKey(GROUP, stream),
+      route_execution: { S: `exec-${stream}` },
+      log_group: { S: GROUP },
+      log_stream: { S: stream },
+    });
+    const { client, inputs } = scriptedClient([
+      // a: found; b: no route; c: left unprocessed (throttled), and routed.
+      { ok: { Responses: { t: [routeItem('a')] }, UnprocessedKeys: { t: { Keys: [routeKey(GROUP, 'c')] } } } },
+      { ok: { Item: routeItem('c') } },
+    ]);
+    const registry = new DynamoDbPushRegistry({ client, tableName: 't' });
+    const routes = await registry.getRoutes(['a', 'b', 'c', 'a'].map((logStream) => ({ logGroup: GROUP, logStream })));
+    expect(routes.map((route) => route?.executionId)).toEqual(['exec-a', undefined, 'exec-c', 'exec-a']);
+    expect(inputs).toHaveLength(2);
+    expect(inputs[1]).toMatchObject({ Key: routeKey(GROUP, 'c'), ConsistentRead: true });
+  });
+
   test('a stale progress report is ignored; other failures are dependency errors', async () => {
     const { client, inputs } = scriptedClient([
       { error: conditionFailed() },

@@ -1,5 +1,4 @@
 import {
-  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -18,7 +17,8 @@ import {
   type LogStore,
   type StoredChunk,
 } from '../../ports';
-import { observedCall } from './observed-call';
+import { batchGetItems } from './batch-get';
+import { observedCall, type TableTarget } from './observed-call';
 import {
   chunkItem,
   expiresAtOf,
@@ -29,7 +29,7 @@ import {
   toRecord,
   type Item,
 } from './log-items';
-import { expireChunks, expireRoutes, writeSeal, type SealTarget } from './log-seal';
+import { expireChunks, expireRoutes, writeSeal } from './log-seal';
 import {
   cancellationReasons,
   isConditionFailure,
@@ -38,8 +38,6 @@ import {
 } from './condition-failures';
 
 const PAGE_ITEMS = 16;
-// BatchGetItem takes at most 100 keys per call.
-const BATCH_KEYS = 100;
 
 /** Options of the DynamoDB log store. */
 export interface DynamoDbLogStoreOptions {
@@ -67,7 +65,8 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
   private readonly table: string;
   private readonly observe: CallObserver;
   private readonly now: () => number;
-  private readonly sealTarget: SealTarget;
+  /** Where the seal and the batch reads send their calls. */
+  private readonly target: TableTarget;
   private readonly unsealedTtlSeconds: number | undefined;
 
   constructor(options: DynamoDbLogStoreOptions) {
@@ -76,7 +75,7 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
     this.observe = options.observe ?? (() => undefined);
     this.now = options.now ?? Date.now;
     this.unsealedTtlSeconds = options.unsealedTtlSeconds;
-    this.sealTarget = { client: this.client, table: this.table, call: (operation, send) => this.call(operation, send) };
+    this.target = { client: this.client, table: this.table, call: (operation, send) => this.call(operation, send) };
   }
 
   async latestChunk(executionId: string): Promise<StoredChunk | undefined> {
@@ -167,29 +166,20 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
     });
   }
 
-  /** The items at `keys`, by `itemKeyOf`; keys DynamoDB left unprocessed (throttling, a large answer) are absent. */
+  /**
+   * The items at `keys`, by `itemKeyOf`. Keys DynamoDB left unprocessed (throttling, a large answer) are absent, as
+   * `ChunkBatchReader` allows: each caller reads them another way (a tail reads its own chunks and seal, the route
+   * cache a missing record with `getExecution`), so a batch read never waits on a throttled table.
+   */
   private async batchGet(keys: readonly ChunkKey[]): Promise<Map<string, Item>> {
-    const found = new Map<string, Item>();
     const unique = [...new Map(keys.map((key) => [itemKeyOf(key), key])).values()];
-    for (let start = 0; start < unique.length; start += BATCH_KEYS) {
-      const group = unique.slice(start, start + BATCH_KEYS);
-      const result = await this.call('BatchGetItem', () =>
-        this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: group.map((key) => ({ execution_id: { S: key.executionId }, seq: { N: String(key.seq) } })),
-                ConsistentRead: true,
-              },
-            },
-          }),
-        ),
-      );
-      for (const item of result.Responses?.[this.table] ?? []) {
-        found.set(itemKeyOf({ executionId: item.execution_id?.S ?? '', seq: Number(item.seq?.N) }), item);
-      }
-    }
-    return found;
+    const { items } = await batchGetItems(
+      this.target,
+      unique.map((key) => ({ execution_id: { S: key.executionId }, seq: { N: String(key.seq) } })),
+    );
+    return new Map(
+      items.map((item) => [itemKeyOf({ executionId: item.execution_id?.S ?? '', seq: Number(item.seq?.N) }), item]),
+    );
   }
 
   async registerExecution(record: ExecutionRecord): Promise<ExecutionRecord> {
@@ -234,11 +224,11 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
     if (record.seal) return this.finishSealed(executionId, existing, record.seal);
     // Expiry first: once the seal is visible, every chunk (and route) lives at least as long as the seal says.
     if (needsChunkExpiry(existing, expiresAt)) {
-      await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAt);
+      await expireChunks(this.target, executionId, seal.lastIndex, expiresAt);
     }
-    await expireRoutes(this.sealTarget, record, expiresAt);
+    await expireRoutes(this.target, record, expiresAt);
     try {
-      await writeSeal(this.sealTarget, executionId, seal, expiresAt);
+      await writeSeal(this.target, executionId, seal, expiresAt);
     } catch (error) {
       const transient = transientCancellation(error, 'TransactWriteItems');
       if (transient) throw transient;
@@ -262,9 +252,9 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
   /** A log sealed before (a retry, or a second drain): its first seal stands; finish giving its expiry. */
   private async finishSealed(executionId: string, record: Item, seal: LogSeal): Promise<LogSeal> {
     if (needsChunkExpiry(record, expiresAtOf(record))) {
-      await expireChunks(this.sealTarget, executionId, seal.lastIndex, expiresAtOf(record));
+      await expireChunks(this.target, executionId, seal.lastIndex, expiresAtOf(record));
     }
-    await expireRoutes(this.sealTarget, toRecord(record), expiresAtOf(record));
+    await expireRoutes(this.target, toRecord(record), expiresAtOf(record));
     return seal;
   }
 

@@ -1,5 +1,4 @@
 import {
-  BatchGetItemCommand,
   BatchWriteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -19,7 +18,8 @@ import {
   type StreamRoute,
 } from '../../domain';
 import type { CallObserver, LogStreamRef, PushRegistry } from '../../ports';
-import { observedCall } from './observed-call';
+import { batchGetItems } from './batch-get';
+import { observedCall, type TableTarget } from './observed-call';
 import { checkLossWindow, checkProgress, lossWindowItem, toShardProgress } from './shard-progress-item';
 import { isConditionFailure, itemOfConditionFailure } from './condition-failures';
 import {
@@ -36,8 +36,6 @@ import {
 
 // BatchWriteItem takes at most 25 requests.
 const WATCH_BATCH = 25;
-// BatchGetItem reads at most 100 keys per call.
-const BATCH_GET_KEYS = 100;
 // A watch item is removed this long after it is over.
 const WATCH_TTL_SECONDS = 3600;
 
@@ -66,6 +64,7 @@ export class DynamoDbPushRegistry implements PushRegistry {
   private readonly observe: CallObserver;
   private readonly now: () => number;
   private readonly unsealedTtlSeconds: number | undefined;
+  private readonly target: TableTarget;
 
   constructor(options: DynamoDbPushRegistryOptions) {
     this.client = options.client;
@@ -73,6 +72,7 @@ export class DynamoDbPushRegistry implements PushRegistry {
     this.observe = options.observe ?? (() => undefined);
     this.now = options.now ?? Date.now;
     this.unsealedTtlSeconds = options.unsealedTtlSeconds;
+    this.target = { client: this.client, table: this.table, call: (operation, send) => this.call(operation, send) };
   }
 
   async putRoute(route: StreamRoute): Promise<StreamRoute> {
@@ -121,35 +121,24 @@ export class DynamoDbPushRegistry implements PushRegistry {
   async getRoutes(streams: readonly LogStreamRef[]): Promise<(StreamRoute | undefined)[]> {
     const byKey = new Map<string, StreamRoute>();
     const keyOf = (stream: LogStreamRef): string => `${stream.logGroup}\u0000${stream.logStream}`;
-    const unique = [...new Map(streams.map((stream) => [keyOf(stream), stream])).values()];
-    const unanswered: LogStreamRef[] = [];
-    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
-      const group = unique.slice(start, start + BATCH_GET_KEYS);
-      const result = await this.call('BatchGetItem', () =>
-        this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: group.map((stream) => routeKey(stream.logGroup, stream.logStream)),
-                ConsistentRead: true,
-              },
-            },
-          }),
-        ),
-      );
-      for (const item of result.Responses?.[this.table] ?? []) {
-        const route = this.expired(item) ? undefined : toRoute(item);
-        if (route) byKey.set(keyOf(route), route);
-      }
-      // Keys DynamoDB left unprocessed (throttling, a large answer) are not "no route": each is read on its own.
-      const left = result.UnprocessedKeys?.[this.table]?.Keys ?? [];
-      if (left.length > 0) unanswered.push(...group);
+    // By the route item's partition key, which is what DynamoDB names an unprocessed key by.
+    const byItemKey = new Map(
+      streams.map((stream) => [routeKey(stream.logGroup, stream.logStream).execution_id?.S, stream]),
+    );
+    const { items, unprocessed } = await batchGetItems(
+      this.target,
+      [...byItemKey.values()].map((stream) => routeKey(stream.logGroup, stream.logStream)),
+    );
+    for (const item of items) {
+      const route = this.expired(item) ? undefined : toRoute(item);
+      if (route) byKey.set(keyOf(route), route);
     }
-    const missing = unanswered.filter((stream) => !byKey.has(keyOf(stream)));
+    // Keys DynamoDB left unprocessed (throttling, a large answer) are not "no route": each is read on its own.
     await Promise.all(
-      missing.map(async (stream) => {
-        const route = await this.getRoute(stream.logGroup, stream.logStream);
-        if (route) byKey.set(keyOf(stream), route);
+      unprocessed.map(async (key) => {
+        const stream = byItemKey.get(key.execution_id?.S);
+        const route = stream && (await this.getRoute(stream.logGroup, stream.logStream));
+        if (stream && route) byKey.set(keyOf(stream), route);
       }),
     );
     return streams.map((stream) => byKey.get(keyOf(stream)));

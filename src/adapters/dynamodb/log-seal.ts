@@ -3,21 +3,14 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { ExecutionRecord, LogSeal } from '../../domain';
 import { isConditionFailure } from './condition-failures';
 import { expiresAtOf, fenceItem, RECORD_SEQ, routeKey, type Item } from './log-items';
+import type { TableTarget } from './observed-call';
 
 // UpdateItems in flight while a seal gives a long log's chunks their expiry.
 const EXPIRY_CONCURRENCY = 8;
-
-/** Where the seal writes: the table, and the store's wrapper of every SDK call (metrics, error mapping). */
-export interface SealTarget {
-  readonly client: DynamoDBClient;
-  readonly table: string;
-  call<T>(operation: string, send: () => Promise<T>): Promise<T>;
-}
 
 /**
  * The seal, one transaction: the record gets the seal and its expiry if it exists and is unsealed
@@ -25,7 +18,7 @@ export interface SealTarget {
  * (no writer got past the drained tip). Cancellation reasons come back in this order: record, fence.
  */
 export async function writeSeal(
-  target: SealTarget,
+  target: TableTarget,
   executionId: string,
   seal: LogSeal,
   expiresAt: number,
@@ -74,7 +67,7 @@ export async function writeSeal(
  * live as long already are skipped. Only logs sealed long after they began need it (see `needsChunkExpiry`).
  */
 export async function expireChunks(
-  target: SealTarget,
+  target: TableTarget,
   executionId: string,
   lastIndex: number,
   expiresAt: number,
@@ -109,7 +102,7 @@ export async function expireChunks(
   } while (startKey);
 }
 
-async function expireItem(target: SealTarget, executionId: string, item: Item, expiresAt: number): Promise<void> {
+async function expireItem(target: TableTarget, executionId: string, item: Item, expiresAt: number): Promise<void> {
   try {
     await target.call('UpdateItem', () =>
       target.client.send(
@@ -133,7 +126,7 @@ async function expireItem(target: SealTarget, executionId: string, item: Item, e
  * log outlives its retention: one UpdateItem per stream, only on a route that exists and is this
  * execution's (a stream routed to another execution keeps its route). Idempotent.
  */
-export async function expireRoutes(target: SealTarget, record: ExecutionRecord, expiresAt: number): Promise<void> {
+export async function expireRoutes(target: TableTarget, record: ExecutionRecord, expiresAt: number): Promise<void> {
   if (record.ingest !== 'push' || !Number.isFinite(expiresAt)) return;
   const { logGroup, logStreams } = record.location;
   await Promise.all(

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CallObserver } from '../../ports';
 import { toDependencyError } from '../aws-errors';
 import { cancellationReasons, isConditionFailure } from './condition-failures';
@@ -14,4 +15,11 @@ export async function observedCall<T>(observe: CallObserver, operation: string, 
     observe('dynamodb', operation, isConditionFailure(wrapped) || cancellationReasons(wrapped).length > 0);
     throw wrapped;
   }
+}
+
+/** A table and how an adapter sends its calls to it (through `observedCall`), for helpers shared by the adapters. */
+export interface TableTarget {
+  readonly client: DynamoDBClient;
+  readonly table: string;
+  call<T>(operation: string, send: () => Promise<T>): Promise<T>;
 }
