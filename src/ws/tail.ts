@@ -1,6 +1,6 @@
 import {
   judgeCompleteness,
-  LogNotSealedError,
+  LogNeverSealedError,
   LogstreamError,
   type ExecutionRecord,
   type LogSeal,
@@ -228,7 +228,7 @@ export class Tail implements TippedTail {
     // The workflow is gone. Its drain seals before it closes, so read the seal once more: without it the
     // log will never be sealed, and the tail says so rather than end on a status it cannot promise.
     if (await this.finishIfSealed()) return;
-    if (!this.retired) throw new LogNotSealedError(this.executionId);
+    if (!this.retired) throw new LogNeverSealedError(this.executionId);
   }
 
   /** Ends the tail at the seal if there is one; true when it did. */
