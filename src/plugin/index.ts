@@ -14,6 +14,6 @@ export {
   ExecutionNotFoundError,
   InvalidRequestError,
   LogNotSealedError,
-} from './errors';
+} from '../client/errors';
 export type { LoggedExecutionSpec } from '../../workflows/logged-execution';
 export type { ExecutionTimings, ExecutionWorkflowResult } from '../../workflows/messages';

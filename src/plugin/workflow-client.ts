@@ -33,7 +33,7 @@ import {
   type ExecutionTimings,
   type ExecutionWorkflowResult,
 } from '../../workflows/messages';
-import { ExecutionExistsError, ExecutionNotFoundError, InvalidRequestError, LogNotSealedError } from './errors';
+import { ExecutionExistsError, ExecutionNotFoundError, InvalidRequestError, LogNotSealedError } from '../client/errors';
 
 /** Options of `LogstreamWorkflowClient`. */
 export interface LogstreamWorkflowClientOptions {
