@@ -27,47 +27,22 @@ const sdkClients = {
 };
 const sdkAll = { group: ['@aws-sdk/*', '@temporalio/*'], message: 'a client of the API talks HTTP, not to the SDKs' };
 
+/** `no-restricted-imports` with `patterns` and the local stack's, for `files`. */
+function restrict(files, patterns) {
+  return { files, rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, devstack] }] } };
+}
+
 /** A part that must not import the parts named in `forbidden` (folders under src/), nor the local stack. */
 function boundary(files, part, forbidden, extra) {
-  const folders = forbidden.join('|');
-  return {
-    files,
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            ...extra,
-            { regex: `^(?:\\.\\./)+(?:${folders})(?:/|$)`, message: `${part} does not import src/{${forbidden}}` },
-            devstack,
-          ],
-        },
-      ],
-    },
-  };
+  const message = `${part} does not import src/{${forbidden}}`;
+  return restrict(files, [...extra, { regex: `^(?:\\.\\./)+(?:${forbidden.join('|')})(?:/|$)`, message }]);
 }
 
 /** A part that imports only itself and the parts named in `allowed` (folders or modules under src/). */
 function only(files, part, allowed, extra) {
-  return {
-    files,
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            ...extra,
-            {
-              // After all the `../`, the first folder must be an allowed one (files import their own folder with `./`).
-              regex: `^(?:\\.\\./)+(?!\\.\\./|(?:${allowed.join('|')})(?:/|$))`,
-              message: `${part} imports only src/{${allowed}}`,
-            },
-            devstack,
-          ],
-        },
-      ],
-    },
-  };
+  const message = `${part} imports only src/{${allowed}}`;
+  // After all the `../`, the first folder must be an allowed one (files import their own folder with `./`).
+  return restrict(files, [...extra, { regex: `^(?:\\.\\./)+(?!\\.\\./|(?:${allowed.join('|')})(?:/|$))`, message }]);
 }
 
 export default tseslint.config(
