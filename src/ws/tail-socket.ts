@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { CLOSE_CODES, toCloseFrame, type StatusFrame } from '../contract';
 import type { LogstreamError } from '../domain';
 import type { EventBatch } from './event-batch';
-import type { FinalStatus, TailSink, TailSubscription } from './tail-contract';
+import type { FinalStatus, TailSink, TailSubscription } from './tail-interfaces';
 
 /** Options of one socket's sink. */
 export interface TailSocketOptions {

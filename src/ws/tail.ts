@@ -9,7 +9,7 @@ import {
 import { LogGapError, type StoredChunk } from '../ports';
 import { BacklogReader } from './backlog-reader';
 import { ChunkWindow } from './chunk-window';
-import type { FinalStatus, TailMember, TailSettings } from './tail-contract';
+import type { FinalStatus, TailMember, TailSettings } from './tail-interfaces';
 import type { TippedTail } from './tip-feed';
 
 /**
