@@ -42,6 +42,15 @@ export interface RegisterExternalRequest {
 /** `POST /executions` body. */
 export type StartExecutionRequest = StartCommandRequest | RegisterExternalRequest;
 
+/** The fields a `POST /executions` body may have (any other is refused). */
+export const START_EXECUTION_FIELDS = [
+  'command',
+  'execution_id',
+  'log_group',
+  'log_stream',
+  'log_streams',
+] as const satisfies readonly (keyof StartCommandRequest | keyof RegisterExternalRequest)[];
+
 /** `POST /executions/{id}/complete` body. */
 export interface CompleteRequest {
   readonly status: WireTerminalStatus;
@@ -51,6 +60,14 @@ export interface CompleteRequest {
   /** Events the producer put into CloudWatch: makes the seal's proof free. */
   readonly event_count?: number;
 }
+
+/** The fields a `POST /executions/{id}/complete` body may have (any other is refused). */
+export const COMPLETE_FIELDS = [
+  'status',
+  'completed_at',
+  'exit_code',
+  'event_count',
+] as const satisfies readonly (keyof CompleteRequest)[];
 
 /** `POST /executions/{id}/complete` (202). */
 export interface CompletionAcceptedView {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type {
-  CompletionAcceptedView,
-  ExecutionListView,
-  ExecutionView,
-  StartedView,
-  StopAcceptedView,
+import {
+  COMPLETE_FIELDS,
+  START_EXECUTION_FIELDS,
+  type CompletionAcceptedView,
+  type ExecutionListView,
+  type ExecutionView,
+  type StartedView,
+  type StopAcceptedView,
 } from '../../contract';
 import {
   InvalidInputError,
@@ -58,7 +60,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
 
   routes.post('/executions', async (c) => {
     const body = await jsonBody(c);
-    rejectUnknownFields(body, ['command', 'execution_id', 'log_group', 'log_stream', 'log_streams']);
+    rejectUnknownFields(body, START_EXECUTION_FIELDS);
     const executionId = body.execution_id === undefined ? randomUUID() : parseExecutionId(body.execution_id);
     let location: LogLocation;
     let command: string[] | undefined;
@@ -150,7 +152,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
   routes.post('/executions/:id/complete', async (c) => {
     const executionId = parseExecutionId(c.req.param('id'));
     const body = await jsonBody(c);
-    rejectUnknownFields(body, ['status', 'completed_at', 'exit_code', 'event_count']);
+    rejectUnknownFields(body, COMPLETE_FIELDS);
     const completion = {
       status: parseTerminalStatus(body.status),
       completedAt: parseCompletedAt(body.completed_at, now()),
