@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES, ERROR_CODES } from '../contract';
+import { CLOSE_CODES, ERROR_CODES, isErrorCode } from '../contract';
 import { InvalidInputError, LogstreamError, RequestRefusedError } from '../domain';
 import type { ExecutionDirectory, LogStore } from '../ports';
 import { RecordCache } from './record-cache';
@@ -255,9 +255,11 @@ export class TailServer {
   }
 }
 
-/** The 503 code a failed look-up is refused with: the dependency's own code when it has one, else DynamoDB's. */
+/**
+ * The 503 code a failed look-up is refused with: the dependency's own when it has one (Temporal's, DynamoDB's), else
+ * the log store's (the message says the store is unavailable).
+ */
 function unavailableCode(error: unknown): string {
   const code = error instanceof LogstreamError ? error.code : undefined;
-  const entry = code === undefined ? undefined : (ERROR_CODES as Record<string, { status: number } | undefined>)[code];
-  return code !== undefined && entry?.status === 503 ? code : 'DYNAMODB_UNAVAILABLE';
+  return isErrorCode(code) && ERROR_CODES[code].status === 503 ? code : 'DYNAMODB_UNAVAILABLE';
 }
