@@ -21,6 +21,30 @@ const nodeBuiltins = [
 // neither the image nor the package's runtime entry points carry it (only `logstream/testing` does).
 const devstack = { group: ['**/devstack', '**/devstack/**'], message: 'product code does not import the local stack' };
 
+const sdkClients = {
+  group: ['@aws-sdk/*', '@temporalio/client', '@temporalio/worker'],
+  message: 'SDK calls live in src/adapters',
+};
+const sdkAll = { group: ['@aws-sdk/*', '@temporalio/*'], message: 'a client of the API talks HTTP, not to the SDKs' };
+
+/** `no-restricted-imports` with `patterns` and the local stack's, for `files`. */
+function restrict(files, patterns) {
+  return { files, rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, devstack] }] } };
+}
+
+/** A part that must not import the parts named in `forbidden` (folders under src/), nor the local stack. */
+function boundary(files, part, forbidden, extra) {
+  const message = `${part} does not import src/{${forbidden}}`;
+  return restrict(files, [...extra, { regex: `^(?:\\.\\./)+(?:${forbidden.join('|')})(?:/|$)`, message }]);
+}
+
+/** A part that imports only itself and the parts named in `allowed` (folders or modules under src/). */
+function only(files, part, allowed, extra) {
+  const message = `${part} imports only src/{${allowed}}`;
+  // After all the `../`, the first folder must be an allowed one (files import their own folder with `./`).
+  return restrict(files, [...extra, { regex: `^(?:\\.\\./)+(?!\\.\\./|(?:${allowed.join('|')})(?:/|$))`, message }]);
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'test-results/', 'src/web/static/'] },
   js.configs.recommended,
@@ -97,27 +121,48 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/api/**/*.ts', 'src/ws/**/*.ts', 'src/cli/**/*.ts', 'src/client/**/*.ts'],
+    // The wire (REST bodies, WebSocket frames, close codes, the error catalogue): api, ws, client and the browser app
+    // all import it, so it imports nothing, not even src/domain (and so no Node built-in).
+    files: ['src/contract/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            {
-              group: ['@aws-sdk/*', '@temporalio/client', '@temporalio/worker'],
-              message: 'SDK calls live in src/adapters',
-            },
-            { group: ['**/adapters/**', '**/main/**'], message: 'api/ws/cli depend on ports; src/main wires adapters' },
-            devstack,
-          ],
-        },
+        { patterns: [{ regex: '^(?!\\./)', message: 'src/contract imports nothing but itself' }] },
       ],
     },
   },
+  boundary(
+    ['src/api/**/*.ts'],
+    'the REST API',
+    ['ws', 'client', 'cli', 'web', 'plugin', 'adapters', 'main'],
+    [sdkClients],
+  ),
+  boundary(
+    ['src/ws/**/*.ts'],
+    'the WebSocket tail',
+    ['api', 'client', 'cli', 'web', 'plugin', 'adapters', 'main'],
+    [sdkClients],
+  ),
+  // The HTTP client runs in Node and (its errors) in the browser app: the wire and the domain, nothing of a server.
+  only(['src/client/**/*.ts'], 'the HTTP client', ['contract', 'domain'], [sdkAll]),
+  only(
+    ['src/cli/**/*.ts'],
+    'the CLI (on the HTTP client)',
+    ['client', 'contract', 'domain', 'config', 'config-schema'],
+    [sdkAll],
+  ),
+  // The browser app: bundled for the browser, on the wire and the HTTP client only.
+  only(
+    ['src/web/app/**/*.ts'],
+    'the browser app',
+    ['contract', 'client'],
+    [{ group: nodeBuiltins, message: 'the browser app has no Node built-ins' }, sdkAll],
+  ),
+  boundary(['src/plugin/**/*.ts'], 'the plugin', ['api', 'ws', 'cli', 'web'], []),
   {
-    // The rest of the product: adapters, wiring, the plugin, the web app. `npm start` (src/main/dev.ts) and
+    // The rest of the product: adapters, wiring, the web app's build. `npm start` (src/main/dev.ts) and
     // `logstream/testing` (src/testing) are the local stack's own entry points.
-    files: ['src/adapters/**/*.ts', 'src/main/**/*.ts', 'src/plugin/**/*.ts', 'src/web/**/*.ts', 'src/config.ts'],
+    files: ['src/adapters/**/*.ts', 'src/main/**/*.ts', 'src/web/build.ts', 'src/config.ts'],
     ignores: ['src/main/dev.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [devstack] }] },
   },

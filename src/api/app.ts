@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
+import { ERROR_CODES, toWireError } from '../contract';
+import { RequestRefusedError } from '../domain';
 import type { ExecutionDirectory, LogSource, LogStore } from '../ports';
 import { apiKeyAuth } from './auth';
 import { downloadRoutes } from './download-routes';
-import { HttpError, toErrorResponse } from './errors';
 import type { ApiEnv } from './http';
 import { LogQuery } from './log-query';
 import type { Metrics } from './metrics';
@@ -49,14 +50,18 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   });
   const app = new Hono<ApiEnv>();
 
-  // Every error becomes a response in one place (`toErrorResponse`, shared with the WebSocket upgrade).
+  // Every error becomes a response in one place (`toWireError`, shared with the WebSocket upgrade).
   app.onError((error, c) => {
-    const { status, body } = toErrorResponse(error);
+    const { status, body, retryAfterSeconds } = toWireError(error);
     if (status >= 500) deps.logger.error({ err: error, path: c.req.path }, 'request failed');
+    if (retryAfterSeconds !== undefined) c.header('Retry-After', String(retryAfterSeconds));
     return c.json(body, status);
   });
   app.notFound((c) =>
-    c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+    c.json(
+      { error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } },
+      ERROR_CODES.NOT_FOUND.status,
+    ),
   );
   app.use(
     '*',
@@ -65,7 +70,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
       onError: (c) => {
         // The rest of the body is left unread: the connection cannot be reused for another request.
         c.header('Connection', 'close');
-        throw new HttpError(413, 'BODY_TOO_LARGE', `request body must be at most ${MAX_BODY_BYTES} bytes`);
+        throw new RequestRefusedError('BODY_TOO_LARGE', `request body must be at most ${MAX_BODY_BYTES} bytes`);
       },
     }),
   );

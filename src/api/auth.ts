@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { HttpError } from './errors';
+import { RequestRefusedError } from '../domain';
 import type { ApiEnv } from './http';
 
 // Probes answer without a key: orchestrators call them.
@@ -20,11 +20,11 @@ export function apiKeyAuth(apiKeys: readonly string[]): MiddlewareHandler<ApiEnv
     const match = header === undefined ? null : /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
     if (!match?.[1]) {
       c.header('WWW-Authenticate', 'Bearer');
-      throw new HttpError(401, 'UNAUTHENTICATED', 'send Authorization: Bearer <API key>');
+      throw new RequestRefusedError('UNAUTHENTICATED', 'send Authorization: Bearer <API key>');
     }
     const given = digest(match[1]);
     if (!keyDigests.some((key) => timingSafeEqual(key, given))) {
-      throw new HttpError(403, 'FORBIDDEN', 'unknown API key');
+      throw new RequestRefusedError('FORBIDDEN', 'unknown API key');
     }
     c.set('apiKeyId', given.toString('hex').slice(0, 12));
     return next();

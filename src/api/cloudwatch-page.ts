@@ -34,14 +34,14 @@ const MAX_DIRECT_READS = 1000;
 // Reads in a row that show only empty pages (each up to 10 pages a stream): AWS returns a few before the end of
 // a stream, never this many; past it the request answers 503 rather than spend the account's read quota.
 const MAX_EMPTY_READS_IN_A_ROW = 20;
-// A request waits this little for the account-wide read quota before answering 503 with Retry-After: the
+// A request waits this little for the account-wide read quota before answering 429 with Retry-After: the
 // quota is shared with the ingesters, which must keep the larger share.
 const THROTTLE_RETRIES = 3;
 const THROTTLE_BACKOFF_MS = 100;
 
-/** Seconds a client should wait before retrying after `error`, when the error says (a throttled read). */
-export function retryAfterSeconds(error: unknown): number | undefined {
-  return (error as { throttled?: unknown } | undefined)?.throttled === true ? 1 : undefined;
+/** True when `error` is a read refused for rate (a throttled `DependencyError`). */
+function isThrottled(error: unknown): boolean {
+  return (error as { throttled?: unknown } | undefined)?.throttled === true;
 }
 
 /**
@@ -49,7 +49,7 @@ export function retryAfterSeconds(error: unknown): number | undefined {
  * read through (only the source's `exhausted` ends a log). Throttled reads back off briefly with
  * jitter (unless the client's own retries did already); a page that has events when the quota runs
  * out is answered short with a `nextIndex` (never as the end); one that has none fails with the
- * throttled `DependencyError` (a 503 with Retry-After).
+ * throttled `DependencyError` (a 429 with Retry-After).
  */
 export class CloudWatchPager {
   private readonly cursors = new Map<string, SourceCursor>();
@@ -77,7 +77,7 @@ export class CloudWatchPager {
       try {
         batch = await this.deps.source.readAfter(location, cursor, Math.min(10_000, limit + 1));
       } catch (error) {
-        if (retryAfterSeconds(error) === undefined) throw error;
+        if (!isThrottled(error)) throw error;
         // What was read stands: the client pages on from its last event.
         if (events.length > 0) {
           more = true;

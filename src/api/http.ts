@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import { InvalidInputError } from '../domain';
-import { HttpError } from './errors';
+import { InvalidInputError, RequestRefusedError } from '../domain';
 
 /** Hono environment of the API: what the auth middleware records about the caller. */
 export interface ApiEnv {
@@ -14,7 +13,7 @@ export interface ApiEnv {
 export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json');
+    throw new RequestRefusedError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json');
   }
   let body: unknown;
   try {

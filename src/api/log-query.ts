@@ -7,7 +7,7 @@ import {
 } from '../domain';
 import {
   DependencyError,
-  ExecutionNotFoundError,
+  UnknownExecutionError,
   LogPump,
   readStoredEvents,
   type ExecutionDirectory,
@@ -88,7 +88,7 @@ export class LogQuery {
         location: record?.location ?? info.location,
       };
     }
-    if (!record) throw new ExecutionNotFoundError(executionId);
+    if (!record) throw new UnknownExecutionError(executionId);
     // Past Temporal's retention: the seal says how it ended; without one it never finished cleanly.
     return {
       executionId,

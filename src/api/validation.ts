@@ -1,4 +1,4 @@
-import { InvalidInputError, isExitCode, isTerminalStatus, type TerminalStatus } from '../domain';
+import { InvalidInputError, isExitCode, isTerminalStatus, parseIndexParam, type TerminalStatus } from '../domain';
 
 /** Most arguments of a command. */
 export const MAX_COMMAND_ARGS = 256;
@@ -6,15 +6,6 @@ export const MAX_COMMAND_ARGS = 256;
 export const MAX_COMMAND_CHARS = 128 * 1024;
 /** Default and largest page of `/logs`. */
 export const MAX_LOGS_LIMIT = 10_000;
-
-/** Parses an optional non-negative integer query parameter. */
-export function parseIndexParam(raw: string | undefined, field: string, fallback: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d{1,15}$/.test(raw)) throw new InvalidInputError(field, `${field} must be a non-negative integer`);
-  const value = Number(raw);
-  if (value > max) throw new InvalidInputError(field, `${field} must be at most ${max}`);
-  return value;
-}
 
 /** Parses `limit` (1..10000). */
 export function parseLimit(raw: string | undefined, max = MAX_LOGS_LIMIT): number {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
-import { HttpError } from './errors';
+import { RequestRefusedError } from '../domain';
 import type { ApiEnv } from './http';
 
 /** Where the built browser app is (`npm run build` writes it). */
@@ -38,7 +38,10 @@ export function webRoutes(deps: WebRouteDeps = {}): Hono<ApiEnv> {
     if (!content) {
       const full = path.join(dir, file);
       if (!existsSync(full)) {
-        throw new HttpError(503, 'WEB_APP_NOT_BUILT', `the web app is not built (${file} missing): run npm run build`);
+        throw new RequestRefusedError(
+          'WEB_APP_NOT_BUILT',
+          `the web app is not built (${file} missing): run npm run build`,
+        );
       }
       content = readFileSync(full);
       cache.set(file, content);
@@ -57,7 +60,7 @@ export function webRoutes(deps: WebRouteDeps = {}): Hono<ApiEnv> {
   routes.get('/assets/:file', (c) => {
     const file = c.req.param('file');
     const type = ASSET_TYPES[file];
-    if (!type) throw new HttpError(404, 'NOT_FOUND', `no asset ${file}`);
+    if (!type) throw new RequestRefusedError('NOT_FOUND', `no asset ${file}`);
     c.header('Content-Type', type);
     // Asset names carry no hash: the browser revalidates, which is cheap on loopback and always current.
     c.header('Cache-Control', 'no-cache');

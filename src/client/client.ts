@@ -20,6 +20,7 @@ export {
   ApiUnreachableError,
   AuthenticationError,
   ExecutionConflictError,
+  ExecutionExistsError,
   ExecutionNotFoundError,
   InvalidRequestError,
   LogNotSealedError,

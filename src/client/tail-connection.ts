@@ -1,4 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
+import type { ErrorBody, EventsFrame, StatusFrame } from '../contract';
 import type { IndexedEvent, TerminalStatus } from '../domain';
 import { ApiError } from './errors';
 
@@ -82,12 +83,9 @@ export function connectTail(
       if (settled) return;
       feedWatchdog();
       try {
-        const message = JSON.parse(data.toString()) as {
-          type?: unknown;
-          events?: IndexedEvent[];
-          status?: TerminalStatus;
-          last_index?: number;
-        };
+        // Checked field by field: a frame from another version of the API may lack some.
+        const message = JSON.parse(data.toString()) as { type?: unknown } & Partial<Omit<EventsFrame, 'type'>> &
+          Partial<Omit<StatusFrame, 'type'>>;
         if (message.type === 'events' && Array.isArray(message.events)) message.events.forEach(accept);
         else if (message.type === 'status' && typeof message.last_index === 'number' && message.status) {
           result = { status: message.status, last_index: message.last_index };
@@ -112,7 +110,7 @@ export function connectTail(
 
 function parseErrorBody(body: string): { code?: string; message?: string } | undefined {
   try {
-    return (JSON.parse(body) as { error?: { code?: string; message?: string } }).error;
+    return (JSON.parse(body) as Partial<ErrorBody>).error;
   } catch {
     return undefined;
   }

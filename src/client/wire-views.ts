@@ -1,57 +1,8 @@
-// The API's JSON bodies as they come over the wire (snake_case), and the options of the wire-level calls.
-import type { ExecutionStatus, IndexedEvent, IngestMode } from '../domain';
+// The API's JSON bodies as they come over the wire (snake_case; defined once, in src/contract), and the options of the
+// wire-level calls.
+import type { WireExecutionStatus } from '../contract';
 
-/** `GET /executions/{id}`. */
-export interface ExecutionView {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  readonly started_at: string | null;
-  readonly completed_at: string | null;
-  readonly last_index: number;
-  readonly sealed: boolean;
-  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
-  readonly seal_pending: boolean;
-  /** The job's exit code once the log is sealed (null when unknown). */
-  readonly exit_code: number | null;
-  /** Lines the job printed that CloudWatch would not hold, once sealed (null before). */
-  readonly rejected_events?: number | null;
-  /** Events the seal's proof found in CloudWatch and not in the store, and stored (null before the seal). */
-  readonly recovered_events?: number | null;
-  /** Events the seal's proof found stored twice (null before the seal). */
-  readonly duplicate_events?: number | null;
-  /** How the log is ingested (`push` or `poll`); null while registration has not chosen yet. Absent from older APIs. */
-  readonly ingest?: IngestMode | null;
-}
-
-/** `GET /executions/{id}/logs`. */
-export interface LogsView {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  /** The page comes from the sealed log: paging on to `next_index: null` gives the whole log. */
-  readonly sealed: boolean;
-  /** Not sealed, and a seal may still come (the execution or its final drain runs). */
-  readonly seal_pending: boolean;
-  readonly events: IndexedEvent[];
-  readonly last_index: number;
-  readonly next_index: number | null;
-  readonly websocket_url: string;
-  readonly source: 'dynamodb' | 'cloudwatch';
-}
-
-/** `GET /executions/{id}/search`. */
-export interface SearchView {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  /** Every page came from the sealed log: paging on to `next_index: null` finds every match of the whole log. */
-  readonly sealed: boolean;
-  readonly seal_pending: boolean;
-  readonly matches: IndexedEvent[];
-  /** `since_index` of the next page; null once the log was read to its end. */
-  readonly next_index: number | null;
-  /** The highest index this page read (a follow of a running log resumes after it). */
-  readonly scanned_to: number;
-  readonly source: 'dynamodb' | 'cloudwatch';
-}
+export type { ExecutionSummary, ExecutionView, LogsView, SearchView, StartedView } from '../contract';
 
 /** Options of `search()`. */
 export interface SearchOptions extends SealWaitOptions {
@@ -67,27 +18,12 @@ export interface SearchOptions extends SealWaitOptions {
   readonly stream?: string;
 }
 
-/** One execution of `GET /executions`. */
-export interface ExecutionSummary {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  readonly started_at: string | null;
-  readonly completed_at: string | null;
-}
-
 /** Options of `list()`. */
 export interface ListOptions {
   /** Only executions with this status. */
-  readonly status?: ExecutionStatus;
+  readonly status?: WireExecutionStatus;
   /** At most this many (the API's default 50, at most 1000). */
   readonly limit?: number;
-}
-
-/** `POST /executions`. */
-export interface StartedView {
-  readonly execution_id: string;
-  readonly status: ExecutionStatus;
-  readonly logs_url: string;
 }
 
 /** Options of reads that wait for a completed execution's seal. */

@@ -40,7 +40,7 @@ export function judgeCompleteness(facts: CompletenessFacts): CompletenessVerdict
  * The log of an execution whose workflow is gone was never sealed and never will be: no reader may
  * present what is stored as the whole log (read it from CloudWatch, marked unsealed).
  */
-export class LogNotSealedError extends LogstreamError {
+export class LogNeverSealedError extends LogstreamError {
   constructor(readonly executionId: string) {
     super(
       'LOG_NOT_SEALED',

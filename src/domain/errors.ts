@@ -10,6 +10,12 @@ export class LogstreamError extends Error {
   }
 }
 
+/**
+ * A request refused for what it is rather than for a failure behind it (no key, a wrong media type or size, an unknown
+ * path, a forbidden origin, a limit reached): its `code` is one of the wire's error codes (src/contract).
+ */
+export class RequestRefusedError extends LogstreamError {}
+
 /** An input (request field, flag, message) is malformed. */
 export class InvalidInputError extends LogstreamError {
   constructor(

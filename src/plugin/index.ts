@@ -9,11 +9,11 @@ export {
   type LogstreamWorkflowClientOptions,
 } from './workflow-client';
 export {
+  ApiError,
   ExecutionExistsError,
   ExecutionNotFoundError,
-  InvalidInputError,
+  InvalidRequestError,
   LogNotSealedError,
-  WorkflowClientError,
-} from './errors';
+} from '../client/errors';
 export type { LoggedExecutionSpec } from '../../workflows/logged-execution';
 export type { ExecutionTimings, ExecutionWorkflowResult } from '../../workflows/messages';

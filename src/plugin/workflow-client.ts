@@ -33,7 +33,7 @@ import {
   type ExecutionTimings,
   type ExecutionWorkflowResult,
 } from '../../workflows/messages';
-import { ExecutionExistsError, ExecutionNotFoundError, InvalidInputError, LogNotSealedError } from './errors';
+import { ExecutionExistsError, ExecutionNotFoundError, InvalidRequestError, LogNotSealedError } from '../client/errors';
 
 /** Options of `LogstreamWorkflowClient`. */
 export interface LogstreamWorkflowClientOptions {
@@ -103,7 +103,7 @@ export class LogstreamWorkflowClient {
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new ExecutionExistsError(executionId, error);
+        throw new ExecutionExistsError(`execution ${executionId} exists already`, { executionId, cause: error });
       }
       throw error;
     }
@@ -120,7 +120,7 @@ export class LogstreamWorkflowClient {
     const clauses = [`WorkflowType = '${EXECUTION_WORKFLOW_TYPE}'`];
     if (options.status !== undefined) {
       if (options.status !== 'RUNNING' && !isTerminalStatus(options.status)) {
-        throw new InvalidInputError(`unknown status ${String(options.status)}`);
+        throw new InvalidRequestError('INVALID_INPUT', `unknown status ${String(options.status)}`);
       }
       clauses.push(`${EXECUTION_STATUS_KEY.name} = '${options.status}'`);
     }
@@ -185,7 +185,13 @@ export class LoggedExecutionHandle {
       // A workflow canceled by a cancellation request (the API's stop) ends with no details: its seal is in its state.
       const state = await this.workflow.query(stateQuery).catch(() => undefined);
       if (state?.seal && isTerminalStatus(state.status)) return { status: state.status, seal: state.seal };
-      throw new LogNotSealedError(this.executionId, error);
+      throw new LogNotSealedError(
+        this.executionId,
+        0,
+        false,
+        `execution ${this.executionId} ended without a seal`,
+        error,
+      );
     }
   }
 
@@ -194,7 +200,10 @@ export class LoggedExecutionHandle {
       return await call();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new ExecutionNotFoundError(this.executionId, error);
+        throw new ExecutionNotFoundError('EXECUTION_NOT_FOUND', `no execution ${this.executionId}`, {
+          executionId: this.executionId,
+          cause: error,
+        });
       }
       throw error;
     }

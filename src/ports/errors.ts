@@ -52,14 +52,14 @@ export class DependencyError extends LogstreamError {
 }
 
 /** The execution is unknown. */
-export class ExecutionNotFoundError extends LogstreamError {
+export class UnknownExecutionError extends LogstreamError {
   constructor(readonly executionId: string) {
     super('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
   }
 }
 
 /** An execution with this id exists already. */
-export class ExecutionExistsError extends LogstreamError {
+export class ExecutionIdTakenError extends LogstreamError {
   constructor(readonly executionId: string) {
     super('EXECUTION_EXISTS', `execution ${executionId} already exists`);
   }

@@ -2,7 +2,7 @@ import type { Completion, ExecutionInfo, ExecutionSpec, ExecutionStatus } from '
 
 /** Where executions run and report their status (Temporal in production). */
 export interface ExecutionDirectory {
-  /** Starts the execution's workflow; throws `ExecutionExistsError` when the id is taken. */
+  /** Starts the execution's workflow; throws `ExecutionIdTakenError` when the id is taken. */
   start(spec: ExecutionSpec): Promise<void>;
   /** The execution's status, or undefined when the directory does not know it (never started, or past retention). */
   describe(executionId: string): Promise<ExecutionInfo | undefined>;

@@ -32,7 +32,7 @@ export interface LogStore {
   /**
    * Writes the seal once; the record and every chunk then live until `expiresAt` at least (epoch seconds). Sealing a
    * sealed log again keeps the first seal, finishes its expiry and returns it. Throws
-   * `ExecutionNotFoundError` when the record does not exist (a seal never recreates a deleted record)
+   * `UnknownExecutionError` when the record does not exist (a seal never recreates a deleted record)
    * and `ChunkConflictError` when a chunk starts at `seal.lastIndex + 1` (a writer got there first:
    * drain again, then seal).
    */

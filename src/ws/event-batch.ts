@@ -1,3 +1,4 @@
+import type { EventsFrame } from '../contract';
 import { indexedEvent, type IndexedEvent, type LogEvent } from '../domain';
 import type { StoredChunk } from '../ports';
 
@@ -25,7 +26,10 @@ export class EventBatch {
 
   /** The `events` message, serialized once however many sockets send it. */
   message(): string {
-    this.frame ??= JSON.stringify({ type: 'events', events: this.events });
+    if (this.frame === undefined) {
+      const frame: EventsFrame = { type: 'events', events: this.events };
+      this.frame = JSON.stringify(frame);
+    }
     return this.frame;
   }
 }

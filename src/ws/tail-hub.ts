@@ -1,6 +1,6 @@
 import { LogstreamError } from '../domain';
 import { Tail } from './tail';
-import type { TailHubOptions, TailSettings, TailSink, TailSubscription } from './tail-contract';
+import type { TailHubOptions, TailSettings, TailSink, TailSubscription } from './tail-interfaces';
 import { Subscriber } from './tail-subscriber';
 import { TipFeed } from './tip-feed';
 

@@ -1,13 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { parseIndexParam } from '../api/validation';
-import { InvalidInputError, parseExecutionId } from '../domain';
-import { UpgradeRejectedError } from './errors';
+import { TAIL_PATH, TAIL_QUERY_PARAMS } from '../contract';
+import { InvalidInputError, parseExecutionId, parseIndexParam, RequestRefusedError } from '../domain';
 import type { TicketSigner } from './ticket';
-
-/** Path of the tail endpoint. */
-export const TAIL_PATH = '/ws';
-
-const QUERY_PARAMS = ['execution_id', 'last_index', 'ticket'];
 
 /** What an upgrade request asks for, once checked. */
 export interface TailTarget {
@@ -30,24 +24,25 @@ export interface TailRequestOptions {
 
 /**
  * Checks an upgrade request before the handshake (path, method, origin, query, ticket) and returns
- * its target; throws `UpgradeRejectedError` or `InvalidInputError` for what must be refused.
+ * its target; throws `RequestRefusedError` or `InvalidInputError` for what must be refused.
  */
 export function parseTailRequest(request: IncomingMessage, options: TailRequestOptions): TailTarget {
   let url: URL;
   try {
     url = new URL(request.url ?? '/', 'http://upgrade.invalid');
   } catch {
-    throw new UpgradeRejectedError(400, 'INVALID_INPUT', 'the request target is not a valid URL');
+    throw new RequestRefusedError('INVALID_INPUT', 'the request target is not a valid URL');
   }
-  if (url.pathname !== TAIL_PATH) throw new UpgradeRejectedError(404, 'NOT_FOUND', `no WebSocket at ${url.pathname}`);
-  if (options.closing) throw new UpgradeRejectedError(503, 'SHUTTING_DOWN', 'the server is shutting down');
+  if (url.pathname !== TAIL_PATH) throw new RequestRefusedError('NOT_FOUND', `no WebSocket at ${url.pathname}`);
+  if (options.closing) throw new RequestRefusedError('SHUTTING_DOWN', 'the server is shutting down');
   if (request.method !== 'GET' || request.headers.upgrade?.toLowerCase() !== 'websocket') {
-    throw new UpgradeRejectedError(400, 'INVALID_INPUT', 'expected a GET WebSocket upgrade');
+    throw new RequestRefusedError('INVALID_INPUT', 'expected a GET WebSocket upgrade');
   }
   checkOrigin(request, options.allowedOrigins);
   const params = url.searchParams;
   for (const key of new Set(params.keys())) {
-    if (!QUERY_PARAMS.includes(key)) throw new InvalidInputError(key, `unknown query parameter ${JSON.stringify(key)}`);
+    if (!(TAIL_QUERY_PARAMS as readonly string[]).includes(key))
+      throw new InvalidInputError(key, `unknown query parameter ${JSON.stringify(key)}`);
     if (params.getAll(key).length > 1) throw new InvalidInputError(key, `${key} given more than once`);
   }
   const executionId = parseExecutionId(params.get('execution_id') ?? undefined);
@@ -56,13 +51,13 @@ export function parseTailRequest(request: IncomingMessage, options: TailRequestO
   let holder = '';
   if (ticket === '') {
     if (options.requireTicket) {
-      throw new UpgradeRejectedError(401, 'UNAUTHENTICATED', 'a ticket is required: take websocket_url from /logs');
+      throw new RequestRefusedError('UNAUTHENTICATED', 'a ticket is required: take websocket_url from /logs');
     }
   } else {
     const valid = options.tickets.holderOf(executionId, ticket);
     // Also without keys: a ticket that is there but wrong is a client bug worth telling.
     if (valid === undefined) {
-      throw new UpgradeRejectedError(401, 'UNAUTHENTICATED', 'the ticket is invalid, expired or for another execution');
+      throw new RequestRefusedError('UNAUTHENTICATED', 'the ticket is invalid, expired or for another execution');
     }
     holder = valid;
   }
@@ -76,10 +71,10 @@ function checkOrigin(request: IncomingMessage, allowedOrigins: readonly string[]
   try {
     host = new URL(origin).host;
   } catch {
-    throw new UpgradeRejectedError(403, 'FORBIDDEN_ORIGIN', 'the Origin header is malformed');
+    throw new RequestRefusedError('FORBIDDEN_ORIGIN', 'the Origin header is malformed');
   }
   const trimmed = origin.replace(/\/+$/, '');
   if (host !== request.headers.host && !allowedOrigins.includes(trimmed)) {
-    throw new UpgradeRejectedError(403, 'FORBIDDEN_ORIGIN', `origin ${trimmed} may not open tails here`);
+    throw new RequestRefusedError('FORBIDDEN_ORIGIN', `origin ${trimmed} may not open tails here`);
   }
 }

@@ -2,11 +2,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES } from '../api/errors';
-import type { Metrics } from '../api/metrics';
-import { InvalidInputError, LogstreamError } from '../domain';
+import { CLOSE_CODES, ERROR_CODES, isErrorCode } from '../contract';
+import { InvalidInputError, LogstreamError, RequestRefusedError } from '../domain';
 import type { ExecutionDirectory, LogStore } from '../ports';
-import { UpgradeRejectedError } from './errors';
 import { RecordCache } from './record-cache';
 import { parseTailRequest, type TailTarget } from './tail-request';
 import { refuseUpgrade } from './upgrade-refusal';
@@ -28,6 +26,14 @@ export interface TailServerLimits {
   readonly heartbeatMs: number;
 }
 
+/** The metrics the tail server feeds: declared here, so ws needs nothing of the API that provides them. */
+export interface TailServerMetrics {
+  /** Open sockets. */
+  readonly openSockets: { inc(): void; dec(): void };
+  /** Events sent to sockets. */
+  readonly eventsSent: { inc(count: number): void };
+}
+
 /** Dependencies and settings of the tail server. */
 export interface TailServerOptions {
   /** The hub the sockets subscribe to; the server closes it when it closes. */
@@ -38,7 +44,8 @@ export interface TailServerOptions {
   readonly tickets: TicketSigner;
   /** True when API keys are configured: a socket then needs the ticket from `websocket_url`. */
   readonly requireTicket: boolean;
-  readonly metrics: Pick<Metrics, 'openSockets' | 'eventsSent'>;
+  /** What the server counts (the API process's Prometheus gauge and counter fit). */
+  readonly metrics: TailServerMetrics;
   readonly logger: Logger;
   readonly limits: TailServerLimits;
   /** Browser origins allowed besides the API's own host. */
@@ -139,7 +146,7 @@ export class TailServer {
       }
       await this.checkExecution(target);
       if (socket.destroyed) return;
-      if (this.closing) throw new UpgradeRejectedError(503, 'SHUTTING_DOWN', 'the server is shutting down');
+      if (this.closing) throw new RequestRefusedError('SHUTTING_DOWN', 'the server is shutting down');
       const accepted = target;
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         socket.off('error', ignoreError);
@@ -153,7 +160,7 @@ export class TailServer {
   /** Counts the socket against `key` (an address or an API key) until it closes, refusing one over `limit`. */
   private holdSlot(counts: Map<string, number>, key: string, limit: number, what: string, socket: Duplex): void {
     const held = counts.get(key) ?? 0;
-    if (held >= limit) throw new UpgradeRejectedError(429, 'TOO_MANY_SOCKETS', `at most ${limit} sockets per ${what}`);
+    if (held >= limit) throw new RequestRefusedError('TOO_MANY_SOCKETS', `at most ${limit} sockets per ${what}`);
     counts.set(key, held + 1);
     socket.once('close', () => {
       const left = (counts.get(key) ?? 1) - 1;
@@ -167,7 +174,7 @@ export class TailServer {
     try {
       const record = await this.records.get(target.executionId);
       if (!record && !(await this.knownToDirectory(target.executionId))) {
-        throw new UpgradeRejectedError(404, 'EXECUTION_NOT_FOUND', `execution ${target.executionId} does not exist`);
+        throw new RequestRefusedError('EXECUTION_NOT_FOUND', `execution ${target.executionId} does not exist`);
       }
       // Only a sealed log has a known end. While running, a client may be ahead of the store (its
       // index came from a CloudWatch read): the tail then sends what follows once it is stored.
@@ -179,14 +186,17 @@ export class TailServer {
         );
       }
     } catch (error) {
+      // A throttled dependency is answered 429 with Retry-After by the one mapping (`toWireError`).
+      const throttled = (error as { throttled?: unknown }).throttled === true;
       if (
         error instanceof LogstreamError &&
-        (error.code === 'INVALID_INPUT' || error instanceof UpgradeRejectedError)
+        (error.code === 'INVALID_INPUT' || error instanceof RequestRefusedError || throttled)
       ) {
         throw error;
       }
-      const code = error instanceof LogstreamError ? error.code : 'INTERNAL';
-      throw new UpgradeRejectedError(503, code, 'the log store is unavailable; retry later', { cause: error });
+      throw new RequestRefusedError(unavailableCode(error), 'the log store is unavailable; retry later', {
+        cause: error,
+      });
     }
   }
 
@@ -243,4 +253,13 @@ export class TailServer {
         ),
     );
   }
+}
+
+/**
+ * The 503 code a failed look-up is refused with: the dependency's own when it has one (Temporal's, DynamoDB's), else
+ * the log store's (the message says the store is unavailable).
+ */
+function unavailableCode(error: unknown): string {
+  const code = error instanceof LogstreamError ? error.code : undefined;
+  return isErrorCode(code) && ERROR_CODES[code].status === 503 ? code : 'DYNAMODB_UNAVAILABLE';
 }

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
-import { CLOSE_CODES, toCloseFrame } from '../api/errors';
+import { CLOSE_CODES, toCloseFrame, type StatusFrame } from '../contract';
 import type { LogstreamError } from '../domain';
 import type { EventBatch } from './event-batch';
-import type { FinalStatus, TailSink, TailSubscription } from './tail-contract';
+import type { FinalStatus, TailSink, TailSubscription } from './tail-interfaces';
 
 /** Options of one socket's sink. */
 export interface TailSocketOptions {
@@ -76,7 +76,8 @@ export class TailSocket implements TailSink {
 
   finish(final: FinalStatus): void {
     if (!this.writable()) return;
-    this.ws.send(JSON.stringify({ type: 'status', status: final.status, last_index: final.lastIndex }));
+    const frame: StatusFrame = { type: 'status', status: final.status, last_index: final.lastIndex };
+    this.ws.send(JSON.stringify(frame));
     this.options.logger.info(
       { executionId: this.options.executionId, status: final.status, lastIndex: final.lastIndex },
       'tail complete',

@@ -2,7 +2,7 @@ import { LogstreamError } from '../domain';
 import { LogGapError } from '../ports';
 import type { EventBatch } from './event-batch';
 import type { Tail } from './tail';
-import type { FinalStatus, TailMember, TailSettings, TailSink } from './tail-contract';
+import type { FinalStatus, TailMember, TailSettings, TailSink } from './tail-interfaces';
 
 /** One sink's way through a tail: backlog from the tail's window or the store, then the live feed. */
 export class Subscriber implements TailMember {

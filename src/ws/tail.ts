@@ -1,6 +1,6 @@
 import {
   judgeCompleteness,
-  LogNotSealedError,
+  LogNeverSealedError,
   LogstreamError,
   type ExecutionRecord,
   type LogSeal,
@@ -9,7 +9,7 @@ import {
 import { LogGapError, type StoredChunk } from '../ports';
 import { BacklogReader } from './backlog-reader';
 import { ChunkWindow } from './chunk-window';
-import type { FinalStatus, TailMember, TailSettings } from './tail-contract';
+import type { FinalStatus, TailMember, TailSettings } from './tail-interfaces';
 import type { TippedTail } from './tip-feed';
 
 /**
@@ -228,7 +228,7 @@ export class Tail implements TippedTail {
     // The workflow is gone. Its drain seals before it closes, so read the seal once more: without it the
     // log will never be sealed, and the tail says so rather than end on a status it cannot promise.
     if (await this.finishIfSealed()) return;
-    if (!this.retired) throw new LogNotSealedError(this.executionId);
+    if (!this.retired) throw new LogNeverSealedError(this.executionId);
   }
 
   /** Ends the tail at the seal if there is one; true when it did. */

@@ -1,8 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { toErrorResponse } from '../api/errors';
-import { UpgradeRejectedError } from './errors';
+import { toWireError } from '../contract';
 
 /**
  * Answers a refused upgrade as a plain HTTP error with the API's JSON error body (the same mapping as
@@ -14,16 +13,9 @@ export function refuseUpgrade(
   logger: Logger,
   context: { executionId?: string; address: string },
 ): void {
-  let status: number;
-  let code: string;
-  let message: string;
-  if (error instanceof UpgradeRejectedError) {
-    ({ status, code, message } = error);
-  } else {
-    // The one error-to-response mapping, shared with REST.
-    const response = toErrorResponse(error);
-    ({ status, code, message } = { status: response.status, ...response.body.error });
-  }
+  // The one error-to-response mapping, shared with REST.
+  const { status, body: errorBody, retryAfterSeconds } = toWireError(error);
+  const { code } = errorBody.error;
   const details = { ...context, status, code };
   if (status >= 500) logger.warn({ ...details, err: error }, 'WebSocket upgrade failed');
   else if (status === 400 || status === 404) logger.debug(details, 'WebSocket upgrade refused');
@@ -33,12 +25,13 @@ export function refuseUpgrade(
     socket.destroy();
     return;
   }
-  const body = JSON.stringify({ error: { code, message } });
+  const body = JSON.stringify(errorBody);
   socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Connection: close\r\n' +
       'Content-Type: application/json\r\n' +
+      (retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`) +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

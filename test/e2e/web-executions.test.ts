@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Hono } from 'hono';
 import type { Browser, Page } from 'playwright-core';
-import { toErrorResponse } from '../../src/api/errors';
+import { toWireError } from '../../src/contract';
 import { webRoutes } from '../../src/api/web-routes';
 import { launchBrowser, openPage } from '../support/browser';
 import { newExecutionId, startHarness, waitSealed, type Harness } from '../support/harness';
@@ -82,7 +82,7 @@ describe('the executions page and the web app routes (real browser, real stack)'
     try {
       const app = new Hono()
         .onError((error, c) => {
-          const { status, body } = toErrorResponse(error);
+          const { status, body } = toWireError(error);
           return c.json(body, status);
         })
         .route('/', webRoutes({ assetsDir: empty }));

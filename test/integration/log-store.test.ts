@@ -207,7 +207,7 @@ describe('status-based /logs with no worker (the API alone)', () => {
     expect(await h.aws.store.latestChunk(id)).toBeUndefined();
   });
 
-  it('a throttled direct read answers 503 with Retry-After, then the whole log once CloudWatch serves again', async () => {
+  it('a throttled direct read answers 429 THROTTLED with Retry-After, then the whole log once CloudWatch serves again', async () => {
     const id = newExecutionId('direct-throttled');
     const stream = `external/${id}`;
     await h.client.register(h.config.logGroup, stream, id);
@@ -222,9 +222,9 @@ describe('status-based /logs with no worker (the API alone)', () => {
     await strict.fault({ service: 'logs', kind: 'throttle', operations: ['GetLogEvents'] });
     try {
       const refused = await fetch(`${h.server.url}/executions/${id}/logs`);
-      expect(refused.status).toBe(503);
+      expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBe('1');
-      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CLOUDWATCH_UNAVAILABLE');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('THROTTLED');
     } finally {
       await strict.clearFaults();
     }

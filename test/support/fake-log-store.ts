@@ -15,7 +15,7 @@ import {
   DependencyError,
   type ChunkBatchReader,
   type ChunkKey,
-  ExecutionNotFoundError,
+  UnknownExecutionError,
   LogSealedError,
   type LogStore,
   type StoredChunk,
@@ -251,7 +251,7 @@ export class InMemoryLogStore implements LogStore, ChunkBatchReader {
     await this.enter('sealLog');
     const existing = this.records.get(executionId);
     // Like the adapter's conditions: a seal never recreates a deleted record, nor overwrites a seal.
-    if (!existing) throw new ExecutionNotFoundError(executionId);
+    if (!existing) throw new UnknownExecutionError(executionId);
     if (existing.seal) {
       this.expireChunks(executionId, existing.expiresAt);
       return { ...existing.seal };

@@ -1,7 +1,7 @@
 // Sinks and helpers for tests of the shared tail (TailHub) over the in-memory store.
 import { initialCursor, type LogstreamError } from '../../src/domain';
 import type { EventBatch } from '../../src/ws/event-batch';
-import type { FinalStatus, TailSink } from '../../src/ws/tail-contract';
+import type { FinalStatus, TailSink } from '../../src/ws/tail-interfaces';
 import type { InMemoryLogStore } from './fake-log-store';
 
 const cursor = initialCursor(['s']);

@@ -14,7 +14,7 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
 };
 
 const expected: Record<string, string[]> = {
-  '.': ['LogstreamPlugin', 'LogstreamWorkflowClient', 'LoggedExecutionHandle', 'ExecutionNotFoundError'],
+  '.': ['LogstreamPlugin', 'LogstreamWorkflowClient', 'LoggedExecutionHandle', 'ExecutionNotFoundError', 'ApiError'],
   './workflow': ['startLoggedExecution', 'LoggedExecution', 'DEFAULT_TIMINGS'],
   './client': ['LogstreamClient', 'ExecutionHandle', 'ApiError', 'ExecutionNotFoundError', 'LogNotSealedError'],
   './testing': ['LogstreamTestEnvironment', 'ExecutableUnusableError'],
@@ -51,6 +51,32 @@ describe('package entry points', () => {
       expect(compiled.filter((file) => file.startsWith('src/devstack/'))).toEqual([]);
     },
   );
+
+  it('a name users can import is one class: the entry points share each error class, and no server error reuses a name', () => {
+    const exported = (entry: string): Record<string, unknown> => {
+      const target = pkg.exports[entry] as { default: string };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(path.join(root, sourceOf(target.default))) as Record<string, unknown>;
+    };
+    const entries = ['.', './client', './testing'].map(exported);
+    const userClasses = new Map<string, unknown>();
+    for (const module of entries) {
+      for (const [name, value] of Object.entries(module)) {
+        if (typeof value !== 'function' || !/Error$/.test(name)) continue;
+        if (userClasses.has(name)) expect([name, userClasses.get(name) === value]).toEqual([name, true]);
+        userClasses.set(name, value);
+      }
+    }
+    expect([...userClasses.keys()]).toEqual(expect.arrayContaining(['ExecutionNotFoundError', 'LogNotSealedError']));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const server = [require('../../src/domain'), require('../../src/ports')] as Record<string, unknown>[];
+    const clashes = server.flatMap((module) =>
+      Object.entries(module)
+        .filter(([name, value]) => userClasses.has(name) && userClasses.get(name) !== value)
+        .map(([name]) => name),
+    );
+    expect(clashes).toEqual([]);
+  });
 
   it('the bin runs compiled JavaScript', () => {
     const bins = pkg.bin;

@@ -1,4 +1,4 @@
-import { judgeCompleteness, LogNotSealedError, type CompletenessFacts } from '../../src/domain';
+import { judgeCompleteness, LogNeverSealedError, type CompletenessFacts } from '../../src/domain';
 
 const facts = (overrides: Partial<CompletenessFacts>): CompletenessFacts => ({
   sealed: false,
@@ -36,11 +36,11 @@ describe('judgeCompleteness: a log is complete only when sealed', () => {
   });
 });
 
-describe('LogNotSealedError', () => {
+describe('LogNeverSealedError', () => {
   test('has a stable code and tells where the log can be read', () => {
-    const error = new LogNotSealedError('exec-1');
+    const error = new LogNeverSealedError('exec-1');
     expect(error.code).toBe('LOG_NOT_SEALED');
-    expect(error.name).toBe('LogNotSealedError');
+    expect(error.name).toBe('LogNeverSealedError');
     expect(error.message).toMatch(/exec-1.*\/logs.*"sealed": false/);
   });
 });

@@ -201,7 +201,7 @@ describe('/logs read directly from CloudWatch', () => {
     expect((await query.page(gone, 0, 100)).events.map((e) => e.message)).toEqual(lines(10));
   });
 
-  test('throttled throughout with nothing read: 503 CLOUDWATCH_UNAVAILABLE with Retry-After, then the whole log', async () => {
+  test('throttled throughout with nothing read: 429 THROTTLED with Retry-After, then the whole log', async () => {
     const clock = { now: T0 };
     const source = new InMemoryLogSource({ pageSize: 50, now: () => clock.now, getLogEventsPerSecond: 2 });
     source.append(GROUP, 's', lines(10));
@@ -210,9 +210,9 @@ describe('/logs read directly from CloudWatch', () => {
     await source.getLogEvents(GROUP, 's');
     await source.getLogEvents(GROUP, 's');
     const refused = await app.request(`/executions/${ID}/logs`);
-    expect(refused.status).toBe(503);
+    expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
-    expect(((await refused.json()) as LogsBody).error?.code).toBe('CLOUDWATCH_UNAVAILABLE');
+    expect(((await refused.json()) as LogsBody).error?.code).toBe('THROTTLED');
 
     clock.now += 1000;
     const response = await app.request(`/executions/${ID}/logs`);

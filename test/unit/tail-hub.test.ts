@@ -3,7 +3,7 @@
 import pino from 'pino';
 import { initialCursor, type ExecutionInfo, type IndexedEvent } from '../../src/domain';
 import type { EventBatch } from '../../src/ws/event-batch';
-import type { TailHubOptions, TailSink } from '../../src/ws/tail-contract';
+import type { TailHubOptions, TailSink } from '../../src/ws/tail-interfaces';
 import { TailHub } from '../../src/ws/tail-hub';
 import type { ExecutionDirectory } from '../../src/ports';
 import { InMemoryLogStore, jitter, seededRandom } from '../support/fakes';

@@ -6,7 +6,7 @@ import { initialCursor } from '../../src/domain';
 import type { StoredChunk } from '../../src/ports';
 import { ChunkWindow } from '../../src/ws/chunk-window';
 import type { EventBatch } from '../../src/ws/event-batch';
-import type { TailHubOptions } from '../../src/ws/tail-contract';
+import type { TailHubOptions } from '../../src/ws/tail-interfaces';
 import { TailHub } from '../../src/ws/tail-hub';
 import { InMemoryLogStore, jitter, seededRandom } from '../support/fakes';
 import { appendEvents, range, RecordingSink, registerExecution, until } from '../support/tail-sinks';

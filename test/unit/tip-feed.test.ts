@@ -5,7 +5,7 @@
 import pino from 'pino';
 import type { ExecutionRecord } from '../../src/domain';
 import type { StoredChunk } from '../../src/ports';
-import type { TailHubOptions } from '../../src/ws/tail-contract';
+import type { TailHubOptions } from '../../src/ws/tail-interfaces';
 import { TailHub } from '../../src/ws/tail-hub';
 import { TipFeed, type TippedTail, type TipSource } from '../../src/ws/tip-feed';
 import { InMemoryPushRegistry } from '../support/fake-push-registry';

@@ -6,7 +6,6 @@ import {
   parseCommand,
   parseCompletedAt,
   parseEventCount,
-  parseIndexParam,
   parseLimit,
   parseLogGroup,
   parseLogStream,
@@ -15,6 +14,7 @@ import {
   parseTerminalStatus,
   rejectUnknownFields,
 } from '../../src/api/validation';
+import { parseIndexParam } from '../../src/domain';
 
 function thrown(fn: () => unknown): { code?: unknown; field?: unknown; message?: unknown } {
   try {

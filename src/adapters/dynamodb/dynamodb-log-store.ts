@@ -9,7 +9,7 @@ import {
 import type { ExecutionRecord, LogChunk, LogSeal } from '../../domain';
 import {
   ChunkConflictError,
-  ExecutionNotFoundError,
+  UnknownExecutionError,
   LogSealedError,
   type CallObserver,
   type ChunkBatchReader,
@@ -219,7 +219,7 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
 
   async sealLog(executionId: string, seal: LogSeal, expiresAt: number): Promise<LogSeal> {
     const existing = await this.recordItem(executionId);
-    if (!existing) throw new ExecutionNotFoundError(executionId);
+    if (!existing) throw new UnknownExecutionError(executionId);
     const record = toRecord(existing);
     if (record.seal) return this.finishSealed(executionId, existing, record.seal);
     // Expiry first: once the seal is visible, every chunk (and route) lives at least as long as the seal says.
@@ -236,7 +236,7 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
       if (record === 'ConditionalCheckFailed') {
         // Deleted meanwhile, or sealed by a concurrent drain: its seal stands, with its expiry.
         const now = await this.recordItem(executionId);
-        if (!now) throw new ExecutionNotFoundError(executionId);
+        if (!now) throw new UnknownExecutionError(executionId);
         const sealed = toRecord(now).seal;
         if (!sealed) throw error;
         return this.finishSealed(executionId, now, sealed);

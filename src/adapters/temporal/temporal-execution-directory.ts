@@ -14,8 +14,8 @@ import {
 import {
   DependencyError,
   ExecutionCompletedError,
-  ExecutionExistsError,
-  ExecutionNotFoundError,
+  ExecutionIdTakenError,
+  UnknownExecutionError,
   type ExecutionDirectory,
 } from '../../ports';
 import {
@@ -63,7 +63,7 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
         staticDetails: executionDetails(spec, this.options.apiUrl),
       });
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ExecutionExistsError(spec.executionId);
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ExecutionIdTakenError(spec.executionId);
       throw new DependencyError('temporal', 'StartWorkflowExecution', error);
     }
     // An external job starts writing once it is told the execution exists: in push mode its streams must be routed
@@ -112,7 +112,7 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
 
   async complete(executionId: string, completion: Completion): Promise<void> {
     const current = await this.describe(executionId);
-    if (!current) throw new ExecutionNotFoundError(executionId);
+    if (!current) throw new UnknownExecutionError(executionId);
     if (current.status !== 'RUNNING') throw new ExecutionCompletedError(executionId);
     try {
       await this.options.client.workflow.getHandle(executionId).signal(completeSignal, completion);
@@ -124,7 +124,7 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
 
   async stop(executionId: string): Promise<void> {
     const current = await this.describe(executionId);
-    if (!current) throw new ExecutionNotFoundError(executionId);
+    if (!current) throw new UnknownExecutionError(executionId);
     if (current.status !== 'RUNNING') throw new ExecutionCompletedError(executionId);
     try {
       await this.options.client.workflow.getHandle(executionId).cancel();

@@ -2,16 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import {
+  COMPLETE_FIELDS,
+  START_EXECUTION_FIELDS,
+  type CompletionAcceptedView,
+  type ExecutionListView,
+  type ExecutionView,
+  type StartedView,
+  type StopAcceptedView,
+} from '../../contract';
+import {
   InvalidInputError,
   judgeCompleteness,
   managedLogStream,
   parseExecutionId,
+  RequestRefusedError,
   TERMINAL_STATUSES,
   type ExecutionStatus,
   type LogLocation,
 } from '../../domain';
 import type { ExecutionDirectory, LogStore } from '../../ports';
-import { HttpError } from '../errors';
 import { iso, jsonBody, type ApiEnv } from '../http';
 import type { LogQuery } from '../log-query';
 import {
@@ -51,7 +60,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
 
   routes.post('/executions', async (c) => {
     const body = await jsonBody(c);
-    rejectUnknownFields(body, ['command', 'execution_id', 'log_group', 'log_stream', 'log_streams']);
+    rejectUnknownFields(body, START_EXECUTION_FIELDS);
     const executionId = body.execution_id === undefined ? randomUUID() : parseExecutionId(body.execution_id);
     let location: LogLocation;
     let command: string[] | undefined;
@@ -74,14 +83,19 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
     // A sealed record outlives Temporal's retention: its id stays taken. An unsealed one may be
     // left by a start that failed half-way, and retrying that start must work.
     const existing = await deps.store.getExecution(executionId);
-    if (existing?.seal) throw new HttpError(409, 'EXECUTION_EXISTS', `execution ${executionId} already exists`);
+    if (existing?.seal) throw new RequestRefusedError('EXECUTION_EXISTS', `execution ${executionId} already exists`);
     // The record holds the ingest mode, chosen once: written here only when no choice is left to make. A record
     // without a mode would make the execution poll, and a first /logs would fill a push execution's log by polling.
     if (deps.ingest === 'poll')
       await deps.store.registerExecution({ executionId, location, startedAt: now(), ingest: 'poll' });
     await deps.directory.start({ executionId, location, command });
     deps.logger.info({ executionId, managed: command !== undefined }, 'execution started');
-    return c.json({ execution_id: executionId, status: 'RUNNING', logs_url: `/executions/${executionId}/logs` }, 201);
+    const started: StartedView = {
+      execution_id: executionId,
+      status: 'RUNNING',
+      logs_url: `/executions/${executionId}/logs`,
+    };
+    return c.json(started, 201);
   });
 
   routes.get('/executions', async (c) => {
@@ -95,14 +109,15 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
     }
     const limit = parseLimit(c.req.query('limit') ?? '50', MAX_LIST_LIMIT);
     const executions = await deps.directory.list({ status, limit });
-    return c.json({
+    const listed: ExecutionListView = {
       executions: executions.map((e) => ({
         execution_id: e.executionId,
         status: e.status,
         started_at: iso(e.startedAt),
         completed_at: iso(e.completedAt),
       })),
-    });
+    };
+    return c.json(listed);
   });
 
   routes.get('/executions/:id', async (c) => {
@@ -114,7 +129,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
       running: execution.status === 'RUNNING',
       open: execution.open,
     });
-    return c.json({
+    const view: ExecutionView = {
       execution_id: execution.executionId,
       status: execution.status,
       started_at: iso(execution.startedAt),
@@ -130,13 +145,14 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
       duplicate_events: seal ? (seal.duplicateEvents ?? 0) : null,
       // Chosen at registration; null until then (and for executions registered before push ingest existed).
       ingest: execution.record?.ingest ?? null,
-    });
+    };
+    return c.json(view);
   });
 
   routes.post('/executions/:id/complete', async (c) => {
     const executionId = parseExecutionId(c.req.param('id'));
     const body = await jsonBody(c);
-    rejectUnknownFields(body, ['status', 'completed_at', 'exit_code', 'event_count']);
+    rejectUnknownFields(body, COMPLETE_FIELDS);
     const completion = {
       status: parseTerminalStatus(body.status),
       completedAt: parseCompletedAt(body.completed_at, now()),
@@ -145,16 +161,19 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
       ...(body.event_count === undefined ? {} : { eventCount: parseEventCount(body.event_count) }),
     };
     await deps.directory.complete(executionId, completion);
-    return c.json(
-      { execution_id: executionId, status: completion.status, completed_at: iso(completion.completedAt) },
-      202,
-    );
+    const accepted: CompletionAcceptedView = {
+      execution_id: executionId,
+      status: completion.status,
+      completed_at: iso(completion.completedAt),
+    };
+    return c.json(accepted, 202);
   });
 
   routes.post('/executions/:id/stop', async (c) => {
     const executionId = parseExecutionId(c.req.param('id'));
     await deps.directory.stop(executionId);
-    return c.json({ execution_id: executionId, status: 'STOPPED' }, 202);
+    const stopping: StopAcceptedView = { execution_id: executionId, status: 'STOPPED' };
+    return c.json(stopping, 202);
   });
 
   return routes;

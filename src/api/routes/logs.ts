@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { parseExecutionId } from '../../domain';
+import type { LogsView } from '../../contract';
+import { parseExecutionId, parseIndexParam } from '../../domain';
 import { rejectUnknownQuery, type ApiEnv } from '../http';
-import { retryAfterSeconds } from '../cloudwatch-page';
 import type { LogQuery, ResolvedExecution } from '../log-query';
 import type { Metrics } from '../metrics';
-import { parseIndexParam, parseLimit } from '../validation';
+import { parseLimit } from '../validation';
 
 /** What the logs route needs. */
 export interface LogRouteDeps {
@@ -25,15 +25,11 @@ export function logRoutes(deps: LogRouteDeps): Hono<ApiEnv> {
     const sinceIndex = parseIndexParam(c.req.query('since_index'), 'since_index', 0, Number.MAX_SAFE_INTEGER);
     const limit = parseLimit(c.req.query('limit'));
     const execution: ResolvedExecution = await query.resolve(executionId);
-    const page = await query.page(execution, sinceIndex, limit).catch((error: unknown) => {
-      // A throttled CloudWatch read answers 503 (see `toErrorResponse`) saying when to come back.
-      const wait = retryAfterSeconds(error);
-      if (wait !== undefined) c.header('Retry-After', String(wait));
-      throw error;
-    });
+    // A throttled CloudWatch read fails with a throttled error: a 429 with Retry-After (see `toWireError`).
+    const page = await query.page(execution, sinceIndex, limit);
     deps.metrics.logsServed.inc({ source: page.source });
     const resumeAfter = page.events[page.events.length - 1]?.index ?? sinceIndex;
-    return c.json({
+    const body: LogsView = {
       execution_id: executionId,
       status: page.status,
       sealed: page.sealed,
@@ -43,7 +39,8 @@ export function logRoutes(deps: LogRouteDeps): Hono<ApiEnv> {
       next_index: page.nextIndex,
       websocket_url: page.running ? deps.websocketUrl(c.req.raw, executionId, resumeAfter, c.get('apiKeyId')) : '',
       source: page.source,
-    });
+    };
+    return c.json(body);
   });
 
   return routes;

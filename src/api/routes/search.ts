@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { parseExecutionId } from '../../domain';
-import { retryAfterSeconds } from '../cloudwatch-page';
+import type { SearchView } from '../../contract';
+import { parseExecutionId, parseIndexParam } from '../../domain';
 import { rejectUnknownQuery, type ApiEnv } from '../http';
 import type { LogQuery } from '../log-query';
 import { searchLog } from '../log-search';
 import { compileSearchPattern } from '../search-pattern';
-import { parseFlag, parseIndexParam, parseLimit, parseLogStream } from '../validation';
+import { parseFlag, parseLimit, parseLogStream } from '../validation';
 
 /** Default page of `/search`: matches, not events read. */
 const DEFAULT_SEARCH_LIMIT = 1000;
@@ -30,14 +30,9 @@ export function searchRoutes(deps: { readonly query: LogQuery }): Hono<ApiEnv> {
     const streamParam = c.req.query('stream');
     const stream = streamParam === undefined ? undefined : parseLogStream(streamParam, 'stream');
     const execution = await deps.query.resolve(executionId);
-    const page = await searchLog(deps.query, execution, matches, { sinceIndex, limit, stream }).catch(
-      (error: unknown) => {
-        const wait = retryAfterSeconds(error);
-        if (wait !== undefined) c.header('Retry-After', String(wait));
-        throw error;
-      },
-    );
-    return c.json({
+    // A throttled CloudWatch read is a 429 with Retry-After (see `toWireError`).
+    const page = await searchLog(deps.query, execution, matches, { sinceIndex, limit, stream });
+    const body: SearchView = {
       execution_id: executionId,
       status: page.status,
       sealed: page.sealed,
@@ -46,7 +41,8 @@ export function searchRoutes(deps: { readonly query: LogQuery }): Hono<ApiEnv> {
       next_index: page.nextIndex,
       scanned_to: page.scannedTo,
       source: page.source,
-    });
+    };
+    return c.json(body);
   });
   return routes;
 }

@@ -1,64 +1,18 @@
 /// <reference lib="dom" />
+import { ApiError } from '../../client/errors';
 import { askForKey } from './key-prompt';
 
 const KEY_STORAGE = 'logstream.apiKey';
 
-/** One execution as `GET /executions` lists it. */
-export interface ExecutionSummary {
-  readonly execution_id: string;
-  readonly status: string;
-  readonly started_at: string | null;
-  readonly completed_at: string | null;
-}
-
-/** `GET /executions/{id}`. */
-export interface ExecutionView extends ExecutionSummary {
-  readonly last_index: number;
-  readonly sealed: boolean;
-  readonly seal_pending?: boolean;
-  readonly exit_code: number | null;
-}
-
-/** One log line. */
-export interface LogEvent {
-  readonly index: number;
-  readonly timestamp: number;
-  /** `stdout`/`stderr` of a managed job, the log stream's name of an external one (absent from older APIs). */
-  readonly stream?: string;
-  readonly message: string;
-}
-
-/** `GET /executions/{id}/logs`. */
-export interface LogsPage {
-  readonly status: string;
-  readonly sealed: boolean;
-  readonly seal_pending?: boolean;
-  readonly events: LogEvent[];
-  readonly last_index: number;
-  readonly next_index: number | null;
-  readonly websocket_url: string;
-  readonly source: string;
-}
-
-/** `GET /executions/{id}/search`. */
-export interface SearchPage {
-  readonly sealed: boolean;
-  readonly matches: LogEvent[];
-  readonly next_index: number | null;
-  readonly scanned_to: number;
-}
-
-/** An API error response, by its stable code. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+// The wire's bodies and the error class are the contract's and the client's (one definition for every client).
+export type {
+  ExecutionSummary,
+  ExecutionView,
+  LogsView as LogsPage,
+  SearchView as SearchPage,
+  WireEvent as LogEvent,
+} from '../../contract';
+export { ApiError };
 
 /** The API key of this browser session, if one was given. */
 export function storedKey(): string | null {

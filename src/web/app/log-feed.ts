@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import type { ServerFrame } from '../../contract';
 import { api, ApiError, type ExecutionView, type LogEvent, type LogsPage } from './api';
 
 /** Where the feed is: loading pages, live on the socket, reconnecting, waiting for the seal, or done. */
@@ -130,9 +131,9 @@ export class LogFeed {
       }),
     );
     socket.addEventListener('message', (message: MessageEvent<string>) => {
-      const data = JSON.parse(message.data) as { type: string; events?: LogEvent[]; status?: string };
+      const data = JSON.parse(message.data) as ServerFrame;
       try {
-        if (data.type === 'events' && data.events) this.accept(data.events);
+        if (data.type === 'events') this.accept(data.events);
         else if (data.type === 'status') this.finalStatus = data.status;
       } catch {
         socket.close(4000, 'gap');

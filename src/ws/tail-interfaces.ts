@@ -1,3 +1,5 @@
+// The interfaces between the tail hub, its tails and the sockets they feed (inside the API process; what goes over
+// the wire is in src/contract).
 import type { Logger } from 'pino';
 import type { LogstreamError, TerminalStatus } from '../domain';
 import type { ChunkBatchReader, ExecutionDirectory, LogStore } from '../ports';
