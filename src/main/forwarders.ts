@@ -1,6 +1,6 @@
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { createForwarderActivities, ensureForwarders } from '../../activities/forwarder';
+import { createForwarderActivities, ensureForwarders } from '../../activities/push/forwarder-activities';
 import { TemporalForwarderDirectory } from '../adapters/temporal/temporal-forwarder-directory';
 import type { Config } from '../config';
 import type { ChunkBatchReader, LogStore, PushRegistry, ShardSource } from '../ports';

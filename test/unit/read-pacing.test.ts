@@ -1,4 +1,4 @@
-import { classifyPumpFailure, ReadPacer, sleepHeartbeating } from '../../activities/read-pacing';
+import { classifyPumpFailure, ReadPacer, sleepHeartbeating } from '../../activities/shared/read-pacing';
 
 const OPTIONS = { maxCallsPerSecond: 5, minCallsPerSecond: 0.25, backoffBaseMs: 250, backoffMaxMs: 30_000 };
 

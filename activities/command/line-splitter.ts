@@ -1,4 +1,4 @@
-import { MAX_LINE_BYTES } from '../src/domain';
+import { MAX_LINE_BYTES } from '../../src/domain';
 
 /**
  * Most UTF-8 bytes of one line piece: 256 KiB less the 26 bytes AWS counts per event and the 3 bytes

@@ -1,5 +1,5 @@
-import type { LogEvent, PutOutcome, RejectedEvent } from '../src/domain';
-import type { LogSource } from '../src/ports';
+import type { LogEvent, PutOutcome, RejectedEvent } from '../../src/domain';
+import type { LogSource } from '../../src/ports';
 
 /** A line waiting to be written, numbered in the order the job printed it (1-based). */
 export interface NumberedLine extends LogEvent {

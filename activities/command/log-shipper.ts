@@ -1,5 +1,5 @@
-import { putBatchEnd, putEventBytes } from '../src/domain';
-import type { LogSource } from '../src/ports';
+import { putBatchEnd, putEventBytes } from '../../src/domain';
+import type { LogSource } from '../../src/ports';
 import { BatchWriter, type LinesRejected, type NumberedLine } from './batch-writer';
 
 export type { LinesRejected } from './batch-writer';

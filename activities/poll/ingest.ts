@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import type { LogLocation } from '../src/domain';
-import { PacedReader, type PacedReaderDeps } from './paced-reader';
-import { sleepHeartbeating } from './read-pacing';
+import type { LogLocation } from '../../src/domain';
+import { PacedReader, type PacedReaderDeps } from '../shared/paced-reader';
+import { sleepHeartbeating } from '../shared/read-pacing';
 
 /** Poll pacing of live ingestion. */
 export interface PollPacing {

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import type { ChunkBatchReader, LogStore, PushRegistry, ShardRead, ShardSource } from '../src/ports';
-import { inBackground } from './in-background';
-import { classifyPumpFailure, sleepHeartbeating } from './read-pacing';
+import type { ChunkBatchReader, LogStore, PushRegistry, ShardRead, ShardSource } from '../../src/ports';
+import { inBackground } from '../shared/in-background';
+import { classifyPumpFailure, sleepHeartbeating } from '../shared/read-pacing';
 import { RouteCache } from './route-cache';
 import { ShardBatchWriter, type BatchCounts, type WriterFactory } from './shard-batch';
 import { DEFAULT_SHARD_PACING, ShardPacer, type ShardPacingOptions } from './shard-pacing';

@@ -1,5 +1,5 @@
-import type { ShardSource } from '../src/ports';
-import type { ForwarderDirectory } from '../src/ports/forwarder-directory';
+import type { ShardSource } from '../../src/ports';
+import type { ForwarderDirectory } from '../../src/ports/forwarder-directory';
 
 /** What starting and ordering the forwarders needs. */
 export interface ShardForwardersDeps {

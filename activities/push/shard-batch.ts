@@ -1,5 +1,5 @@
-import type { PushedRecord, ShardRecord } from '../src/ports';
-import { classifyPumpFailure } from './read-pacing';
+import type { PushedRecord, ShardRecord } from '../../src/ports';
+import { classifyPumpFailure } from '../shared/read-pacing';
 import type { RouteCache, RouteTarget } from './route-cache';
 import type { ShardPacer } from './shard-pacing';
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { LogstreamError, type IngestMode, type LogLocation } from '../src/domain';
-import type { LogAudit, LogStore, PushRegistry } from '../src/ports';
+import { LogstreamError, type IngestMode, type LogLocation } from '../../src/domain';
+import type { LogAudit, LogStore, PushRegistry } from '../../src/ports';
 import { nonRetryableFailure } from './read-pacing';
 
 /** How the worker is configured to ingest (config `ingest`, `kinesisStream`). */

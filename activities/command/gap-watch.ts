@@ -1,5 +1,5 @@
-import { positionOf, storedCountOf } from '../src/domain';
-import type { LogStore } from '../src/ports';
+import { positionOf, storedCountOf } from '../../src/domain';
+import type { LogStore } from '../../src/ports';
 
 /** Options of a running job's gap watch. */
 export interface GapWatchOptions {

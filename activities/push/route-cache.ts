@@ -1,5 +1,5 @@
-import type { ExecutionRecord, LogLocation, StreamRoute } from '../src/domain';
-import type { ChunkBatchReader, LogStore, LogStreamRef, PushRegistry } from '../src/ports';
+import type { ExecutionRecord, LogLocation, StreamRoute } from '../../src/domain';
+import type { ChunkBatchReader, LogStore, LogStreamRef, PushRegistry } from '../../src/ports';
 
 /** The execution a pushed log stream's events are stored for. */
 export interface RouteTarget {

@@ -1,6 +1,6 @@
-import type { LogEvent } from '../src/domain';
-import { MAX_FILTER_STREAMS, UNLIMITED_READ_BUDGET, type LogAudit, type ReadBudget } from '../src/ports';
-import { classifyPumpFailure, nonRetryableFailure, ReadPacer, type ReadPacerOptions } from './read-pacing';
+import type { LogEvent } from '../../src/domain';
+import { MAX_FILTER_STREAMS, UNLIMITED_READ_BUDGET, type LogAudit, type ReadBudget } from '../../src/ports';
+import { classifyPumpFailure, nonRetryableFailure, ReadPacer, type ReadPacerOptions } from '../shared/read-pacing';
 
 /** An event of a stream as the verification reads it from CloudWatch. */
 export type VerifiedEvent = LogEvent & { readonly eventId: string };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ShardInfo } from '../src/ports';
+import type { ShardInfo } from '../../src/ports';
 
 /** Kinesis takes partition keys of at most 256 characters: a longer stream name is keyed some way not known here. */
 const MAX_PARTITION_KEY_CHARS = 256;

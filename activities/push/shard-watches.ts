@@ -1,4 +1,4 @@
-import { inBackground } from './in-background';
+import { inBackground } from '../shared/in-background';
 
 /** Options of a shard consumer's book of watched executions. */
 export interface WatchBookOptions {

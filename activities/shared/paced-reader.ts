@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import type { LogLocation } from '../src/domain';
-import { LogPump, type LogSource, type LogStore, type PumpResult } from '../src/ports';
+import type { LogLocation } from '../../src/domain';
+import { LogPump, type LogSource, type LogStore, type PumpResult } from '../../src/ports';
 import {
   classifyPumpFailure,
   DEFAULT_READ_PACING,

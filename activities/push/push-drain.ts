@@ -6,8 +6,8 @@ import {
   type LogLocation,
   type LogSeal,
   type SourceCursor,
-} from '../src/domain';
-import { PushedLogWriter, type LogStore, type PushRegistry, type ShardSource } from '../src/ports';
+} from '../../src/domain';
+import { PushedLogWriter, type LogStore, type PushRegistry, type ShardSource } from '../../src/ports';
 import { forwardersPast, type ForwarderVerdict } from './push-proof';
 import {
   classifyPumpFailure,
@@ -15,8 +15,8 @@ import {
   ReadPacer,
   sleepHeartbeating,
   type ReadPacerOptions,
-} from './read-pacing';
-import { sealAt, sealedBefore, type SealFacts } from './sealing';
+} from '../shared/read-pacing';
+import { sealAt, sealedBefore, type SealFacts } from '../shared/sealing';
 import { verifyAgainstCloudWatch, type DrainLoop } from './push-recovery';
 import type { StreamVerifier } from './stream-verifier';
 

@@ -1,8 +1,8 @@
-import { sealExpiresAt, type Completion, type LogSeal } from '../src/domain';
+import { sealExpiresAt, type Completion, type LogSeal } from '../../src/domain';
 
 /** What a seal records of its proof beside the completion. */
 export type SealFacts = Pick<LogSeal, 'proof' | 'recoveredEvents' | 'duplicateEvents'>;
-import type { LogStore } from '../src/ports';
+import type { LogStore } from '../../src/ports';
 
 /**
  * Seals the log at `lastIndex`; undefined when a late writer stored past it first (a chunk starts at

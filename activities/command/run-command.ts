@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { Context } from '@temporalio/activity';
-import type { LogLocation } from '../src/domain';
-import type { LogSource, LogStore } from '../src/ports';
+import type { LogLocation } from '../../src/domain';
+import type { LogSource, LogStore } from '../../src/ports';
 import { GapWatch } from './gap-watch';
 import { backoffDelay } from './batch-writer';
 import { LineSplitter } from './line-splitter';

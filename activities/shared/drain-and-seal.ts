@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import type { Completion, IngestMode, LogLocation, LogSeal } from '../src/domain';
+import type { Completion, IngestMode, LogLocation, LogSeal } from '../../src/domain';
 import { PacedReader, type PacedReaderDeps } from './paced-reader';
-import { pushDrainAndSeal, type PushDrainDeps } from './push-drain';
+import { pushDrainAndSeal, type PushDrainDeps } from '../push/push-drain';
 import { sleepHeartbeating } from './read-pacing';
 import { sealAt, sealedBefore } from './sealing';
 

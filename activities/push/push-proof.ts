@@ -1,5 +1,5 @@
-import type { ShardProgress } from '../src/domain';
-import type { ShardInfo } from '../src/ports';
+import type { ShardProgress } from '../../src/domain';
+import type { ShardInfo } from '../../src/ports';
 import { shardsHolding } from './shard-lineage';
 
 /** Where the forwarders stand against `quietAfter`: done when every shard that can hold the streams is past it. */

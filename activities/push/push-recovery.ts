@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { PushedLogWriter } from '../src/ports';
+import type { PushedLogWriter } from '../../src/ports';
 import type { PushDrainDeps, PushDrainInput, PushDrainProgress } from './push-drain';
 import type { VerifiedEvent } from './stream-verifier';
 

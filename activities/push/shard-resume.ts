@@ -1,5 +1,5 @@
-import type { ShardLossWindow, ShardProgress } from '../src/domain';
-import type { ShardRead } from '../src/ports';
+import type { ShardLossWindow, ShardProgress } from '../../src/domain';
+import type { ShardRead } from '../../src/ports';
 
 /** A checkpoint with the arrival time of its record, when known. */
 export interface Checkpoint {

@@ -5,14 +5,14 @@ import {
   type LogStore,
   type PushRegistry,
   type ShardSource,
-} from '../src/ports';
-import type { ForwarderDirectory } from '../src/ports/forwarder-directory';
-import { forwardShard, type ForwardShardDeps, type ForwardShardInput } from './forward-shard';
-import { sleepHeartbeating } from './read-pacing';
-import { awaitParentShards, ensureForwarders } from './shard-forwarders';
+} from '../../src/ports';
+import type { ForwarderDirectory } from '../../src/ports/forwarder-directory';
+import { forwardShard, type ForwardShardDeps, type ForwardShardInput } from './shard-consumer';
+import { sleepHeartbeating } from '../shared/read-pacing';
+import { awaitParentShards, ensureForwarders } from './forwarder-starts';
 
-export type { ForwardShardInput, ForwardShardProgress, ForwardShardResult } from './forward-shard';
-export { ensureForwarders } from './shard-forwarders';
+export type { ForwardShardInput, ForwardShardProgress, ForwardShardResult } from './shard-consumer';
+export { ensureForwarders } from './forwarder-starts';
 
 /** What the forwarder's activities need from the process that hosts them. */
 export interface ForwarderDeps {
