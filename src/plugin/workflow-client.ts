@@ -7,19 +7,11 @@ import {
   type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { executionDetails, executionSummary } from '../adapters/temporal/execution-metadata';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { startExecutionWorkflow } from '../adapters/temporal/execution-start';
+import { isTerminalStatus, type ExecutionStatus, type LogLocation, type TerminalStatus } from '../domain';
 import {
-  isTerminalStatus,
-  managedLogStream,
-  type ExecutionSpec,
-  type ExecutionStatus,
-  type LogLocation,
-  type TerminalStatus,
-} from '../domain';
-import {
-  DEFAULT_LOG_GROUP,
-  DEFAULT_TIMINGS,
+  loggedExecutionInput,
   sealedOutcomeFromDetails,
   type LoggedExecutionSpec,
 } from '../../workflows/logged-execution';
@@ -75,31 +67,11 @@ export class LogstreamWorkflowClient {
   /** Starts a managed execution (`command`) or registers an external one (`logGroup`/`logStream`). */
   async start(spec: LoggedExecutionSpec, options: { executionId: string }): Promise<LoggedExecutionHandle> {
     const { executionId } = options;
-    const command = 'command' in spec ? [...spec.command] : undefined;
-    const location: LogLocation =
-      'command' in spec
-        ? { logGroup: this.options.logGroup ?? DEFAULT_LOG_GROUP, logStreams: [managedLogStream(executionId)] }
-        : { logGroup: spec.logGroup, logStreams: [spec.logStream] };
-    const execution: ExecutionSpec = { executionId, location, ...(command ? { command } : {}) };
+    const input = loggedExecutionInput(spec, executionId, this.options);
     try {
-      await this.options.client.workflow.start(EXECUTION_WORKFLOW_TYPE, {
+      await startExecutionWorkflow(this.options.client, input, {
         taskQueue: this.options.taskQueue ?? DEFAULT_TASK_QUEUE,
-        workflowId: executionId,
-        // An execution id names one log for good: a closed execution's id is not reused.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [
-          {
-            executionId,
-            location,
-            ...(command ? { command } : {}),
-            timings: { ...DEFAULT_TIMINGS, ...this.options.timings },
-          },
-        ],
-        memo: { log_group: location.logGroup, log_streams: [...location.logStreams] },
-        typedSearchAttributes: [{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }],
-        // What the Temporal UI and `temporal workflow describe` show, as for an execution the API starts.
-        staticSummary: executionSummary(execution),
-        ...(this.options.apiUrl ? { staticDetails: executionDetails(execution, this.options.apiUrl) } : {}),
+        apiUrl: this.options.apiUrl,
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
