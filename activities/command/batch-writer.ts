@@ -1,4 +1,13 @@
-import type { LogEvent, PutOutcome, RejectedEvent } from '../../src/domain';
+import {
+  backoffDelay,
+  failureKind,
+  isRetryableFailure,
+  type BackoffOptions,
+  type FailureKind,
+  type LogEvent,
+  type PutOutcome,
+  type RejectedEvent,
+} from '../../src/domain';
 import type { LogSource } from '../../src/ports';
 
 /** A line waiting to be written, numbered in the order the job printed it (1-based). */
@@ -139,18 +148,18 @@ export class BatchWriter {
         if (mayHaveTakenEffect) this.uncertain++;
         return { ok: true, outcome };
       } catch (error) {
-        const failure = error as { retryable?: unknown; throttled?: unknown };
-        if (failure.retryable !== true) {
+        const kind = failureKind(error);
+        if (!isRetryableFailure(kind)) {
           if (mayHaveTakenEffect) this.uncertain++;
           return { ok: false, error, gaveUp: false };
         }
-        if (failure.throttled !== true) mayHaveTakenEffect = true;
+        if (kind !== 'throttled') mayHaveTakenEffect = true;
         const giveUpAt = this.options.giveUpAt();
         if (giveUpAt !== undefined && this.options.now() >= giveUpAt) {
           if (mayHaveTakenEffect) this.uncertain++;
           return { ok: false, error, gaveUp: true };
         }
-        const delay = backoffDelay(attempt, failure.throttled === true, this.options.random);
+        const delay = backoffDelay(attempt, putBackoff(kind, this.options.random));
         this.options.onRetry?.(error, attempt, delay);
         await this.options.sleep(delay);
       }
@@ -192,11 +201,9 @@ const REJECTION_REASONS: Record<RejectedEvent['reason'], string> = {
   expired: 'older than the log group retention',
 };
 
-/** Exponential backoff with jitter: half the step fixed, half random, so retries spread out. */
-export function backoffDelay(attempt: number, throttled: boolean, random: () => number): number {
-  const base = throttled ? THROTTLED_BACKOFF_BASE_MS : BACKOFF_BASE_MS;
-  const step = Math.min(BACKOFF_CAP_MS, base * 2 ** Math.min(attempt - 1, 16));
-  return Math.round(step / 2 + random() * (step / 2));
+/** The back-off of a failed CloudWatch write (PutLogEvents, CreateLogStream): longer steps when throttled. */
+export function putBackoff(kind: FailureKind, random: () => number): BackoffOptions {
+  return { baseMs: kind === 'throttled' ? THROTTLED_BACKOFF_BASE_MS : BACKOFF_BASE_MS, maxMs: BACKOFF_CAP_MS, random };
 }
 
 function describe(error: unknown): { code: string; reason: string } {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { Context } from '@temporalio/activity';
-import type { LogLocation } from '../../src/domain';
+import { backoffDelay, failureKind, isRetryableFailure, type LogLocation } from '../../src/domain';
 import type { LogSource, LogStore } from '../../src/ports';
 import { GapWatch } from './gap-watch';
-import { backoffDelay } from './batch-writer';
+import { putBackoff } from './batch-writer';
 import { LineSplitter } from './line-splitter';
 import { LogShipper, type LinesRejected, type LogShipperOptions } from './log-shipper';
 
@@ -198,9 +198,9 @@ async function ensureStream(source: LogSource, logGroup: string, logStream: stri
       await source.createStream(logGroup, logStream);
       return;
     } catch (error) {
-      const failure = error as { retryable?: unknown; throttled?: unknown };
-      if (failure.retryable !== true) throw error;
-      const delayMs = backoffDelay(attempt, failure.throttled === true, Math.random);
+      const kind = failureKind(error);
+      if (!isRetryableFailure(kind)) throw error;
+      const delayMs = backoffDelay(attempt, putBackoff(kind, Math.random));
       context.log.warn('CreateLogStream failed, retrying', { attempt, delayMs, error: String(error) });
       context.heartbeat({ lines: 0 });
       await context.sleep(delayMs);

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { LogLocation } from '../../src/domain';
+import { Backoff, type LogLocation } from '../../src/domain';
 import { PacedReader, type PacedReaderDeps } from '../shared/paced-reader';
 import { sleepHeartbeating } from '../shared/read-pacing';
 
@@ -43,6 +43,8 @@ export async function ingest(deps: IngestDeps, input: IngestInput): Promise<void
   const reader = new PacedReader(deps, input, 'ingest');
   const { pump, now } = reader;
   let interval = deps.pacing.minMs;
+  // The interval doubles with every quiet read from `minMs`, up to `maxMs`.
+  const quiet = new Backoff({ baseMs: 2 * deps.pacing.minMs, maxMs: deps.pacing.maxMs, jitter: 'none' });
   let windowStart = now();
   let windowCalls = 0;
   let rate = 0;
@@ -58,11 +60,13 @@ export async function ingest(deps: IngestDeps, input: IngestInput): Promise<void
       const { result, waitMs } = await reader.read();
       // Lines flowing, or a read that stopped before the end of the stream: look again soon.
       const busy = result.appended > 0 || !result.exhausted;
-      interval = busy ? deps.pacing.minMs : Math.min(deps.pacing.maxMs, interval * 2);
+      if (busy) quiet.reset();
+      interval = busy ? deps.pacing.minMs : quiet.next();
       delay = Math.max(interval, waitMs);
     } catch (error) {
       // The drain sealed the log: a leftover attempt has nothing more to do.
       if ((error as { code?: unknown }).code === 'LOG_SEALED') return;
+      quiet.reset();
       interval = deps.pacing.minMs;
       delay = Math.max(interval, reader.backoff(error));
     }

@@ -1,3 +1,4 @@
+import { Backoff } from '../../src/domain';
 import type { ShardSource } from '../../src/ports';
 import type { ForwarderDirectory } from '../../src/ports/forwarder-directory';
 
@@ -40,7 +41,7 @@ export async function awaitParentShards(
   options: AwaitParentsOptions,
 ): Promise<void> {
   const { streamName, shardId } = input;
-  let pollMs = options.pollMs ?? 1000;
+  const looks = new Backoff({ baseMs: options.pollMs ?? 1000, maxMs: options.maxPollMs ?? 10_000, jitter: 'none' });
   for (;;) {
     const shards = await deps.shards.listShards(streamName);
     const listed = new Set(shards.map((shard) => shard.shardId));
@@ -60,7 +61,6 @@ export async function awaitParentShards(
       pending++;
     }
     if (pending === 0) return;
-    await options.wait(pollMs);
-    pollMs = Math.min(options.maxPollMs ?? 10_000, pollMs * 2);
+    await options.wait(looks.next());
   }
 }

@@ -1,5 +1,8 @@
 import { Context } from '@temporalio/activity';
 import {
+  backoffDelay,
+  failureKind,
+  isRetryableFailure,
   positionOf,
   storedCountOf,
   type Completion,
@@ -9,13 +12,7 @@ import {
 } from '../../src/domain';
 import { PushedLogWriter, type LogStore, type PushRegistry, type ShardSource } from '../../src/ports';
 import { forwardersPast, type ForwarderVerdict } from './push-proof';
-import {
-  classifyPumpFailure,
-  nonRetryableFailure,
-  ReadPacer,
-  sleepHeartbeating,
-  type ReadPacerOptions,
-} from '../shared/read-pacing';
+import { nonRetryableFailure, ReadPacer, sleepHeartbeating, type ReadPacerOptions } from '../shared/read-pacing';
 import { sealAt, sealedBefore, type SealFacts } from '../shared/sealing';
 import { verifyAgainstCloudWatch, type DrainLoop } from './push-recovery';
 import type { StreamVerifier } from './stream-verifier';
@@ -191,7 +188,7 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
             stored < eventCount &&
             ++shortVerifications < MAX_SHORT_VERIFICATIONS
           ) {
-            wait = Math.min(1000 * 2 ** shortVerifications, 16_000);
+            wait = backoffDelay(shortVerifications + 1, { baseMs: 1000, maxMs: 16_000, jitter: 'none' });
           } else {
             if (counted && stored !== eventCount) {
               context.log.error("push seal: the stored count differs from the writer's after reading CloudWatch", {
@@ -303,7 +300,7 @@ async function forwardersProgress(
     return forwardersPast(shards, progress, quietAfter, logStreams, watchedSince);
   } catch (error) {
     // Without the forwarders' progress there is no proof, but the log can still be read from CloudWatch.
-    if (classifyPumpFailure(error) !== 'permanent') throw error;
+    if (isRetryableFailure(failureKind(error))) throw error;
     return { done: false, behind: [], unreadable: String(error) };
   }
 }
@@ -323,8 +320,8 @@ async function sealTip(
 
 /** The wait after a failed call (logged); what retrying cannot fix is thrown as a non-retryable failure. */
 function backoff(pacer: ReadPacer, error: unknown, context: Context, executionId: string): number {
-  const kind = classifyPumpFailure(error);
-  if (kind === 'permanent') throw nonRetryableFailure(error);
+  const kind = failureKind(error);
+  if (!isRetryableFailure(kind)) throw nonRetryableFailure(error);
   const waitMs = pacer.failed(kind, 1, 0);
   context.log.warn('push seal: a call failed; backing off', {
     executionId,

@@ -1,5 +1,5 @@
 import type { PushedRecord, ShardRecord } from '../../src/ports';
-import { classifyPumpFailure } from '../shared/read-pacing';
+import { failureKind, isRetryableFailure } from '../../src/domain';
 import type { RouteCache, RouteTarget } from './route-cache';
 import type { ShardPacer } from './shard-pacing';
 
@@ -246,8 +246,8 @@ export class ShardBatchWriter {
       try {
         return await call();
       } catch (error) {
-        const kind = classifyPumpFailure(error);
-        if (kind === 'permanent') throw error;
+        const kind = failureKind(error);
+        if (!isRetryableFailure(kind)) throw error;
         const delayMs = kind === 'throttled' ? this.options.pacer.throttled() : this.options.pacer.failed();
         this.options.log.warn(`${what} failed; retrying`, {
           shardId: this.options.shardId,

@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
+import { failureCode, failureKind, isRetryableFailure } from '../../src/domain';
 import type { ChunkBatchReader, LogStore, PushRegistry, ShardRead, ShardSource } from '../../src/ports';
 import { inBackground } from '../shared/in-background';
-import { classifyPumpFailure, sleepHeartbeating } from '../shared/read-pacing';
+import { sleepHeartbeating } from '../shared/read-pacing';
 import { RouteCache } from './route-cache';
 import { ShardBatchWriter, type BatchCounts, type WriterFactory } from './shard-batch';
 import { DEFAULT_SHARD_PACING, ShardPacer, type ShardPacingOptions } from './shard-pacing';
-import { failureCode, isCancellation, isWorkerShutdown, shardForwardingFailure } from './shard-failure';
+import { isWorkerShutdown, shardForwardingFailure } from './shard-failure';
 import { closeLossWindow, shardStart, type Checkpoint, type PendingLoss } from './shard-resume';
 import { ShardTipsBook, type ShardTipsOptions } from './shard-tips';
 import { WatchBook } from './shard-watches';
@@ -274,7 +275,7 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
         iterator ??= await openIterator();
         read = await deps.shards.read(iterator, deps.readLimit);
       } catch (error) {
-        const e = error as { awsCode?: unknown; throttled?: unknown; retryable?: unknown };
+        const e = error as { awsCode?: unknown };
         if (
           iterator !== undefined &&
           (e.awsCode === 'ExpiredIteratorException' || e.awsCode === 'InvalidArgumentException')
@@ -285,8 +286,9 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
           nextReadAt = startedAt + pacer.currentSpacingMs;
           continue;
         }
-        if (e.throttled !== true && e.retryable !== true) throw error;
-        const waitMs = e.throttled === true ? pacer.throttled() : pacer.failed();
+        const kind = failureKind(error);
+        if (!isRetryableFailure(kind)) throw error;
+        const waitMs = kind === 'throttled' ? pacer.throttled() : pacer.failed();
         log.warn('shard read failed; backing off', { streamName, shardId, delayMs: waitMs, error: String(error) });
         nextReadAt = now() + waitMs;
         continue;
@@ -356,7 +358,8 @@ export async function forwardShard(deps: ForwardShardDeps, input: ForwardShardIn
       log.info('worker shutting down: shard round ends at its checkpoint', { streamName, shardId, ...result() });
       return { ...result(), closed: false, childShardIds: [] };
     }
-    if (isCancellation(error) || classifyPumpFailure(error) !== 'permanent') throw error;
+    // A cancellation (a stop) is passed on; what may pass is retried by Temporal from the last heartbeat.
+    if (failureKind(error) !== 'permanent') throw error;
     // Retrying what cannot pass (a deleted stream, a denied call, a malformed record in the store, a bug) would only
     // hide it: the activity ends, visibly, and the workflow decides (see shardForwarderWorkflow).
     const failure = shardForwardingFailure(error, { streamName, shardId, ...result() });

@@ -1,14 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { failureCode } from '../../src/domain';
 
 /** Type of the non-retryable failure that ends a shard consumer's activity: retrying cannot mend its cause. */
 export const SHARD_FORWARDING_FAILED = 'SHARD_FORWARDING_FAILED';
-
-/** The code a failure carries: the AWS code of a dependency's error, else its `code`, else its name. */
-export function failureCode(error: unknown): string {
-  const e = (error ?? {}) as { code?: unknown; awsCode?: unknown; name?: unknown };
-  for (const field of [e.awsCode, e.code, e.name]) if (typeof field === 'string' && field !== '') return field;
-  return 'Error';
-}
 
 /**
  * The non-retryable `ApplicationFailure` a shard consumer ends with on a permanent error (a deleted stream, a denied
@@ -33,9 +27,4 @@ export function shardForwardingFailure(
 export function isWorkerShutdown(error: unknown): boolean {
   const e = error as { name?: unknown; message?: unknown };
   return e?.name === 'CancelledFailure' && e.message === 'WORKER_SHUTDOWN';
-}
-
-/** Any cancellation of the activity (never a failure of the forwarder: Temporal asked it to stop). */
-export function isCancellation(error: unknown): boolean {
-  return (error as { name?: unknown })?.name === 'CancelledFailure';
 }

@@ -1,3 +1,5 @@
+import { backoffDelay } from '../../src/domain';
+
 /** How a shard consumer spaces its GetRecords calls (ms between the starts of two calls). */
 export interface ShardPacingOptions {
   /** Spacing while records flow or the reader is behind: 250 ms = 4 calls/s, under Kinesis's 5 per shard. */
@@ -68,7 +70,8 @@ export class ShardPacer {
   failed(): number {
     this.failures++;
     const { backoffBaseMs, backoffMaxMs } = this.options;
-    const ceiling = Math.max(this.floorMs, Math.min(backoffMaxMs, backoffBaseMs * 2 ** (this.failures - 1)));
+    const step = backoffDelay(this.failures, { baseMs: backoffBaseMs, maxMs: backoffMaxMs, jitter: 'none' });
+    const ceiling = Math.max(this.floorMs, step);
     // Half fixed, half random, so that consumers failing together do not come back together; never under the pace.
     return Math.max(this.floorMs, Math.round(ceiling / 2 + (this.random() * ceiling) / 2));
   }

@@ -1,6 +1,6 @@
-import type { LogEvent } from '../../src/domain';
+import { failureKind, isRetryableFailure, type LogEvent } from '../../src/domain';
 import { MAX_FILTER_STREAMS, UNLIMITED_READ_BUDGET, type LogAudit, type ReadBudget } from '../../src/ports';
-import { classifyPumpFailure, nonRetryableFailure, ReadPacer, type ReadPacerOptions } from '../shared/read-pacing';
+import { nonRetryableFailure, ReadPacer, type ReadPacerOptions } from '../shared/read-pacing';
 
 /** An event of a stream as the verification reads it from CloudWatch. */
 export type VerifiedEvent = LogEvent & { readonly eventId: string };
@@ -113,8 +113,8 @@ export class StreamVerifier {
         try {
           page = await this.options.audit.filterStreams(logGroup, streams, { nextToken });
         } catch (error) {
-          const kind = classifyPumpFailure(error);
-          if (kind === 'permanent') throw nonRetryableFailure(error);
+          const kind = failureKind(error);
+          if (!isRetryableFailure(kind)) throw nonRetryableFailure(error);
           const waitMs = pacer.failed(kind, 1, 0);
           this.options.log?.warn('seal proof: a CloudWatch read failed; backing off', {
             logGroup,

@@ -1,13 +1,7 @@
 import { Context } from '@temporalio/activity';
-import type { LogLocation } from '../../src/domain';
+import { failureKind, isRetryableFailure, type LogLocation } from '../../src/domain';
 import { LogPump, type LogSource, type LogStore, type PumpResult } from '../../src/ports';
-import {
-  classifyPumpFailure,
-  DEFAULT_READ_PACING,
-  nonRetryableFailure,
-  ReadPacer,
-  type ReadPacerOptions,
-} from './read-pacing';
+import { DEFAULT_READ_PACING, nonRetryableFailure, ReadPacer, type ReadPacerOptions } from './read-pacing';
 
 /** What an activity copying CloudWatch into the store needs (live ingest and the final drain). */
 export interface PacedReaderDeps {
@@ -57,8 +51,8 @@ export class PacedReader {
 
   /** The wait after `error` failed the last read (logged); throws it as non-retryable when retrying cannot fix it. */
   backoff(error: unknown): number {
-    const kind = classifyPumpFailure(error);
-    if (kind === 'permanent') throw nonRetryableFailure(error);
+    const kind = failureKind(error);
+    if (!isRetryableFailure(kind)) throw nonRetryableFailure(error);
     const waitMs = this.pacer.failed(kind, this.calls(), this.now() - this.startedAt);
     this.context.log.warn(`${this.loop} read failed; backing off`, {
       executionId: this.input.executionId,

@@ -1,20 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-
-/** How a failed pump is treated: waited out (harder when throttled), or raised as non-retryable. */
-export type PumpFailure = 'throttled' | 'transient' | 'permanent';
-
-/**
- * Classifies a pump failure by the fields errors carry (`throttled`, `retryable`, `code`), never by
- * class or message. A lost append race (CHUNK_CONFLICT) is transient: another writer made progress.
- * Anything that does not say it is retryable (a validation error, a malformed stored chunk, a bug)
- * is permanent: retrying it would only repeat it.
- */
-export function classifyPumpFailure(error: unknown): PumpFailure {
-  const e = (error ?? {}) as { throttled?: unknown; retryable?: unknown; code?: unknown };
-  if (e.throttled === true) return 'throttled';
-  if (e.retryable === true || e.code === 'CHUNK_CONFLICT') return 'transient';
-  return 'permanent';
-}
+import { backoffDelay, type FailureKind } from '../../src/domain';
 
 /** A non-retryable `ApplicationFailure` carrying the error's code as its type, as the Temporal samples raise. */
 export function nonRetryableFailure(error: unknown): ApplicationFailure {
@@ -81,10 +66,14 @@ export class ReadPacer {
   }
 
   /** A read failed after `calls` calls in `elapsedMs`: how long to wait before trying again (ms). */
-  failed(kind: Exclude<PumpFailure, 'permanent'>, calls: number, elapsedMs: number): number {
+  failed(kind: Extract<FailureKind, 'throttled' | 'transient'>, calls: number, elapsedMs: number): number {
     if (kind === 'throttled') this.rate = Math.max(this.options.minCallsPerSecond, this.rate / 2);
     this.failures++;
-    const backoff = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (this.failures - 1));
+    const backoff = backoffDelay(this.failures, {
+      baseMs: this.options.backoffBaseMs,
+      maxMs: this.options.backoffMaxMs,
+      jitter: 'none',
+    });
     // Jittered so that readers throttled together do not come back together.
     const ceiling = Math.max(backoff, this.spacing(Math.max(1, calls), elapsedMs));
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { LogstreamError, type IngestMode, type LogLocation } from '../../src/domain';
+import { failureKind, isRetryableFailure, LogstreamError, type IngestMode, type LogLocation } from '../../src/domain';
 import type { LogAudit, LogStore, PushRegistry } from '../../src/ports';
 import { nonRetryableFailure } from './read-pacing';
 
@@ -95,7 +95,7 @@ async function chooseMode(deps: RegisterDeps, location: LogLocation): Promise<In
     return (await deps.audit.hasSubscription(location.logGroup)) ? 'push' : 'poll';
   } catch (error) {
     // Waited out by the activity's retries; a refusal (no permission to describe the filters) means poll.
-    if ((error as { retryable?: unknown }).retryable === true) throw error;
+    if (isRetryableFailure(failureKind(error))) throw error;
     Context.current().log.warn('cannot tell whether the log group is subscribed: polling', {
       logGroup: location.logGroup,
       error: String(error),
@@ -121,7 +121,7 @@ async function writtenBefore(audit: LogAudit, location: LogLocation): Promise<bo
     return true;
   } catch (error) {
     // Waited out by the activity's retries; a refusal (no permission to describe the streams) means push.
-    if ((error as { retryable?: unknown }).retryable === true) throw error;
+    if (isRetryableFailure(failureKind(error))) throw error;
     Context.current().log.warn('cannot tell whether the log streams hold lines already: pushing', {
       logGroup: location.logGroup,
       error: String(error),

@@ -3,6 +3,7 @@ import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type Worker
 import { createForwarderActivities, ensureForwarders } from '../../activities/push/forwarder-activities';
 import { TemporalForwarderDirectory } from '../adapters/temporal/temporal-forwarder-directory';
 import type { Config } from '../config';
+import { Backoff } from '../domain';
 import type { ChunkBatchReader, LogStore, PushRegistry, ShardSource } from '../ports';
 import { forwarderTaskQueue } from '../../workflows/forwarder-workflow';
 
@@ -98,9 +99,11 @@ async function ensureInBackground(
   logger: Logger,
   signal: AbortSignal,
 ): Promise<void> {
-  let delayMs = 1000;
+  // Until the forwarders run once, a failure is tried again after 1 s, 2 s, 4 s... up to the recheck interval.
+  const retry = new Backoff({ baseMs: 1000, maxMs: RECHECK_MS, jitter: 'none' });
   let running: string[] | undefined;
   while (!signal.aborted) {
+    let delayMs: number;
     try {
       const listed = await ensureForwarders({ shards, forwarders }, streamName);
       if (running === undefined) logger.info({ streamName, shards: listed }, 'shard forwarders running');
@@ -109,13 +112,13 @@ async function ensureInBackground(
       // kept, which stores nothing twice), and a stream provisioned after this worker started gets its forwarders.
       delayMs = RECHECK_MS;
     } catch (error) {
+      delayMs = running === undefined ? retry.next() : RECHECK_MS;
       logger.warn(
         { streamName, retryInMs: delayMs, error: error instanceof Error ? error.message : String(error) },
         'could not start the shard forwarders; trying again',
       );
     }
     await pause(delayMs, signal);
-    if (running === undefined) delayMs = Math.min(RECHECK_MS, delayMs * 2);
   }
 }
 
