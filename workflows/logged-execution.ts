@@ -11,7 +11,14 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import { isTerminalStatus, managedLogStream, type LogLocation, type LogSeal, type TerminalStatus } from '../src/domain';
+import {
+  isTerminalStatus,
+  managedLogStream,
+  type Completion,
+  type LogLocation,
+  type LogSeal,
+  type TerminalStatus,
+} from '../src/domain';
 import type { executionWorkflow } from './execution-workflow';
 import { executionStartOptions } from './execution-start';
 import {
@@ -80,6 +87,19 @@ export interface LoggedCompletion {
   readonly exitCode?: number;
 }
 
+/**
+ * The `complete` signal's payload for a completion (the workflow-side helper's and the workflow client's): its time
+ * as epoch ms, default now (in a workflow, the workflow clock).
+ */
+export function completionSignalOf(completion: LoggedCompletion): Completion {
+  const at = completion.completedAt ?? Date.now();
+  return {
+    status: completion.status,
+    completedAt: at instanceof Date ? at.getTime() : at,
+    ...(completion.exitCode === undefined ? {} : { exitCode: completion.exitCode }),
+  };
+}
+
 /** A logged execution started by this workflow. */
 export class LoggedExecution {
   constructor(
@@ -92,12 +112,7 @@ export class LoggedExecution {
 
   /** Signals the completion of an external job (its `CompletedAt`); the execution then drains and seals its log. */
   async complete(completion: LoggedCompletion): Promise<void> {
-    const at = completion.completedAt ?? Date.now();
-    await this.child.signal(completeSignal, {
-      status: completion.status,
-      completedAt: at instanceof Date ? at.getTime() : at,
-      ...(completion.exitCode === undefined ? {} : { exitCode: completion.exitCode }),
-    });
+    await this.child.signal(completeSignal, completionSignalOf(completion));
   }
 
   /**

@@ -9,10 +9,12 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { startExecutionWorkflow } from '../adapters/temporal/execution-start';
-import { isTerminalStatus, type ExecutionStatus, type LogLocation, type TerminalStatus } from '../domain';
+import { isTerminalStatus, type ExecutionStatus, type LogLocation } from '../domain';
 import {
+  completionSignalOf,
   loggedExecutionInput,
   sealedOutcomeFromDetails,
+  type LoggedCompletion,
   type LoggedExecutionSpec,
 } from '../../workflows/logged-execution';
 import {
@@ -111,19 +113,8 @@ export class LoggedExecutionHandle {
   ) {}
 
   /** Signals the completion of an external job with its `CompletedAt` (default now) and exit code. */
-  async complete(completion: {
-    status: TerminalStatus;
-    completedAt?: Date | number;
-    exitCode?: number;
-  }): Promise<void> {
-    const at = completion.completedAt ?? Date.now();
-    await this.guard(() =>
-      this.workflow.signal(completeSignal, {
-        status: completion.status,
-        completedAt: at instanceof Date ? at.getTime() : at,
-        ...(completion.exitCode === undefined ? {} : { exitCode: completion.exitCode }),
-      }),
-    );
+  async complete(completion: LoggedCompletion): Promise<void> {
+    await this.guard(() => this.workflow.signal(completeSignal, completionSignalOf(completion)));
   }
 
   /**
