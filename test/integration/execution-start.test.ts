@@ -24,11 +24,11 @@ describe('one start of the execution workflow', () => {
     const id = newExecutionId('start-once');
     const first = await post({ command: ['sh', '-c', 'echo only once'], execution_id: id });
     expect(first.status).toBe(201);
-    await waitFor('the execution sealed and closed', async () => {
+    const firstRun = await waitFor('the execution sealed and closed', async () => {
       const view = (await (await fetch(`${h.server.url}/executions/${id}`)).json()) as { sealed?: boolean };
       if (view.sealed !== true) return undefined;
       const description = await h.temporal.workflow.getHandle(id).describe();
-      return description.status.name === 'COMPLETED' ? true : undefined;
+      return description.status.name === 'COMPLETED' ? description.runId : undefined;
     });
 
     const again = await post({ command: ['sh', '-c', 'echo twice'], execution_id: id });
@@ -40,12 +40,25 @@ describe('one start of the execution workflow', () => {
       code: 'EXECUTION_EXISTS',
     });
 
-    const runs = [];
-    for await (const run of h.temporal.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(run.runId);
-    expect(runs).toHaveLength(1);
+    // The latest run is still the first (describe reads it, with no visibility lag).
+    expect((await h.temporal.workflow.getHandle(id).describe()).runId).toBe(firstRun);
   });
 
-  it('starts an execution through the API with the same memo, status and summary as the workflow client', async () => {
+  it('refuses through the API the id of an execution whose workflow closed unsealed (terminated): 409, one run', async () => {
+    const id = newExecutionId('start-terminated');
+    const stream = `external/${id}`;
+    const first = await post({ log_group: h.config.logGroup, log_stream: stream, execution_id: id });
+    expect(first.status).toBe(201);
+    // Closed without a seal: the store does not hold the id as taken, only Temporal's reuse policy does.
+    await h.temporal.workflow.getHandle(id).terminate('test: closed unsealed');
+
+    const again = await post({ log_group: h.config.logGroup, log_stream: stream, execution_id: id });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('EXECUTION_EXISTS');
+    expect((await h.temporal.workflow.getHandle(id).describe()).status.name).toBe('TERMINATED');
+  });
+
+  it('starts an execution through the API with the same memo, task queue and summary as the workflow client', async () => {
     const apiId = newExecutionId('start-api');
     const clientId = newExecutionId('start-client');
     expect((await post({ command: ['sh', '-c', 'echo same shape'], execution_id: apiId })).status).toBe(201);
