@@ -1,15 +1,15 @@
 import type { LogAudit, LogSource, LogStore, PushRegistry, ReadBudget, ShardSource } from '../src/ports';
-import { drainAndSeal, type DrainInput } from './drain-and-seal';
-import { ingest, type IngestInput, type PollPacing } from './ingest';
-import { registerExecution, type PushSettings, type RegisterInput } from './register-execution';
-import { runCommand, type RunCommandInput } from './run-command';
-import { sharedReads } from './shared-reads';
-import { StreamVerifier } from './stream-verifier';
+import { drainAndSeal, type DrainInput } from './shared/drain-and-seal';
+import { ingest, type IngestInput, type PollPacing } from './poll/ingest';
+import { registerExecution, type PushSettings, type RegisterInput } from './shared/register-execution';
+import { runCommand, type RunCommandInput } from './command/run-command';
+import { sharedReads } from './shared/shared-reads';
+import { StreamVerifier } from './push/stream-verifier';
 
-export type { DrainInput } from './drain-and-seal';
-export type { IngestInput, IngestProgress, PollPacing } from './ingest';
-export type { PushSettings, RegisterInput, Registration } from './register-execution';
-export type { RunCommandInput, RunCommandResult } from './run-command';
+export type { DrainInput } from './shared/drain-and-seal';
+export type { IngestInput, IngestProgress, PollPacing } from './poll/ingest';
+export type { PushSettings, RegisterInput, Registration } from './shared/register-execution';
+export type { RunCommandInput, RunCommandResult } from './command/run-command';
 
 /** What the activities need from the process that hosts them. */
 export interface ActivityDeps {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { runCommand, type RunCommandResult } from '../activities/run-command';
+import { runCommand, type RunCommandResult } from '../activities/command/run-command';
 import type { LogEvent, PutOutcome } from '../src/domain';
 import type { LogSource } from '../src/ports';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { ShardTipsBook } from '../activities/shard-tips';
+import { ShardTipsBook } from '../activities/push/shard-tips';
 import { itemSize } from '../src/adapters/dynamodb/item-size';
 import { shardTipsKey } from '../src/adapters/dynamodb/log-items';
 import type { Config } from '../src/config';

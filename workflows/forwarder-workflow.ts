@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { createForwarderActivities } from '../activities/forwarder';
+import type { createForwarderActivities } from '../activities/push/forwarder-activities';
 
 type Activities = ReturnType<typeof createForwarderActivities>;
 

@@ -7,19 +7,26 @@ import {
   ChildWorkflowFailure,
   ParentClosePolicy,
   startChild,
-  WorkflowIdReusePolicy,
   uuid4,
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import { isTerminalStatus, managedLogStream, type LogLocation, type LogSeal, type TerminalStatus } from '../src/domain';
+import {
+  isTerminalStatus,
+  managedLogStream,
+  type Completion,
+  type LogLocation,
+  type LogSeal,
+  type TerminalStatus,
+} from '../src/domain';
 import type { executionWorkflow } from './execution-workflow';
+import { executionStartOptions } from './execution-start';
 import {
   completeSignal,
   DEFAULT_TASK_QUEUE,
-  EXECUTION_STATUS_KEY,
   EXECUTION_WORKFLOW_TYPE,
   type ExecutionTimings,
+  type ExecutionWorkflowInput,
   type ExecutionWorkflowResult,
 } from './messages';
 
@@ -37,6 +44,23 @@ export const DEFAULT_TIMINGS: ExecutionTimings = {
 /** What a logged execution runs: a command on logstream's worker, or a job of the user's that writes to CloudWatch. */
 export type LoggedExecutionSpec =
   { readonly command: readonly string[] } | { readonly logGroup: string; readonly logStream: string };
+
+/**
+ * The execution workflow's input for a logged execution: a command logs to its own stream of `logGroup` (default
+ * `/logstream/executions`), an external job to the stream it names; unset timings get `DEFAULT_TIMINGS`.
+ */
+export function loggedExecutionInput(
+  spec: LoggedExecutionSpec,
+  executionId: string,
+  options: { readonly logGroup?: string; readonly timings?: Partial<ExecutionTimings> } = {},
+): ExecutionWorkflowInput {
+  const timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  if ('command' in spec) {
+    const location = { logGroup: options.logGroup ?? DEFAULT_LOG_GROUP, logStreams: [managedLogStream(executionId)] };
+    return { executionId, location, command: [...spec.command], timings };
+  }
+  return { executionId, location: { logGroup: spec.logGroup, logStreams: [spec.logStream] }, timings };
+}
 
 /** Options of `startLoggedExecution`. */
 export interface LoggedExecutionOptions {
@@ -63,6 +87,19 @@ export interface LoggedCompletion {
   readonly exitCode?: number;
 }
 
+/**
+ * The `complete` signal's payload for a completion (the workflow-side helper's and the workflow client's): its time
+ * as epoch ms, default now (in a workflow, the workflow clock).
+ */
+export function completionSignalOf(completion: LoggedCompletion): Completion {
+  const at = completion.completedAt ?? Date.now();
+  return {
+    status: completion.status,
+    completedAt: at instanceof Date ? at.getTime() : at,
+    ...(completion.exitCode === undefined ? {} : { exitCode: completion.exitCode }),
+  };
+}
+
 /** A logged execution started by this workflow. */
 export class LoggedExecution {
   constructor(
@@ -75,12 +112,7 @@ export class LoggedExecution {
 
   /** Signals the completion of an external job (its `CompletedAt`); the execution then drains and seals its log. */
   async complete(completion: LoggedCompletion): Promise<void> {
-    const at = completion.completedAt ?? Date.now();
-    await this.child.signal(completeSignal, {
-      status: completion.status,
-      completedAt: at instanceof Date ? at.getTime() : at,
-      ...(completion.exitCode === undefined ? {} : { exitCode: completion.exitCode }),
-    });
+    await this.child.signal(completeSignal, completionSignalOf(completion));
   }
 
   /**
@@ -118,25 +150,12 @@ export async function startLoggedExecution(
   options: LoggedExecutionOptions = {},
 ): Promise<LoggedExecution> {
   const executionId = options.executionId ?? `${workflowInfo().workflowId}-log-${uuid4()}`;
-  const command = 'command' in spec ? [...spec.command] : undefined;
-  const location: LogLocation = command
-    ? { logGroup: options.logGroup ?? DEFAULT_LOG_GROUP, logStreams: [managedLogStream(executionId)] }
-    : { logGroup: (spec as { logGroup: string }).logGroup, logStreams: [(spec as { logStream: string }).logStream] };
+  const input = loggedExecutionInput(spec, executionId, options);
   const child = await startChild<typeof executionWorkflow>(EXECUTION_WORKFLOW_TYPE, {
-    workflowId: executionId,
-    // An execution id names one log for good: a closed execution's id is not reused.
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    args: [
-      { executionId, location, ...(command ? { command } : {}), timings: { ...DEFAULT_TIMINGS, ...options.timings } },
-    ],
+    ...executionStartOptions(input, options.taskQueue ?? DEFAULT_TASK_QUEUE),
     parentClosePolicy: options.parentClosePolicy ?? ParentClosePolicy.REQUEST_CANCEL,
-    // What the API reads to find the log, as for an execution it started itself.
-    memo: { log_group: location.logGroup, log_streams: [...location.logStreams] },
-    typedSearchAttributes: [{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }],
-    staticSummary: command ? command.join(' ') : `${location.logGroup} ${location.logStreams.join(', ')}`,
   });
-  return new LoggedExecution(executionId, location, child);
+  return new LoggedExecution(executionId, input.location, child);
 }
 
 /** The sealed outcome a Failed or Canceled execution workflow carries in its failure's details, if any. */

@@ -1,5 +1,6 @@
 import {
   advanceCursor,
+  backoffDelay,
   initialCursor,
   streamName,
   type IndexedEvent,
@@ -88,8 +89,13 @@ export class CloudWatchPager {
           if (index > 0) this.remember(`${executionId}:${index}`, cursor);
           throw error;
         }
-        const backoff = THROTTLE_BACKOFF_MS * 2 ** throttled++;
-        await this.sleep(Math.round(backoff / 2 + (this.random() * backoff) / 2));
+        await this.sleep(
+          backoffDelay(++throttled, {
+            baseMs: THROTTLE_BACKOFF_MS,
+            maxMs: Number.POSITIVE_INFINITY,
+            random: this.random,
+          }),
+        );
         continue;
       }
       if (batch.events.length === 0) {

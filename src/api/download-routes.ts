@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { parseExecutionId, type IndexedEvent } from '../domain';
+import { backoffDelay, parseExecutionId, type IndexedEvent } from '../domain';
 import { rejectUnknownQuery, type ApiEnv } from './http';
 import type { LogQuery, ResolvedExecution } from './log-query';
 import { MAX_LOGS_LIMIT, parseFlag } from './validation';
@@ -99,7 +99,12 @@ async function withRetries<T>(read: () => Promise<T>): Promise<T> {
       // By the error's own classification (DependencyError.retryable), never by its class or message.
       const retryable = (error as { retryable?: unknown } | null)?.retryable === true;
       if (!retryable || attempt === RETRIES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random())));
+      const stepMs = backoffDelay(attempt + 1, {
+        baseMs: RETRY_BASE_MS,
+        maxMs: Number.POSITIVE_INFINITY,
+        jitter: 'none',
+      });
+      await new Promise((resolve) => setTimeout(resolve, stepMs * (0.5 + Math.random())));
     }
   }
 }

@@ -5,6 +5,7 @@ export * from './cursor';
 export * from './errors';
 export * from './execution';
 export * from './execution-id';
+export * from './failure-kind';
 export * from './index-param';
 export * from './log-event';
 export * from './message-codec';

@@ -2,19 +2,17 @@ import {
   DefaultLogger,
   NativeConnection,
   Runtime,
-  Worker,
   makeTelemetryFilterString,
+  type Worker,
   type LogEntry,
   type LogLevel,
 } from '@temporalio/worker';
 import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
-import { workflowSource } from '../adapters/temporal/workflow-bundle';
 import type { Logger as ProcessLogger } from 'pino';
 import type { Config } from '../config';
 import type { CallObserver } from '../ports';
-import { startForwarding, workflowsForWorkers, type RunningForwarding } from './forwarders';
-import { executionActivities } from './worker-activities';
-import { createAwsAdapters, createLogger, runStandalone } from './wiring';
+import { startLogstreamWorkers, type RunningLogstreamWorkers } from '../compose/logstream-workers';
+import { createLogger, runStandalone } from './wiring';
 
 /** A running worker: `stop()` shuts it down gracefully and closes its connections. */
 export interface RunningWorker {
@@ -43,50 +41,21 @@ export async function startWorker(config: Config, observe?: CallObserver): Promi
       // Already installed by an earlier worker of this process.
     }
   }
-  const aws = createAwsAdapters(config, observe);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal, config.temporalAddress));
-  // The bundle prebuilt by `npm run build` when it is current, else the sources (bundled at start).
-  const workflows = await workflowsForWorkers(config, workflowSource());
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    ...workflows,
-    // Heartbeats carry cancellation: a stop must reach a running command within about a second,
-    // not 0.8 x the heartbeat timeout the SDK would otherwise wait.
-    maxHeartbeatThrottleInterval: '1s',
-    // Live ingest of every polled execution holds a slot for as long as it runs.
-    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
-    activities: executionActivities(config, aws),
-  });
-  const running = worker.run();
-  let forwarding: RunningForwarding | undefined;
+  let workers: RunningLogstreamWorkers;
   try {
-    forwarding = await startForwarding({
-      config,
-      connection,
-      namespace: config.temporalNamespace,
-      workflows,
-      aws,
-      logger: createLogger('logstream-worker', config),
-    });
+    workers = await startLogstreamWorkers({ config, connection, namespace: config.temporalNamespace, observe });
   } catch (error) {
-    worker.shutdown();
-    await running.catch(() => undefined);
     await connection.close();
-    aws.destroy();
     throw error;
   }
   let stopping: Promise<void> | undefined;
   return {
-    worker,
+    worker: workers.worker,
     stop: () => {
       stopping ??= (async () => {
-        await forwarding?.stop();
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
+        await workers.stop();
         await connection.close();
-        aws.destroy();
       })();
       return stopping;
     },

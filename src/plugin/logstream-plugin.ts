@@ -1,17 +1,15 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import {
   NativeConnection,
-  Worker,
+  type Worker,
   type WorkerOptions,
   type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
-import { workflowSource } from '../adapters/temporal/workflow-bundle';
 import { loadConfig, type Config } from '../config';
-import { startForwarding, workflowsForWorkers, type RunningForwarding } from '../main/forwarders';
-import { executionActivities } from '../main/worker-activities';
-import { createAwsAdapters, createLogger, provisionAws } from '../main/wiring';
+import { startLogstreamWorkers, type RunningLogstreamWorkers } from '../compose/logstream-workers';
+import { provisionAws } from '../main/wiring';
 
 /** Options of `LogstreamPlugin`. */
 export interface LogstreamPluginOptions {
@@ -61,62 +59,34 @@ export class LogstreamPlugin extends SimplePlugin {
 
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
     if (this.pluginOptions.provision ?? true) await provisionAws(this.config);
-    const workflows = this.pluginOptions.workflowBundle
-      ? { workflowBundle: this.pluginOptions.workflowBundle }
-      : await workflowsForWorkers(this.config, workflowSource());
     const connection =
       worker.connection ??
       (await NativeConnection.connect(temporalConnectionOptions(this.config.temporal, this.config.temporalAddress)));
     const ownConnection = worker.connection ? undefined : connection;
-    const aws = createAwsAdapters(this.config);
-    let companion: Worker;
+    let companion: RunningLogstreamWorkers;
     try {
-      companion = await Worker.create({
+      companion = await startLogstreamWorkers({
+        config: this.config,
         connection,
         namespace: worker.options.namespace,
-        taskQueue: this.config.taskQueue,
-        ...workflows,
-        // Heartbeats carry cancellation: a stop must reach a running command within about a second.
-        maxHeartbeatThrottleInterval: '1s',
-        // Live ingest of every polled execution holds a slot for as long as it runs.
-        maxConcurrentActivityTaskExecutions: this.config.workerMaxActivities,
-        activities: executionActivities(this.config, aws),
+        workflows: this.pluginOptions.workflowBundle
+          ? { workflowBundle: this.pluginOptions.workflowBundle }
+          : undefined,
       });
     } catch (error) {
-      aws.destroy();
       await ownConnection?.close();
       throw error;
     }
     let companionFailure: { error: unknown } | undefined;
-    const companionRun = companion.run().catch((error: unknown) => {
+    companion.running.catch((error: unknown) => {
       // logstream's worker failing ends the user's worker too: a half-running pair would leave executions unserved.
       companionFailure = { error };
       shutdownQuietly(worker);
     });
-    let forwarding: RunningForwarding;
-    try {
-      forwarding = await startForwarding({
-        config: this.config,
-        connection,
-        namespace: worker.options.namespace,
-        workflows,
-        aws,
-        logger: createLogger('logstream-worker', this.config),
-      });
-    } catch (error) {
-      shutdownQuietly(companion);
-      await companionRun;
-      aws.destroy();
-      await ownConnection?.close();
-      throw error;
-    }
     try {
       await super.runWorker(worker, next);
     } finally {
-      await forwarding.stop();
-      shutdownQuietly(companion);
-      await companionRun;
-      aws.destroy();
+      await companion.stop().catch(() => undefined);
       await ownConnection?.close();
     }
     if (companionFailure) throw companionFailure.error;

@@ -7,20 +7,14 @@ import {
   type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { executionDetails, executionSummary } from '../adapters/temporal/execution-metadata';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { startExecutionWorkflow } from '../adapters/temporal/execution-start';
+import { isTerminalStatus, type ExecutionStatus, type LogLocation } from '../domain';
 import {
-  isTerminalStatus,
-  managedLogStream,
-  type ExecutionSpec,
-  type ExecutionStatus,
-  type LogLocation,
-  type TerminalStatus,
-} from '../domain';
-import {
-  DEFAULT_LOG_GROUP,
-  DEFAULT_TIMINGS,
+  completionSignalOf,
+  loggedExecutionInput,
   sealedOutcomeFromDetails,
+  type LoggedCompletion,
   type LoggedExecutionSpec,
 } from '../../workflows/logged-execution';
 import {
@@ -75,31 +69,11 @@ export class LogstreamWorkflowClient {
   /** Starts a managed execution (`command`) or registers an external one (`logGroup`/`logStream`). */
   async start(spec: LoggedExecutionSpec, options: { executionId: string }): Promise<LoggedExecutionHandle> {
     const { executionId } = options;
-    const command = 'command' in spec ? [...spec.command] : undefined;
-    const location: LogLocation =
-      'command' in spec
-        ? { logGroup: this.options.logGroup ?? DEFAULT_LOG_GROUP, logStreams: [managedLogStream(executionId)] }
-        : { logGroup: spec.logGroup, logStreams: [spec.logStream] };
-    const execution: ExecutionSpec = { executionId, location, ...(command ? { command } : {}) };
+    const input = loggedExecutionInput(spec, executionId, this.options);
     try {
-      await this.options.client.workflow.start(EXECUTION_WORKFLOW_TYPE, {
+      await startExecutionWorkflow(this.options.client, input, {
         taskQueue: this.options.taskQueue ?? DEFAULT_TASK_QUEUE,
-        workflowId: executionId,
-        // An execution id names one log for good: a closed execution's id is not reused.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [
-          {
-            executionId,
-            location,
-            ...(command ? { command } : {}),
-            timings: { ...DEFAULT_TIMINGS, ...this.options.timings },
-          },
-        ],
-        memo: { log_group: location.logGroup, log_streams: [...location.logStreams] },
-        typedSearchAttributes: [{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }],
-        // What the Temporal UI and `temporal workflow describe` show, as for an execution the API starts.
-        staticSummary: executionSummary(execution),
-        ...(this.options.apiUrl ? { staticDetails: executionDetails(execution, this.options.apiUrl) } : {}),
+        apiUrl: this.options.apiUrl,
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
@@ -139,19 +113,8 @@ export class LoggedExecutionHandle {
   ) {}
 
   /** Signals the completion of an external job with its `CompletedAt` (default now) and exit code. */
-  async complete(completion: {
-    status: TerminalStatus;
-    completedAt?: Date | number;
-    exitCode?: number;
-  }): Promise<void> {
-    const at = completion.completedAt ?? Date.now();
-    await this.guard(() =>
-      this.workflow.signal(completeSignal, {
-        status: completion.status,
-        completedAt: at instanceof Date ? at.getTime() : at,
-        ...(completion.exitCode === undefined ? {} : { exitCode: completion.exitCode }),
-      }),
-    );
+  async complete(completion: LoggedCompletion): Promise<void> {
+    await this.guard(() => this.workflow.signal(completeSignal, completionSignalOf(completion)));
   }
 
   /**

@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   judgeCompleteness,
   LogNeverSealedError,
   LogstreamError,
@@ -161,7 +162,7 @@ export class Tail implements TippedTail {
         this.delay = pollMinMs;
         this.lastPublishAt = now();
       } else {
-        this.delay = Math.min(pollMaxMs, this.delay * 2);
+        this.delay = backoffDelay(2, { baseMs: this.delay, maxMs: pollMaxMs, jitter: 'none' });
         // The seal comes after the last chunk: only worth reading once new chunks stop coming.
         if (!this.retired && now() - this.lastSealCheck >= sealEvery && now() - this.lastPublishAt >= sealEvery) {
           await this.checkCompletion();

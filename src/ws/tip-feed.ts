@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ExecutionRecord } from '../domain';
+import { backoffDelay, type ExecutionRecord } from '../domain';
 import type { ChunkBatchReader, StoredChunk } from '../ports';
 import { WatchPublisher } from './watch-publisher';
 
@@ -138,7 +138,7 @@ export class TipFeed {
     } catch (error) {
       // The tails read the store by themselves until the tips can be read again.
       this.failures++;
-      delay = Math.min(everyMs * 2 ** this.failures, 10_000);
+      delay = backoffDelay(this.failures + 1, { baseMs: everyMs, maxMs: 10_000, jitter: 'none' });
       logger.warn({ err: error, delayMs: delay }, 'reading the log tips failed; tails poll the store meanwhile');
     }
     if (!this.closed && !this.checkingSeals && this.now() - this.lastSealCheck >= this.options.sealCheckMs) {

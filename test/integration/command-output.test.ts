@@ -1,4 +1,4 @@
-import { MAX_MESSAGE_BYTES } from '../../activities/line-splitter';
+import { MAX_MESSAGE_BYTES } from '../../activities/command/line-splitter';
 import { MESSAGE_ESCAPE } from '../../src/domain';
 import { newExecutionId, readAllLogs, waitFor, waitSealed, type Harness } from '../support/harness';
 import { useStrictHarness } from '../support/strict-harness';

@@ -8,12 +8,12 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { ForwardShardProgress } from '../../activities/forwarder';
+import type { ForwardShardProgress } from '../../activities/push/forwarder-activities';
 import { decodeSubscriptionRecord } from '../../src/adapters/kinesis/subscription-record';
 import type { IndexedEvent } from '../../src/domain';
 import type { ShardRecord } from '../../src/ports';
 import { provisionAws } from '../../src/main/wiring';
-import { shardsHolding } from '../../activities/shard-lineage';
+import { shardsHolding } from '../../activities/push/shard-lineage';
 import { TemporalForwarderDirectory } from '../../src/adapters/temporal/temporal-forwarder-directory';
 import { forwarderTaskQueue, forwarderWorkflowId } from '../../workflows/forwarder-workflow';
 import { newExecutionId, startHarness, testConfig, waitFor, type Harness } from '../support/harness';

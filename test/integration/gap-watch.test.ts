@@ -1,5 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { runCommand } from '../../activities/run-command';
+import { runCommand } from '../../activities/command/run-command';
 import { ensureLogGroup } from '../../src/adapters/cloudwatch/provision';
 import { createAwsAdapters, type AwsAdapters } from '../../src/main/wiring';
 import { newExecutionId, testConfig, waitFor } from '../support/harness';

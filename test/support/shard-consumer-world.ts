@@ -6,7 +6,7 @@ import {
   type ForwardShardDeps,
   type ForwardShardProgress,
   type ForwardShardResult,
-} from '../../activities/forward-shard';
+} from '../../activities/push/shard-consumer';
 import {
   mergeShardTips,
   type ShardLossWindow,

@@ -1,5 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { drainAndSeal, type DrainDeps, type DrainInput } from '../../activities/drain-and-seal';
+import { drainAndSeal, type DrainDeps, type DrainInput } from '../../activities/shared/drain-and-seal';
 import type { Completion, LogLocation, LogSeal, SourceCursor } from '../../src/domain';
 import type { LogSource, SourceBatch } from '../../src/ports';
 import { awsError, InMemoryLogSource, InMemoryLogStore, seededRandom } from '../support/fakes';

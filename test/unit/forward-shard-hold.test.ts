@@ -1,5 +1,5 @@
-import type { ForwardShardDeps } from '../../activities/forward-shard';
-import { forwardersPast, WATCH_CLOCK_MARGIN_MS } from '../../activities/push-proof';
+import type { ForwardShardDeps } from '../../activities/push/shard-consumer';
+import { forwardersPast, WATCH_CLOCK_MARGIN_MS } from '../../activities/push/push-proof';
 import type { ShardProgress } from '../../src/domain';
 import {
   GROUP,

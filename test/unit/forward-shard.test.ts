@@ -5,9 +5,9 @@ import {
   type ForwardShardDeps,
   type ForwardShardProgress,
   type ForwardShardResult,
-} from '../../activities/forward-shard';
+} from '../../activities/push/shard-consumer';
 import type { LogSeal, ShardTips } from '../../src/domain';
-import { awaitParentShards, ensureForwarders } from '../../activities/shard-forwarders';
+import { awaitParentShards, ensureForwarders } from '../../activities/push/forwarder-starts';
 import { DependencyError, PushedLogWriter } from '../../src/ports';
 import type { ForwarderDirectory, ForwarderState } from '../../src/ports/forwarder-directory';
 import { kinesisError } from '../support/fake-shard-source';

@@ -1,4 +1,4 @@
-import { GapWatch, type SuspectedGap } from '../../activities/gap-watch';
+import { GapWatch, type SuspectedGap } from '../../activities/command/gap-watch';
 import { buildChunks, type SourceCursor, type SourcedEvent } from '../../src/domain';
 import { InMemoryLogStore } from '../support/fakes';
 

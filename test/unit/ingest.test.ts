@@ -1,5 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ingest, type IngestDeps, type IngestProgress } from '../../activities/ingest';
+import { ingest, type IngestDeps, type IngestProgress } from '../../activities/poll/ingest';
 import type { LogLocation } from '../../src/domain';
 import { awsError, InMemoryLogSource, InMemoryLogStore, seededRandom } from '../support/fakes';
 

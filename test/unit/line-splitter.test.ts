@@ -1,4 +1,4 @@
-import { LineSplitter, MAX_MESSAGE_BYTES } from '../../activities/line-splitter';
+import { LineSplitter, MAX_MESSAGE_BYTES } from '../../activities/command/line-splitter';
 import { encodeMessage, MESSAGE_ESCAPE, STDERR_MARKER } from '../../src/domain';
 
 /** Feeds `chunks` to a splitter and ends it; returns the lines emitted. */

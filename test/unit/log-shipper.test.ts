@@ -1,5 +1,5 @@
-import { MAX_MESSAGE_BYTES } from '../../activities/line-splitter';
-import { LogShipper, type LinesRejected, type LogShipperOptions } from '../../activities/log-shipper';
+import { MAX_MESSAGE_BYTES } from '../../activities/command/line-splitter';
+import { LogShipper, type LinesRejected, type LogShipperOptions } from '../../activities/command/log-shipper';
 import { decodeLine, decodeMessage, MESSAGE_ESCAPE, type SourceCursor } from '../../src/domain';
 import { awsError, InMemoryLogSource, MAX_PUT_MESSAGE_BYTES } from '../support/fakes';
 

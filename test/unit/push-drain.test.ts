@@ -5,11 +5,11 @@ import {
   type PushDrainDeps,
   type PushDrainInput,
   type PushDrainProgress,
-} from '../../activities/push-drain';
+} from '../../activities/push/push-drain';
 import type { Completion, LogEvent, LogLocation, LogSeal } from '../../src/domain';
 import { DependencyError, PushedLogWriter } from '../../src/ports';
-import { StreamVerifier } from '../../activities/stream-verifier';
-import { WATCH_CLOCK_MARGIN_MS } from '../../activities/push-proof';
+import { StreamVerifier } from '../../activities/push/stream-verifier';
+import { WATCH_CLOCK_MARGIN_MS } from '../../activities/push/push-proof';
 import { InMemoryPushRegistry } from '../support/fake-push-registry';
 import { InMemoryShardSource } from '../support/fake-shard-source';
 import { createActivities, type DrainInput } from '../../activities';

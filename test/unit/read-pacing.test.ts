@@ -1,20 +1,6 @@
-import { classifyPumpFailure, ReadPacer, sleepHeartbeating } from '../../activities/read-pacing';
+import { ReadPacer, sleepHeartbeating } from '../../activities/shared/read-pacing';
 
 const OPTIONS = { maxCallsPerSecond: 5, minCallsPerSecond: 0.25, backoffBaseMs: 250, backoffMaxMs: 30_000 };
-
-describe('classifyPumpFailure', () => {
-  test.each([
-    ['a throttled dependency error', 'throttled', { code: 'CLOUDWATCH_UNAVAILABLE', retryable: true, throttled: true }],
-    ['a retryable dependency error', 'transient', { code: 'DYNAMODB_UNAVAILABLE', retryable: true, throttled: false }],
-    ['a lost append race', 'transient', { code: 'CHUNK_CONFLICT' }],
-    ['a validation error', 'permanent', { code: 'CLOUDWATCH_UNAVAILABLE', retryable: false, throttled: false }],
-    ['the seal', 'permanent', { code: 'LOG_SEALED', retryable: false }],
-    ['a malformed stored chunk', 'permanent', new TypeError('cursor: expected {streams}')],
-    ['nothing at all', 'permanent', undefined],
-  ])('%s is %s', (_label, kind, error) => {
-    expect(classifyPumpFailure(error)).toBe(kind);
-  });
-});
 
 describe('ReadPacer', () => {
   test('spaces reads so their calls fit the rate, counting the time the read itself took', () => {

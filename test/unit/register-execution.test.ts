@@ -1,5 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { registerExecution, type PushSettings, type RegisterDeps } from '../../activities/register-execution';
+import { registerExecution, type PushSettings, type RegisterDeps } from '../../activities/shared/register-execution';
 import type { LogLocation } from '../../src/domain';
 import { DependencyError } from '../../src/ports';
 import { InMemoryLogAudit } from '../support/fake-log-audit';

@@ -1,4 +1,4 @@
-import { RouteCache } from '../../activities/route-cache';
+import { RouteCache } from '../../activities/push/route-cache';
 import { InMemoryPushRegistry } from '../support/fake-push-registry';
 import { InMemoryLogStore } from '../support/fakes';
 

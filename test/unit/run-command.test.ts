@@ -8,7 +8,7 @@ import {
   runCommand,
   type RunCommandResult,
   type ShipperTuning,
-} from '../../activities/run-command';
+} from '../../activities/command/run-command';
 import { decodeMessage, type LogEvent, type PutOutcome } from '../../src/domain';
 import { DependencyError, type LogSource } from '../../src/ports';
 import { InMemoryLogSource } from '../support/fakes';

@@ -1,5 +1,5 @@
-import { forwardersPast } from '../../activities/push-proof';
-import { logStreamHashKey, shardsHolding } from '../../activities/shard-lineage';
+import { forwardersPast } from '../../activities/push/push-proof';
+import { logStreamHashKey, shardsHolding } from '../../activities/push/shard-lineage';
 import type { ShardProgress } from '../../src/domain';
 import type { ShardInfo } from '../../src/ports';
 

@@ -1,5 +1,5 @@
 // The forwarder's book of what each shard stored lately: what it publishes, when it must publish again.
-import { ShardTipsBook } from '../../activities/shard-tips';
+import { ShardTipsBook } from '../../activities/push/shard-tips';
 
 const T = 1_700_000_000_000;
 

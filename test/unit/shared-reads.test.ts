@@ -1,4 +1,4 @@
-import { sharedReads } from '../../activities/shared-reads';
+import { sharedReads } from '../../activities/shared/shared-reads';
 
 describe('sharedReads', () => {
   test('concurrent callers share one call; an answer is reused within the TTL, then read again', async () => {

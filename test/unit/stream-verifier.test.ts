@@ -1,4 +1,4 @@
-import { StreamVerifier, type VerifiedEvent } from '../../activities/stream-verifier';
+import { StreamVerifier, type VerifiedEvent } from '../../activities/push/stream-verifier';
 import { DependencyError, type ReadBudget } from '../../src/ports';
 import { awsError, InMemoryLogAudit, seededRandom } from '../support/fakes';
 

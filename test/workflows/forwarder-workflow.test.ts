@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createForwarderActivities, type ForwardShardInput, type ForwardShardResult } from '../../activities/forwarder';
+import {
+  createForwarderActivities,
+  type ForwardShardInput,
+  type ForwardShardResult,
+} from '../../activities/push/forwarder-activities';
 import { TemporalForwarderDirectory } from '../../src/adapters/temporal/temporal-forwarder-directory';
 import {
   forwarderWorkflowId,

@@ -27,7 +27,7 @@ import {
   type ExecutionTimings,
   type ExecutionWorkflowInput,
 } from '../../../workflows/messages';
-import { executionDetails, executionSummary } from './execution-metadata';
+import { startExecutionWorkflow } from './execution-start';
 
 /** Options of the Temporal directory. */
 export interface TemporalDirectoryOptions {
@@ -51,16 +51,9 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
     const input: ExecutionWorkflowInput = { ...spec, timings: this.options.timings };
     let handle;
     try {
-      handle = await this.options.client.workflow.start(EXECUTION_WORKFLOW_TYPE, {
+      handle = await startExecutionWorkflow(this.options.client, input, {
         taskQueue: this.options.taskQueue,
-        workflowId: spec.executionId,
-        args: [input],
-        // The log's location travels with the workflow, so readers find it without the store.
-        memo: { log_group: spec.location.logGroup, log_streams: [...spec.location.logStreams] },
-        typedSearchAttributes: [{ key: EXECUTION_STATUS_KEY, value: 'RUNNING' }],
-        // What the Temporal UI and `temporal workflow describe` show: what runs, and where its log is read.
-        staticSummary: executionSummary(spec),
-        staticDetails: executionDetails(spec, this.options.apiUrl),
+        apiUrl: this.options.apiUrl,
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ExecutionIdTakenError(spec.executionId);
