@@ -113,10 +113,10 @@ async function readLog(
   if (page === undefined && grep !== undefined) {
     // Searched on the server: only the matching lines come over the wire, not the whole log.
     const found = await searchLog(execution, grep, from, request.filter?.streams, print, sealWaitMs, drained);
-    if (request.follow) return follow(execution, print, { sinceIndex: found.scannedTo, sealWaitMs }, drained);
+    if (request.follow) return follow(execution, print, { sinceIndex: found.scannedTo, sealWaitMs });
     return finish(execution, found.page, found.scannedTo);
   }
-  if (request.follow) return follow(execution, print, { sinceIndex: from, sealWaitMs }, drained);
+  if (request.follow) return follow(execution, print, { sinceIndex: from, sealWaitMs });
 
   let last = from;
   if (page === undefined) {
@@ -137,18 +137,17 @@ function withoutKind({ kind: _kind, ...event }: IndexedEvent & { kind: 'event' }
   return event;
 }
 
-/** Prints every event until the log is sealed (through the client's resume loop); resolves with the final view. */
+/**
+ * Prints every event until the log is sealed (through the client's resume loop); resolves with the final view. A
+ * follow keeps up with the live log, so it does not wait for a slow reader: what the reader has not taken is queued.
+ */
 async function follow(
   execution: ExecutionHandle,
   print: (event: IndexedEvent) => void,
   options: FollowOptions,
-  drained?: () => Promise<void>,
 ): Promise<ExecutionDescription> {
-  let printed = 0;
   for await (const item of execution.follow(options)) {
-    if (item.kind !== 'event') continue;
-    print(withoutKind(item));
-    if (drained && ++printed % DRAIN_EVERY === 0) await drained();
+    if (item.kind === 'event') print(withoutKind(item));
   }
   return execution.describe();
 }
