@@ -78,7 +78,7 @@ const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 5000 };
 const SEAL_POLL: BackoffOptions = { baseMs: 100, maxMs: 1000, jitter: 'none' };
 
 /** A failure that a retry may get past: the API unreachable or failing for now (status 0, 429, 5xx). */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   if (!(error instanceof ApiError)) return false;
   if (error.code === 'LOG_NOT_SEALED') return false;
   return error.status === 0 || error.status === 429 || error.status >= 500;
