@@ -1,5 +1,8 @@
 /// <reference lib="dom" />
+import { apiErrorFor } from '../../client/errors';
 import { askForKey } from './key-prompt';
+
+export { ApiError } from '../../client/errors';
 
 const KEY_STORAGE = 'logstream.apiKey';
 
@@ -48,18 +51,6 @@ export interface SearchPage {
   readonly scanned_to: number;
 }
 
-/** An API error response, by its stable code. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
 /** The API key of this browser session, if one was given. */
 export function storedKey(): string | null {
   return sessionStorage.getItem(KEY_STORAGE);
@@ -86,7 +77,7 @@ export async function apiFetch(path: string, init: RequestInit = {}): Promise<Re
     if (!response.ok) {
       const body = (await response.json().catch(() => undefined)) as
         { error?: { code?: string; message?: string } } | undefined;
-      throw new ApiError(
+      throw apiErrorFor(
         response.status,
         body?.error?.code ?? `HTTP_${response.status}`,
         body?.error?.message ?? response.statusText,

@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
-import { ApiError as ClientApiError, ApiUnreachableError, apiErrorFor } from '../../client/errors';
+import { ApiError, ApiUnreachableError } from '../../client/errors';
 import { followLog, type FollowPhase, type FollowSource } from '../../client/follow-loop';
 import { toLogPage, type LogPage } from '../../client/views';
 import type { LogsView } from '../../client/wire-views';
-import { api, ApiError, type ExecutionView, type LogEvent } from './api';
+import { api, type ExecutionView, type LogEvent } from './api';
 import { connectBrowserTail } from './browser-tail';
 
 /** Where the feed is: loading pages, live on the socket, reconnecting, waiting for the seal, or done. */
@@ -66,13 +66,13 @@ export class LogFeed {
       executionId: this.executionId,
       readPage: async (since) => {
         const page: LogPage = toLogPage(
-          await asClientError(api<LogsView>(`${this.base}/logs?since_index=${since}&limit=${PAGE}`)),
+          await withUnreachable(api<LogsView>(`${this.base}/logs?since_index=${since}&limit=${PAGE}`)),
         );
         this.status = page.status;
         return page;
       },
       sealState: async () => {
-        const view = await asClientError(api<ExecutionView>(this.base));
+        const view = await withUnreachable(api<ExecutionView>(this.base));
         return { sealed: view.sealed, sealPending: view.seal_pending ?? false };
       },
     };
@@ -102,7 +102,7 @@ export class LogFeed {
     } catch (error) {
       if (this.abort.signal.aborted) return;
       const note =
-        error instanceof ClientApiError ? `${error.code}: ${error.message}` : (error as Error).message || String(error);
+        error instanceof ApiError ? `${error.code}: ${error.message}` : (error as Error).message || String(error);
       this.report({ phase: 'failed', note });
     }
   }
@@ -137,12 +137,12 @@ export class LogFeed {
   }
 }
 
-/** The web app's API errors as the client's (whose resume loop tells a passing failure from a final one). */
-async function asClientError<T>(call: Promise<T>): Promise<T> {
+/** A call whose network failure (a TypeError of fetch) is `ApiUnreachableError`, which the resume loop waits out. */
+async function withUnreachable<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (error) {
-    if (error instanceof ApiError) throw apiErrorFor(error.status, error.code, error.message);
+    if (error instanceof ApiError) throw error;
     throw new ApiUnreachableError(error instanceof Error ? error.message : String(error));
   }
 }
