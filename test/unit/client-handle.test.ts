@@ -103,11 +103,33 @@ describe('the HTTP client’s execution handle', () => {
     expect(handle.executionId).toBe('ext-1');
     await handle.complete({ status: 'FAILED', completedAt: new Date(5000), exitCode: 2 });
     await handle.stop();
+    await client.start({ logGroup: '/g', logStreams: ['a', 'b'] });
+    await client.start({ command: ['true'], executionId: 'ext-1' });
     expect(requests.map((r) => [r.method, r.path, r.body])).toEqual([
       ['POST', '/executions', { log_group: '/g', log_stream: 's', execution_id: 'ext-1' }],
       ['POST', '/executions/ext-1/complete', { status: 'FAILED', completed_at: 5000, exit_code: 2 }],
       ['POST', '/executions/ext-1/stop', {}],
+      ['POST', '/executions', { log_group: '/g', log_streams: ['a', 'b'] }],
+      ['POST', '/executions', { command: ['true'], execution_id: 'ext-1' }],
     ]);
+  });
+
+  it('lists executions as an async iterable of camelCase entries with dates', async () => {
+    serve(() =>
+      ok({
+        executions: [
+          { execution_id: 'b', status: 'RUNNING', started_at: '2026-01-01T00:00:00.000Z', completed_at: null },
+          { execution_id: 'a', status: 'FAILED', started_at: null, completed_at: null },
+        ],
+      }),
+    );
+    const listed = [];
+    for await (const entry of client.list({ status: 'RUNNING', limit: 2 })) listed.push(entry);
+    expect(listed).toEqual([
+      { executionId: 'b', status: 'RUNNING', startedAt: new Date('2026-01-01T00:00:00.000Z'), completedAt: null },
+      { executionId: 'a', status: 'FAILED', startedAt: null, completedAt: null },
+    ]);
+    expect(requests.map((r) => r.path)).toEqual(['/executions?status=RUNNING&limit=2']);
   });
 
   it.each([
