@@ -21,7 +21,7 @@ export async function benchCloudWatchRate(config: Config, phaseMs = 10_000): Pro
     const client = new LogstreamClient({ url: server.url });
     const id = `bench-rate-${Date.now()}`;
     const stream = `external/${id}`;
-    await client.register(config.logGroup, stream, id);
+    await client.start({ logGroup: config.logGroup, logStream: stream, executionId: id });
     await aws.source.createStream(config.logGroup, stream);
     await sleep(3000); // past start-up, into the idle back-off
     let start = calls;
@@ -42,7 +42,7 @@ export async function benchCloudWatchRate(config: Config, phaseMs = 10_000): Pro
       await sleep(Math.max(0, began + (written / 200) * 1000 - Date.now()));
     }
     const busy = ((calls - start) * 1000) / (Date.now() - began);
-    await client.complete(id, 'SUCCEEDED');
+    await client.getHandle(id).complete({ status: 'SUCCEEDED' });
     return {
       idle_calls_per_s: idle,
       busy_calls_per_s: busy,

@@ -109,13 +109,13 @@ async function phase(
   const client = new LogstreamClient({ url: apiUrl });
   const id = `bench-wave-${sockets}-${Date.now()}`;
   const stream = `external/${id}`;
-  await client.register(config.logGroup, stream, id);
+  await client.start({ logGroup: config.logGroup, logStream: stream, executionId: id });
   const job = await startLineJob(aws.source, config.logGroup, stream, {
     linesPerTick: Math.max(1, Math.round(options.linesPerSecond / 10)),
     tickMs: 100,
   });
   try {
-    await until(async () => (await client.status(id)).last_index >= options.backlogLines);
+    await until(async () => (await client.getHandle(id).describe()).lastIndex >= options.backlogLines);
     // Latency counts only lines written once every socket has joined (liveFrom is set then).
     let liveFrom = Number.POSITIVE_INFINITY;
     const latencies: number[] = [];
@@ -144,7 +144,7 @@ async function phase(
     liveFrom = Date.now();
     await sleep(options.liveSeconds * 1000);
     const written = await job.stop();
-    await client.complete(id, 'SUCCEEDED');
+    await client.getHandle(id).complete({ status: 'SUCCEEDED' });
     await until(async () => opened.every((socket) => socket.status !== undefined), 180_000);
     const exact = opened.every(
       (socket) => socket.indexes.length === written && socket.indexes.every((index, i) => index === i + 1),

@@ -55,7 +55,10 @@ export async function openSockets(apiUrl: string): Promise<number> {
 /** True once the execution's log is sealed, false if it is not by `deadline` (epoch ms). */
 export async function waitSealedBy(client: LogstreamClient, executionId: string, deadline: number): Promise<boolean> {
   for (;;) {
-    const view = await client.status(executionId).catch(() => undefined);
+    const view = await client
+      .getHandle(executionId)
+      .describe()
+      .catch(() => undefined);
     if (view?.sealed) return true;
     if (Date.now() > deadline) return false;
     await sleep(500);
@@ -71,14 +74,14 @@ export async function storedExactly(
   const messages: string[] = [];
   let since = 0;
   for (;;) {
-    const page = await client.logs(executionId, since);
+    const page = await client.getHandle(executionId).logs({ sinceIndex: since });
     if (!page.sealed) return false;
     for (const event of page.events) {
       if (event.index !== messages.length + 1) return false;
       messages.push(event.message);
     }
-    if (page.next_index === null) return sameLines(messages, expected);
-    since = page.next_index;
+    if (page.nextIndex === null) return sameLines(messages, expected);
+    since = page.nextIndex;
   }
 }
 

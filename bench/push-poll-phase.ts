@@ -1,3 +1,4 @@
+import { followAll } from '../test/support/follow-all';
 import { LogstreamClient } from '../src/client/client';
 import type { CloudWatchLogSource } from '../src/adapters/cloudwatch/cloudwatch-log-source';
 import type { LogStore } from '../src/ports';
@@ -78,7 +79,7 @@ export async function runPhase(
   await stack.strict.resetStats();
   const setupStart = Date.now();
   await inParallel(ids, async (id) => {
-    await client.register(stack.logGroup, streamOf(id), id);
+    await client.start({ logGroup: stack.logGroup, logStream: streamOf(id), executionId: id });
     await stack.source.createStream(stack.logGroup, streamOf(id));
   });
   const aborted = new AbortController();
@@ -91,7 +92,7 @@ export async function runPhase(
       // Under the read quota a first /logs that must read CloudWatch can be refused (503): retried, and counted.
       // Poll mode at N = 200 (1,000 first calls under 25 GetLogEvents/s) was seen refused for over 2 minutes.
       const page = await retryRefused(
-        () => client.logs(id),
+        () => client.getHandle(id).logs(),
         () => refusedLogs++,
         FIRST_LOGS_TIMEOUT_MS,
       );
@@ -101,7 +102,11 @@ export async function runPhase(
         tail.receipts.push({ message: event.message, at: Date.now() });
       };
       tailsDone.push(
-        client.tail(page.websocket_url, onEvent, { signal: aborted.signal, maxRetries: 20 }).then(
+        followAll(client.getHandle(id), onEvent, {
+          sinceIndex: page.events[page.events.length - 1]?.index ?? 0,
+          signal: aborted.signal,
+          maxRetries: 20,
+        }).then(
           () => (tail.ended = 'sealed'),
           () => (tail.ended = 'failed'),
         ),
@@ -164,7 +169,7 @@ export async function runPhase(
   // Completion, the final drains and the seals: what the seal's check costs in CloudWatch reads.
   await stack.strict.resetStats();
   const completedAt = Date.now();
-  await inParallel(ids, (id) => client.complete(id, 'SUCCEEDED'));
+  await inParallel(ids, (id) => client.getHandle(id).complete({ status: 'SUCCEEDED' }));
   const sealed = await inParallel(ids, (id) => waitSealedBy(client, id, completedAt + SEAL_TIMEOUT_MS));
   const secondsToSeal = (Date.now() - completedAt) / 1000;
   progress(`${sealed.filter(Boolean).length} of ${n} sealed`);

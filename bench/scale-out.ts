@@ -53,7 +53,7 @@ async function round(env: Record<string, string>, config: (env?: Record<string, 
     for (let i = 0; i < EXECUTIONS; i++) {
       const executionId = `bench-scale-${suffix}-${i}`;
       const stream = `external/${executionId}`;
-      await client.register(roundConfig.logGroup, stream, executionId);
+      await client.start({ logGroup: roundConfig.logGroup, logStream: stream, executionId });
       await aws.source.createStream(roundConfig.logGroup, stream);
       writers.push(startLineWriter(target, executionId, stream, { batch: 5, intervalMs: 250 }));
     }

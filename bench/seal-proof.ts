@@ -55,7 +55,7 @@ export async function benchSealProof(
       await inParallel(ids, async (id) => {
         const stream = `bench/${id}`;
         await aws.source.createStream(config.logGroup, stream);
-        await client.register(config.logGroup, stream, id);
+        await client.start({ logGroup: config.logGroup, logStream: stream, executionId: id });
       });
       const start = Date.now();
       await inParallel(ids, async (id) => {
@@ -74,16 +74,16 @@ export async function benchSealProof(
       await strict.resetStats();
       const completedAt = Date.now();
       await inParallel(ids, (id) =>
-        client.complete(id, 'SUCCEEDED', undefined, undefined, counted ? LINES : undefined),
+        client.getHandle(id).complete({ status: 'SUCCEEDED', eventCount: counted ? LINES : undefined }),
       );
       const lastCompletion = Date.now();
       const sealed = await inParallel(ids, (id) => waitSealedBy(client, id, completedAt + SEAL_TIMEOUT_MS));
       const lastSeal = Date.now();
       const reads = readCalls(await strict.stats());
-      const views = await inParallel(ids, (id) => client.status(id));
+      const views = await inParallel(ids, (id) => client.getHandle(id).describe());
       figures[`${kind}_sealed`] = sealed.filter(Boolean).length;
-      figures[`${kind}_sealed_exact`] = views.filter((v) => v.sealed && v.last_index === LINES).length;
-      figures[`${kind}_recovered_events`] = views.reduce((sum, v) => sum + (v.recovered_events ?? 0), 0);
+      figures[`${kind}_sealed_exact`] = views.filter((v) => v.sealed && v.lastIndex === LINES).length;
+      figures[`${kind}_recovered_events`] = views.reduce((sum, v) => sum + (v.recoveredEvents ?? 0), 0);
       figures[`${kind}_read_calls_per_seal`] = reads.calls / n;
       figures[`${kind}_read_throttled`] = reads.throttled;
       figures[`${kind}_seconds_to_last_seal`] = (lastSeal - lastCompletion) / 1000;

@@ -31,12 +31,12 @@ export async function benchSearch(config: Config, lines = 1_000_000, needles = 1
     let pages = 0;
     const found: number[] = [];
     for (let since: number | null = 0; since !== null;) {
-      const page = await client.searchPage(id, 'needle', { sinceIndex: since });
+      const page = await client.getHandle(id).searchPage('needle', { sinceIndex: since });
       if (pages++ === 0) firstPageMs = performance.now() - started;
       found.push(...page.matches.map((m) => m.index));
-      if (page.next_index !== null && !page.sealed) throw new Error('a page of the sealed log was not sealed');
+      if (page.nextIndex !== null && !page.sealed) throw new Error('a page of the sealed log was not sealed');
       peak = Math.max(peak, heapMb());
-      since = page.next_index;
+      since = page.nextIndex;
     }
     const allMs = performance.now() - started;
     const expected = Array.from({ length: Math.floor(lines / every) }, (_, i) => (i + 1) * every);

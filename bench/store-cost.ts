@@ -16,8 +16,11 @@ export async function benchStoreCost(config: Config): Promise<Record<string, num
     const lines = 20_000;
     const pad = 'x'.repeat(100);
     const id = `bench-cost-${Date.now()}`;
-    await client.run(['sh', '-c', `i=1; while [ $i -le ${lines} ]; do echo "line $i ${pad}"; i=$((i+1)); done`], id);
-    while (!(await client.status(id)).sealed) await sleep(200);
+    await client.start({
+      command: ['sh', '-c', `i=1; while [ $i -le ${lines} ]; do echo "line $i ${pad}"; i=$((i+1)); done`],
+      executionId: id,
+    });
+    while (!(await client.getHandle(id).describe()).sealed) await sleep(200);
     const {
       items,
       chunks,
@@ -90,10 +93,11 @@ export async function benchPushStoreCost(
       ] as const) {
         const id = `bench-push-cost-${hold}-${kind}-${Date.now()}`;
         const script = `i=1; while [ $i -le ${lines} ]; do echo "line $i ${pad}"; ${pause} i=$((i+1)); done`;
-        await client.run(['sh', '-c', script], id);
+        await client.start({ command: ['sh', '-c', script], executionId: id });
+        const handle = client.getHandle(id);
         // A follower from the first line on: its tail watches the execution until the seal.
-        if (kind === 'watched') await client.follow(id, () => undefined);
-        while (!(await client.status(id)).sealed) await sleep(500);
+        if (kind === 'watched') for await (const _item of handle.follow());
+        while (!(await handle.describe()).sealed) await sleep(500);
         const cost = await executionWriteUnits(aws.dynamodb, held.table, id);
         figures[at(`${kind}_chunks`)] = cost.chunks;
         figures[at(`${kind}_store_write_units_per_1000_lines`)] = (cost.writeUnits * 1000) / lines;

@@ -1,3 +1,4 @@
+import { followAll } from '../test/support/follow-all';
 import { LogstreamClient } from '../src/client/client';
 import type { Config } from '../src/config';
 import { startServer } from '../src/main/server';
@@ -26,7 +27,7 @@ export async function benchTailLatency(
     const client = new LogstreamClient({ url: server.url });
     const id = `bench-latency-${mode}-${Date.now()}`;
     const stream = `external/${id}`;
-    await client.register(config.logGroup, stream, id);
+    await client.start({ logGroup: config.logGroup, logStream: stream, executionId: id });
     await aws.source.createStream(config.logGroup, stream);
     const latencies: number[] = [];
     const record = (message: string): void => {
@@ -35,13 +36,14 @@ export async function benchTailLatency(
     };
     let receiving: Promise<unknown>;
     if (mode === 'websocket') {
-      const first = await client.logs(id);
-      receiving = client.tail(first.websocket_url, (event) => record(event.message));
+      const first = await client.getHandle(id).logs();
+      const since = first.events[first.events.length - 1]?.index ?? 0;
+      receiving = followAll(client.getHandle(id), (event) => record(event.message), { sinceIndex: since });
     } else {
       receiving = (async () => {
         let since = 0;
         for (;;) {
-          const page = await client.logs(id, since);
+          const page = await client.getHandle(id).logs({ sinceIndex: since });
           for (const event of page.events) record(event.message);
           since = page.events[page.events.length - 1]?.index ?? since;
           if (page.status !== 'RUNNING') return;
@@ -63,7 +65,7 @@ export async function benchTailLatency(
       await sleep(Math.max(0, began + (written / RATE) * 1000 - Date.now()));
     }
     await sleep(2000);
-    await client.complete(id, 'SUCCEEDED');
+    await client.getHandle(id).complete({ status: 'SUCCEEDED' });
     await receiving;
     return {
       lines_written: written,

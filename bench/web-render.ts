@@ -68,8 +68,8 @@ export async function benchWebRender(config: Config, lines = 200_000): Promise<R
   try {
     const client = new LogstreamClient({ url: server.url });
     const id = `bench-web-${Date.now()}`;
-    await client.run(['seq', '1', String(lines)], id);
-    while (!(await client.status(id)).sealed) await sleep(250);
+    await client.start({ command: ['seq', '1', String(lines)], executionId: id });
+    while (!(await client.getHandle(id).describe()).sealed) await sleep(250);
     const url = `${server.url}/executions/${id}/view`;
     // One warm-up of each, then the measured runs.
     await loadToEnd(browser, url, lines, true);

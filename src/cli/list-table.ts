@@ -1,12 +1,5 @@
+import type { ExecutionListEntry } from '../client/client';
 import { paint, type StyleName } from './colors';
-
-/** One row of `GET /executions`. */
-export interface ExecutionRow {
-  readonly execution_id: string;
-  readonly status: string;
-  readonly started_at: string | null;
-  readonly completed_at: string | null;
-}
 
 const STATUS_STYLE: Record<string, StyleName> = {
   RUNNING: 'cyan',
@@ -18,20 +11,14 @@ const STATUS_STYLE: Record<string, StyleName> = {
 const HEADERS = ['EXECUTION ID', 'STATUS', 'STARTED', 'COMPLETED'] as const;
 
 /** A time of the table: ISO 8601 UTC to the second, `-` when there is none. */
-export function tableTime(iso: string | null): string {
-  if (iso === null) return '-';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function tableTime(date: Date | null): string {
+  if (date === null) return '-';
+  return Number.isNaN(date.getTime()) ? '?' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The lines of the `logstream list` table (a header, then one row per execution, in the order given). */
-export function formatExecutionTable(rows: readonly ExecutionRow[], color: boolean): string[] {
-  const cells = rows.map((row) => [
-    row.execution_id,
-    row.status,
-    tableTime(row.started_at),
-    tableTime(row.completed_at),
-  ]);
+export function formatExecutionTable(rows: readonly ExecutionListEntry[], color: boolean): string[] {
+  const cells = rows.map((row) => [row.executionId, row.status, tableTime(row.startedAt), tableTime(row.completedAt)]);
   const widths = HEADERS.map((header, column) =>
     Math.max(header.length, ...cells.map((row) => (row[column] ?? '').length)),
   );

@@ -1,9 +1,10 @@
 import {
   LogNotSealedError,
-  type ExecutionView,
-  type LogsView,
-  type LogstreamClient,
-  type SearchView,
+  type ExecutionDescription,
+  type ExecutionHandle,
+  type FollowOptions,
+  type LogPage,
+  type SearchPage,
 } from '../client/client';
 import type { IndexedEvent } from '../domain';
 import { lineFilter, filtersNothing, type LineFilterOptions } from './line-filter';
@@ -48,11 +49,10 @@ const MAX_PAGE = 10_000;
  * `LogNotSealedError` when what it printed (or wrote to the output file) is not provably the whole log.
  */
 export async function printLogs(
-  client: LogstreamClient,
+  execution: ExecutionHandle,
   io: CliIo,
-  id: string,
   request: LogsRequest,
-): Promise<ExecutionView> {
+): Promise<ExecutionDescription> {
   const filter = request.filter ?? {};
   const keep = lineFilter(filter);
   const file = request.output === undefined ? undefined : OutputFile.open(request.output);
@@ -71,7 +71,7 @@ export async function printLogs(
   // Paging waits for a slow reader of stdout instead of queueing the whole log in memory.
   const drained = file ? undefined : io.drained?.bind(io);
   try {
-    const view = await readLog(client, id, request, print, keep, sealWaitMs, drained);
+    const view = await readLog(execution, request, print, keep, sealWaitMs, drained);
     if (file) {
       file.commit();
       io.err(`logstream: wrote ${lines(file.lines)} to ${file.path} (${view.status}, sealed)`);
@@ -94,18 +94,17 @@ function lines(count: number): string {
 }
 
 async function readLog(
-  client: LogstreamClient,
-  id: string,
+  execution: ExecutionHandle,
   request: LogsRequest,
   print: (event: IndexedEvent) => void,
   keep: (event: IndexedEvent) => boolean,
   sealWaitMs: number,
   drained?: () => Promise<void>,
-): Promise<ExecutionView> {
+): Promise<ExecutionDescription> {
   let from = request.sinceIndex;
-  let page: LogsView | undefined;
+  let page: LogPage | undefined;
   if (request.tail !== undefined) {
-    const tail = await readLastLines(client, id, request, keep, sealWaitMs);
+    const tail = await readLastLines(execution, request, keep, sealWaitMs);
     tail.events.forEach(print);
     from = tail.lastIndex;
     page = tail.page;
@@ -113,15 +112,15 @@ async function readLog(
   const grep = request.filter?.grep;
   if (page === undefined && grep !== undefined) {
     // Searched on the server: only the matching lines come over the wire, not the whole log.
-    const found = await searchLog(client, id, grep, from, request.filter?.streams, print, sealWaitMs, drained);
-    if (request.follow) return client.follow(id, print, found.scannedTo, { sealWaitMs });
-    return finish(client, id, found.page, found.scannedTo);
+    const found = await searchLog(execution, grep, from, request.filter?.streams, print, sealWaitMs, drained);
+    if (request.follow) return follow(execution, print, { sinceIndex: found.scannedTo, sealWaitMs });
+    return finish(execution, found.page, found.scannedTo);
   }
-  if (request.follow) return client.follow(id, print, from, { sealWaitMs });
+  if (request.follow) return follow(execution, print, { sinceIndex: from, sealWaitMs });
 
   let last = from;
   if (page === undefined) {
-    const pages = client.allLogs(id, from, { sealWaitMs });
+    const pages = execution.allLogs({ sinceIndex: from, sealWaitMs });
     let next = await pages.next();
     for (; !next.done; next = await pages.next()) {
       last = next.value.index;
@@ -130,16 +129,36 @@ async function readLog(
     }
     page = next.value;
   }
-  return finish(client, id, page, last);
+  return finish(execution, page, last);
+}
+
+/** The event of a follow item, as `--json` prints it. */
+function withoutKind({ kind: _kind, ...event }: IndexedEvent & { kind: 'event' }): IndexedEvent {
+  return event;
+}
+
+/**
+ * Prints every event until the log is sealed (through the client's resume loop); resolves with the final view. A
+ * follow keeps up with the live log, so it does not wait for a slow reader: what the reader has not taken is queued.
+ */
+async function follow(
+  execution: ExecutionHandle,
+  print: (event: IndexedEvent) => void,
+  options: FollowOptions,
+): Promise<ExecutionDescription> {
+  for await (const item of execution.follow(options)) {
+    if (item.kind === 'event') print(withoutKind(item));
+  }
+  return execution.describe();
 }
 
 /** The view once everything asked for is printed; throws `LogNotSealedError` when that is not provably the whole log. */
 async function finish(
-  client: LogstreamClient,
-  id: string,
-  page: Pick<LogsView, 'status' | 'sealed' | 'seal_pending'>,
+  execution: ExecutionHandle,
+  page: Pick<LogPage, 'status' | 'sealed' | 'sealPending'>,
   last: number,
-): Promise<ExecutionView> {
+): Promise<ExecutionDescription> {
+  const id = execution.executionId;
   if (page.status === 'RUNNING') {
     throw new LogNotSealedError(
       id,
@@ -148,22 +167,21 @@ async function finish(
       `${id} is RUNNING: printed what is stored so far (--follow streams the rest)`,
     );
   }
-  if (!page.sealed) throw new LogNotSealedError(id, last, page.seal_pending);
-  return client.status(id);
+  if (!page.sealed) throw new LogNotSealedError(id, last, page.sealPending);
+  return execution.describe();
 }
 
 /** Prints the lines matching `grep` after index `from`, found by the API's search; `scannedTo` is where it stopped. */
 async function searchLog(
-  client: LogstreamClient,
-  id: string,
+  execution: ExecutionHandle,
   grep: RegExp,
   from: number,
   streams: readonly string[] | undefined,
   print: (event: IndexedEvent) => void,
   sealWaitMs: number,
   drained?: () => Promise<void>,
-): Promise<{ page: SearchView; scannedTo: number }> {
-  const matches = client.search(id, grep.source, {
+): Promise<{ page: SearchPage; scannedTo: number }> {
+  const matches = execution.search(grep.source, {
     regex: true,
     caseSensitive: !grep.flags.includes('i'),
     sinceIndex: from,
@@ -178,7 +196,7 @@ async function searchLog(
     if (drained && ++printed % DRAIN_EVERY === 0) await drained();
   }
   const page = next.value;
-  return { page, scannedTo: Math.max(from, page.scanned_to) };
+  return { page, scannedTo: Math.max(from, page.scannedTo) };
 }
 
 /**
@@ -187,27 +205,26 @@ async function searchLog(
  * from CloudWatch, its indexes for display only) has no known end: it is read through, keeping the tail.
  */
 async function readLastLines(
-  client: LogstreamClient,
-  id: string,
+  execution: ExecutionHandle,
   request: LogsRequest,
   keep: (event: IndexedEvent) => boolean,
   sealWaitMs: number,
-): Promise<{ events: IndexedEvent[]; lastIndex: number; page: LogsView }> {
+): Promise<{ events: IndexedEvent[]; lastIndex: number; page: LogPage }> {
   const count = request.tail ?? 0;
   const floor = request.sinceIndex;
-  let probe = await client.logs(id, floor, 1);
-  if (probe.status !== 'RUNNING' && !probe.sealed && probe.seal_pending) {
-    if (await client.waitSealed(id, { sealWaitMs })) probe = await client.logs(id, floor, 1);
+  let probe = await execution.logs({ sinceIndex: floor, limit: 1 });
+  if (probe.status !== 'RUNNING' && !probe.sealed && probe.sealPending) {
+    if (await execution.waitSealed({ sealWaitMs })) probe = await execution.logs({ sinceIndex: floor, limit: 1 });
   }
-  if (probe.source === 'cloudwatch') return readThrough(client, id, floor, count, keep);
-  const lastIndex = Math.max(floor, probe.last_index);
+  if (probe.source === 'cloudwatch') return readThrough(execution, floor, count, keep);
+  const lastIndex = Math.max(floor, probe.lastIndex);
   const readRange = async (since: number, upTo: number): Promise<IndexedEvent[]> => {
     const events: IndexedEvent[] = [];
     for (let at = since; at < upTo;) {
-      const page = await client.logs(id, at, Math.min(MAX_PAGE, upTo - at));
+      const page = await execution.logs({ sinceIndex: at, limit: Math.min(MAX_PAGE, upTo - at) });
       for (const event of page.events) if (event.index <= upTo) events.push(event);
       const last = page.events[page.events.length - 1]?.index;
-      if (page.next_index === null || last === undefined) break;
+      if (page.nextIndex === null || last === undefined) break;
       at = last;
     }
     return events;
@@ -225,24 +242,23 @@ async function readLastLines(
 
 /** The tail of a log read from its start (an unstored CloudWatch read), keeping only the last `count` lines. */
 async function readThrough(
-  client: LogstreamClient,
-  id: string,
+  execution: ExecutionHandle,
   floor: number,
   count: number,
   keep: (event: IndexedEvent) => boolean,
-): Promise<{ events: IndexedEvent[]; lastIndex: number; page: LogsView }> {
+): Promise<{ events: IndexedEvent[]; lastIndex: number; page: LogPage }> {
   // `--tail 0` keeps nothing (and slice(-0) would keep everything).
   const keepLine = count === 0 ? () => false : keep;
   let kept: IndexedEvent[] = [];
   let lastIndex = floor;
   for (let at = floor; ;) {
-    const page = await client.logs(id, at, MAX_PAGE);
+    const page = await execution.logs({ sinceIndex: at, limit: MAX_PAGE });
     for (const event of page.events) {
       lastIndex = event.index;
       if (keepLine(event)) kept.push(event);
     }
     if (kept.length > 2 * count + MAX_PAGE) kept = kept.slice(-count);
-    if (page.next_index === null) return { events: kept.slice(-count), lastIndex, page };
-    at = page.next_index;
+    if (page.nextIndex === null) return { events: kept.slice(-count), lastIndex, page };
+    at = page.nextIndex;
   }
 }

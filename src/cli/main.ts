@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { ApiError, LogNotSealedError, LogstreamClient } from '../client/client';
+import { ApiError, LogNotSealedError, LogstreamClient, type ExecutionListEntry } from '../client/client';
 import { ConfigError, SETTINGS } from '../config-schema';
 import type { ExecutionStatus } from '../domain';
 import { arg, executionIdArg, limitArg, MAX_LIST_LIMIT, STATUSES, statusArg, wholeNumber } from './arguments';
@@ -113,13 +113,13 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     .addOption(new Option('--seal-wait <seconds>', SEAL_WAIT_HELP).argParser(wholeNumber('whole seconds')).default(60))
     .argument('<cmd...>', 'command and arguments (put them after --)')
     .action(async (cmd: string[], options: { detach?: boolean; id?: string; sealWait: number; prefix?: boolean }) => {
-      const started = await client().run(cmd, options.id);
+      const started = await client().start({ command: cmd, executionId: options.id });
       if (options.detach) {
-        io.out(started.execution_id);
+        io.out(started.executionId);
         return;
       }
-      io.err(`logstream: execution ${started.execution_id}`);
-      const view = await printLogs(client(), io, started.execution_id, {
+      io.err(`logstream: execution ${started.executionId}`);
+      const view = await printLogs(started, io, {
         sinceIndex: 0,
         follow: true,
         json: false,
@@ -128,7 +128,7 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
       });
       io.err(`logstream: ${view.status}`);
       // The job's own exit code when the runner reported one; else what its status implies.
-      exit(view.exit_code ?? (view.status === 'SUCCEEDED' ? 0 : view.status === 'STOPPED' ? EXIT.interrupted : 1));
+      exit(view.exitCode ?? (view.status === 'SUCCEEDED' ? 0 : view.status === 'STOPPED' ? EXIT.interrupted : 1));
     });
 
   const logs = program
@@ -176,7 +176,7 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     .addOption(new Option('--seal-wait <seconds>', SEAL_WAIT_HELP).argParser(wholeNumber('whole seconds')).default(60));
   addColorOptions(logs).action(async (id: string, options: LogsOptions) => {
     checkLogsOptions(options);
-    await printLogs(client(), io, id, {
+    await printLogs(client().getHandle(id), io, {
       sinceIndex: options.sinceIndex,
       follow: options.follow ?? false,
       json: options.json ?? false,
@@ -198,7 +198,10 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     .option('--json', 'one JSON execution per line');
   addColorOptions(list).action(
     async (options: { status?: ExecutionStatus; limit: number; json?: boolean; color?: boolean }) => {
-      const executions = await client().list({ status: options.status, limit: options.limit });
+      const executions: ExecutionListEntry[] = [];
+      for await (const execution of client().list({ status: options.status, limit: options.limit })) {
+        executions.push(execution);
+      }
       if (options.json) {
         executions.forEach((execution) => io.out(JSON.stringify(execution)));
         return;
@@ -215,14 +218,14 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     .command('status')
     .description('print an execution status as JSON')
     .argument('<id>', 'execution id', executionIdArg)
-    .action(async (id: string) => io.out(JSON.stringify(await client().status(id))));
+    .action(async (id: string) => io.out(JSON.stringify(await client().getHandle(id).describe())));
 
   program
     .command('stop')
     .description('stop an execution (it ends STOPPED; its log is still drained and sealed)')
     .argument('<id>', 'execution id', executionIdArg)
     .action(async (id: string) => {
-      await client().stop(id);
+      await client().getHandle(id).stop();
       io.out(`${id} STOPPED`);
     });
   return program;

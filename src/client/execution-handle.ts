@@ -1,10 +1,17 @@
 import type { IndexedEvent, TerminalStatus } from '../domain';
-import { ApiError } from './errors';
+import { Backoff } from '../domain/backoff';
+import { followLog, type TailConnect } from './follow-loop';
+import type { ApiHttp } from './http';
 import { pause } from './pause';
-import type { ExecutionView, LogsView, SearchOptions, SearchView, TailOptions } from './wire-views';
-import { toDescription, toLogPage, type ExecutionDescription, type LogPage } from './views';
-
-export type { ExecutionDescription, LogPage } from './views';
+import {
+  toDescription,
+  toLogPage,
+  toSearchPage,
+  type ExecutionDescription,
+  type LogPage,
+  type SearchPage,
+} from './views';
+import type { ExecutionView, LogsView, SealWaitOptions, SearchOptions, SearchView } from './wire-views';
 
 /** Options of `logs()`. */
 export interface LogPageOptions {
@@ -14,8 +21,14 @@ export interface LogPageOptions {
   readonly limit?: number;
 }
 
+/** Options of `allLogs()`. */
+export interface AllLogsOptions extends SealWaitOptions {
+  /** Events with an index above this one (default 0: from the start). */
+  readonly sinceIndex?: number;
+}
+
 /** Options of `follow()`. */
-export interface FollowOptions extends Omit<TailOptions, 'maxRetries'> {
+export interface FollowOptions extends SealWaitOptions {
   /** Events with an index above this one (default 0: from the start). */
   readonly sinceIndex?: number;
   /** Failed attempts in a row (API unreachable, 5xx, dropped socket) with no new event before giving up (default 20). */
@@ -30,196 +43,137 @@ export type FollowItem =
 /** Options of `complete()`. */
 export interface CompleteOptions {
   readonly status: TerminalStatus;
-  /** When the job ended (default: when the API receives the call). */
-  readonly completedAt?: Date | number;
+  /** When the job ended (default: when the API receives the call); a string is ISO 8601. */
+  readonly completedAt?: Date | number | string;
   readonly exitCode?: number;
   /** Events the job put into CloudWatch, when it counted them: the seal's proof then needs no CloudWatch read. */
   readonly eventCount?: number;
 }
 
-/** The calls of the API a handle is built on (the client's wire-level methods). */
-export interface ExecutionCalls {
-  status(executionId: string): Promise<ExecutionView>;
-  logs(executionId: string, sinceIndex?: number, limit?: number): Promise<LogsView>;
-  follow(
-    executionId: string,
-    onEvent: (event: IndexedEvent) => void,
-    sinceIndex?: number,
-    options?: TailOptions,
-  ): Promise<ExecutionView>;
-  complete(
-    executionId: string,
-    status: TerminalStatus,
-    completedAt?: string | number,
-    exitCode?: number,
-    eventCount?: number,
-  ): Promise<unknown>;
-  stop(executionId: string): Promise<unknown>;
-  search(executionId: string, query: string, options?: SearchOptions): AsyncGenerator<IndexedEvent, SearchView>;
-}
-
-const DEFAULT_FOLLOW_RETRIES = 20;
+// How long a reader waits for the seal of a completed execution whose final drain still runs.
+const DEFAULT_SEAL_WAIT_MS = 60_000;
 
 /** One execution of the logstream API, the way a Temporal `WorkflowHandle` is one workflow. */
 export class ExecutionHandle {
   constructor(
     readonly executionId: string,
-    private readonly calls: ExecutionCalls,
+    private readonly http: ApiHttp,
+    private readonly connect: TailConnect,
   ) {}
 
-  /** Its status, completion and seal. */
-  async status(): Promise<ExecutionDescription> {
-    return toDescription(await this.calls.status(this.executionId));
+  private get path(): string {
+    return `/executions/${encodeURIComponent(this.executionId)}`;
   }
 
-  /** One page of its log. */
+  /** Its status, completion and seal. */
+  async describe(): Promise<ExecutionDescription> {
+    return toDescription(await this.http.request<ExecutionView>('GET', this.path));
+  }
+
+  /** One page of its log: the events with an index above `sinceIndex`. */
   async logs(options: LogPageOptions = {}): Promise<LogPage> {
-    return toLogPage(await this.calls.logs(this.executionId, options.sinceIndex ?? 0, options.limit));
+    const query = new URLSearchParams({ since_index: String(options.sinceIndex ?? 0) });
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    return toLogPage(await this.http.request<LogsView>('GET', `${this.path}/logs?${query.toString()}`));
+  }
+
+  /**
+   * Every event with index > `sinceIndex` as of now, a page at a time as they are consumed; resolves with the last
+   * page. A completed execution whose final drain still runs is waited for (within `sealWaitMs`) so that its sealed
+   * log is what is read. Check `sealed` on the result: false means the events are not provably the whole log (the
+   * execution runs, its seal did not come in time, or it never will).
+   */
+  async *allLogs(options: AllLogsOptions = {}): AsyncGenerator<IndexedEvent, LogPage, undefined> {
+    let since = options.sinceIndex ?? 0;
+    let page = await this.logs({ sinceIndex: since });
+    if (page.status !== 'RUNNING' && !page.sealed && page.sealPending && (await this.waitSealed(options))) {
+      page = await this.logs({ sinceIndex: since });
+    }
+    for (;;) {
+      yield* page.events;
+      if (page.nextIndex === null) return page;
+      since = page.nextIndex;
+      page = await this.logs({ sinceIndex: since });
+    }
+  }
+
+  /** One page of matches of `query` (see `search()`). */
+  async searchPage(query: string, options: SearchOptions = {}): Promise<SearchPage> {
+    const params = new URLSearchParams({ q: query, since_index: String(options.sinceIndex ?? 0) });
+    if (options.regex) params.set('regex', '1');
+    if (options.caseSensitive) params.set('case', '1');
+    if (options.limit !== undefined) params.set('limit', String(options.limit));
+    if (options.stream !== undefined) params.set('stream', options.stream);
+    return toSearchPage(await this.http.request<SearchView>('GET', `${this.path}/search?${params.toString()}`));
   }
 
   /**
    * The events whose message matches `query` (plain text, or RE2 with `regex`; case ignored unless `caseSensitive`),
-   * in index order, searched on the server a page at a time as they are consumed.
+   * in index order, searched on the server a page at a time as they are consumed; resolves with the last page. Like
+   * `allLogs`, a completed execution whose final drain runs is waited for (within `sealWaitMs`), and `sealed` on the
+   * result says whether every match of the whole log was found.
    */
-  async *search(query: string, options: SearchOptions = {}): AsyncGenerator<IndexedEvent, void, undefined> {
-    yield* this.calls.search(this.executionId, query, options);
+  async *search(query: string, options: SearchOptions = {}): AsyncGenerator<IndexedEvent, SearchPage, undefined> {
+    const since = options.sinceIndex ?? 0;
+    let page = await this.searchPage(query, { ...options, sinceIndex: since });
+    if (page.status !== 'RUNNING' && !page.sealed && page.sealPending && (await this.waitSealed(options))) {
+      page = await this.searchPage(query, { ...options, sinceIndex: since });
+    }
+    for (;;) {
+      yield* page.matches;
+      if (page.nextIndex === null) return page;
+      page = await this.searchPage(query, { ...options, sinceIndex: page.nextIndex });
+    }
+  }
+
+  /** Polls its status until the log is sealed (true), or `sealWaitMs` passes or no seal can come (false). */
+  async waitSealed(options: SealWaitOptions = {}): Promise<boolean> {
+    const deadline = Date.now() + (options.sealWaitMs ?? DEFAULT_SEAL_WAIT_MS);
+    const poll = new Backoff({ baseMs: 100, maxMs: 1000, jitter: 'none' });
+    for (;;) {
+      const view = await this.describe();
+      if (view.sealed) return true;
+      // A completed execution whose workflow is gone never gets a seal: no point in waiting.
+      if (!view.sealPending || Date.now() >= deadline) return false;
+      await pause(Math.min(poll.next(), Math.max(1, deadline - Date.now())), options.signal);
+    }
+  }
+
+  /**
+   * Every event with index above `sinceIndex`, each once and in order, until the log is sealed; the last item is the
+   * final status. What is stored is paged, then a running execution is tailed over WebSocket. A dropped connection
+   * or an API that is away for a while is resumed from the last event yielded (no gap, no duplicate); it gives up
+   * after `maxRetries` failed attempts in a row. Rejects with `LogNotSealedError` when the log is not sealed in time
+   * or never will be. Breaking out of the loop ends the follow.
+   */
+  async *follow(options: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
+    const source = {
+      executionId: this.executionId,
+      readPage: (sinceIndex: number) => this.logs({ sinceIndex }),
+      sealState: () => this.describe(),
+    };
+    for await (const batch of followLog(source, this.connect, options)) {
+      if (batch.kind === 'status') {
+        yield { kind: 'status', status: batch.status, lastIndex: batch.lastIndex };
+        return;
+      }
+      for (const event of batch.events) yield { kind: 'event', ...event };
+    }
   }
 
   /** Signals the completion of an external execution. */
   async complete(options: CompleteOptions): Promise<void> {
     const at = options.completedAt instanceof Date ? options.completedAt.getTime() : options.completedAt;
-    await this.calls.complete(this.executionId, options.status, at, options.exitCode, options.eventCount);
+    await this.http.request('POST', `${this.path}/complete`, {
+      status: options.status,
+      completed_at: at,
+      exit_code: options.exitCode,
+      event_count: options.eventCount,
+    });
   }
 
   /** Stops it (its status becomes STOPPED). */
   async stop(): Promise<void> {
-    await this.calls.stop(this.executionId);
+    await this.http.request('POST', `${this.path}/stop`, {});
   }
-
-  /**
-   * Every event with index above `sinceIndex`, each once and in order, until the log is sealed; the last item is the
-   * final status. A dropped connection or an API that is away for a while is resumed from the last event yielded (no
-   * gap, no duplicate); it gives up after `maxRetries` failed attempts in a row. Rejects with `LogNotSealedError` when
-   * the log is not sealed in time or never will be. Breaking out of the loop ends the follow.
-   */
-  async *follow(options: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
-    const maxRetries = options.maxRetries ?? DEFAULT_FOLLOW_RETRIES;
-    let last = options.sinceIndex ?? 0;
-    // What is stored is paged one page at a time, as the consumer takes the events: a reader of a long log holds one
-    // page, not the log.
-    for (let failures = 0; ;) {
-      let page: LogsView;
-      try {
-        page = await this.calls.logs(this.executionId, last);
-      } catch (error) {
-        if (options.signal?.aborted || !isTransient(error) || ++failures > maxRetries) throw error;
-        await pause(backoffMs(failures), options.signal);
-        continue;
-      }
-      failures = 0;
-      // A completed execution's unsealed read is not paged here: the follow below waits for the seal, or says so.
-      if (!page.sealed && page.status !== 'RUNNING') break;
-      for (const event of page.events) {
-        if (event.index <= last) continue;
-        if (event.index !== last + 1)
-          throw new ApiError(0, 'TAIL_GAP', `expected index ${last + 1}, got ${event.index}`);
-        last = event.index;
-        yield { kind: 'event', ...event };
-      }
-      if (page.next_index !== null) continue;
-      if (page.sealed && page.status !== 'RUNNING') {
-        yield { kind: 'status', status: page.status, lastIndex: page.last_index };
-        return;
-      }
-      break;
-    }
-    // At the tip of a running execution: tail the rest.
-    yield* this.tail(last, maxRetries, options);
-  }
-
-  /** Tails from `since` over WebSocket (through the client's resuming tail), resuming after failures of its own. */
-  private async *tail(
-    since: number,
-    maxRetries: number,
-    options: FollowOptions,
-  ): AsyncGenerator<FollowItem, void, undefined> {
-    const abort = new AbortController();
-    const onOuterAbort = (): void => abort.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const queue: IndexedEvent[] = [];
-    let wake: (() => void) | undefined;
-    let last = since;
-    let received = last;
-    let outcome: { final: ExecutionView } | { error: unknown } | undefined;
-    const accept = (event: IndexedEvent): void => {
-      // Each attempt restarts from the last event received; anything at or below it was delivered already.
-      if (event.index <= received) return;
-      if (event.index !== received + 1) {
-        throw new ApiError(0, 'TAIL_GAP', `expected index ${received + 1}, got ${event.index}`);
-      }
-      received = event.index;
-      queue.push(event);
-      wake?.();
-    };
-    const run = async (): Promise<ExecutionView> => {
-      for (let failures = 0; ;) {
-        const before = received;
-        try {
-          return await this.calls.follow(this.executionId, accept, received, {
-            ...options,
-            maxRetries,
-            signal: abort.signal,
-          });
-        } catch (error) {
-          if (abort.signal.aborted || !isTransient(error)) throw error;
-          failures = received > before ? 1 : failures + 1;
-          if (failures > maxRetries) throw error;
-          await pause(backoffMs(failures), abort.signal);
-        }
-      }
-    };
-    void run().then(
-      (final) => {
-        outcome = { final };
-        wake?.();
-      },
-      (error: unknown) => {
-        outcome = { error };
-        wake?.();
-      },
-    );
-    try {
-      for (;;) {
-        const event = queue.shift();
-        if (event !== undefined) {
-          last = event.index;
-          yield { kind: 'event', ...event };
-          continue;
-        }
-        if (outcome !== undefined) {
-          if ('error' in outcome) throw outcome.error;
-          const status = outcome.final.status;
-          if (status === 'RUNNING') throw new ApiError(0, 'TAIL_FAILED', `follow of ${this.executionId} ended RUNNING`);
-          yield { kind: 'status', status, lastIndex: Math.max(last, outcome.final.last_index) };
-          return;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    } finally {
-      options.signal?.removeEventListener('abort', onOuterAbort);
-      abort.abort(new ApiError(0, 'FOLLOW_ENDED', 'the consumer stopped following'));
-    }
-  }
-}
-
-/** A failure that a retry may get past: the API unreachable or failing for now, or a dropped tail. */
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof ApiError)) return false;
-  if (error.code === 'LOG_NOT_SEALED') return false;
-  return error.status === 0 || error.status === 429 || error.status >= 500;
-}
-
-function backoffMs(failures: number): number {
-  return Math.min(5000, 100 * 2 ** failures);
 }

@@ -1,36 +1,21 @@
 import { WebSocket, type RawData } from 'ws';
 import type { ErrorBody, EventsFrame, StatusFrame } from '../contract';
 import type { IndexedEvent, TerminalStatus } from '../domain';
-import { ApiError } from './errors';
+import type { TailConnect, TailHandlers, TailOutcome } from './follow-loop';
 
 // A stalled upgrade is abandoned (and retried) after this long.
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 // More than two server heartbeats (30 s by default) without a ping or a frame: the connection is dead.
 const SILENCE_LIMIT_MS = 75_000;
 
-/** How a WebSocket tail ended: the execution's final status and the last index of its log. */
-export interface TailResult {
-  readonly status: TerminalStatus;
-  readonly last_index: number;
-}
-
-/** How one connection of a tail ended. */
-export type TailOutcome =
-  | { readonly kind: 'done'; readonly result: TailResult }
-  | { readonly kind: 'dropped'; readonly reason: string }
-  | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly message: string };
-
 /**
- * One connection of a tail: passes each event to `accept` (which throws `TAIL_GAP` on a hole) and
- * resolves with how it ended: the `status` message (sent once the log is sealed), a drop (to resume
- * from), or a refused upgrade. Rejects only when aborted or on a broken message.
+ * One connection of a tail over Node's `ws` (the `connect` of the resume loop in Node): passes each frame's events
+ * to `handlers.events` (which throws `TAIL_GAP` on a hole) and resolves with how it ended: the `status` message (sent
+ * once the log is sealed), a drop (to resume from), or a refused upgrade. Rejects only when aborted or on a broken
+ * message.
  */
-export function connectTail(
-  url: string,
-  accept: (event: IndexedEvent) => void,
-  signal?: AbortSignal,
-): Promise<TailOutcome> {
-  return new Promise((resolve, reject) => {
+export const connectTail: TailConnect = (url: string, handlers: TailHandlers, signal: AbortSignal) => {
+  return new Promise<TailOutcome>((resolve, reject) => {
     const ws = new WebSocket(url, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     let settled = false;
     // The server pings every heartbeat: a silent connection (peer gone without a FIN) is dropped
@@ -43,22 +28,25 @@ export function connectTail(
         ws.terminate();
       }, SILENCE_LIMIT_MS);
     };
-    ws.on('open', feedWatchdog);
+    ws.on('open', () => {
+      feedWatchdog();
+      handlers.open();
+    });
     ws.on('ping', feedWatchdog);
-    let result: TailResult | undefined;
+    let result: { status: TerminalStatus; lastIndex: number } | undefined;
     let dropped: string | undefined;
     const settle = (finish: () => void): void => {
       if (settled) return;
       settled = true;
       clearTimeout(watchdog);
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       finish();
     };
     const onAbort = (): void => {
       ws.terminate();
-      settle(() => reject(signal?.reason));
+      settle(() => reject(signal.reason));
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     ws.on('unexpected-response', (request, response) => {
       let body = '';
       response.setEncoding('utf8');
@@ -86,12 +74,12 @@ export function connectTail(
         // Checked field by field: a frame from another version of the API may lack some.
         const message = JSON.parse(data.toString()) as { type?: unknown } & Partial<Omit<EventsFrame, 'type'>> &
           Partial<Omit<StatusFrame, 'type'>>;
-        if (message.type === 'events' && Array.isArray(message.events)) message.events.forEach(accept);
+        if (message.type === 'events' && Array.isArray(message.events)) handlers.events(message.events);
         else if (message.type === 'status' && typeof message.last_index === 'number' && message.status) {
-          result = { status: message.status, last_index: message.last_index };
+          result = { status: message.status, lastIndex: message.last_index };
         }
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'TAIL_GAP') dropped = error.message;
+        if ((error as { code?: unknown }).code === 'TAIL_GAP') dropped = (error as Error).message;
         else settle(() => reject(error));
         ws.terminate();
       }
@@ -101,12 +89,12 @@ export function connectTail(
     });
     ws.on('close', (code, reason) => {
       const outcome: TailOutcome = result
-        ? { kind: 'done', result }
+        ? { kind: 'done', ...result }
         : { kind: 'dropped', reason: dropped ?? `closed with ${code} ${reason.toString()}`.trim() };
       settle(() => resolve(outcome));
     });
   });
-}
+};
 
 function parseErrorBody(body: string): { code?: string; message?: string } | undefined {
   try {

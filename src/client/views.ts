@@ -1,8 +1,16 @@
 // The camelCase results of the execution handle, mapped from the API's snake_case bodies.
 import type { ExecutionStatus, IndexedEvent, IngestMode } from '../domain';
-import type { ExecutionView, LogsView } from './wire-views';
+import type { ExecutionSummary, ExecutionView, LogsView, SearchView } from './wire-views';
 
-/** An execution as `status()` describes it. */
+/** An execution as `list()` yields it. */
+export interface ExecutionListEntry {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
+}
+
+/** An execution as `describe()` describes it. */
 export interface ExecutionDescription {
   readonly executionId: string;
   readonly status: ExecutionStatus;
@@ -41,6 +49,21 @@ export interface LogPage {
   readonly source: 'dynamodb' | 'cloudwatch';
 }
 
+/** One page of matches as `searchPage()` returns it. */
+export interface SearchPage {
+  readonly executionId: string;
+  readonly status: ExecutionStatus;
+  /** Every page came from the sealed log: paging on to `nextIndex: null` finds every match of the whole log. */
+  readonly sealed: boolean;
+  readonly sealPending: boolean;
+  readonly matches: readonly IndexedEvent[];
+  /** `sinceIndex` of the next page; null once the log was read to its end. */
+  readonly nextIndex: number | null;
+  /** The highest index this page read (a follow of a running log resumes after it). */
+  readonly scannedTo: number;
+  readonly source: 'dynamodb' | 'cloudwatch';
+}
+
 function toDate(value: string | null): Date | null {
   return value === null ? null : new Date(value);
 }
@@ -75,5 +98,29 @@ export function toLogPage(view: LogsView): LogPage {
     nextIndex: view.next_index,
     websocketUrl: view.websocket_url || null,
     source: view.source,
+  };
+}
+
+/** The camelCase view of `GET /executions/{id}/search`. */
+export function toSearchPage(view: SearchView): SearchPage {
+  return {
+    executionId: view.execution_id,
+    status: view.status,
+    sealed: view.sealed,
+    sealPending: view.seal_pending,
+    matches: view.matches,
+    nextIndex: view.next_index,
+    scannedTo: view.scanned_to,
+    source: view.source,
+  };
+}
+
+/** The camelCase view of one execution of `GET /executions`. */
+export function toListEntry(view: ExecutionSummary): ExecutionListEntry {
+  return {
+    executionId: view.execution_id,
+    status: view.status,
+    startedAt: toDate(view.started_at),
+    completedAt: toDate(view.completed_at),
   };
 }

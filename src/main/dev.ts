@@ -116,10 +116,13 @@ function routeWarnings(logger: Logger): void {
 async function runDemo(config: Config, url: string, say: (line: string) => void): Promise<void> {
   const client = new LogstreamClient({ url, apiKey: config.apiKeys[0] });
   const script = 'for i in $(seq 1 20); do echo "demo line $i"; sleep 0.2; done; echo "done" >&2';
-  const { execution_id: id } = await client.run(['sh', '-c', script]);
+  const execution = await client.start({ command: ['sh', '-c', script] });
+  const id = execution.executionId;
   say(`demo execution ${id}: ${url}/executions/${id}/logs`);
-  const view = await client.follow(id, (event) => say(`  [${event.index}] ${event.message}`));
-  say(`demo execution ${id} ${view.status} (last index ${view.last_index})`);
+  for await (const item of execution.follow()) {
+    if (item.kind === 'event') say(`  [${item.index}] ${item.message}`);
+    else say(`demo execution ${id} ${item.status} (last index ${item.lastIndex})`);
+  }
 }
 
 void main();

@@ -26,7 +26,7 @@ describe('the logstream CLI against a running API', () => {
 
   it('logs prints a completed log once, as text or JSON lines, from an index', async () => {
     const id = newExecutionId('cli-logs');
-    await h.client.run(['sh', '-c', 'for i in 1 2 3 4; do echo "l$i"; done'], id);
+    await h.client.start({ command: ['sh', '-c', 'for i in 1 2 3 4; do echo "l$i"; done'], executionId: id });
     await waitSealed(h.client, id);
     expect((await cli('logs', id)).stdout).toBe('l1\nl2\nl3\nl4\n');
     const json = await cli('logs', id, '--since-index', '2', '--json');
@@ -41,12 +41,12 @@ describe('the logstream CLI against a running API', () => {
       { index: 4, timestamp: expect.any(Number), stream: 'stdout', message: 'l4' },
     ]);
     const status = await cli('status', id);
-    expect(JSON.parse(status.stdout)).toMatchObject({ execution_id: id, status: 'SUCCEEDED', sealed: true });
+    expect(JSON.parse(status.stdout)).toMatchObject({ executionId: id, status: 'SUCCEEDED', sealed: true });
   });
 
   it("logs --stream keeps the named streams (repeatable) and --prefix shows each line's stream", async () => {
     const id = newExecutionId('cli-streams');
-    await h.client.run(['sh', '-c', 'echo out; echo err >&2'], id);
+    await h.client.start({ command: ['sh', '-c', 'echo out; echo err >&2'], executionId: id });
     await waitSealed(h.client, id);
     const stderr = await cli('logs', id, '--stream', 'stderr', '--prefix', '--no-color');
     expect(stderr.status).toBe(0);
@@ -66,7 +66,7 @@ describe('the logstream CLI against a running API', () => {
     const id = detached.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     await waitFor('the first line stored', async () =>
-      (await h.client.status(id)).last_index >= 1 ? true : undefined,
+      (await h.client.getHandle(id).describe()).lastIndex >= 1 ? true : undefined,
     );
     expect(await cli('stop', id)).toMatchObject({ status: 0, stdout: `${id} STOPPED\n` });
     const followed = await cli('logs', id, '--follow');
@@ -77,9 +77,9 @@ describe('the logstream CLI against a running API', () => {
     const id = newExecutionId('cli-stopped');
     const running = cli('run', '--id', id, '--', 'sh', '-c', 'echo started; while :; do sleep 1; done');
     await waitFor('the first line stored', async () =>
-      (await h.client.status(id)).last_index >= 1 ? true : undefined,
+      (await h.client.getHandle(id).describe()).lastIndex >= 1 ? true : undefined,
     );
-    await h.client.stop(id);
+    await h.client.getHandle(id).stop();
     const stopped = await running;
     expect(stopped).toMatchObject({ status: 130, stdout: 'started\n' });
     expect(stopped.stderr).toMatch(/STOPPED/);

@@ -142,8 +142,10 @@ describe('npm start (the dev entry point)', () => {
     try {
       await dev.printed('ready; Ctrl-C stops everything');
       const client = new LogstreamClient({ url: `http://127.0.0.1:${first.env.LOGSTREAM_PORT}` });
-      ({ execution_id: id } = await client.run(['sh', '-c', 'for i in $(seq 1 300); do echo "kept $i"; done']));
-      expect(await waitSealed(client, id)).toMatchObject({ status: 'SUCCEEDED', last_index: 300 });
+      ({ executionId: id } = await client.start({
+        command: ['sh', '-c', 'for i in $(seq 1 300); do echo "kept $i"; done'],
+      }));
+      expect(await waitSealed(client, id)).toMatchObject({ status: 'SUCCEEDED', lastIndex: 300 });
     } finally {
       await dev.stop('SIGINT');
     }
@@ -163,7 +165,11 @@ describe('npm start (the dev entry point)', () => {
         return page.executions.find((e) => e.execution_id === id);
       });
       expect(listed.status).toBe('SUCCEEDED');
-      expect(await client.status(id)).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 300 });
+      expect(await client.getHandle(id).describe()).toMatchObject({
+        status: 'SUCCEEDED',
+        sealed: true,
+        lastIndex: 300,
+      });
       const { events, sources } = await readAllLogs(client, id, 128);
       expect(sources).toEqual(new Set(['dynamodb']));
       expect(events).toEqual(lines.map((message, i) => ({ index: i + 1, message })));

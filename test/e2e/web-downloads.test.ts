@@ -14,7 +14,7 @@ describe('log downloads: GET /executions/{id}/logs.txt and .jsonl, streamed (rea
   beforeAll(async () => {
     h = await startHarness();
     sealedId = newExecutionId('dl-sealed');
-    await h.client.run(['sh', '-c', SCRIPT], sealedId);
+    await h.client.start({ command: ['sh', '-c', SCRIPT], executionId: sealedId });
     await waitSealed(h.client, sealedId);
   });
   afterAll(async () => {
@@ -48,9 +48,11 @@ describe('log downloads: GET /executions/{id}/logs.txt and .jsonl, streamed (rea
 
   it('a running log downloads as what exists so far, marked unsealed and named .partial', async () => {
     const id = newExecutionId('dl-running');
-    await h.client.run(['sh', '-c', 'echo one; echo two; while :; do sleep 1; done'], id);
+    await h.client.start({ command: ['sh', '-c', 'echo one; echo two; while :; do sleep 1; done'], executionId: id });
     try {
-      await waitFor('two lines stored', async () => ((await h.client.status(id)).last_index >= 2 ? true : undefined));
+      await waitFor('two lines stored', async () =>
+        (await h.client.getHandle(id).describe()).lastIndex >= 2 ? true : undefined,
+      );
       const response = await fetch(`${h.server.url}/executions/${id}/logs.txt`);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-logstream-sealed')).toBe('false');
@@ -58,7 +60,7 @@ describe('log downloads: GET /executions/{id}/logs.txt and .jsonl, streamed (rea
       expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${id}.partial.log"`);
       expect(await response.text()).toBe('one\ntwo\n');
     } finally {
-      await h.client.stop(id);
+      await h.client.getHandle(id).stop();
     }
   });
 

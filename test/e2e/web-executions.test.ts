@@ -29,7 +29,7 @@ describe('the executions page and the web app routes (real browser, real stack)'
     const run = newExecutionId('web-page');
     const ids = Array.from({ length: 5 }, (_, i) => `${run}-${i}`);
     for (const id of ids) {
-      await h.client.run(['true'], id);
+      await h.client.start({ command: ['true'], executionId: id });
       await waitSealed(h.client, id);
     }
     page = await openPage(browser);

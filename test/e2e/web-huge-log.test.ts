@@ -95,7 +95,7 @@ describe('a 1,000,000-line log in the web app: opened at its end, read as it com
     await writeLines(suite.h, `external/${running}`, ['four', 'five']);
     await line(5).locator('.msg').getByText('five').waitFor();
     expect(await line(5).isVisible()).toBe(true);
-    await suite.h.client.complete(running, 'SUCCEEDED', undefined, undefined, 5);
+    await suite.h.client.getHandle(running).complete({ status: 'SUCCEEDED', eventCount: 5 });
     await waitSealed(suite.h.client, running);
     await waitForFeed(page(), 'done', 5);
     await waitFor('the sealed status shown', async () =>

@@ -22,8 +22,13 @@ describe('the web app with API keys: a key prompt for the session, tickets for t
 
   it('asks for a key, refuses a wrong one, then lists, tails over a ticketed socket and downloads with it', async () => {
     const id = newExecutionId('web-keys');
-    await h.client.run(['sh', '-c', 'echo "secret line 1"; echo "secret line 2"; while :; do sleep 1; done'], id);
-    await waitFor('two lines stored', async () => ((await h.client.status(id)).last_index >= 2 ? true : undefined));
+    await h.client.start({
+      command: ['sh', '-c', 'echo "secret line 1"; echo "secret line 2"; while :; do sleep 1; done'],
+      executionId: id,
+    });
+    await waitFor('two lines stored', async () =>
+      (await h.client.getHandle(id).describe()).lastIndex >= 2 ? true : undefined,
+    );
 
     // The page itself loads without a key; its data does not.
     page = await openPage(browser);
@@ -55,7 +60,7 @@ describe('the web app with API keys: a key prompt for the session, tickets for t
 
     const anonymous = await fetch(`${h.server.url}/executions/${id}/logs.txt`);
     expect(anonymous.status).toBe(401);
-    await h.client.stop(id);
+    await h.client.getHandle(id).stop();
     await waitForFeed(page, 'done', 2);
   });
 });

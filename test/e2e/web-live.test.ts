@@ -73,7 +73,7 @@ describe('the web app follows a running execution live (real browser, real stack
   it('a page open from the start receives every line in order over the socket; Stop ends it sealed', async () => {
     const id = newExecutionId('web-live');
     const gate = path.join(dir, `${id}.go`);
-    await h.client.run(gatedJob(gate, 1, 200), id);
+    await h.client.start({ command: gatedJob(gate, 1, 200), executionId: id });
     const sockets: string[] = [];
     page.on('websocket', (socket) => sockets.push(socket.url()));
     await page.goto(`${h.server.url}/executions/${id}/view`);
@@ -116,8 +116,10 @@ describe('the web app follows a running execution live (real browser, real stack
   it('a page opened mid-run shows lines 1..N with no gap, then the rest live', async () => {
     const id = newExecutionId('web-late');
     const gate = path.join(dir, `${id}.go`);
-    await h.client.run(gatedJob(gate, 150, 300), id);
-    await waitFor('150 lines stored', async () => ((await h.client.status(id)).last_index >= 150 ? true : undefined));
+    await h.client.start({ command: gatedJob(gate, 150, 300), executionId: id });
+    await waitFor('150 lines stored', async () =>
+      (await h.client.getHandle(id).describe()).lastIndex >= 150 ? true : undefined,
+    );
     const sockets: string[] = [];
     page.on('websocket', (socket) => sockets.push(socket.url()));
     await page.goto(`${h.server.url}/executions/${id}/view`);
@@ -128,7 +130,7 @@ describe('the web app follows a running execution live (real browser, real stack
     await waitForFeed(page, 'live', 300);
     expectContiguous(await lineBatches(page), 300);
     await expectFollowedTail(page, 300);
-    await h.client.stop(id);
+    await h.client.getHandle(id).stop();
     await waitForFeed(page, 'done', 300);
   });
 });

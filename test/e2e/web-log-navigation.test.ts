@@ -23,7 +23,7 @@ describe('the web app: search of the whole log, range links, folded groups (real
   let id: string;
   const suite = browserSuite(async (h) => {
     id = await runningExternal(h, 'web-nav', LINES);
-    await h.client.complete(id, 'SUCCEEDED', undefined, undefined, LINES.length);
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED', eventCount: LINES.length });
     await waitSealed(h.client, id);
   });
   const page = (): Page => suite.page;

@@ -36,7 +36,7 @@ describe('the web app resumes a dropped socket from its last line (real browser,
       'i=1; while [ $i -le 50 ]; do echo "line $i"; i=$((i+1)); done; ' +
       `while [ ! -e '${gate}' ]; do sleep 0.05; done; ` +
       'while [ $i -le 120 ]; do echo "line $i"; i=$((i+1)); done; while :; do sleep 1; done';
-    await h.client.run(['sh', '-c', script], id);
+    await h.client.start({ command: ['sh', '-c', script], executionId: id });
     page = await openPage(browser);
     await recordLineBatches(page);
     await page.goto(`${h.server.url}/executions/${id}/view`);
@@ -68,7 +68,7 @@ describe('the web app resumes a dropped socket from its last line (real browser,
       next = last + 1;
     }
     expect(next).toBe(121);
-    await restartedClient().stop(id);
+    await restartedClient().getHandle(id).stop();
     await waitForFeed(page, 'done', 120);
   });
 });

@@ -40,10 +40,10 @@ describe('the web app tells streams apart: badges and a stream filter (real brow
   let streams: string[] = [];
   const suite = browserSuite(async (h) => {
     managed = newExecutionId('web-stderr');
-    await h.client.run(MANAGED_JOB, managed);
+    await h.client.start({ command: MANAGED_JOB, executionId: managed });
     external = newExecutionId('web-streams');
     streams = [`external/${external}/web`, `external/${external}/worker`];
-    await h.client.register(h.config.logGroup, streams, external);
+    await h.client.start({ logGroup: h.config.logGroup, logStreams: streams, executionId: external });
     for (const stream of streams)
       await writeLines(
         h,
@@ -51,9 +51,9 @@ describe('the web app tells streams apart: badges and a stream filter (real brow
         [1, 2, 3].map((i) => `${stream} line ${i}`),
       );
     await waitFor(`${external} stored`, async () =>
-      (await h.client.status(external)).last_index === 6 ? true : undefined,
+      (await h.client.getHandle(external).describe()).lastIndex === 6 ? true : undefined,
     );
-    await h.client.complete(external, 'SUCCEEDED');
+    await h.client.getHandle(external).complete({ status: 'SUCCEEDED' });
     await waitSealed(h.client, managed);
     await waitSealed(h.client, external);
   });
@@ -172,17 +172,21 @@ describe('the web app tells streams apart: badges and a stream filter (real brow
     const { h, page } = suite;
     const id = newExecutionId('web-window-streams');
     const [early, late] = [`external/${id}/early`, `external/${id}/late`];
-    await h.client.register(h.config.logGroup, [early, late], id);
+    await h.client.start({ logGroup: h.config.logGroup, logStreams: [early, late], executionId: id });
     // The early stream's one line is stored before the other's are written: it is line 1, far before the last page.
     await writeLines(h, early, ['early line']);
-    await waitFor(`${id} line 1 stored`, async () => ((await h.client.status(id)).last_index === 1 ? true : undefined));
+    await waitFor(`${id} line 1 stored`, async () =>
+      (await h.client.getHandle(id).describe()).lastIndex === 1 ? true : undefined,
+    );
     await writeLines(
       h,
       late,
       Array.from({ length: 1500 }, (_, i) => `late line ${i + 1}`),
     );
-    await waitFor(`${id} stored`, async () => ((await h.client.status(id)).last_index === 1501 ? true : undefined));
-    await h.client.complete(id, 'SUCCEEDED');
+    await waitFor(`${id} stored`, async () =>
+      (await h.client.getHandle(id).describe()).lastIndex === 1501 ? true : undefined,
+    );
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     await waitSealed(h.client, id);
 
     await page.goto(`${h.server.url}/executions/${id}/view?window=1`);

@@ -24,7 +24,7 @@ describe('the web app shows a log as people read it (real browser, real stack)',
     browser = await launchBrowser();
     h = await startHarness();
     coloured = newExecutionId('web-colour');
-    await h.client.run(COLOURED_JOB, coloured);
+    await h.client.start({ command: COLOURED_JOB, executionId: coloured });
     await waitSealed(h.client, coloured);
   });
   beforeEach(async () => {
@@ -113,7 +113,7 @@ describe('the web app shows a log as people read it (real browser, real stack)',
         `echo "warm up"; while [ ! -e '${gate}' ]; do sleep 0.05; done; ` +
         'i=1; while [ $i -le 100 ]; do echo "tick $i"; if [ $((i % 10)) -eq 0 ]; then echo "match $i"; fi; i=$((i+1)); done; ' +
         'while :; do sleep 1; done';
-      await h.client.run(['sh', '-c', script], id);
+      await h.client.start({ command: ['sh', '-c', script], executionId: id });
       await page.goto(`${h.server.url}/executions/${id}/view`);
       await waitForFeed(page, 'live', 1);
       await page.getByLabel('Filter', { exact: true }).fill('match');
@@ -124,14 +124,17 @@ describe('the web app shows a log as people read it (real browser, real stack)',
       expect(rows.map((row) => row.text)).toEqual(Array.from({ length: 10 }, (_, i) => `match ${(i + 1) * 10}`));
       expect(await page.getByRole('button', { name: 'Jump to live' }).isHidden()).toBe(true);
     } finally {
-      await h.client.stop(id).catch(() => undefined);
+      await h.client
+        .getHandle(id)
+        .stop()
+        .catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('the executions page lists newest first with a status filter and search by id; screenshots of both pages', async () => {
     const failed = newExecutionId('web-failed');
-    await h.client.run(['sh', '-c', 'echo "about to fail"; exit 3'], failed);
+    await h.client.start({ command: ['sh', '-c', 'echo "about to fail"; exit 3'], executionId: failed });
     await waitSealed(h.client, failed);
     await page.goto(`${h.server.url}/`);
     const row = (id: string) => page.locator(`tr[data-execution-id="${id}"]`);

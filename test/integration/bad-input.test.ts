@@ -18,7 +18,7 @@ describe('REST API: every malformed input gets a 4xx JSON error and the server k
   beforeAll(async () => {
     h = await startHarness({ worker: false });
     known = newExecutionId('known');
-    await h.client.register(h.config.logGroup, `external/${known}`, known);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: `external/${known}`, executionId: known });
   });
   afterAll(async () => {
     await h?.stop();
@@ -340,8 +340,8 @@ describe('REST API: every malformed input gets a 4xx JSON error and the server k
       expect(typeof body.error?.message).toBe('string');
     }
     // Still serving, and the known execution is intact.
-    const page = await h.client.logs(known);
-    expect(page).toMatchObject({ execution_id: known, status: 'RUNNING', events: [] });
+    const page = await h.client.getHandle(known).logs();
+    expect(page).toMatchObject({ executionId: known, status: 'RUNNING', events: [] });
   });
 });
 
@@ -374,8 +374,8 @@ describe('REST API with API keys', () => {
     expect((await fetch(`${h.server.url}/healthz`)).status).toBe(200);
     // The client sends the first configured key.
     const id = newExecutionId('keyed');
-    await h.client.register(h.config.logGroup, `external/${id}`, id);
-    const page = await h.client.logs(id);
-    expect(page.websocket_url).toMatch(/ticket=[0-9a-z]+\.[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: `external/${id}`, executionId: id });
+    const page = await h.client.getHandle(id).logs();
+    expect(page.websocketUrl).toMatch(/ticket=[0-9a-z]+\.[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
   });
 });

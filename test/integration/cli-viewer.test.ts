@@ -28,11 +28,11 @@ describe('logstream as a log viewer', () => {
   async function external(prefix: string, events: { timestamp: number; message: string }[]): Promise<string> {
     const id = newExecutionId(prefix);
     const stream = `external/${id}`;
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     await h.aws.source.createStream(h.config.logGroup, stream);
     await h.aws.source.putEvents(h.config.logGroup, stream, events);
     await waitFor(`${id} stored`, async () =>
-      (await h.client.status(id)).last_index === events.length ? true : undefined,
+      (await h.client.getHandle(id).describe()).lastIndex === events.length ? true : undefined,
     );
     return id;
   }
@@ -42,16 +42,16 @@ describe('logstream as a log viewer', () => {
 
   it('logs ID --grep ERROR --timestamps --tail 20: the last 20 matching lines, each with its ISO UTC time', async () => {
     sealedId = newExecutionId('viewer');
-    await h.client.run(
-      [
+    await h.client.start({
+      command: [
         'sh',
         '-c',
         'i=1; while [ $i -le 300 ]; do if [ $((i % 10)) -eq 0 ]; then echo "ERROR $i"; else echo "ok $i"; fi; i=$((i+1)); done',
       ],
-      sealedId,
-    );
+      executionId: sealedId,
+    });
     await waitSealed(h.client, sealedId);
-    const stored = await h.client.logs(sealedId);
+    const stored = await h.client.getHandle(sealedId).logs();
     expect(stored.events.map((e) => e.message)).toEqual(jobLines);
 
     const result = await cli('logs', sealedId, '--grep', 'ERROR', '--timestamps', '--tail', '20');
@@ -83,7 +83,7 @@ describe('logstream as a log viewer', () => {
       'viewer-times',
       Array.from({ length: 10 }, (_, i) => ({ timestamp: t0 + i * 60_000, message: `minute ${i}` })),
     );
-    await h.client.complete(id, 'SUCCEEDED');
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     await waitSealed(h.client, id);
     const iso = (ms: number): string => new Date(ms).toISOString();
     expect(await cli('logs', id, '--since', iso(t0 + 3 * 60_000), '--until', iso(t0 + 5 * 60_000))).toMatchObject({
@@ -110,8 +110,10 @@ describe('logstream as a log viewer', () => {
       { timestamp: Date.now(), message: 'after 1' },
       { timestamp: Date.now(), message: 'after 2' },
     ]);
-    await waitFor(`${id} stored`, async () => ((await h.client.status(id)).last_index === 32 ? true : undefined));
-    await h.client.complete(id, 'SUCCEEDED');
+    await waitFor(`${id} stored`, async () =>
+      (await h.client.getHandle(id).describe()).lastIndex === 32 ? true : undefined,
+    );
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     expect(await following.done).toMatchObject({
       status: 0,
       stdout: 'before 28\nbefore 29\nbefore 30\nafter 1\nafter 2\n',
@@ -126,7 +128,7 @@ describe('logstream as a log viewer', () => {
     await h.aws.source.putEvents(h.config.logGroup, `external/${id}`, [{ timestamp: Date.now(), message: 'second' }]);
     const ended = await following.done;
     expect({ status: ended.status, stderr: ended.stderr }).toEqual({ status: 0, stderr: '' });
-    await h.client.complete(id, 'SUCCEEDED');
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
   });
 
   it('exits only once its output is flushed: a slow reader of a pipe still gets every line', async () => {
@@ -168,7 +170,7 @@ describe('logstream as a log viewer', () => {
     ]);
     await h.temporal.workflow.getHandle(id).terminate('test: gone before the seal');
     await waitFor('the terminated status', async () =>
-      (await h.client.status(id)).status === 'STOPPED' ? true : undefined,
+      (await h.client.getHandle(id).describe()).status === 'STOPPED' ? true : undefined,
     );
     const partial = path.join(dir, 'partial.log');
     const unsealed = await cli('logs', id, '-o', partial);
@@ -184,9 +186,9 @@ describe('logstream as a log viewer', () => {
   it('list: a table of executions, newest first; --status keeps one status', async () => {
     const ok = newExecutionId('list-ok');
     const failed = newExecutionId('list-failed');
-    await h.client.run(['sh', '-c', 'echo fine'], ok);
+    await h.client.start({ command: ['sh', '-c', 'echo fine'], executionId: ok });
     await waitSealed(h.client, ok);
-    await h.client.run(['sh', '-c', 'exit 3'], failed);
+    await h.client.start({ command: ['sh', '-c', 'exit 3'], executionId: failed });
     await waitSealed(h.client, failed);
 
     // Temporal's visibility is eventually consistent: wait until both are listed with their final status.
@@ -216,8 +218,8 @@ describe('logstream as a log viewer', () => {
     const parsed = json.stdout
       .trimEnd()
       .split('\n')
-      .map((line) => JSON.parse(line) as { execution_id: string; status: string });
-    expect(parsed.find((e) => e.execution_id === failed)).toMatchObject({ status: 'FAILED' });
+      .map((line) => JSON.parse(line) as { executionId: string; status: string });
+    expect(parsed.find((e) => e.executionId === failed)).toMatchObject({ status: 'FAILED' });
     expect(new Set(parsed.map((e) => e.status))).toEqual(new Set(['FAILED']));
   });
 

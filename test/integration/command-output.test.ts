@@ -49,7 +49,7 @@ describe('a managed command: its output, exactly, through the strict AWS layer',
 
   test('blank lines, spaces, a 300 KB line and a 10,000-line burst: /logs returns exactly the output', async () => {
     const id = newExecutionId('output');
-    await h.client.run(['sh', '-c', SCRIPT], id);
+    await h.client.start({ command: ['sh', '-c', SCRIPT], executionId: id });
     const view = await waitSealed(h.client, id, 180_000);
     expect(view.status).toBe('SUCCEEDED');
     const { events } = await readAllLogs(h.client, id);
@@ -69,10 +69,13 @@ describe('a managed command: its output, exactly, through the strict AWS layer',
     // Tighten the event limit so that an ordinary long line is refused, as an oversized event would be.
     await strict.setRules({ putLogEvents: { maxEventBytes: 2000 } });
     const id = newExecutionId('refused');
-    await h.client.run(['sh', '-c', "echo before; head -c 5000 /dev/zero | tr '\\0' x; echo; echo after"], id);
+    await h.client.start({
+      command: ['sh', '-c', "echo before; head -c 5000 /dev/zero | tr '\\0' x; echo; echo after"],
+      executionId: id,
+    });
     const sealed = await waitSealed(h.client, id, 120_000);
     // The refused line is reported in the execution's record as well as replaced in its log.
-    expect(sealed.rejected_events).toBe(1);
+    expect(sealed.rejectedEvents).toBe(1);
     const { events } = await readAllLogs(h.client, id);
     expect(events.map((e) => e.message)).toEqual([
       'before',
@@ -85,7 +88,7 @@ describe('a managed command: its output, exactly, through the strict AWS layer',
     const id = newExecutionId('outage');
     await strict.resetStats();
     await strict.fault({ service: 'logs', kind: 'outage', operations: ['PutLogEvents'] });
-    await h.client.run(['sh', '-c', 'for i in $(seq 1 200); do echo "line $i"; done'], id);
+    await h.client.start({ command: ['sh', '-c', 'for i in $(seq 1 200); do echo "line $i"; done'], executionId: id });
     // The outage lasts until the runner has been refused several times (a state, not a duration).
     await waitFor('PutLogEvents refused during the outage', async () => {
       const stats = await strict.stats();

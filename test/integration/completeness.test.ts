@@ -1,3 +1,4 @@
+import { followAll } from '../support/follow-all';
 import { WebSocket } from 'ws';
 import { LogNotSealedError } from '../../src/client/client';
 import { startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
@@ -21,9 +22,9 @@ describe('completeness is a promise', () => {
     const id = await runningExternal(h, 'terminated', lines);
 
     // A tail open while it runs, and a client following it.
-    const page = await h.client.logs(id);
-    expect(page).toMatchObject({ status: 'RUNNING', sealed: false, seal_pending: true, source: 'dynamodb' });
-    const socket = new WebSocket(page.websocket_url);
+    const page = await h.client.getHandle(id).logs();
+    expect(page).toMatchObject({ status: 'RUNNING', sealed: false, sealPending: true, source: 'dynamodb' });
+    const socket = new WebSocket(page.websocketUrl ?? '');
     const closed = new Promise<{ code: number; reason: string }>((resolve) =>
       socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
@@ -31,23 +32,25 @@ describe('completeness is a promise', () => {
     socket.on('message', (data) => messages.push(JSON.parse(data.toString()) as { type: string }));
     await new Promise((resolve) => socket.once('open', resolve));
     const followed: number[] = [];
-    const following = h.client.follow(id, (event) => followed.push(event.index)).catch((error: unknown) => error);
+    const following = followAll(h.client.getHandle(id), (event) => followed.push(event.index)).catch(
+      (error: unknown) => error,
+    );
 
     await h.temporal.workflow.getHandle(id).terminate('test: gone before the seal');
 
     const view = await waitFor('the terminated status', async () => {
-      const status = await h.client.status(id);
+      const status = await h.client.getHandle(id).describe();
       return status.status === 'STOPPED' ? status : undefined;
     });
-    expect(view).toMatchObject({ sealed: false, seal_pending: false });
-    const after = await h.client.logs(id);
+    expect(view).toMatchObject({ sealed: false, sealPending: false });
+    const after = await h.client.getHandle(id).logs();
     expect(after).toMatchObject({
       status: 'STOPPED',
       sealed: false,
-      seal_pending: false,
+      sealPending: false,
       source: 'cloudwatch',
-      websocket_url: '',
-      next_index: null,
+      websocketUrl: null,
+      nextIndex: null,
     });
     expect(after.events.map((e) => e.message)).toEqual(lines);
 
@@ -77,17 +80,17 @@ describe('completeness is a promise', () => {
     expect(result.status).toBe(4);
     expect(result.stdout).toBe('so far\n');
     expect(result.stderr).toMatch(/^logstream: log not sealed yet: .*RUNNING/m);
-    await h.client.complete(id, 'SUCCEEDED');
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
   });
 
   it('a sealed log is served from DynamoDB marked sealed, and the CLI exits 0', async () => {
     const id = await runningExternal(h, 'sealed', ['only line']);
-    await h.client.complete(id, 'SUCCEEDED');
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     await waitSealed(h.client, id);
-    expect(await h.client.logs(id)).toMatchObject({
+    expect(await h.client.getHandle(id).logs()).toMatchObject({
       status: 'SUCCEEDED',
       sealed: true,
-      seal_pending: false,
+      sealPending: false,
       source: 'dynamodb',
       events: [{ index: 1, message: 'only line' }],
     });

@@ -55,7 +55,7 @@ describe('HTTP client: follow() across forced disconnects', () => {
       indexes(HALF).map((i) => line(i)),
     );
     await waitFor(`${executionId} stored to ${HALF}`, async () =>
-      (await execution.status()).lastIndex === HALF ? true : undefined,
+      (await execution.describe()).lastIndex === HALF ? true : undefined,
     );
 
     const seen: number[] = [];
@@ -96,6 +96,6 @@ describe('HTTP client: follow() across forced disconnects', () => {
     expect(seen).toEqual(indexes(TOTAL));
     expect(mismatched).toBe(0);
     expect(final).toEqual({ kind: 'status', status: 'SUCCEEDED', lastIndex: TOTAL });
-    expect(await execution.status()).toMatchObject({ sealed: true, lastIndex: TOTAL, status: 'SUCCEEDED' });
+    expect(await execution.describe()).toMatchObject({ sealed: true, lastIndex: TOTAL, status: 'SUCCEEDED' });
   }, 600_000);
 });

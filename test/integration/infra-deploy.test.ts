@@ -122,9 +122,12 @@ describe('the data stack deployed with CloudFormation on the local stack', () =>
     });
 
     const id = newExecutionId('cfn');
-    await h.client.run(['sh', '-c', 'for i in $(seq 1 300); do echo "deployed line $i"; done; echo done >&2'], id);
+    await h.client.start({
+      command: ['sh', '-c', 'for i in $(seq 1 300); do echo "deployed line $i"; done; echo done >&2'],
+      executionId: id,
+    });
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 301, ingest: 'push' });
+    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: 301, ingest: 'push' });
     const { events, sources } = await readAllLogs(h.client, id, 120);
     expect([...sources]).toEqual(['dynamodb']);
     expect(events.map((event) => event.index)).toEqual(Array.from({ length: 301 }, (_, i) => i + 1));

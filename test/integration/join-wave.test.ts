@@ -37,7 +37,7 @@ describe('a wave of sockets joining one running execution', () => {
   it(`${SOCKETS} sockets: each line once and in order, the status, and at most 50 DynamoDB reads for the wave`, async () => {
     const id = newExecutionId('wave');
     const stream = `external/${id}`;
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     const job = await startLineJob(h.aws.source, h.config.logGroup, stream, { linesPerTick: 2, tickMs: 200 });
     // One socket before the wave: the tail is running when the wave comes, as when a page is already open.
     const first = openWaveSocket(endpoint.url(id, 0), 0);
@@ -65,7 +65,7 @@ describe('a wave of sockets joining one running execution', () => {
       Object.entries(endpoint.joinCalls).map(([operation, count]) => [operation, count - (before[operation] ?? 0)]),
     );
     const written = await job.stop();
-    await h.client.complete(id, 'SUCCEEDED');
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     await waitFor(
       'the status on every socket',
       async () => ([first, ...sockets].every((socket) => socket.status !== undefined) ? true : undefined),

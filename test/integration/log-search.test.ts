@@ -1,3 +1,4 @@
+import type { SearchOptions } from '../../src/client/client';
 import { runCli } from '../support/cli-process';
 import { runningExternal, writeLines } from '../support/external-job';
 import { startHarness, waitFor, waitSealed, type Harness } from '../support/harness';
@@ -15,9 +16,9 @@ describe('search on the server', () => {
   });
 
   /** Every match, through the client's paging on `next_index`. */
-  async function matches(id: string, query: string, options: Parameters<Harness['client']['search']>[2] = {}) {
+  async function matches(id: string, query: string, options: SearchOptions = {}) {
     const found: { index: number; message: string }[] = [];
-    const pages = h.client.search(id, query, options);
+    const pages = h.client.getHandle(id).search(query, options);
     let next = await pages.next();
     for (; !next.done; next = await pages.next()) found.push({ index: next.value.index, message: next.value.message });
     return { found, last: next.value };
@@ -32,17 +33,17 @@ describe('search on the server', () => {
 
   it('a sealed log: every match in index order, paged, case ignored unless case=1, RE2 with regex=1', async () => {
     sealedId = await runningExternal(h, 'search', jobLines);
-    await h.client.complete(sealedId, 'SUCCEEDED', undefined, undefined, jobLines.length);
+    await h.client.getHandle(sealedId).complete({ status: 'SUCCEEDED', eventCount: jobLines.length });
     await waitSealed(h.client, sealedId);
 
     const all = await matches(sealedId, 'needle', { limit: 5 });
     expect(all.found.map((m) => m.index)).toEqual(needles);
     expect(all.found.map((m) => m.message)).toEqual(needles.map((i) => jobLines[i - 1]));
-    expect(all.last).toMatchObject({ sealed: true, status: 'SUCCEEDED', next_index: null, scanned_to: 3000 });
+    expect(all.last).toMatchObject({ sealed: true, status: 'SUCCEEDED', nextIndex: null, scannedTo: 3000 });
 
-    const first = await h.client.searchPage(sealedId, 'needle', { limit: 5 });
+    const first = await h.client.getHandle(sealedId).searchPage('needle', { limit: 5 });
     expect(first.matches.map((m) => m.index)).toEqual(needles.slice(0, 5));
-    expect(first).toMatchObject({ next_index: needles[4], scanned_to: needles[4], sealed: true });
+    expect(first).toMatchObject({ nextIndex: needles[4], scannedTo: needles[4], sealed: true });
 
     const exact = await matches(sealedId, 'NEEDLE', { caseSensitive: true });
     expect(exact.found.map((m) => m.index)).toEqual(needles.filter((i) => i % 2 === 0));
@@ -69,13 +70,15 @@ describe('search on the server', () => {
     const id = await runningExternal(h, 'search-running', ['boot', 'ERROR one', 'fine']);
     const before = await matches(id, 'error');
     expect(before.found).toEqual([{ index: 2, message: 'ERROR one' }]);
-    expect(before.last).toMatchObject({ status: 'RUNNING', sealed: false, scanned_to: 3, next_index: null });
+    expect(before.last).toMatchObject({ status: 'RUNNING', sealed: false, scannedTo: 3, nextIndex: null });
 
     await writeLines(h, `external/${id}`, ['more', 'ERROR two']);
-    await waitFor(`${id} stored`, async () => ((await h.client.status(id)).last_index === 5 ? true : undefined));
-    const after = await matches(id, 'error', { sinceIndex: before.last.scanned_to });
+    await waitFor(`${id} stored`, async () =>
+      (await h.client.getHandle(id).describe()).lastIndex === 5 ? true : undefined,
+    );
+    const after = await matches(id, 'error', { sinceIndex: before.last.scannedTo });
     expect(after.found).toEqual([{ index: 5, message: 'ERROR two' }]);
-    await h.client.complete(id, 'SUCCEEDED');
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     await waitSealed(h.client, id);
   });
 
@@ -83,11 +86,11 @@ describe('search on the server', () => {
     const id = await runningExternal(h, 'search-gone', ['alpha', 'ERROR gone', 'omega']);
     await h.temporal.workflow.getHandle(id).terminate('test: gone before the seal');
     await waitFor('the terminated status', async () =>
-      (await h.client.status(id)).status === 'STOPPED' ? true : undefined,
+      (await h.client.getHandle(id).describe()).status === 'STOPPED' ? true : undefined,
     );
     const gone = await matches(id, 'error');
     expect(gone.found).toEqual([{ index: 2, message: 'ERROR gone' }]);
-    expect(gone.last).toMatchObject({ sealed: false, seal_pending: false, source: 'cloudwatch', next_index: null });
+    expect(gone.last).toMatchObject({ sealed: false, sealPending: false, source: 'cloudwatch', nextIndex: null });
   });
 
   it('logstream logs --grep prints the matches found by the search, unchanged', async () => {

@@ -35,9 +35,12 @@ describe('log store and status-based /logs with a worker', () => {
     const id = newExecutionId('twenty-k');
     // ~120-byte lines, printed as fast as the shell can: many share a millisecond.
     const pad = 'x'.repeat(100);
-    await h.client.run(['sh', '-c', `i=1; while [ $i -le 20000 ]; do echo "line $i ${pad}"; i=$((i+1)); done`], id);
+    await h.client.start({
+      command: ['sh', '-c', `i=1; while [ $i -le 20000 ]; do echo "line $i ${pad}"; i=$((i+1)); done`],
+      executionId: id,
+    });
     const view = await waitSealed(h.client, id, 180_000);
-    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 20_000 });
+    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: 20_000 });
 
     const { events, sources, pages } = await readAllLogs(h.client, id, 3000);
     expect(sources).toEqual(new Set(['dynamodb']));
@@ -59,13 +62,15 @@ describe('log store and status-based /logs with a worker', () => {
     try {
       const id = newExecutionId('late');
       const stream = `external/${id}`;
-      await local.client.register(local.config.logGroup, stream, id);
+      await local.client.start({ logGroup: local.config.logGroup, logStream: stream, executionId: id });
       await writeLines(local, stream, ['one', 'two']);
       const completedAt = Date.now();
-      await local.client.complete(id, 'SUCCEEDED', new Date(completedAt).toISOString());
+      await local.client
+        .getHandle(id)
+        .complete({ status: 'SUCCEEDED', completedAt: new Date(completedAt).toISOString() });
       // Late: written once the execution is known to be completed, its drain waiting out the settle window.
       const completed = await waitFor('the completion recorded', async () => {
-        const view = await local.client.status(id);
+        const view = await local.client.getHandle(id).describe();
         return view.status === 'SUCCEEDED' ? view : undefined;
       });
       expect(completed.sealed).toBe(false);
@@ -90,12 +95,15 @@ describe('log store and status-based /logs with a worker', () => {
     const id = newExecutionId('stop');
     // The job's own child (a background sleep) must stop with it: the whole process group is killed.
     const marker = `${60 + Math.floor(Math.random() * 1000)}.123`;
-    await h.client.run(['sh', '-c', `echo started; echo still here >&2; sleep ${marker} & wait; echo never`], id);
+    await h.client.start({
+      command: ['sh', '-c', `echo started; echo still here >&2; sleep ${marker} & wait; echo never`],
+      executionId: id,
+    });
     await waitFor('the first lines stored', async () => {
-      const page = await h.client.logs(id);
+      const page = await h.client.getHandle(id).logs();
       return page.events.length === 2 ? page : undefined;
     });
-    await h.client.stop(id);
+    await h.client.getHandle(id).stop();
     const view = await waitSealed(h.client, id);
     expect(view.status).toBe('STOPPED');
     const { events } = await readAllLogs(h.client, id);
@@ -110,17 +118,19 @@ describe('log store and status-based /logs with a worker', () => {
   it('ingests an external execution and completes it with the status and time it is given', async () => {
     const id = newExecutionId('external');
     const stream = `external/${id}`;
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     await writeLines(
       h,
       stream,
       range(1, 300).map((i) => `ext ${i}`),
     );
-    await waitFor('ingested', async () => ((await h.client.status(id)).last_index === 300 ? true : undefined));
+    await waitFor('ingested', async () =>
+      (await h.client.getHandle(id).describe()).lastIndex === 300 ? true : undefined,
+    );
     const completedAt = new Date(Date.now() - 1000).toISOString();
-    await h.client.complete(id, 'FAILED', completedAt, 4);
+    await h.client.getHandle(id).complete({ status: 'FAILED', completedAt, exitCode: 4 });
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ status: 'FAILED', completed_at: completedAt, last_index: 300, exit_code: 4 });
+    expect(view).toMatchObject({ status: 'FAILED', completedAt: new Date(completedAt), lastIndex: 300, exitCode: 4 });
     const { events } = await readAllLogs(h.client, id, 128);
     expect(events.map((e) => e.message)).toEqual(range(1, 300).map((i) => `ext ${i}`));
     const again = await fetch(`${h.server.url}/executions/${id}/complete`, {
@@ -145,7 +155,7 @@ describe('status-based /logs with no worker (the API alone)', () => {
   it('running: the first call stores from CloudWatch and returns a websocket_url; the second reads DynamoDB', async () => {
     const id = newExecutionId('first-call');
     const stream = `external/${id}`;
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     await writeLines(
       h,
       stream,
@@ -153,23 +163,23 @@ describe('status-based /logs with no worker (the API alone)', () => {
     );
     expect(await h.aws.store.latestChunk(id)).toBeUndefined();
 
-    const first = await h.client.logs(id);
-    expect(first).toMatchObject({ status: 'RUNNING', source: 'dynamodb', last_index: 100, next_index: null });
+    const first = await h.client.getHandle(id).logs();
+    expect(first).toMatchObject({ status: 'RUNNING', source: 'dynamodb', lastIndex: 100, nextIndex: null });
     expect(first.events.map((e) => e.index)).toEqual(range(1, 100));
-    expect(first.websocket_url).toMatch(new RegExp(`^ws://.+/ws\\?execution_id=${id}&last_index=100&ticket=.+`));
+    expect(first.websocketUrl).toMatch(new RegExp(`^ws://.+/ws\\?execution_id=${id}&last_index=100&ticket=.+`));
     expect((await h.aws.store.latestChunk(id))?.last).toBe(100);
 
     // Nobody ingests now (no worker): the second call is served from what the first stored.
     await writeLines(h, stream, ['not yet ingested']);
-    const second = await h.client.logs(id, 50);
-    expect(second).toMatchObject({ source: 'dynamodb', last_index: 100 });
+    const second = await h.client.getHandle(id).logs({ sinceIndex: 50 });
+    expect(second).toMatchObject({ source: 'dynamodb', lastIndex: 100 });
     expect(second.events.map((e) => e.index)).toEqual(range(51, 100));
 
     // Transition: once completed (here: terminated by an operator), the stored log is still there,
     // but new requests take the completed path: unsealed and recent, so CloudWatch, complete.
     await h.temporal.workflow.getHandle(id).terminate('test: operator stop');
-    const completed = await h.client.logs(id);
-    expect(completed).toMatchObject({ status: 'STOPPED', source: 'cloudwatch', websocket_url: '', next_index: null });
+    const completed = await h.client.getHandle(id).logs();
+    expect(completed).toMatchObject({ status: 'STOPPED', source: 'cloudwatch', websocketUrl: null, nextIndex: null });
     expect(completed.events.map((e) => e.message)).toEqual([
       ...range(1, 100).map((i) => `first ${i}`),
       'not yet ingested',
@@ -180,7 +190,7 @@ describe('status-based /logs with no worker (the API alone)', () => {
   it('completed with nothing stored: reads CloudWatch directly, pages with its tokens through empty pages, stores nothing', async () => {
     const id = newExecutionId('direct');
     const stream = `external/${id}`;
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     await writeLines(
       h,
       stream,
@@ -197,10 +207,10 @@ describe('status-based /logs with no worker (the API alone)', () => {
       expect(pages).toBe(3);
       expect(events.map((e) => e.index)).toEqual(range(1, 2500));
       expect(events.map((e) => e.message)).toEqual(range(1, 2500).map((i) => `direct ${i}`));
-      const page = await h.client.logs(id, 2400, 50);
+      const page = await h.client.getHandle(id).logs({ sinceIndex: 2400, limit: 50 });
       expect(page.events.map((e) => e.index)).toEqual(range(2401, 2450));
-      expect(page.next_index).toBe(2450);
-      expect(page.websocket_url).toBe('');
+      expect(page.nextIndex).toBe(2450);
+      expect(page.websocketUrl).toBeNull();
     } finally {
       await strict.resetRules();
     }
@@ -210,7 +220,7 @@ describe('status-based /logs with no worker (the API alone)', () => {
   it('a throttled direct read answers 429 THROTTLED with Retry-After, then the whole log once CloudWatch serves again', async () => {
     const id = newExecutionId('direct-throttled');
     const stream = `external/${id}`;
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     await writeLines(
       h,
       stream,
@@ -236,13 +246,13 @@ describe('status-based /logs with no worker (the API alone)', () => {
   it('20 concurrent first /logs calls store every event exactly once', async () => {
     const id = newExecutionId('race');
     const stream = `external/${id}`;
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     await writeLines(
       h,
       stream,
       range(1, 3000).map((i) => `race ${i}`),
     );
-    const answers = await Promise.all(range(1, 20).map(() => h.client.logs(id)));
+    const answers = await Promise.all(range(1, 20).map(() => h.client.getHandle(id).logs()));
     for (const answer of answers) {
       expect(answer.source).toBe('dynamodb');
       expect(answer.events.map((e) => e.message)).toEqual(range(1, 3000).map((i) => `race ${i}`));
@@ -271,7 +281,7 @@ describe('status-based /logs with no worker (the API alone)', () => {
         ],
       });
       await writeLines(broken, stream, ['still served']);
-      const page = await broken.client.logs(id);
+      const page = await broken.client.getHandle(id).logs();
       expect(page).toMatchObject({
         status: 'RUNNING',
         source: 'cloudwatch',
@@ -296,9 +306,9 @@ describe('status-based /logs with no worker (the API alone)', () => {
       { status: 'SUCCEEDED', completedAt: Date.now() - 30_000, lastIndex: 1, sealedAt: Date.now() },
       2e9,
     );
-    const view = await h.client.status(id);
-    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 1 });
-    const page = await h.client.logs(id);
+    const view = await h.client.getHandle(id).describe();
+    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: 1 });
+    const page = await h.client.getHandle(id).logs();
     expect(page).toMatchObject({ source: 'dynamodb', events: [{ index: 1, message: 'kept after retention' }] });
   });
 });
@@ -326,7 +336,7 @@ describe('exactly-once ingestion across worker crashes', () => {
     try {
       const id = newExecutionId('crashes');
       const stream = `external/${id}`;
-      await h.client.register(h.config.logGroup, stream, id);
+      await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
       let written = 0;
       const writeBatch = async (count: number): Promise<void> => {
         await writeLines(
@@ -344,7 +354,7 @@ describe('exactly-once ingestion across worker crashes', () => {
         worker = await startWorkerProcess();
         await writeBatch(500);
         const grown = await waitFor(`worker ${crash + 1} storing`, async () => {
-          const { last_index: stored } = await h.client.status(id);
+          const { lastIndex: stored } = await h.client.getHandle(id).describe();
           return stored > storedAtKill ? stored : undefined;
         });
         await writeBatch(700);
@@ -352,14 +362,14 @@ describe('exactly-once ingestion across worker crashes', () => {
         worker.kill('SIGKILL');
         await exited;
         grownAtKill.push(grown - storedAtKill);
-        storedAtKill = (await h.client.status(id)).last_index;
+        storedAtKill = (await h.client.getHandle(id).describe()).lastIndex;
       }
       expect(grownAtKill.every((grown) => grown > 0)).toBe(true);
       worker = await startWorkerProcess();
       await writeBatch(300);
-      await h.client.complete(id, 'SUCCEEDED');
+      await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
       const view = await waitSealed(h.client, id, 120_000);
-      expect(view.last_index).toBe(written);
+      expect(view.lastIndex).toBe(written);
       const { events } = await readAllLogs(h.client, id);
       expect(events.map((e) => e.index)).toEqual(range(1, written));
       expect(events.map((e) => e.message)).toEqual(range(1, written).map((i) => `survivor ${i}`));

@@ -1,5 +1,6 @@
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { IndexedEvent } from '../../src/domain';
+import { resumingSocket } from '../support/resuming-socket';
 import { newExecutionId, startHarness, waitSealed, type Harness } from '../support/harness';
 import { endForwarders, ownStreamEnv, startOwnStreamHarness } from '../support/own-stream';
 
@@ -7,10 +8,10 @@ import { endForwarders, ownStreamEnv, startOwnStreamHarness } from '../support/o
 async function allEvents(h: Harness, executionId: string): Promise<IndexedEvent[]> {
   const events: IndexedEvent[] = [];
   for (let since = 0; ;) {
-    const page = await h.client.logs(executionId, since, 10_000);
+    const page = await h.client.getHandle(executionId).logs({ sinceIndex: since, limit: 10_000 });
     events.push(...page.events);
-    if (page.next_index === null) return events;
-    since = page.next_index;
+    if (page.nextIndex === null) return events;
+    since = page.nextIndex;
   }
 }
 
@@ -28,14 +29,17 @@ async function downloaded(h: Harness, executionId: string): Promise<IndexedEvent
 /** Every event the WebSocket tail sends from index 0 until the seal, started while the execution runs. */
 function tailFromStart(h: Harness, executionId: string): Promise<IndexedEvent[]> {
   return (async () => {
-    const page = await h.client.logs(executionId, 0, 1);
+    const page = await h.client.getHandle(executionId).logs({ sinceIndex: 0, limit: 1 });
     expect(page.status).toBe('RUNNING');
-    const url = new URL(page.websocket_url);
+    const url = new URL(page.websocketUrl ?? '');
     // Tail from the very start, so that every event of the log comes in a WebSocket frame.
     url.searchParams.set('last_index', '0');
-    const events: IndexedEvent[] = [];
-    await h.client.tail(url.toString(), (event) => events.push(event));
-    return events;
+    const socket = resumingSocket(`ws://127.0.0.1:${h.server.port}/ws`, executionId, 0, 300_000, (last) => {
+      url.searchParams.set('last_index', String(last));
+      return Promise.resolve(url.toString());
+    });
+    await socket.done;
+    return socket.events;
   })();
 }
 
@@ -70,7 +74,7 @@ describe('a managed job: stderr told from stdout, in the order read', () => {
 
   test('/logs, the download, search and the WebSocket mark every stderr line "stderr", in the order read', async () => {
     const id = newExecutionId('stderr');
-    await h.client.run([process.execPath, '-e', ORDERED_JOB, h.server.url, id], id);
+    await h.client.start({ command: [process.execPath, '-e', ORDERED_JOB, h.server.url, id], executionId: id });
     const tailed = tailFromStart(h, id);
     const view = await waitSealed(h.client, id, 120_000);
     expect(view.status).toBe('SUCCEEDED');
@@ -98,12 +102,12 @@ describe('a managed job: stderr told from stdout, in the order read', () => {
     expect(await downloaded(h, id)).toEqual(events);
     expect(await tailed).toEqual(events);
     const matches = [];
-    for await (const match of h.client.search(id, 'err 1')) matches.push(match);
+    for await (const match of h.client.getHandle(id).search('err 1')) matches.push(match);
     expect(matches.length).toBeGreaterThan(0);
     expect(matches.every((m) => m.stream === 'stderr')).toBe(true);
     // stream= keeps one stream's matches: every stderr line holding a "1", and no stdout one.
     const ones = [];
-    for await (const match of h.client.search(id, '1', { stream: 'stderr' })) ones.push(match);
+    for await (const match of h.client.getHandle(id).search('1', { stream: 'stderr' })) ones.push(match);
     expect(ones).toEqual(events.filter((e) => e.stream === 'stderr' && e.message.includes('1')));
     const txt = await (await fetch(`${h.server.url}/executions/${id}/logs.txt`)).text();
     expect(txt.split('\n').slice(0, 3)).toEqual(['o1', 'e1', 'e2']);
@@ -150,12 +154,12 @@ function externalStreamsTest(harness: () => Harness): () => Promise<void> {
     const h = harness();
     const id = newExecutionId('streams');
     const streams = [`external/${id}/web`, `external/${id}/worker`];
-    await h.client.register(h.config.logGroup, streams, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStreams: streams, executionId: id });
     const tailed = tailFromStart(h, id);
     const rounds = 5;
     const perRound = 200;
     await writeConcurrently(h, streams, rounds, perRound);
-    await h.client.complete(id, 'SUCCEEDED');
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     const view = await waitSealed(h.client, id, 180_000);
     expect(view.sealed).toBe(true);
     const events = await allEvents(h, id);

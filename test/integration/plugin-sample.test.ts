@@ -70,7 +70,7 @@ async function followAll(executionId: string): Promise<{ messages: string[]; ind
   const messages: string[] = [];
   const seen: number[] = [];
   let last: FollowItem | undefined;
-  for await (const item of h.client.execution(executionId).follow()) {
+  for await (const item of h.client.getHandle(executionId).follow()) {
     if (item.kind === 'event') {
       seen.push(item.index);
       messages.push(item.message);
@@ -109,7 +109,7 @@ describe('a user’s worker with the logstream plugin', () => {
     expect(read.indexes).toEqual(indexes(LINES));
     expect(read.messages).toEqual(indexes(LINES).map((i) => `job line ${i}`));
     expect(read.last).toEqual({ kind: 'status', status: 'SUCCEEDED', lastIndex: LINES });
-    expect(await h.client.execution(executionId).status()).toMatchObject({ sealed: true, exitCode: 0 });
+    expect(await h.client.getHandle(executionId).describe()).toMatchObject({ sealed: true, exitCode: 0 });
   });
 
   it('registers the user’s own job (its activity writes the log), completes it FAILED with its exit code', async () => {
@@ -184,7 +184,7 @@ describe('a user’s worker with the logstream plugin', () => {
     const execution = await client.start({ command: longJob.command }, { executionId });
     // The job runs until it is stopped: wait until some of its lines are stored, then stop it.
     await waitFor('lines stored', async () =>
-      (await h.client.execution(executionId).status()).lastIndex > 0 ? true : undefined,
+      (await h.client.getHandle(executionId).describe()).lastIndex > 0 ? true : undefined,
     );
     await execution.stop();
     const sealed = await execution.sealed();
@@ -203,7 +203,7 @@ describe('a user’s worker with the logstream plugin', () => {
     const execution = await client.start({ logGroup: h.config.logGroup, logStream: stream }, { executionId });
     await writeLines(h, stream, ['x', 'y', 'z']);
     await waitFor('lines stored', async () =>
-      (await h.client.execution(executionId).status()).lastIndex === 3 ? true : undefined,
+      (await h.client.getHandle(executionId).describe()).lastIndex === 3 ? true : undefined,
     );
     await execution.cancel();
     const sealed = await execution.sealed();

@@ -1,5 +1,6 @@
 import type { IndexedEvent } from '../../src/domain';
 import { executionWriteUnits } from '../../src/adapters/dynamodb/item-size';
+import { followAll } from '../support/follow-all';
 import { newExecutionId, readAllLogs, waitFor, waitSealed, type Harness } from '../support/harness';
 import { ownStreamEnv, useOwnStreamHarness } from '../support/own-stream';
 
@@ -23,7 +24,7 @@ async function external(prefix: string): Promise<{ id: string; stream: string }>
   const id = newExecutionId(prefix);
   const stream = `external/${id}`;
   await h.aws.source.createStream(h.config.logGroup, stream);
-  await h.client.register(h.config.logGroup, stream, id);
+  await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
   return { id, stream };
 }
 
@@ -43,9 +44,8 @@ async function write(stream: string, messages: string[], batches: number): Promi
 test('a tailed execution gets every line at once; one nobody tails is held, then stored whole when its drain asks', async () => {
   const quiet = await external('hold-quiet');
   const tailed = await external('hold-tailed');
-  const page = await h.client.logs(tailed.id);
   const received: IndexedEvent[] = [];
-  const tail = h.client.tail(page.websocket_url, (event) => received.push(event));
+  const tail = followAll(h.client.getHandle(tailed.id), (event) => received.push(event));
   // The API publishes the tail's watch, and the forwarder reads the watches once a second: lines written after the
   // forwarder knows of it are stored at once. A first line, until it arrives, is what says so.
   await write(tailed.stream, ['tailed line 0'], 1);
@@ -58,13 +58,13 @@ test('a tailed execution gets every line at once; one nobody tails is held, then
   expect(received.map((e) => e.message)).toEqual(['tailed line 0', ...lines('tailed', 300)]);
   expect(received.map((e) => e.index)).toEqual(Array.from({ length: 301 }, (_, i) => i + 1));
   // Read by the forwarder (before the tailed lines), and held: not one of them stored.
-  expect((await h.client.status(quiet.id)).last_index).toBe(0);
+  expect((await h.client.getHandle(quiet.id).describe()).lastIndex).toBe(0);
 
   // The drain watches its execution: the held lines are stored in one go, and the log sealed exact, within the
   // hold (ten minutes).
-  await h.client.complete(quiet.id, 'SUCCEEDED');
+  await h.client.getHandle(quiet.id).complete({ status: 'SUCCEEDED' });
   const view = await waitSealed(h.client, quiet.id);
-  expect(view).toMatchObject({ status: 'SUCCEEDED', last_index: 300, recovered_events: 0, duplicate_events: 0 });
+  expect(view).toMatchObject({ status: 'SUCCEEDED', lastIndex: 300, recoveredEvents: 0, duplicateEvents: 0 });
   const { events } = await readAllLogs(h.client, quiet.id);
   expect(events.map((e) => e.message)).toEqual(lines('quiet', 300));
   // 30 records held and stored together: one chunk, against one per forwarder round for the tailed log.
@@ -73,8 +73,8 @@ test('a tailed execution gets every line at once; one nobody tails is held, then
   expect(held.chunks).toBe(1);
   expect(watched.chunks).toBeGreaterThan(1);
 
-  await h.client.complete(tailed.id, 'SUCCEEDED');
-  await expect(tail).resolves.toMatchObject({ status: 'SUCCEEDED', last_index: 301 });
+  await h.client.getHandle(tailed.id).complete({ status: 'SUCCEEDED' });
+  await expect(tail).resolves.toMatchObject({ status: 'SUCCEEDED', lastIndex: 301 });
 });
 
 test('a drain is not kept waiting by the lines held of another execution: it goes by what was read past them', async () => {
@@ -84,20 +84,20 @@ test('a drain is not kept waiting by the lines held of another execution: it goe
   await write(drained.stream, lines('drained', 100), 10);
   // The bystander's lines are held for ten minutes, and keep the shard's caughtUpTo behind them all that while;
   // the drained execution's drain watches it, and seals by the forwarder's readUpTo, which its watch covers.
-  await h.client.complete(drained.id, 'SUCCEEDED');
+  await h.client.getHandle(drained.id).complete({ status: 'SUCCEEDED' });
   const view = await waitSealed(h.client, drained.id);
-  expect(view).toMatchObject({ last_index: 100, recovered_events: 0, duplicate_events: 0 });
+  expect(view).toMatchObject({ lastIndex: 100, recoveredEvents: 0, duplicateEvents: 0 });
   expect((await readAllLogs(h.client, drained.id)).events.map((e) => e.message)).toEqual(lines('drained', 100));
   // Sealed while the bystander's lines were still held, and the shard's caughtUpTo still behind the drain's window.
-  expect((await h.client.status(bystander.id)).last_index).toBe(0);
-  const completedAt = Date.parse(String(view.completed_at));
+  expect((await h.client.getHandle(bystander.id).describe()).lastIndex).toBe(0);
+  const completedAt = view.completedAt?.getTime() ?? Number.NaN;
   const [progress] = await h.aws.registry.listShardProgress(h.config.kinesisStream);
   expect(progress?.caughtUpTo).toBeLessThan(completedAt);
   expect(progress?.readUpTo).toBeGreaterThan(completedAt);
   expect(progress?.watchesAsOf).toBeGreaterThan(completedAt);
 
-  await h.client.complete(bystander.id, 'SUCCEEDED');
-  await expect(waitSealed(h.client, bystander.id)).resolves.toMatchObject({ last_index: 100 });
+  await h.client.getHandle(bystander.id).complete({ status: 'SUCCEEDED' });
+  await expect(waitSealed(h.client, bystander.id)).resolves.toMatchObject({ lastIndex: 100 });
   expect((await readAllLogs(h.client, bystander.id)).events.map((e) => e.message)).toEqual(lines('bystander', 100));
 });
 
@@ -106,8 +106,8 @@ test('a reader polling /logs of a running pushed log gets its lines, though no t
   await write(polled.stream, lines('polled', 200), 20);
   // Each /logs of the running log says it is read: the forwarder stores its lines at once (the hold is ten minutes).
   await waitFor('every line through /logs', async () => {
-    const page = await h.client.logs(polled.id);
-    return page.last_index === 200 ? true : undefined;
+    const page = await h.client.getHandle(polled.id).logs();
+    return page.lastIndex === 200 ? true : undefined;
   });
   const { events } = await readAllLogs(h.client, polled.id);
   expect(events.map((e) => e.message)).toEqual(lines('polled', 200));

@@ -57,10 +57,13 @@ describe('push ingest', () => {
   test('a managed execution is pushed: sealed exact by its runner’s count, "ingest": "push", no CloudWatch read', async () => {
     await strict.resetStats();
     const id = newExecutionId('push-managed');
-    await h.client.run(['sh', '-c', 'for i in $(seq 1 3000); do echo "managed line $i"; done'], id);
+    await h.client.start({
+      command: ['sh', '-c', 'for i in $(seq 1 3000); do echo "managed line $i"; done'],
+      executionId: id,
+    });
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 3000, ingest: 'push' });
-    expect(view).toMatchObject({ recovered_events: 0, duplicate_events: 0 });
+    expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: 3000, ingest: 'push' });
+    expect(view).toMatchObject({ recoveredEvents: 0, duplicateEvents: 0 });
     const { events, sources } = await readAllLogs(h.client, id, 1000);
     expect(sources).toEqual(new Set(['dynamodb']));
     expect(events.map((e) => e.index)).toEqual(range(1, 3000));
@@ -76,20 +79,22 @@ describe('push ingest', () => {
     const id = newExecutionId('push-external');
     const stream = `external/${id}`;
     await h.aws.source.createStream(h.config.logGroup, stream);
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     // POST /executions answers once the execution is registered: a job writing right away is already routed.
-    expect((await h.client.status(id)).ingest).toBe('push');
+    expect((await h.client.getHandle(id).describe()).ingest).toBe('push');
     await writeLines(
       h.config.logGroup,
       stream,
       range(1, 2000).map((i) => `external line ${i}`),
     );
-    const first = await h.client.logs(id);
+    const first = await h.client.getHandle(id).logs();
     expect(first).toMatchObject({ status: 'RUNNING', source: 'dynamodb' });
-    await waitFor(`${id} forwarded`, async () => ((await h.client.status(id)).last_index === 2000 ? true : undefined));
-    await h.client.complete(id, 'SUCCEEDED');
+    await waitFor(`${id} forwarded`, async () =>
+      (await h.client.getHandle(id).describe()).lastIndex === 2000 ? true : undefined,
+    );
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ status: 'SUCCEEDED', last_index: 2000, ingest: 'push' });
+    expect(view).toMatchObject({ status: 'SUCCEEDED', lastIndex: 2000, ingest: 'push' });
     const { events } = await readAllLogs(h.client, id);
     expect(events.map((e) => e.index)).toEqual(range(1, 2000));
     expect(events.map((e) => e.message)).toEqual(range(1, 2000).map((i) => `external line ${i}`));
@@ -98,7 +103,7 @@ describe('push ingest', () => {
     // No count from the producer: the proof reads the stream once (2,000 events: one page), maybe an empty page more.
     expect(reads.filterLogEvents).toBeGreaterThanOrEqual(1);
     expect(reads.filterLogEvents).toBeLessThanOrEqual(2);
-    expect(view).toMatchObject({ recovered_events: 0, duplicate_events: 0 });
+    expect(view).toMatchObject({ recoveredEvents: 0, duplicateEvents: 0 });
   });
 
   test('an external stream holding lines before registration is polled: the log keeps CloudWatch’s order', async () => {
@@ -112,16 +117,18 @@ describe('push ingest', () => {
     );
     // The forwarder has read them, and skipped them: the stream had no route yet. Pushed, they would come last.
     await forwardersPast(Date.now() + 1);
-    await h.client.register(h.config.logGroup, stream, id);
-    await waitFor(`${id} registered`, async () => ((await h.client.status(id)).ingest === 'poll' ? true : undefined));
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
+    await waitFor(`${id} registered`, async () =>
+      (await h.client.getHandle(id).describe()).ingest === 'poll' ? true : undefined,
+    );
     await writeLines(
       h.config.logGroup,
       stream,
       range(1, 500).map((i) => `late line ${i}`),
     );
-    await h.client.complete(id, 'SUCCEEDED');
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ last_index: 530, ingest: 'poll' });
+    expect(view).toMatchObject({ lastIndex: 530, ingest: 'poll' });
     const { events } = await readAllLogs(h.client, id);
     expect(events.map((e) => e.index)).toEqual(range(1, 530));
     expect(events.map((e) => e.message)).toEqual([
@@ -139,16 +146,18 @@ describe('push ingest', () => {
     const id = newExecutionId('poll-external');
     const stream = `external/${id}`;
     await h.aws.source.createStream(group, stream);
-    await h.client.register(group, stream, id);
+    await h.client.start({ logGroup: group, logStream: stream, executionId: id });
     await writeLines(
       group,
       stream,
       range(1, 700).map((i) => `polled line ${i}`),
     );
-    await waitFor(`${id} ingested`, async () => ((await h.client.status(id)).last_index === 700 ? true : undefined));
-    await h.client.complete(id, 'SUCCEEDED');
+    await waitFor(`${id} ingested`, async () =>
+      (await h.client.getHandle(id).describe()).lastIndex === 700 ? true : undefined,
+    );
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ last_index: 700, ingest: 'poll' });
+    expect(view).toMatchObject({ lastIndex: 700, ingest: 'poll' });
     const { events } = await readAllLogs(h.client, id);
     expect(events.map((e) => e.message)).toEqual(range(1, 700).map((i) => `polled line ${i}`));
   });
@@ -165,9 +174,12 @@ describe('LOGSTREAM_INGEST=poll', () => {
 
   test('a managed execution in the subscribed log group is polled, and still ends sealed exact', async () => {
     const id = newExecutionId('poll-managed');
-    await polled.client.run(['sh', '-c', 'for i in $(seq 1 800); do echo "polled $i"; done'], id);
+    await polled.client.start({
+      command: ['sh', '-c', 'for i in $(seq 1 800); do echo "polled $i"; done'],
+      executionId: id,
+    });
     const view = await waitSealed(polled.client, id);
-    expect(view).toMatchObject({ status: 'SUCCEEDED', last_index: 800, ingest: 'poll' });
+    expect(view).toMatchObject({ status: 'SUCCEEDED', lastIndex: 800, ingest: 'poll' });
     const { events } = await readAllLogs(polled.client, id);
     expect(events.map((e) => e.message)).toEqual(range(1, 800).map((i) => `polled ${i}`));
   });

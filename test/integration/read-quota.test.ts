@@ -47,7 +47,7 @@ describe(`read quota (strict AWS layer): GetLogEvents held to ${QUOTA} calls/s a
     await strict.resetStats();
     const getLogEvents = async () => (await strict.stats()).operations['logs:GetLogEvents'];
     const ids = jobs.map(() => newExecutionId('quota'));
-    await Promise.all(ids.map((id, i) => h.client.run(jobs[i]?.command ?? [], id)));
+    await Promise.all(ids.map((id, i) => h.client.start({ command: jobs[i]?.command ?? [], executionId: id })));
     // The quota bites: the pollers together ask for more than it allows, and some calls are refused.
     await waitFor('GetLogEvents calls throttled by the quota', async () =>
       ((await getLogEvents())?.throttled ?? 0) > 0 ? true : undefined,
@@ -63,7 +63,7 @@ describe(`read quota (strict AWS layer): GetLogEvents held to ${QUOTA} calls/s a
     for (const [i, id] of ids.entries()) {
       const lines = jobs[i]?.printed();
       expect(lines).toBeGreaterThan(0);
-      expect(views[i]).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: lines });
+      expect(views[i]).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: lines });
       const { events } = await readAllLogs(h.client, id);
       const expected = Array.from({ length: lines ?? 0 }, (_, j) => j + 1);
       expect(events.map((e) => e.index)).toEqual(expected);

@@ -97,7 +97,7 @@ describe('two workers and three API processes behind HAProxy', () => {
       for (let i = 0; i < EXECUTIONS; i++) {
         const executionId = newExecutionId('scale-out');
         const stream = `external/${executionId}`;
-        await client.register(h.config.logGroup, stream, executionId);
+        await client.start({ logGroup: h.config.logGroup, logStream: stream, executionId });
         await waitFor(`${executionId} registered for push`, async () =>
           (await h.aws.store.getExecution(executionId))?.ingest === 'push' ? true : undefined,
         );
@@ -165,12 +165,13 @@ describe('two workers and three API processes behind HAProxy', () => {
       );
 
       await Promise.all(writers.map((w) => w.stop()));
-      for (const w of writers) await client.complete(w.executionId, 'SUCCEEDED', undefined, undefined, w.written());
+      for (const w of writers)
+        await client.getHandle(w.executionId).complete({ status: 'SUCCEEDED', eventCount: w.written() });
 
       for (const w of writers) {
         const n = w.written();
         const view = await waitSealed(client, w.executionId, DRILL_TIMEOUT_MS / 2);
-        expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: n });
+        expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: n });
         const { events } = await readAllLogs(client, w.executionId);
         expect(events.map((e) => e.index)).toEqual(indexes(n));
         expect(events.map((e) => e.message)).toEqual(indexes(n).map((i) => writerLine(w.executionId, i)));

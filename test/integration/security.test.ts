@@ -94,7 +94,7 @@ describe('LOGSTREAM_TICKET_SECRET: API nodes behind one URL', () => {
         testConfig({ ...env, LOGSTREAM_TICKET_SECRET: 'another-ticket-secret-0123456789abcdef' }),
       );
       id = newExecutionId('ticket-secret');
-      await new LogstreamClient({ url: h.server.url, apiKey: key }).run(['true'], id);
+      await new LogstreamClient({ url: h.server.url, apiKey: key }).start({ command: ['true'], executionId: id });
     });
     afterAll(async () => {
       await h?.temporal.workflow
@@ -107,7 +107,8 @@ describe('LOGSTREAM_TICKET_SECRET: API nodes behind one URL', () => {
     });
 
     it('a ticket issued by one node opens a socket on the other, and not on a node with another secret', async () => {
-      const url = (await new LogstreamClient({ url: h.server.url, apiKey: key }).logs(id)).websocket_url;
+      const url =
+        (await new LogstreamClient({ url: h.server.url, apiKey: key }).getHandle(id).logs()).websocketUrl ?? '';
       const at = (port: number): string => url.replace(/^ws:\/\/[^/]+/, `ws://127.0.0.1:${port}`);
       expect({
         issuer: await upgradeStatus(url, {}),
@@ -129,7 +130,7 @@ describe('LOGSTREAM_WS_ALLOWED_ORIGINS', () => {
       env: { LOGSTREAM_WS_ALLOWED_ORIGINS: `${allowed}/, http://other.test:3000` },
     });
     id = newExecutionId('origins');
-    await h.client.run(['true'], id);
+    await h.client.start({ command: ['true'], executionId: id });
   });
   afterAll(async () => {
     await h?.temporal.workflow
@@ -140,7 +141,7 @@ describe('LOGSTREAM_WS_ALLOWED_ORIGINS', () => {
   });
 
   it('lets in sockets from the listed origins and the API own, and refuses any other with 403', async () => {
-    const url = (await h.client.logs(id)).websocket_url;
+    const url = (await h.client.getHandle(id).logs()).websocketUrl ?? '';
     const own = `http://127.0.0.1:${h.server.port}`;
     const statuses = {
       listed: await upgradeStatus(url, { Origin: allowed }),

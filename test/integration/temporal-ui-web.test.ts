@@ -29,7 +29,7 @@ describe("the Temporal Web UI of the local dev server shows an execution's summa
     if (!ui)
       throw new Error('LOGSTREAM_TEST_TEMPORAL_UI_URL is not set: run through jest, whose global setup exports it');
     const id = newExecutionId('ui-web');
-    await h.client.run(['sh', '-c', 'echo shown in the Temporal UI'], id);
+    await h.client.start({ command: ['sh', '-c', 'echo shown in the Temporal UI'], executionId: id });
     await waitSealed(h.client, id);
 
     const page = await openPage(browser, { width: 1440, height: 1000 });

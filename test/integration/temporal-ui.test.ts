@@ -54,7 +54,7 @@ describe('executions as the Temporal CLI and UI see them', () => {
 
   it('lists a SUCCEEDED execution by LogstreamStatus; describe shows its CompletedAt, memo, summary and details', async () => {
     const id = newExecutionId('ui-ok');
-    await h.client.run(['sh', '-c', 'echo hello from the ui test'], id);
+    await h.client.start({ command: ['sh', '-c', 'echo hello from the ui test'], executionId: id });
     const view = await waitSealed(h.client, id);
     expect(view.status).toBe('SUCCEEDED');
 
@@ -64,7 +64,7 @@ describe('executions as the Temporal CLI and UI see them', () => {
     const described = await temporal<Described>(['workflow', 'describe', '--workflow-id', id]);
     const info = described.workflowExecutionInfo;
     const completedAt = info.searchAttributes.indexedFields.CompletedAt;
-    expect(completedAt && decodedPayload(completedAt)).toBe(new Date(view.completed_at ?? 0).toISOString());
+    expect(completedAt && decodedPayload(completedAt)).toBe(new Date(view.completedAt ?? 0).toISOString());
     const status = info.searchAttributes.indexedFields.LogstreamStatus;
     expect(status && decodedPayload(status)).toBe('SUCCEEDED');
     expect(info.memo.fields).toEqual({ log_group: h.config.logGroup, log_streams: [`executions/${id}`] });
@@ -76,9 +76,9 @@ describe('executions as the Temporal CLI and UI see them', () => {
 
   it('shows a job exiting 3 as Failed, with its log still sealed and served', async () => {
     const id = newExecutionId('ui-exit-3');
-    await h.client.run(['sh', '-c', 'echo about to fail; exit 3'], id);
+    await h.client.start({ command: ['sh', '-c', 'echo about to fail; exit 3'], executionId: id });
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ status: 'FAILED', exit_code: 3, sealed: true });
+    expect(view).toMatchObject({ status: 'FAILED', exitCode: 3, sealed: true });
 
     const listed = await listedUntil(`WorkflowId='${id}'`, id);
     expect(listed.status).toBe('WORKFLOW_EXECUTION_STATUS_FAILED');
@@ -91,19 +91,22 @@ describe('executions as the Temporal CLI and UI see them', () => {
     const { events, sources } = await readAllLogs(h.client, id);
     expect(events).toEqual([{ index: 1, message: 'about to fail' }]);
     expect(sources).toEqual(new Set(['dynamodb']));
-    const page = await h.client.logs(id, 0);
-    expect(page).toMatchObject({ status: 'FAILED', sealed: true, next_index: null });
+    const page = await h.client.getHandle(id).logs({ sinceIndex: 0 });
+    expect(page).toMatchObject({ status: 'FAILED', sealed: true, nextIndex: null });
   });
 
   it('shows a stopped execution as Canceled, with its log sealed', async () => {
     const id = newExecutionId('ui-stop');
     // Runs until the test stops it.
-    await h.client.run(['sh', '-c', 'echo waiting to be stopped; while :; do sleep 1; done'], id);
+    await h.client.start({
+      command: ['sh', '-c', 'echo waiting to be stopped; while :; do sleep 1; done'],
+      executionId: id,
+    });
     await waitFor(`${id} first line stored`, async () => {
-      const page = await h.client.logs(id, 0);
+      const page = await h.client.getHandle(id).logs({ sinceIndex: 0 });
       return page.events.length > 0 ? page : undefined;
     });
-    await h.client.stop(id);
+    await h.client.getHandle(id).stop();
     const view = await waitSealed(h.client, id);
     expect(view).toMatchObject({ status: 'STOPPED', sealed: true });
 

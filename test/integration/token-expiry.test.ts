@@ -18,7 +18,7 @@ describe('an expired forward token (strict AWS layer): the paused reader resumes
     const id = newExecutionId('token-expiry');
     const stream = `external/${id}`;
     await h.aws.source.createStream(h.config.logGroup, stream);
-    await h.client.register(h.config.logGroup, stream, id);
+    await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
     let written = 0;
     // Several lines per millisecond, so the resumed read has to skip inside one millisecond.
     const write = async (count: number): Promise<void> => {
@@ -33,7 +33,7 @@ describe('an expired forward token (strict AWS layer): the paused reader resumes
     const stored = (n: number) =>
       waitFor(
         `${id} stored ${n} lines`,
-        async () => ((await h.client.status(id)).last_index >= n ? true : undefined),
+        async () => ((await h.client.getHandle(id).describe()).lastIndex >= n ? true : undefined),
         120_000,
       );
 
@@ -57,9 +57,9 @@ describe('an expired forward token (strict AWS layer): the paused reader resumes
     const refusedAfter = (await strict.stats()).operations['logs:GetLogEvents']?.rejected ?? 0;
     expect(refusedAfter).toBeGreaterThan(refusedBefore);
     await write(100);
-    await h.client.complete(id, 'SUCCEEDED', Date.now());
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED', completedAt: Date.now() });
     const view = await waitSealed(h.client, id, 180_000);
-    expect(view.last_index).toBe(700);
+    expect(view.lastIndex).toBe(700);
     const { events } = await readAllLogs(h.client, id);
     expect(events.map((e) => e.index)).toEqual(Array.from({ length: 700 }, (_, i) => i + 1));
     expect(events.map((e) => e.message)).toEqual(Array.from({ length: 700 }, (_, i) => `line ${i + 1}`));

@@ -109,9 +109,9 @@ describe('TTL: every item expires in the end, none before its retention; the sea
       expect(expiresAt).toBeLessThanOrEqual(after + unsealedTtlSeconds());
     }
 
-    await h.client.complete(id, 'SUCCEEDED', new Date().toISOString());
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED', completedAt: new Date().toISOString() });
     const view = await waitSealed(h.client, id);
-    expect(view.last_index).toBe(lines.length);
+    expect(view.lastIndex).toBe(lines.length);
     const expected = await expectedExpiry(h, id);
     const sealed = await expiries(h, id);
     // The record, every chunk, and the fence the seal put at last_index + 1.
@@ -136,15 +136,15 @@ describe('TTL: every item expires in the end, none before its retention; the sea
     const id = await runningExternal(h, 'ttl-old-completion', ['reported late', 'by an external runner']);
     // The runner reports a completion older than the whole retention.
     const completedAt = Date.now() - (h.config.ttlDays + 3) * DAY_MS;
-    await h.client.complete(id, 'SUCCEEDED', completedAt);
+    await h.client.getHandle(id).complete({ status: 'SUCCEEDED', completedAt });
     await waitSealed(h.client, id);
     const expected = await expectedExpiry(h, id);
     expect(expected * 1000).toBeGreaterThan(Date.now() + (h.config.ttlDays - 1) * DAY_MS);
     const sealed = await expiries(h, id);
     for (const [seq, expiresAt] of sealed)
       expect({ seq, lastsLongEnough: (expiresAt ?? 0) >= expected }).toEqual({ seq, lastsLongEnough: true });
-    const page = await h.client.logs(id);
-    expect(page).toMatchObject({ sealed: true, source: 'dynamodb', last_index: 2 });
+    const page = await h.client.getHandle(id).logs();
+    expect(page).toMatchObject({ sealed: true, source: 'dynamodb', lastIndex: 2 });
     expect(page.events.map((e) => e.message)).toEqual(['reported late', 'by an external runner']);
   });
 

@@ -18,12 +18,18 @@ describe('walking skeleton on the real local stack', () => {
       'done',
     ].join('\n');
     const id = newExecutionId('five-k');
-    const started = await h.client.run(['sh', '-c', script], id);
-    expect(started).toEqual({ execution_id: id, status: 'RUNNING', logs_url: `/executions/${id}/logs` });
+    // The wire answer of POST /executions itself (the client turns it into a handle).
+    const started = await fetch(`${h.server.url}/executions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ command: ['sh', '-c', script], execution_id: id }),
+    });
+    expect(started.status).toBe(201);
+    expect(await started.json()).toEqual({ execution_id: id, status: 'RUNNING', logs_url: `/executions/${id}/logs` });
 
     const view = await waitSealed(h.client, id);
     expect(view.status).toBe('SUCCEEDED');
-    expect(view.last_index).toBe(5000);
+    expect(view.lastIndex).toBe(5000);
 
     const { events, sources } = await readAllLogs(h.client, id);
     expect(sources).toEqual(new Set(['dynamodb']));
@@ -39,16 +45,16 @@ describe('walking skeleton on the real local stack', () => {
 
   it('marks a command exiting 3 as FAILED, with its output kept', async () => {
     const id = newExecutionId('exit-3');
-    await h.client.run(['sh', '-c', 'echo before failing; exit 3'], id);
+    await h.client.start({ command: ['sh', '-c', 'echo before failing; exit 3'], executionId: id });
     const view = await waitSealed(h.client, id);
-    expect(view).toMatchObject({ status: 'FAILED', exit_code: 3 });
+    expect(view).toMatchObject({ status: 'FAILED', exitCode: 3 });
     const { events } = await readAllLogs(h.client, id);
     expect(events).toEqual([{ index: 1, message: 'before failing' }]);
   });
 
   it('reports a command that cannot start as FAILED and says why in its log', async () => {
     const id = newExecutionId('no-such-command');
-    await h.client.run(['/nonexistent/command-xyz'], id);
+    await h.client.start({ command: ['/nonexistent/command-xyz'], executionId: id });
     const view = await waitSealed(h.client, id);
     expect(view.status).toBe('FAILED');
     const { events } = await readAllLogs(h.client, id);
@@ -72,10 +78,10 @@ describe('walking skeleton on the real local stack', () => {
 
   it('lists executions newest first, filtered by status', async () => {
     const older = newExecutionId('list-older');
-    await h.client.run(['sh', '-c', 'exit 1'], older);
+    await h.client.start({ command: ['sh', '-c', 'exit 1'], executionId: older });
     await waitSealed(h.client, older);
     const newer = newExecutionId('list-newer');
-    await h.client.run(['sh', '-c', 'exit 2'], newer);
+    await h.client.start({ command: ['sh', '-c', 'exit 2'], executionId: newer });
     await waitSealed(h.client, newer);
     type Listing = { executions: { execution_id: string; status: string }[] };
     const list = async (query: string): Promise<Listing> =>

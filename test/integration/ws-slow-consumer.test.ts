@@ -68,7 +68,7 @@ describe('a slow WebSocket consumer', () => {
       '  else sleep 0.05; fi',
       'done',
     ].join('\n');
-    await h.client.run(['sh', '-c', script], id);
+    await h.client.start({ command: ['sh', '-c', script], executionId: id });
     const first = connect(`ws://127.0.0.1:${h.server.port}/ws?execution_id=${id}&last_index=0`);
     await new Promise((resolve) => first.ws.once('open', resolve));
     // The consumer stops reading; blocks keep coming until the server gives up on it (kernel buffers take the first
@@ -79,7 +79,7 @@ describe('a slow WebSocket consumer', () => {
       if (released >= 40) throw new Error('the slow consumer was never closed');
       writeFileSync(path.join(gates, String(++released)), '');
       await waitFor(`block ${released} stored`, async () =>
-        (await h.client.status(id)).last_index >= released * block ? true : undefined,
+        (await h.client.getHandle(id).describe()).lastIndex >= released * block ? true : undefined,
       );
     }
     first.ws.resume();
@@ -92,12 +92,12 @@ describe('a slow WebSocket consumer', () => {
     const second = connect(`ws://127.0.0.1:${h.server.port}/ws?execution_id=${id}&last_index=${resumeFrom}`);
     const secondClose = await second.closed;
     const view = await waitSealed(h.client, id);
-    expect(view.last_index).toBe(released * block);
+    expect(view.lastIndex).toBe(released * block);
     expect(secondClose.code).toBe(1000);
-    expect(second.status).toEqual({ status: 'SUCCEEDED', last_index: view.last_index });
+    expect(second.status).toEqual({ status: 'SUCCEEDED', last_index: view.lastIndex });
 
     const received = [...first.events, ...second.events];
-    expect(received.map((e) => e.index)).toEqual(Array.from({ length: view.last_index }, (_, i) => i + 1));
+    expect(received.map((e) => e.index)).toEqual(Array.from({ length: view.lastIndex }, (_, i) => i + 1));
     const { events } = await readAllLogs(h.client, id, 100);
     expect(received.map((e) => e.message)).toEqual(events.map((e) => e.message));
     expect(received.every((e) => e.message.startsWith(`line-${e.index} `))).toBe(true);

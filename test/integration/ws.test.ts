@@ -18,6 +18,7 @@ import {
   TEST_TICKET_SECRET,
   type Harness,
 } from '../support/harness';
+import { followAll } from '../support/follow-all';
 import { parseTailMessage } from '../support/resuming-socket';
 
 /** What one raw socket received. */
@@ -195,7 +196,7 @@ describe('WebSocket tails on the real stack', () => {
     h = await startHarness({ env: { LOGSTREAM_WS_MAX_SOCKETS_PER_ADDRESS: '400' } });
     wsBase = `ws://127.0.0.1:${h.server.port}/ws`;
     doneId = newExecutionId('ws-done');
-    await h.client.run(burstyJob(20, 1000, '0'), doneId);
+    await h.client.start({ command: burstyJob(20, 1000, '0'), executionId: doneId });
     await waitSealed(h.client, doneId);
   });
   afterAll(async () => {
@@ -206,19 +207,19 @@ describe('WebSocket tails on the real stack', () => {
     const id = newExecutionId('ws-10k');
     // The second half waits for the test: the job is still RUNNING when the mid-way socket joins.
     const gates = new Gates();
-    await h.client.run(gatedJob(gates, [5000, 5000]), id);
+    await h.client.start({ command: gatedJob(gates, [5000, 5000]), executionId: id });
     // At start: nothing read yet.
     const first = openTail(`${wsBase}?execution_id=${id}&last_index=0`);
 
     // Mid-way: the first part from /logs, the rest from its websocket_url (last_index = end of the page).
     await waitFor('3,000 stored lines', async () => {
-      const view = await h.client.status(id);
-      return view.last_index >= 3000 ? view : undefined;
+      const view = await h.client.getHandle(id).describe();
+      return view.lastIndex >= 3000 ? view : undefined;
     });
-    const page = await h.client.logs(id, 0, 2500);
+    const page = await h.client.getHandle(id).logs({ sinceIndex: 0, limit: 2500 });
     expect(page.status).toBe('RUNNING');
-    expect(page.websocket_url).toContain('last_index=2500');
-    const second = openTail(page.websocket_url);
+    expect(page.websocketUrl ?? '').toContain('last_index=2500');
+    const second = openTail(page.websocketUrl ?? '');
     gates.open('1');
     gates.open('end');
 
@@ -245,18 +246,23 @@ describe('WebSocket tails on the real stack', () => {
       const id = newExecutionId('ws-cut');
       // The job ends only after both cuts: the tail is live (not a sealed backlog) when they happen.
       const gates = new Gates();
-      await client.run(gatedJob(gates, [3000]), id);
-      const page = await client.logs(id, 0, 1);
+      await client.start({ command: gatedJob(gates, [3000]), executionId: id });
+      const page = await client.getHandle(id).logs({ sinceIndex: 0, limit: 1 });
       const events: IndexedEvent[] = [...page.events];
       const cutAt = new Set([700, 1900]);
-      const result = await client.tail(page.websocket_url, (event) => {
-        events.push(event);
-        if (cutAt.delete(event.index)) proxy.cut();
-        if (cutAt.size === 0) gates.open('end');
-      });
+      const since = page.events.at(-1)?.index ?? 0;
+      const result = await followAll(
+        client.getHandle(id),
+        (event) => {
+          events.push(event);
+          if (cutAt.delete(event.index)) proxy.cut();
+          if (cutAt.size === 0) gates.open('end');
+        },
+        { sinceIndex: since },
+      );
       gates.remove();
       expect(cutAt.size).toBe(0);
-      expect(result).toEqual({ status: 'SUCCEEDED', last_index: 3000 });
+      expect(result).toMatchObject({ status: 'SUCCEEDED', lastIndex: 3000 });
       expectLines(events, 1, 3000);
     } finally {
       await proxy.close();
@@ -280,7 +286,7 @@ describe('WebSocket tails on the real stack', () => {
     const gates = new Gates();
     const sockets: Received[] = [];
     try {
-      await h.client.run(gatedJob(gates, [50, 50]), id);
+      await h.client.start({ command: gatedJob(gates, [50, 50]), executionId: id });
       const url = `ws://127.0.0.1:${node.port}/ws?execution_id=${id}&last_index=0`;
       sockets.push(openTail(url));
       const lastOf = (s: Received): number => s.events[s.events.length - 1]?.index ?? 0;
@@ -310,7 +316,7 @@ describe('WebSocket tails on the real stack', () => {
       await waitFor('the tail to stop', async () =>
         (await gauge(node.url, 'logstream_ws_active_tails')) === 0 ? true : undefined,
       );
-      await h.client.stop(id);
+      await h.client.getHandle(id).stop();
     } finally {
       for (const socket of sockets) socket.ws.close();
       gates.remove();
@@ -403,8 +409,8 @@ describe('WebSocket tails on the real stack', () => {
       client = new LogstreamClient({ url: auth.server.url, apiKey: keys[0] });
       running = newExecutionId('ws-auth');
       other = newExecutionId('ws-auth-other');
-      await client.run(['true'], running);
-      await client.run(['true'], other);
+      await client.start({ command: ['true'], executionId: running });
+      await client.start({ command: ['true'], executionId: other });
     });
     afterAll(async () => {
       for (const id of [running, other]) {
@@ -420,16 +426,17 @@ describe('WebSocket tails on the real stack', () => {
       `ws://127.0.0.1:${auth.server.port}/ws?execution_id=${id}&last_index=0${ticket === undefined ? '' : `&ticket=${ticket}`}`;
 
     it('accepts the ticket of websocket_url and refuses missing, forged, expired and foreign tickets with 401', async () => {
-      const page = await client.logs(running);
-      expect(page.websocket_url).toMatch(/ticket=/);
-      const ticket = new URL(page.websocket_url).searchParams.get('ticket') ?? '';
+      const page = await client.getHandle(running).logs();
+      expect(page.websocketUrl ?? '').toMatch(/ticket=/);
+      const ticket = new URL(page.websocketUrl ?? '').searchParams.get('ticket') ?? '';
       const forged = `${ticket.slice(0, -2)}${ticket.endsWith('AA') ? 'BB' : 'AA'}`;
       const otherKey = new TicketSigner('some-other-secret-0123456789').issue(running);
       // The server derives its ticket key from the API keys; an hour-old ticket of that key has expired.
       const expired = new TicketSigner(keys.join(','), 60_000, () => Date.now() - 3_600_000).issue(running);
-      const foreign = new URL((await client.logs(other)).websocket_url).searchParams.get('ticket') ?? '';
+      const foreign =
+        new URL((await client.getHandle(other).logs()).websocketUrl ?? '').searchParams.get('ticket') ?? '';
 
-      expect(await upgradeStatus(page.websocket_url)).toBe(101);
+      expect(await upgradeStatus(page.websocketUrl ?? '')).toBe(101);
       expect({
         none: await upgradeStatus(wsUrl(running)),
         empty: await upgradeStatus(wsUrl(running, '')),
@@ -445,7 +452,7 @@ describe('WebSocket tails on the real stack', () => {
     it('limits concurrent sockets per address', async () => {
       const openSockets = (): Promise<number> => gauge(auth.server.url, 'logstream_ws_open_sockets', keys[0]);
       await waitFor('earlier sockets to close', async () => ((await openSockets()) === 0 ? true : undefined));
-      const url = (await client.logs(running)).websocket_url;
+      const url = (await client.getHandle(running).logs()).websocketUrl ?? '';
       const open = [openTail(url), openTail(url), openTail(url)];
       await Promise.all(open.map((s) => new Promise((resolve) => s.ws.once('open', resolve))));
       expect(await upgradeStatus(url)).toBe(429);
@@ -457,7 +464,7 @@ describe('WebSocket tails on the real stack', () => {
     });
 
     it('closes open sockets with 1001 when the server stops', async () => {
-      const socket = openTail((await client.logs(running)).websocket_url);
+      const socket = openTail((await client.getHandle(running).logs()).websocketUrl ?? '');
       await new Promise((resolve) => socket.ws.once('open', resolve));
       await auth.server.stop();
       await socket.closed;
@@ -480,7 +487,7 @@ describe('WebSocket tail: sockets per API key', () => {
       },
     });
     id = newExecutionId('ws-per-key');
-    await new LogstreamClient({ url: h.server.url, apiKey: keys[0] }).run(['true'], id);
+    await new LogstreamClient({ url: h.server.url, apiKey: keys[0] }).start({ command: ['true'], executionId: id });
   });
   afterAll(async () => {
     await h?.temporal.workflow
@@ -492,7 +499,7 @@ describe('WebSocket tail: sockets per API key', () => {
 
   it('refuses a third socket of one key with 429 while another key still gets in', async () => {
     const urlFor = async (key: string | undefined): Promise<string> =>
-      (await new LogstreamClient({ url: h.server.url, apiKey: key }).logs(id)).websocket_url;
+      (await new LogstreamClient({ url: h.server.url, apiKey: key }).getHandle(id).logs()).websocketUrl ?? '';
     const first = await urlFor(keys[0]);
     expect(new URL(first).searchParams.get('ticket')).toMatch(/^[0-9a-z]+\.[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/);
     const second = await urlFor(keys[0]);

@@ -83,12 +83,12 @@ export async function expectSealedExact(
   timeoutMs = 180_000,
 ): Promise<number> {
   const view = await waitSealed(client, executionId, timeoutMs);
-  expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, exit_code: 0 });
+  expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, exitCode: 0 });
   // The job has exited (the seal follows its exit): its count is there.
-  expect(view.last_index).toBe(job.printed());
+  expect(view.lastIndex).toBe(job.printed());
   const { events, sources } = await readAllLogs(client, executionId);
   expect(sources).toEqual(new Set(['dynamodb']));
-  const n = view.last_index;
+  const n = view.lastIndex;
   expect(n).toBeGreaterThan(0);
   expect(events.map((e) => e.index)).toEqual(indexes(n));
   expect(events.map((e) => e.message)).toEqual(indexes(n).map(drillLine));

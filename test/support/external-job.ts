@@ -17,10 +17,10 @@ export async function writeLines(h: Harness, stream: string, messages: string[])
 export async function runningExternal(h: Harness, prefix: string, lines: string[]): Promise<string> {
   const id = newExecutionId(prefix);
   const stream = `external/${id}`;
-  await h.client.register(h.config.logGroup, stream, id);
+  await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
   await writeLines(h, stream, lines);
   await waitFor(`${id} stored`, async () =>
-    (await h.client.status(id)).last_index === lines.length ? true : undefined,
+    (await h.client.getHandle(id).describe()).lastIndex === lines.length ? true : undefined,
   );
   return id;
 }

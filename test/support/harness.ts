@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { LogstreamClient, type ExecutionView } from '../../src/client/client';
+import { LogstreamClient, type ExecutionDescription } from '../../src/client/client';
 import { loadConfig, type Config } from '../../src/config';
 import { startServer, type RunningServer } from '../../src/main/server';
 import { createAwsAdapters, type AwsAdapters } from '../../src/main/wiring';
@@ -81,11 +81,15 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 /** Waits until the execution's log is sealed. */
-export function waitSealed(client: LogstreamClient, executionId: string, timeoutMs = 90_000): Promise<ExecutionView> {
+export function waitSealed(
+  client: LogstreamClient,
+  executionId: string,
+  timeoutMs = 90_000,
+): Promise<ExecutionDescription> {
   return waitFor(
     `${executionId} sealed`,
     async () => {
-      const view = await client.status(executionId);
+      const view = await client.getHandle(executionId).describe();
       return view.sealed ? view : undefined;
     },
     timeoutMs,
@@ -108,7 +112,7 @@ export async function readAllLogs(
   let since = 0;
   let pages = 0;
   for (;;) {
-    const page = await client.logs(executionId, since, limit);
+    const page = await client.getHandle(executionId).logs({ sinceIndex: since, limit });
     pages++;
     sources.add(page.source);
     events.push(
@@ -118,7 +122,7 @@ export async function readAllLogs(
         ...(e.recovered === true ? { recovered: true as const } : {}),
       })),
     );
-    if (page.next_index === null) return { events, sources, pages };
-    since = page.next_index;
+    if (page.nextIndex === null) return { events, sources, pages };
+    since = page.nextIndex;
   }
 }

@@ -44,9 +44,9 @@ export type TailUrl = (lastIndex: number) => Promise<string>;
  * Each connection where a fresh `/logs` call says (its `websocket_url`, so a ticket from whichever API node answers
  * it), from the last index received.
  */
-export function ticketedUrl(client: Pick<LogstreamClient, 'logs'>, executionId: string): TailUrl {
+export function ticketedUrl(client: Pick<LogstreamClient, 'getHandle'>, executionId: string): TailUrl {
   return async (last) => {
-    const url = new URL((await client.logs(executionId, last, 1)).websocket_url);
+    const url = new URL((await client.getHandle(executionId).logs({ sinceIndex: last, limit: 1 })).websocketUrl ?? '');
     url.searchParams.set('last_index', String(last));
     return url.toString();
   };

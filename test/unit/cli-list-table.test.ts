@@ -2,16 +2,16 @@ import { formatExecutionTable, tableTime } from '../../src/cli/list-table';
 
 const rows = [
   {
-    execution_id: 'b-long-execution-id',
-    status: 'RUNNING',
-    started_at: '2026-11-27T15:04:05.123Z',
-    completed_at: null,
+    executionId: 'b-long-execution-id',
+    status: 'RUNNING' as const,
+    startedAt: new Date('2026-11-27T15:04:05.123Z'),
+    completedAt: null,
   },
   {
-    execution_id: 'a',
-    status: 'SUCCEEDED',
-    started_at: '2026-11-27T15:00:00.000Z',
-    completed_at: '2026-11-27T15:01:00.500Z',
+    executionId: 'a',
+    status: 'SUCCEEDED' as const,
+    startedAt: new Date('2026-11-27T15:00:00.000Z'),
+    completedAt: new Date('2026-11-27T15:01:00.500Z'),
   },
 ];
 
@@ -31,9 +31,9 @@ describe('the logstream list table', () => {
     expect(succeeded).toContain('\u001b[32mSUCCEEDED\u001b[39m   2026');
   });
 
-  it('an empty list is the header alone; an unreadable time is shown as given', () => {
+  it('an empty list is the header alone; an unreadable time is a question mark', () => {
     expect(formatExecutionTable([], false)).toEqual(['EXECUTION ID   STATUS   STARTED   COMPLETED']);
-    expect(tableTime('not a time')).toBe('not a time');
+    expect(tableTime(new Date('not a time'))).toBe('?');
     expect(tableTime(null)).toBe('-');
   });
 });

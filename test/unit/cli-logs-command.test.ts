@@ -110,7 +110,13 @@ async function run(request: Partial<LogsRequest>): Promise<{ out: string[]; err:
   const err: string[] = [];
   const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line) };
   try {
-    await printLogs(client, io, ID, { sinceIndex: 0, follow: false, json: false, sealWaitSeconds: 0, ...request });
+    await printLogs(client.getHandle(ID), io, {
+      sinceIndex: 0,
+      follow: false,
+      json: false,
+      sealWaitSeconds: 0,
+      ...request,
+    });
     return { out, err };
   } catch (error) {
     return { out, err, error };
@@ -196,7 +202,7 @@ describe('logstream logs --tail, --grep, --timestamps against a scripted API', (
       err: () => undefined,
       drained: async () => void waits.push(out.length),
     };
-    await printLogs(client, io, ID, { sinceIndex: 0, follow: false, json: false, sealWaitSeconds: 0 });
+    await printLogs(client.getHandle(ID), io, { sinceIndex: 0, follow: false, json: false, sealWaitSeconds: 0 });
     expect(out).toHaveLength(2500);
     expect(waits).toEqual([1000, 2000]);
   });

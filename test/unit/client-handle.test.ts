@@ -67,7 +67,7 @@ function sealedLogPage(url: URL, total: number, pageSize: number) {
 describe('the HTTP client’s execution handle', () => {
   it('describes an execution in camelCase with dates', async () => {
     serve(() => ok(statusBody));
-    const description = await client.execution(ID).status();
+    const description = await client.getHandle(ID).describe();
     expect(description).toEqual({
       executionId: ID,
       status: 'FAILED',
@@ -87,7 +87,7 @@ describe('the HTTP client’s execution handle', () => {
 
   it('reads a page with option objects and answers in camelCase', async () => {
     serve((_path, url) => ok(sealedLogPage(url, 10, 4)));
-    const page = await client.execution(ID).logs({ sinceIndex: 2, limit: 4 });
+    const page = await client.getHandle(ID).logs({ sinceIndex: 2, limit: 4 });
     expect(requests[0]?.path).toBe(`/executions/${ID}/logs?since_index=2&limit=4`);
     expect(page).toMatchObject({ executionId: ID, sealed: true, lastIndex: 10, nextIndex: 6, websocketUrl: null });
     expect(page.events.map((e) => e.index)).toEqual([3, 4, 5, 6]);
@@ -103,11 +103,33 @@ describe('the HTTP client’s execution handle', () => {
     expect(handle.executionId).toBe('ext-1');
     await handle.complete({ status: 'FAILED', completedAt: new Date(5000), exitCode: 2 });
     await handle.stop();
+    await client.start({ logGroup: '/g', logStreams: ['a', 'b'] });
+    await client.start({ command: ['true'], executionId: 'ext-1' });
     expect(requests.map((r) => [r.method, r.path, r.body])).toEqual([
       ['POST', '/executions', { log_group: '/g', log_stream: 's', execution_id: 'ext-1' }],
       ['POST', '/executions/ext-1/complete', { status: 'FAILED', completed_at: 5000, exit_code: 2 }],
       ['POST', '/executions/ext-1/stop', {}],
+      ['POST', '/executions', { log_group: '/g', log_streams: ['a', 'b'] }],
+      ['POST', '/executions', { command: ['true'], execution_id: 'ext-1' }],
     ]);
+  });
+
+  it('lists executions as an async iterable of camelCase entries with dates', async () => {
+    serve(() =>
+      ok({
+        executions: [
+          { execution_id: 'b', status: 'RUNNING', started_at: '2026-01-01T00:00:00.000Z', completed_at: null },
+          { execution_id: 'a', status: 'FAILED', started_at: null, completed_at: null },
+        ],
+      }),
+    );
+    const listed = [];
+    for await (const entry of client.list({ status: 'RUNNING', limit: 2 })) listed.push(entry);
+    expect(listed).toEqual([
+      { executionId: 'b', status: 'RUNNING', startedAt: new Date('2026-01-01T00:00:00.000Z'), completedAt: null },
+      { executionId: 'a', status: 'FAILED', startedAt: null, completedAt: null },
+    ]);
+    expect(requests.map((r) => r.path)).toEqual(['/executions?status=RUNNING&limit=2']);
   });
 
   it.each([
@@ -119,7 +141,7 @@ describe('the HTTP client’s execution handle', () => {
     ['unreachable' as const, 'ApiUnreachableError', 'UNREACHABLE'],
   ])('one error class per failure: %j', async (answer, name, code) => {
     serve(() => answer);
-    await expect(client.execution(ID).status()).rejects.toMatchObject({ name, code });
+    await expect(client.getHandle(ID).describe()).rejects.toMatchObject({ name, code });
   });
 
   it('follows a sealed log to its end, resuming after failed requests with no gap and no duplicate', async () => {
@@ -135,7 +157,7 @@ describe('the HTTP client’s execution handle', () => {
       return ok({ ...statusBody, last_index: 25 });
     });
     const items: FollowItem[] = [];
-    for await (const item of client.execution(ID).follow({ sinceIndex: 3 })) items.push(item);
+    for await (const item of client.getHandle(ID).follow({ sinceIndex: 3 })) items.push(item);
     const indexes = items.flatMap((item) => (item.kind === 'event' ? [item.index] : []));
     expect(indexes).toEqual(Array.from({ length: 22 }, (_, i) => i + 4));
     expect(items[items.length - 1]).toEqual({ kind: 'status', status: 'FAILED', lastIndex: 25 });
@@ -143,7 +165,7 @@ describe('the HTTP client’s execution handle', () => {
 
   it('does not retry a refusal: an unknown execution ends the follow with its error', async () => {
     serve(() => failure(404, 'EXECUTION_NOT_FOUND'));
-    const follow = client.execution(ID).follow();
+    const follow = client.getHandle(ID).follow();
     await expect(follow.next()).rejects.toMatchObject({ name: 'ExecutionNotFoundError' });
     expect(requests).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
+import { followAll } from '../support/follow-all';
 import type { IndexedEvent } from '../../src/domain';
-import { LogNotSealedError, LogstreamClient, type LogsView, type SealWaitOptions } from '../../src/client/client';
+import { LogNotSealedError, LogstreamClient, type LogPage, type SealWaitOptions } from '../../src/client/client';
 
 // The client against a scripted API (global fetch replaced): what it does with a log that is not
 // sealed. No server: each request is answered by the handler of its path. (The CLI on top of it is
@@ -55,9 +56,9 @@ const page = (overrides: Record<string, unknown>) => ({
 const client = new LogstreamClient({ url: 'http://api.invalid' });
 
 /** Everything `allLogs` yields, and the last page it resolves with. */
-async function readAll(options: SealWaitOptions = {}): Promise<{ events: string[]; last: LogsView }> {
+async function readAll(options: SealWaitOptions = {}): Promise<{ events: string[]; last: LogPage }> {
   const events: string[] = [];
-  const pages = client.allLogs(ID, 0, options);
+  const pages = client.getHandle(ID).allLogs({ sinceIndex: 0, ...options });
   let next = await pages.next();
   for (; !next.done; next = await pages.next()) events.push((next.value as IndexedEvent).message);
   return { events, last: next.value };
@@ -73,7 +74,7 @@ describe('a log whose workflow is gone without a seal', () => {
 
   test('follow rejects with LogNotSealedError at once, after passing on what was read', async () => {
     const seen: number[] = [];
-    const error = await client.follow(ID, (event) => seen.push(event.index)).catch((e: unknown) => e);
+    const error = await followAll(client.getHandle(ID), (event) => seen.push(event.index)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LogNotSealedError);
     expect(error).toMatchObject({ code: 'LOG_NOT_SEALED', sealPending: false, lastIndex: 2 });
     expect(seen).toEqual([1, 2]);
@@ -82,7 +83,7 @@ describe('a log whose workflow is gone without a seal', () => {
   test('allLogs reads it without waiting and flags it unsealed', async () => {
     const { events, last } = await readAll();
     expect(events).toEqual(['one', 'two']);
-    expect(last).toMatchObject({ sealed: false, seal_pending: false, source: 'cloudwatch' });
+    expect(last).toMatchObject({ sealed: false, sealPending: false, source: 'cloudwatch' });
     // No seal can come: nothing is waited for.
     expect(requests.filter((r) => !r.includes('/logs'))).toEqual([]);
   });
@@ -110,7 +111,7 @@ describe('a completed log whose final drain still runs', () => {
       [`/executions/${ID}`]: () => status({ seal_pending: true }),
       [`/executions/${ID}/logs`]: () => page({ status: 'SUCCEEDED', seal_pending: true }),
     });
-    const error = await client.follow(ID, () => undefined, 0, { sealWaitMs: 0 }).catch((e: unknown) => e);
+    const error = await followAll(client.getHandle(ID), () => undefined, { sealWaitMs: 0 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'LOG_NOT_SEALED', sealPending: true });
     expect((error as Error).message).toMatch(/not sealed yet \(its final drain still runs\)/);
   });

@@ -105,8 +105,8 @@ describe('the error catalogue', () => {
         })) as typeof fetch;
       const client = new LogstreamClient({ url: 'http://api.invalid/' });
       const error = await client
-        .execution('exec-1')
-        .status()
+        .getHandle('exec-1')
+        .describe()
         .then(
           () => undefined,
           (failure: unknown) => failure,

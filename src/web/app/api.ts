@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
-import { ApiError } from '../../client/errors';
+import { apiErrorFor } from '../../client/errors';
 import { askForKey } from './key-prompt';
+
+export { ApiError } from '../../client/errors';
 
 const KEY_STORAGE = 'logstream.apiKey';
 
@@ -12,7 +14,6 @@ export type {
   SearchView as SearchPage,
   WireEvent as LogEvent,
 } from '../../contract';
-export { ApiError };
 
 /** The API key of this browser session, if one was given. */
 export function storedKey(): string | null {
@@ -40,7 +41,7 @@ export async function apiFetch(path: string, init: RequestInit = {}): Promise<Re
     if (!response.ok) {
       const body = (await response.json().catch(() => undefined)) as
         { error?: { code?: string; message?: string } } | undefined;
-      throw new ApiError(
+      throw apiErrorFor(
         response.status,
         body?.error?.code ?? `HTTP_${response.status}`,
         body?.error?.message ?? response.statusText,

@@ -1,3 +1,4 @@
+import { followAll } from '../../support/follow-all';
 // Drill: the API process is stopped (SIGTERM, then SIGKILL) and started again on the same port while 50 WebSocket
 // clients tail a running job. Half use the programmatic client's follow, half are raw sockets that reconnect with
 // their last index; every one must end with exactly 1..N, no gap, no duplicate.
@@ -60,13 +61,13 @@ describe('drill: API process restarted under 50 tailing sockets', () => {
     async () => {
       const client = new LogstreamClient({ url: api.url });
       const id = newExecutionId('drill-api');
-      await client.run(job.command, id);
+      await client.start({ command: job.command, executionId: id });
       let tip = await waitStoredPast(h.aws.store, id, 0);
 
       const followers: Follower[] = Array.from({ length: FOLLOWERS }, () => {
         const events: IndexedEvent[] = [];
         // Generous retries: the API is down while a child process restarts on a loaded machine.
-        const done = client.follow(id, (event) => events.push(event), 0, { maxRetries: 30 });
+        const done = followAll(client.getHandle(id), (event) => events.push(event), { maxRetries: 30 });
         done.catch(() => undefined);
         return { events, done };
       });
@@ -98,7 +99,7 @@ describe('drill: API process restarted under 50 tailing sockets', () => {
       // follow resolves with the final view: the whole log, and it says so.
       const views = await Promise.all(followers.map((f) => f.done));
       expect(views).toEqual(
-        followers.map(() => expect.objectContaining({ status: 'SUCCEEDED', sealed: true, last_index: n })),
+        followers.map(() => expect.objectContaining({ status: 'SUCCEEDED', sealed: true, lastIndex: n })),
       );
       const statuses = await Promise.all(raw.map((s) => s.done));
 

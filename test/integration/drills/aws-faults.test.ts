@@ -1,3 +1,4 @@
+import { followAll } from '../../support/follow-all';
 // Drills: an AWS dependency fails for a while (injected by the strict AWS layer) while a managed job keeps printing.
 // - CloudWatch Logs down for 15 s (every call answered 503): the shipper and the ingest loop must ride it out.
 // - DynamoDB throttled 50 % (ProvisionedThroughputExceededException) from mid-job until the log is sealed: the
@@ -50,12 +51,12 @@ async function startJobAndReaders(
   job: DrillJob,
   id: string,
   readers: ResumingSocket[],
-): Promise<{ followed: IndexedEvent[]; follow: ReturnType<Harness['client']['follow']>; socket: ResumingSocket }> {
-  await h.client.run(job.command, id);
+): Promise<{ followed: IndexedEvent[]; follow: ReturnType<typeof followAll>; socket: ResumingSocket }> {
+  await h.client.start({ command: job.command, executionId: id });
   await waitStoredPast(h.aws.store, id, 0);
   // Two live readers through the fault: the programmatic client's follow and a raw socket resuming by index.
   const followed: IndexedEvent[] = [];
-  const follow = h.client.follow(id, (event) => followed.push(event));
+  const follow = followAll(h.client.getHandle(id), (event) => followed.push(event));
   follow.catch(() => undefined);
   const socket = resumingSocket(`ws://127.0.0.1:${h.server.port}/ws`, id);
   readers.push(socket);
@@ -70,11 +71,11 @@ async function expectExactEverywhere(
   h: Harness,
   id: string,
   job: DrillJob,
-  readers: { followed: IndexedEvent[]; follow: ReturnType<Harness['client']['follow']>; socket: ResumingSocket },
+  readers: { followed: IndexedEvent[]; follow: ReturnType<typeof followAll>; socket: ResumingSocket },
 ): Promise<void> {
   const n = await expectSealedExact(h.client, id, job);
   const expected = indexes(n).map((index) => ({ index, message: drillLine(index) }));
-  expect(await readers.follow).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: n });
+  expect(await readers.follow).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: n });
   expect(readers.followed.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);
   expect(await readers.socket.done).toEqual({ status: 'SUCCEEDED', last_index: n });
   expect(readers.socket.events.map((e) => ({ index: e.index, message: e.message }))).toEqual(expected);

@@ -46,7 +46,7 @@ describe('drill: subscription delivery skips a window mid-log', () => {
     async () => {
       filter = await currentFilter(h);
       const id = newExecutionId('drill-gap-managed');
-      await h.client.run(job.command, id);
+      await h.client.start({ command: job.command, executionId: id });
       await waitStoredPast(h.aws.store, id, 0);
 
       await removeFilter(h);
@@ -62,16 +62,16 @@ describe('drill: subscription delivery skips a window mid-log', () => {
 
       job.end();
       const view = await waitSealed(h.client, id, 180_000);
-      expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, exit_code: 0, duplicate_events: 0 });
+      expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, exitCode: 0, duplicateEvents: 0 });
       const n = job.printed();
-      expect(view.last_index).toBe(n);
+      expect(view.lastIndex).toBe(n);
       const events = await allEvents(h, id);
-      expect(events.map((e) => e.index)).toEqual(indexes(view.last_index));
+      expect(events.map((e) => e.index)).toEqual(indexes(view.lastIndex));
       // Every line the job printed, once; the recovered ones come after the tip as it stood when they were found.
-      expect([...events.map((e) => e.message)].sort()).toEqual(indexes(view.last_index).map(drillLine).sort());
+      expect([...events.map((e) => e.message)].sort()).toEqual(indexes(view.lastIndex).map(drillLine).sort());
       const recovered = events.filter((e) => e.recovered === true);
       expect(recovered.length).toBeGreaterThan(0);
-      expect(view.recovered_events).toBe(recovered.length);
+      expect(view.recoveredEvents).toBe(recovered.length);
       expect(recovered.every((e) => e.index > tipWhileAway)).toBe(true);
     },
     DRILL_TIMEOUT_MS,
@@ -83,7 +83,7 @@ describe('drill: subscription delivery skips a window mid-log', () => {
       filter ??= await currentFilter(h);
       const id = newExecutionId('drill-gap-external');
       const stream = `external/${id}`;
-      await h.client.register(h.config.logGroup, stream, id);
+      await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
       await h.aws.source.createStream(h.config.logGroup, stream);
       const start = Date.now();
       for (let call = 0; call < EXTERNAL_CALLS; call++) {
@@ -98,11 +98,11 @@ describe('drill: subscription delivery skips a window mid-log', () => {
       const total = EXTERNAL_CALLS * LINES_PER_CALL;
       const away = (FILTER_AWAY.to - FILTER_AWAY.from) * LINES_PER_CALL;
       await waitStoredPast(h.aws.store, id, total - away - 1);
-      await h.client.complete(id, 'SUCCEEDED');
+      await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
 
       const view = await waitSealed(h.client, id, 240_000);
-      expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: total });
-      expect(view).toMatchObject({ recovered_events: away, duplicate_events: 0 });
+      expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: total });
+      expect(view).toMatchObject({ recoveredEvents: away, duplicateEvents: 0 });
       const events = await allEvents(h, id);
       expect(events.map((e) => e.index)).toEqual(indexes(total));
       const expected = indexes(total).map(externalLine);
@@ -129,10 +129,10 @@ async function allEvents(h: Harness, id: string): Promise<{ index: number; messa
   const events: { index: number; message: string; recovered?: boolean }[] = [];
   let since = 0;
   for (;;) {
-    const page = await h.client.logs(id, since, 10_000);
+    const page = await h.client.getHandle(id).logs({ sinceIndex: since, limit: 10_000 });
     events.push(...page.events);
-    if (page.next_index === null) return events;
-    since = page.next_index;
+    if (page.nextIndex === null) return events;
+    since = page.nextIndex;
   }
 }
 

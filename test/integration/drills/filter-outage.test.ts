@@ -61,8 +61,8 @@ async function outage(): Promise<number> {
 /** The sealed log is the written lines, 1..N, each once; returns its view. */
 async function expectSealedAs(id: string, prefix: string, skipped: number) {
   const view = await waitSealed(h.client, id, 300_000);
-  expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: LINES, duplicate_events: 0 });
-  expect(view.recovered_events).toBe(skipped);
+  expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: LINES, duplicateEvents: 0 });
+  expect(view.recoveredEvents).toBe(skipped);
   const { events } = await readAllLogs(h.client, id);
   expect(events.map((e) => e.index)).toEqual(indexes(LINES));
   // Recovered lines come after those stored before them (see docs/architecture.md): the same lines, each once.
@@ -82,7 +82,7 @@ describe('drill: delivery disabled for 60 s in the middle of a 50,000-line log',
       const id = newExecutionId('drill-outage-managed');
       // 50 lines every 100 ms: 500 a second, 100 s in all.
       const script = `let i = 1; const t = setInterval(() => { for (let k = 0; k < ${PER_SECOND / 10} && i <= ${LINES}; k++) console.log('managed line ' + i++); if (i > ${LINES}) clearInterval(t); }, 100);`;
-      await h.client.run([process.execPath, '-e', script], id);
+      await h.client.start({ command: [process.execPath, '-e', script], executionId: id });
       await waitStoredPast(h.aws.store, id, 5000, 180_000);
       const skipped = await outage();
       expect(skipped).toBeGreaterThan(1000);
@@ -100,7 +100,7 @@ describe('drill: delivery disabled for 60 s in the middle of a 50,000-line log',
       const id = newExecutionId('drill-outage-external');
       const stream = `external/${id}`;
       await h.aws.source.createStream(h.config.logGroup, stream);
-      await h.client.register(h.config.logGroup, stream, id);
+      await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
       let written = 0;
       let skipping: Promise<number> | undefined;
       while (written < LINES) {
@@ -114,7 +114,7 @@ describe('drill: delivery disabled for 60 s in the middle of a 50,000-line log',
       }
       const skipped = await (skipping ?? Promise.resolve(0));
       expect(skipped).toBeGreaterThan(1000);
-      await h.client.complete(id, 'SUCCEEDED');
+      await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
       await expectSealedAs(id, 'external', skipped);
     },
     DRILL_TIMEOUT_MS,

@@ -64,8 +64,8 @@ describe('drill: the forwarder’s worker killed mid-stream', () => {
       for (let i = 0; i < EXECUTIONS; i++) {
         const executionId = newExecutionId('fwd-drill');
         const stream = `external/${executionId}`;
-        const view = await h.client.register(h.config.logGroup, stream, executionId);
-        expect(view.execution_id).toBe(executionId);
+        const view = await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId });
+        expect(view.executionId).toBe(executionId);
         // Registration (a workflow task and an activity on the freshly started worker) routes the stream first.
         await waitFor(
           `${executionId} registered for push`,
@@ -105,12 +105,12 @@ describe('drill: the forwarder’s worker killed mid-stream', () => {
         DRILL_TIMEOUT_MS / 4,
       );
       await Promise.all(writers.map((w) => w.stop()));
-      for (const w of writers) await h.client.complete(w.executionId, 'SUCCEEDED');
+      for (const w of writers) await h.client.getHandle(w.executionId).complete({ status: 'SUCCEEDED' });
 
       for (const w of writers) {
         const view = await waitSealed(h.client, w.executionId, DRILL_TIMEOUT_MS / 2);
         const n = w.written();
-        expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: n });
+        expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: n });
         const { events, sources } = await readAllLogs(h.client, w.executionId);
         expect(sources).toEqual(new Set(['dynamodb']));
         expect(events.map((e) => e.index)).toEqual(indexes(n));

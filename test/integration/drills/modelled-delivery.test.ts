@@ -56,7 +56,7 @@ describe('drill: modelled subscription delivery', () => {
       const job = drillJob();
       try {
         const id = newExecutionId('drill-repeats');
-        await h.client.run(job.command, id);
+        await h.client.start({ command: job.command, executionId: id });
         await waitStoredPast(h.aws.store, id, 0);
         // Enough of the job's records went through the model to be repeated and re-batched several times.
         await waitFor(
@@ -69,7 +69,7 @@ describe('drill: modelled subscription delivery', () => {
         );
         job.end();
         await expectSealedExact(h.client, id, job);
-        expect(await h.client.status(id)).toMatchObject({ recovered_events: 0, duplicate_events: 0 });
+        expect(await h.client.getHandle(id).describe()).toMatchObject({ recoveredEvents: 0, duplicateEvents: 0 });
       } finally {
         job.end();
         job.cleanup();
@@ -85,7 +85,7 @@ describe('drill: modelled subscription delivery', () => {
       await deliverAs({ seed: 12, lag: { medianMs: 3000, p99Ms: 8000 }, repeatFraction: 0.05 });
       const id = newExecutionId('drill-lag');
       const stream = `external/${id}`;
-      await h.client.register(h.config.logGroup, stream, id);
+      await h.client.start({ logGroup: h.config.logGroup, logStream: stream, executionId: id });
       await h.aws.source.createStream(h.config.logGroup, stream);
       const lines = indexes(2000).map((i) => `lagged line ${i}`);
       const start = Date.now();
@@ -97,18 +97,18 @@ describe('drill: modelled subscription delivery', () => {
         );
       }
       // Completed at once: most records are still on their way.
-      await h.client.complete(id, 'SUCCEEDED');
+      await h.client.getHandle(id).complete({ status: 'SUCCEEDED' });
       const view = await waitSealed(h.client, id, 240_000);
-      expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, last_index: 2000, duplicate_events: 0 });
+      expect(view).toMatchObject({ status: 'SUCCEEDED', sealed: true, lastIndex: 2000, duplicateEvents: 0 });
       const { events } = await readAllLogs(h.client, id);
       expect(events.map((e) => e.index)).toEqual(indexes(2000));
       expect(events.map((e) => e.message).sort()).toEqual([...lines].sort());
-      expect(view.recovered_events).toBe(events.filter((e) => e.recovered === true).length);
+      expect(view.recoveredEvents).toBe(events.filter((e) => e.recovered === true).length);
       // The late deliveries, repeats included, reach the forwarder after the seal and store nothing.
       await waitFor('the model to deliver everything', async () =>
         (await strict.delivery()).counters.pending === 0 ? true : undefined,
       );
-      expect((await h.client.status(id)).last_index).toBe(2000);
+      expect((await h.client.getHandle(id).describe()).lastIndex).toBe(2000);
     },
     DRILL_TIMEOUT_MS,
   );
@@ -120,7 +120,7 @@ describe('drill: modelled subscription delivery', () => {
       const job = drillJob();
       try {
         const id = newExecutionId('drill-lost-reply');
-        await h.client.run(job.command, id);
+        await h.client.start({ command: job.command, executionId: id });
         await waitStoredPast(h.aws.store, id, 0);
         const logsFault = await strict.fault({
           service: 'logs',
@@ -157,9 +157,9 @@ describe('drill: modelled subscription delivery', () => {
         await strict.clearFaults();
         job.end();
         const view = await waitSealed(h.client, id, 180_000);
-        expect(view).toMatchObject({ status: 'SUCCEEDED', exit_code: 0, duplicate_events: 0 });
+        expect(view).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, duplicateEvents: 0 });
         const { events } = await readAllLogs(h.client, id);
-        expect(events.map((e) => e.index)).toEqual(indexes(view.last_index));
+        expect(events.map((e) => e.index)).toEqual(indexes(view.lastIndex));
         // CloudWatch holds some batches twice (each copy its own event): the log holds each copy once.
         const inCloudWatch = await cloudWatchMessages(managedLogStream(id));
         expect(inCloudWatch.length).toBeGreaterThan(new Set(inCloudWatch).size);

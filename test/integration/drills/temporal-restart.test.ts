@@ -41,7 +41,7 @@ describe('drill: Temporal dev server killed and restarted mid-job', () => {
     'seals the log exact, indexes 1..N, after two kills of the server while the log is storing',
     async () => {
       const id = newExecutionId('drill-temporal');
-      await h.client.run(job.command, id);
+      await h.client.start({ command: job.command, executionId: id });
       let tip = await waitStoredPast(h.aws.store, id, 0);
 
       for (let kill = 0; kill < 2; kill++) {
@@ -53,7 +53,7 @@ describe('drill: Temporal dev server killed and restarted mid-job', () => {
         tip = await waitStoredPast(h.aws.store, id, tip + 50);
         await temporal.restart();
         await waitFor('the API to see the execution RUNNING again', async () =>
-          (await h.client.status(id)).status === 'RUNNING' ? true : undefined,
+          (await h.client.getHandle(id).describe()).status === 'RUNNING' ? true : undefined,
         );
         tip = await waitStoredPast(h.aws.store, id, await storedLastIndex(h.aws.store, id));
       }
