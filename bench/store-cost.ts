@@ -96,7 +96,7 @@ export async function benchPushStoreCost(
         await client.start({ command: ['sh', '-c', script], executionId: id });
         const handle = client.getHandle(id);
         // A follower from the first line on: its tail watches the execution until the seal.
-        if (kind === 'watched') for await (const _item of handle.follow());
+        if (kind === 'watched') for await (const item of handle.follow()) void item;
         while (!(await handle.describe()).sealed) await sleep(500);
         const cost = await executionWriteUnits(aws.dynamodb, held.table, id);
         figures[at(`${kind}_chunks`)] = cost.chunks;

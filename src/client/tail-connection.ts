@@ -1,6 +1,6 @@
 import { WebSocket, type RawData } from 'ws';
 import type { ErrorBody, EventsFrame, StatusFrame } from '../contract';
-import type { IndexedEvent, TerminalStatus } from '../domain';
+import type { TerminalStatus } from '../domain';
 import type { TailConnect, TailHandlers, TailOutcome } from './follow-loop';
 
 // A stalled upgrade is abandoned (and retried) after this long.

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import type { TailConnect, TailOutcome } from '../../client/follow-loop';
-import type { IndexedEvent, TerminalStatus } from '../../domain';
+import type { EventsFrame, StatusFrame, WireTerminalStatus } from '../../contract';
 
 /**
  * One tail connection over the browser's WebSocket: the `connect` of the client's resume loop in the web app. A
@@ -10,7 +10,7 @@ export const connectBrowserTail: TailConnect = (url, handlers, signal) =>
   new Promise<TailOutcome>((resolve, reject) => {
     // The API builds ws:// from its Host header; a page served over TLS must use wss://.
     const socket = new WebSocket(location.protocol === 'https:' ? url.replace(/^ws:/, 'wss:') : url);
-    let final: { status: TerminalStatus; lastIndex: number } | undefined;
+    let final: { status: WireTerminalStatus; lastIndex: number } | undefined;
     let dropped: string | undefined;
     let settled = false;
     const settle = (finish: () => void): void => {
@@ -28,12 +28,9 @@ export const connectBrowserTail: TailConnect = (url, handlers, signal) =>
     socket.addEventListener('message', (message: MessageEvent<string>) => {
       if (settled) return;
       try {
-        const data = JSON.parse(message.data) as {
-          type?: string;
-          events?: IndexedEvent[];
-          status?: TerminalStatus;
-          last_index?: number;
-        };
+        // Checked field by field: a frame from another version of the API may lack some.
+        const data = JSON.parse(message.data) as { type?: unknown } & Partial<Omit<EventsFrame, 'type'>> &
+          Partial<Omit<StatusFrame, 'type'>>;
         if (data.type === 'events' && Array.isArray(data.events)) handlers.events(data.events);
         else if (data.type === 'status' && data.status && typeof data.last_index === 'number') {
           final = { status: data.status, lastIndex: data.last_index };
