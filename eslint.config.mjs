@@ -158,11 +158,21 @@ export default tseslint.config(
     ['contract', 'client'],
     [{ group: nodeBuiltins, message: 'the browser app has no Node built-ins' }, sdkAll],
   ),
-  boundary(['src/plugin/**/*.ts'], 'the plugin', ['api', 'ws', 'cli', 'web'], []),
+  boundary(['src/plugin/**/*.ts'], 'the plugin', ['api', 'ws', 'cli', 'web', 'main'], []),
+  // The composition of the processes (adapters, workers, provisioning): what src/main's entry points and the plugin
+  // start; it serves no request itself.
+  boundary(['src/compose/**/*.ts'], 'the composition', ['api', 'ws', 'cli', 'web', 'plugin', 'main', 'client'], []),
+  // The SDK adapters implement the ports: they know nothing of who calls them.
+  boundary(
+    ['src/adapters/**/*.ts'],
+    'an adapter',
+    ['api', 'ws', 'cli', 'web', 'plugin', 'main', 'compose', 'client'],
+    [],
+  ),
   {
-    // The rest of the product: adapters, wiring, the web app's build. `npm start` (src/main/dev.ts) and
+    // The rest of the product: the entry points, the web app's build. `npm start` (src/main/dev.ts) and
     // `logstream/testing` (src/testing) are the local stack's own entry points.
-    files: ['src/adapters/**/*.ts', 'src/main/**/*.ts', 'src/web/build.ts', 'src/config.ts'],
+    files: ['src/main/**/*.ts', 'src/web/build.ts', 'src/config.ts'],
     ignores: ['src/main/dev.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [devstack] }] },
   },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../src/config';
 import { startWorker } from '../src/main/worker';
-import { createAwsAdapters, provisionAws } from '../src/main/wiring';
+import { createAwsAdapters, provisionAws } from '../src/compose/wiring';
 import { forwarderWorkflowId } from '../workflows/forwarder-workflow';
 import { quantile, sleep, startBenchStack } from './stack';
 

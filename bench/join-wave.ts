@@ -2,7 +2,7 @@ import { LogstreamClient } from '../src/client/client';
 import type { Config } from '../src/config';
 import type { IndexedEvent } from '../src/domain';
 import { startServer } from '../src/main/server';
-import { createAwsAdapters } from '../src/main/wiring';
+import { createAwsAdapters } from '../src/compose/wiring';
 import { startWorker } from '../src/main/worker';
 import { parseJobLine, startLineJob } from '../test/support/line-job';
 import { readsOf, startTailEndpoint, type CallCounts, type TailEndpoint } from '../test/support/tail-endpoint';

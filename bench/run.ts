@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config';
-import { createAwsAdapters } from '../src/main/wiring';
+import { createAwsAdapters } from '../src/compose/wiring';
 import { strictAws } from '../test/support/strict-aws';
 import { benchChunkCount } from './chunk-count';
 import { benchCloudWatchRate } from './cloudwatch-rate';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { LogstreamClient } from '../src/client/client';
 import type { Config } from '../src/config';
-import { createAwsAdapters, provisionAws } from '../src/main/wiring';
+import { createAwsAdapters, provisionAws } from '../src/compose/wiring';
 import { forwarderWorkflowId } from '../workflows/forwarder-workflow';
 import { startApiProcess, type ApiProcess } from '../test/support/api-process';
 import { startLineWriter, type LineWriter } from '../test/support/external-job';

@@ -1,7 +1,7 @@
 import { LogstreamClient } from '../src/client/client';
 import type { Config } from '../src/config';
 import { startServer } from '../src/main/server';
-import { createAwsAdapters } from '../src/main/wiring';
+import { createAwsAdapters } from '../src/compose/wiring';
 import { startWorker } from '../src/main/worker';
 import type { StrictAwsControl } from '../test/support/strict-aws';
 import { currentFilter, putFilter } from '../test/support/subscription-filter';

@@ -2,7 +2,7 @@ import { followAll } from '../test/support/follow-all';
 import { LogstreamClient } from '../src/client/client';
 import type { Config } from '../src/config';
 import { startServer } from '../src/main/server';
-import { createAwsAdapters } from '../src/main/wiring';
+import { createAwsAdapters } from '../src/compose/wiring';
 import { startWorker } from '../src/main/worker';
 import { quantile, sleep } from './stack';
 

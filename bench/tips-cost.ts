@@ -4,7 +4,7 @@ import { ShardTipsBook } from '../activities/push/shard-tips';
 import { itemSize } from '../src/adapters/dynamodb/item-size';
 import { shardTipsKey } from '../src/adapters/dynamodb/log-items';
 import type { Config } from '../src/config';
-import { createAwsAdapters } from '../src/main/wiring';
+import { createAwsAdapters } from '../src/compose/wiring';
 
 /** Forwarder rounds a second while lines flow (GetRecords at 4 calls/s). */
 const ROUNDS_PER_SECOND = 4;

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { Config } from '../src/config';
 import { startServer } from '../src/main/server';
-import { createAwsAdapters } from '../src/main/wiring';
+import { createAwsAdapters } from '../src/compose/wiring';
 import { chromiumPath, launchBrowser } from '../test/support/browser';
 import { storeSealedLog, SyntheticSource } from '../test/support/synthetic-log';
 

@@ -1,6 +1,6 @@
 import { createActivities } from '../../activities';
 import type { Config } from '../config';
-import type { AwsAdapters } from '../main/wiring';
+import type { AwsAdapters } from './wiring';
 
 /** The execution's activities (register, run, ingest, drain and seal) as logstream's worker hosts them. */
 export function executionActivities(

@@ -2,7 +2,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { workflowSource } from '../adapters/temporal/workflow-bundle';
 import type { Config } from '../config';
 import type { CallObserver } from '../ports';
-import { createAwsAdapters, createLogger } from '../main/wiring';
+import { createAwsAdapters, createLogger } from './wiring';
 import { executionActivities } from './execution-activities';
 import { startForwarding, workflowsForWorkers } from './forwarders';
 

@@ -12,7 +12,7 @@ import { ExecutableUnusableError, ServiceStartError } from './errors';
 import { ManagedProcess } from './managed-process';
 import { assertPortFree, findFreePort, urlHost } from './ports';
 import { motoProbe, strictAwsProbe, temporalProbe, waitUntilReady } from './probes';
-import { ensurePushDelivery } from '../main/push-provisioning';
+import { ensurePushDelivery } from '../compose/push-provisioning';
 import { startStrictAwsProcess } from './strict-aws/process';
 import { botocoreDataDirOf, repoRoot, toolchainPaths } from './toolchain';
 

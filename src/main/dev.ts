@@ -4,10 +4,10 @@ import { LogstreamClient } from '../client/client';
 import { loadConfig, type Config } from '../config';
 import { prepareAwsRecording } from '../devstack/aws-recording';
 import { startLocalStack, type LocalStack } from '../devstack/local-stack';
-import { asUnreachable, assertReachable, endpointsOf } from './reachability';
+import { asUnreachable, assertReachable, endpointsOf } from '../compose/reachability';
 import { startServer, type RunningServer } from './server';
 import { repoRoot } from '../devstack/toolchain';
-import { createLogger, provisionAws } from './wiring';
+import { createLogger, provisionAws } from '../compose/wiring';
 import { startWorker, type RunningWorker } from './worker';
 
 /**

@@ -2,8 +2,8 @@ import { ensureLogGroup } from '../adapters/cloudwatch/provision';
 import { SUBSCRIPTION_FILTER_NAME } from '../adapters/cloudwatch/subscription';
 import { ensureLogTable } from '../adapters/dynamodb/provision';
 import { loadConfig, type Config } from '../config';
-import { ensurePushDelivery, subscriptionRoleGuide } from './push-provisioning';
-import { createAwsAdapters } from './wiring';
+import { ensurePushDelivery, subscriptionRoleGuide } from '../compose/push-provisioning';
+import { createAwsAdapters } from '../compose/wiring';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

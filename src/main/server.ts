@@ -8,7 +8,7 @@ import { ConfigError, type Config } from '../config';
 import { TailHub } from '../ws/tail-hub';
 import { TailServer } from '../ws/tail-server';
 import { TicketSigner, websocketUrl } from '../ws/ticket';
-import { createAwsAdapters, createDirectory, createLogger, runStandalone } from './wiring';
+import { createAwsAdapters, createDirectory, createLogger, runStandalone } from '../compose/wiring';
 
 // How long a stopping server lets requests in flight finish before it cuts their connections.
 const STOP_GRACE_MS = 5000;

@@ -12,7 +12,7 @@ import type { Logger as ProcessLogger } from 'pino';
 import type { Config } from '../config';
 import type { CallObserver } from '../ports';
 import { startLogstreamWorkers, type RunningLogstreamWorkers } from '../compose/logstream-workers';
-import { createLogger, runStandalone } from './wiring';
+import { createLogger, runStandalone } from '../compose/wiring';
 
 /** A running worker: `stop()` shuts it down gracefully and closes its connections. */
 export interface RunningWorker {

@@ -9,7 +9,7 @@ import {
 import { temporalConnectionOptions } from '../adapters/temporal/connection-options';
 import { loadConfig, type Config } from '../config';
 import { startLogstreamWorkers, type RunningLogstreamWorkers } from '../compose/logstream-workers';
-import { provisionAws } from '../main/wiring';
+import { provisionAws } from '../compose/wiring';
 
 /** Options of `LogstreamPlugin`. */
 export interface LogstreamPluginOptions {

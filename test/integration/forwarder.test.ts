@@ -12,7 +12,7 @@ import type { ForwardShardProgress } from '../../activities/push/forwarder-activ
 import { decodeSubscriptionRecord } from '../../src/adapters/kinesis/subscription-record';
 import type { IndexedEvent } from '../../src/domain';
 import type { ShardRecord } from '../../src/ports';
-import { provisionAws } from '../../src/main/wiring';
+import { provisionAws } from '../../src/compose/wiring';
 import { shardsHolding } from '../../activities/push/shard-lineage';
 import { TemporalForwarderDirectory } from '../../src/adapters/temporal/temporal-forwarder-directory';
 import { forwarderTaskQueue, forwarderWorkflowId } from '../../workflows/forwarder-workflow';

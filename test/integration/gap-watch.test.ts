@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runCommand } from '../../activities/command/run-command';
 import { ensureLogGroup } from '../../src/adapters/cloudwatch/provision';
-import { createAwsAdapters, type AwsAdapters } from '../../src/main/wiring';
+import { createAwsAdapters, type AwsAdapters } from '../../src/compose/wiring';
 import { newExecutionId, testConfig, waitFor } from '../support/harness';
 import { recordingTelemetry } from '../support/recording-telemetry';
 

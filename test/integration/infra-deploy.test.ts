@@ -14,7 +14,7 @@ import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { LogstreamDataStack } from '../../infra';
 import { describeSubscription } from '../../src/adapters/cloudwatch/subscription';
 import { runProvision } from '../../src/main/provision';
-import { createAwsAdapters } from '../../src/main/wiring';
+import { createAwsAdapters } from '../../src/compose/wiring';
 import { forwarderWorkflowId } from '../../workflows/forwarder-workflow';
 import { newExecutionId, readAllLogs, startHarness, testConfig, waitSealed, type Harness } from '../support/harness';
 

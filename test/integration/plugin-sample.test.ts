@@ -15,7 +15,7 @@ import type { FollowItem } from '../../src/client/client';
 import { WORKFLOW_BUNDLE_FILE } from '../../src/adapters/temporal/workflow-bundle';
 import { loadConfig } from '../../src/config';
 import { repoRoot } from '../../src/devstack/toolchain';
-import { createAwsAdapters } from '../../src/main/wiring';
+import { createAwsAdapters } from '../../src/compose/wiring';
 import { LogstreamPlugin, LogstreamWorkflowClient } from '../../src/plugin';
 import { readStoredEvents } from '../../src/ports';
 import type { ExecutionWorkflowResult } from '../../workflows/messages';

@@ -4,7 +4,7 @@ import { itemSize } from '../../src/adapters/dynamodb/item-size';
 import { routeKey } from '../../src/adapters/dynamodb/log-items';
 import type { LogLocation } from '../../src/domain';
 import { PushedLogWriter, readStoredEvents, type PushedRecord } from '../../src/ports';
-import { createAwsAdapters, type AwsAdapters } from '../../src/main/wiring';
+import { createAwsAdapters, type AwsAdapters } from '../../src/compose/wiring';
 import { newExecutionId, testConfig } from '../support/harness';
 import { describePushRegistryContract } from '../support/push-registry-contract';
 import { seededRandom } from '../support/fakes';

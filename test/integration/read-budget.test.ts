@@ -1,7 +1,7 @@
 // The account-wide read budget on the local stack's DynamoDB (through the strict layer): every process takes its
 // FilterLogEvents calls from one counter per second, so the budget holds however many processes there are.
 import { DynamoDbReadBudget } from '../../src/adapters/dynamodb/dynamodb-read-budget';
-import { createAwsAdapters, type AwsAdapters } from '../../src/main/wiring';
+import { createAwsAdapters, type AwsAdapters } from '../../src/compose/wiring';
 import { newExecutionId, testConfig } from '../support/harness';
 
 let aws: AwsAdapters;

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { LogstreamClient } from '../../src/client/client';
-import { provisionAws } from '../../src/main/wiring';
+import { provisionAws } from '../../src/compose/wiring';
 import { forwarderWorkflowId } from '../../workflows/forwarder-workflow';
 import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { DRILL_TIMEOUT_MS, indexes, storedLastIndex } from '../support/drill';

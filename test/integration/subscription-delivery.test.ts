@@ -12,7 +12,7 @@ import { ensureSubscription, SUBSCRIPTION_FILTER_NAME } from '../../src/adapters
 import { ensureKinesisStream } from '../../src/adapters/kinesis/provision';
 import type { SubscriptionMessage } from '../../src/domain';
 import { runProvision } from '../../src/main/provision';
-import { createAwsAdapters, type AwsAdapters } from '../../src/main/wiring';
+import { createAwsAdapters, type AwsAdapters } from '../../src/compose/wiring';
 import type { ShardRecord } from '../../src/ports';
 import { newExecutionId, testConfig, waitFor } from '../support/harness';
 

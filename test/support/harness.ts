@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { LogstreamClient, type ExecutionDescription } from '../../src/client/client';
 import { loadConfig, type Config } from '../../src/config';
 import { startServer, type RunningServer } from '../../src/main/server';
-import { createAwsAdapters, type AwsAdapters } from '../../src/main/wiring';
+import { createAwsAdapters, type AwsAdapters } from '../../src/compose/wiring';
 import { startWorker, type RunningWorker } from '../../src/main/worker';
 
 /** A worker and/or an API server on the test stack, with clients to drive them. */

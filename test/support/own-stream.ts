@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { provisionAws } from '../../src/main/wiring';
+import { provisionAws } from '../../src/compose/wiring';
 import { forwarderWorkflowId } from '../../workflows/forwarder-workflow';
 import { startHarness, testConfig, type Harness } from './harness';
 

@@ -38,7 +38,7 @@ describe('task roles against the code', () => {
   const derived = deriveSdkActions(repoRoot(), {
     worker: { file: 'src/main/worker.ts', name: 'startWorker' },
     api: { file: 'src/main/server.ts', name: 'startServer' },
-    provision: { file: 'src/main/wiring.ts', name: 'provisionAws' },
+    provision: { file: 'src/compose/wiring.ts', name: 'provisionAws' },
   });
 
   test('the derivation sees what provisioning calls: the caller permissions docs/architecture.md lists for it', () => {

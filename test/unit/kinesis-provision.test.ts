@@ -7,7 +7,7 @@ import {
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { ensureSubscription, forwardsEverythingTo } from '../../src/adapters/cloudwatch/subscription';
 import { ensureKinesisStream } from '../../src/adapters/kinesis/provision';
-import { ensurePushDelivery } from '../../src/main/push-provisioning';
+import { ensurePushDelivery } from '../../src/compose/push-provisioning';
 import { runProvision } from '../../src/main/provision';
 import { awsError } from '../support/fakes';
 

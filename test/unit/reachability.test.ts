@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { loadConfig } from '../../src/config';
-import { asUnreachable, assertReachable, endpointsOf } from '../../src/main/reachability';
+import { asUnreachable, assertReachable, endpointsOf } from '../../src/compose/reachability';
 
 /** A loopback port nobody listens on (bound once by the OS, then released). */
 function closedPort(): Promise<number> {

@@ -4,7 +4,7 @@
 // sealed log must be exact: indexes 1..N, each line once, in order.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { provisionAws } from '../../../src/main/wiring';
+import { provisionAws } from '../../../src/compose/wiring';
 import { forwarderWorkflowId } from '../../../workflows/forwarder-workflow';
 import { DRILL_TIMEOUT_MS, indexes, storedLastIndex } from '../../support/drill';
 import { startLineWriter, writerLine, type LineWriter } from '../../support/external-job';
