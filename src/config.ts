@@ -121,14 +121,7 @@ export interface WsConfig {
   readonly allowedOrigins: readonly string[];
 }
 
-export {
-  ConfigError,
-  DEFAULT_KINESIS_STREAM,
-  LOCAL_SUBSCRIPTION_ROLE_ARN,
-  LOG_LEVELS,
-  TICKET_SECRET_MIN_LENGTH,
-  type LogLevel,
-} from './config-schema';
+export { ConfigError, DEFAULT_KINESIS_STREAM, LOCAL_SUBSCRIPTION_ROLE_ARN, type LogLevel } from './config-schema';
 
 /** Reads and validates the configuration from `env`, each variable through its declaration in `SETTINGS`. */
 export function loadConfig(env: Env = process.env): Config {

@@ -33,9 +33,3 @@ export interface SealWaitOptions {
   /** Aborts the wait (the promise rejects with the signal's reason). */
   readonly signal?: AbortSignal;
 }
-
-/** Options of `tail()` and `follow()`. */
-export interface TailOptions extends SealWaitOptions {
-  /** Reconnects in a row that bring no new event before `tail()` gives up (default 8). */
-  readonly maxRetries?: number;
-}

@@ -128,11 +128,6 @@ function storedEvent(event: SourcedEvent): LogEvent {
   };
 }
 
-/** The index of the event at `offset` (0-based) inside a chunk. */
-export function indexAt(chunk: LogChunk, offset: number): number {
-  return chunk.seq + offset;
-}
-
 /** Exact UTF-8 size of a string. */
 export function utf8Length(text: string): number {
   // Counted by hand: the domain runs inside workflow code too, where Buffer does not exist.

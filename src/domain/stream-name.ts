@@ -2,9 +2,6 @@ import type { SourceCursor } from './cursor';
 import { managedLogStream } from './execution';
 import type { LogEvent } from './log-event';
 
-/** The stream names of a managed job's two pipes. */
-export type OutputStream = 'stdout' | 'stderr';
-
 /**
  * The name readers see for the stream of an event of `executionId` read from CloudWatch log stream `logStream`: a
  * managed job's one log stream holds both its pipes (`stdout`, or `stderr` for a line stored behind the marker); an

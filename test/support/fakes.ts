@@ -4,7 +4,7 @@ export { jitter, seededRandom } from './fake-failures';
 export * from './fake-log-store';
 export * from './fake-log-source';
 export { fakeCloudWatchClient } from './fake-cloudwatch-client';
-export { awsError, MAX_PUT_MESSAGE_BYTES, StreamNotFoundError } from './fake-put-rules';
+export { awsError, MAX_PUT_MESSAGE_BYTES } from './fake-put-rules';
 export { InMemoryLogAudit } from './fake-log-audit';
 import { InMemoryLogAudit } from './fake-log-audit';
 import { InMemoryPushRegistry } from './fake-push-registry';
