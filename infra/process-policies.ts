@@ -6,7 +6,7 @@ import type { LogstreamData } from './logstream-data';
 export type LogstreamProcess = 'worker' | 'api';
 
 /**
- * What each process's code calls, by resource (test/unit/infra-iam.test.ts derives the calls from the code and
+ * What each process's code calls, by resource (test/unit/deploy/infra-iam.test.ts derives the calls from the code and
  * compares). The processes run with `LOGSTREAM_PROVISION=0`: the stack creates the resources, they only use them.
  */
 const ACTIONS: Readonly<

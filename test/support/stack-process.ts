@@ -1,4 +1,4 @@
-// Runs a local stack in its own Node process for the orphan tests in test/integration/local-stack.test.ts.
+// Runs a local stack in its own Node process for the orphan tests in test/integration/devstack/local-stack.test.ts.
 // Prints one JSON line with its pids and ports once ready; SIGINT/SIGTERM stop the stack and exit 0.
 // With --unhandled it installs no signal handlers, like an application that never calls stop().
 // Run with: node --import tsx test/support/stack-process.ts [--unhandled]
