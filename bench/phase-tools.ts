@@ -1,4 +1,4 @@
-import { ApiError, type LogstreamClient } from '../src/client/client';
+import type { LogstreamClient } from '../src/client/client';
 import type { StrictStatsView } from '../test/support/strict-aws';
 import { sleep } from './stack';
 
@@ -24,25 +24,6 @@ export async function waitUntil(what: string, timeoutMs: number, holds: () => Pr
     if (await holds().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(250);
-  }
-}
-
-/**
- * `call`, again after each refusal a client would retry (429, 5xx, no answer) until `timeoutMs` has passed;
- * `refused` is told of each one, so the bench reports them rather than hiding them.
- */
-export async function retryRefused<T>(call: () => Promise<T>, refused: () => void, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const retryable =
-        error instanceof ApiError && (error.status === 0 || error.status === 429 || error.status >= 500);
-      if (!retryable || Date.now() > deadline) throw error;
-      refused();
-      await sleep(Math.min(2000, 250 * 2 ** attempt));
-    }
   }
 }
 

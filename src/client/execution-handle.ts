@@ -1,6 +1,6 @@
 import type { IndexedEvent, TerminalStatus } from '../domain';
 import { Backoff } from '../domain/backoff';
-import { followLog, type TailConnect } from './follow-loop';
+import { followLog, type FollowPhase, type TailConnect } from './follow-loop';
 import type { ApiHttp } from './http';
 import { pause } from './pause';
 import {
@@ -33,6 +33,8 @@ export interface FollowOptions extends SealWaitOptions {
   readonly sinceIndex?: number;
   /** Failed attempts in a row (API unreachable, 5xx, dropped socket) with no new event before giving up (default 20). */
   readonly maxRetries?: number;
+  /** Told where the follow is: paging the stored log, live, reconnecting (and why), waiting for the seal. */
+  readonly onPhase?: (phase: FollowPhase) => void;
 }
 
 /** What `follow()` yields: each event once, in index order, then the final status once the log is sealed. */

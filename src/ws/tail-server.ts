@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, ERROR_CODES, isErrorCode } from '../contract';
 import { InvalidInputError, LogstreamError, RequestRefusedError } from '../domain';
 import type { ExecutionDirectory, LogStore } from '../ports';
-import { RecordCache } from './record-cache';
+import { RecordCache, type RecordCacheOptions } from './record-cache';
 import { parseTailRequest, type TailTarget } from './tail-request';
 import { refuseUpgrade } from './upgrade-refusal';
 import type { TailHub } from './tail-hub';
@@ -50,6 +50,8 @@ export interface TailServerOptions {
   readonly limits: TailServerLimits;
   /** Browser origins allowed besides the API's own host. */
   readonly allowedOrigins: readonly string[];
+  /** How long the upgrade check reuses an execution's record (default: about a second while it runs). */
+  readonly records?: Omit<RecordCacheOptions, 'now'>;
   readonly now?: () => number;
 }
 
@@ -78,7 +80,7 @@ export class TailServer {
   constructor(private readonly options: TailServerOptions) {
     this.now = options.now ?? Date.now;
     // A wave of sockets joining one execution reads its record about once a second, not once each.
-    this.records = new RecordCache(options.store, { now: this.now });
+    this.records = new RecordCache(options.store, { ...options.records, now: this.now });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_PAYLOAD_BYTES,

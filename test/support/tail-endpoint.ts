@@ -9,7 +9,7 @@ import { DynamoDbLogStore } from '../../src/adapters/dynamodb/dynamodb-log-store
 import { createMetrics } from '../../src/api/metrics';
 import type { Config } from '../../src/config';
 import { TailHub } from '../../src/ws/tail-hub';
-import { TailServer } from '../../src/ws/tail-server';
+import { TailServer, type TailServerOptions } from '../../src/ws/tail-server';
 import { TicketSigner } from '../../src/ws/ticket';
 
 /** DynamoDB calls by operation. */
@@ -31,8 +31,15 @@ export function readsOf(counts: CallCounts): number {
   return (counts.GetItem ?? 0) + (counts.Query ?? 0) + (counts.BatchGetItem ?? 0) + (counts.Scan ?? 0);
 }
 
-/** Starts a tail endpoint with the configuration's poll intervals and socket limits. */
-export async function startTailEndpoint(config: Config, dynamodb: DynamoDBClient): Promise<TailEndpoint> {
+/**
+ * Starts a tail endpoint with the configuration's poll intervals and socket limits; `records` sets how long
+ * the upgrade check reuses an execution's record (the server's default otherwise).
+ */
+export async function startTailEndpoint(
+  config: Config,
+  dynamodb: DynamoDBClient,
+  records?: TailServerOptions['records'],
+): Promise<TailEndpoint> {
   const joinCalls: CallCounts = {};
   const loopCalls: CallCounts = {};
   const counting = (counts: CallCounts) => (_dependency: string, operation: string) =>
@@ -55,6 +62,7 @@ export async function startTailEndpoint(config: Config, dynamodb: DynamoDBClient
     logger,
     limits: config.ws,
     allowedOrigins: [],
+    records,
   });
   // The listen backlog takes a whole wave at once (the default 511 would make the rest retry their SYNs).
   const server = http.createServer((_request, response) => response.writeHead(404).end());
