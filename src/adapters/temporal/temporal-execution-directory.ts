@@ -69,6 +69,18 @@ function openPageToken(pageToken: string): Buffer {
 
 const INVALID_PAGE_TOKEN = 'page_token is not a next_page_token this API gave: list again from the first page';
 
+/**
+ * The visibility query of each status, as `fromFacts` decides it: the recorded terminal status, or a workflow that
+ * closed while its record still said RUNNING (terminated, timed out) by how it closed. A closed workflow whose
+ * record says RUNNING is not RUNNING.
+ */
+const STATUS_QUERIES: Record<ExecutionStatus, string> = {
+  RUNNING: `LogstreamStatus = 'RUNNING' AND ExecutionStatus = 'Running'`,
+  SUCCEEDED: `(LogstreamStatus = 'SUCCEEDED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus = 'Completed'))`,
+  FAILED: `(LogstreamStatus = 'FAILED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus IN ('Failed', 'TimedOut')))`,
+  STOPPED: `(LogstreamStatus = 'STOPPED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus IN ('Canceled', 'Terminated')))`,
+};
+
 /** Options of the Temporal directory. */
 export interface TemporalDirectoryOptions {
   readonly client: Client;
@@ -130,7 +142,7 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
 
   async list(filter: ExecutionListFilter): Promise<ExecutionListPage> {
     const clauses = [`WorkflowType = '${EXECUTION_WORKFLOW_TYPE}'`];
-    if (filter.status) clauses.push(`LogstreamStatus = '${filter.status}'`);
+    if (filter.status) clauses.push(STATUS_QUERIES[filter.status]);
     const nextPageToken = filter.pageToken === undefined ? undefined : openPageToken(filter.pageToken);
     let response;
     try {

@@ -45,9 +45,12 @@ describe('TemporalExecutionDirectory.list', () => {
     expect(first.nextPageToken).toMatch(/^[A-Za-z0-9_-]+$/);
     const second = await directory.list({ status: 'FAILED', pageSize: 2, pageToken: first.nextPageToken });
     expect(second).toEqual({ executions: [], nextPageToken: undefined });
+    const query =
+      "WorkflowType = 'executionWorkflow' AND (LogstreamStatus = 'FAILED' OR " +
+      "(LogstreamStatus = 'RUNNING' AND ExecutionStatus IN ('Failed', 'TimedOut')))";
     expect(requests.map((r) => [r.query, r.pageSize])).toEqual([
-      ["WorkflowType = 'executionWorkflow' AND LogstreamStatus = 'FAILED'", 2],
-      ["WorkflowType = 'executionWorkflow' AND LogstreamStatus = 'FAILED'", 2],
+      [query, 2],
+      [query, 2],
     ]);
     expect(Buffer.from(requests[1]?.nextPageToken ?? []).equals(VISIBILITY_TOKEN)).toBe(true);
   });
