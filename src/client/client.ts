@@ -1,4 +1,5 @@
 import { DEFAULT_LIST_PAGE_SIZE, MAX_LIST_PAGE_SIZE } from '../contract';
+import { InvalidRequestError } from './errors';
 import { ExecutionHandle } from './execution-handle';
 import type { TailConnect } from './follow-loop';
 import { ApiHttp } from './http';
@@ -80,6 +81,13 @@ export class LogstreamClient {
    * (visibility's order would show it again, as completed).
    */
   async *list(options: ListOptions = {}): AsyncGenerator<ExecutionListEntry, void, undefined> {
+    const { pageSize: size, limit } = options;
+    if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= MAX_LIST_PAGE_SIZE)) {
+      throw new InvalidRequestError('INVALID_INPUT', `pageSize must be a whole number from 1 to ${MAX_LIST_PAGE_SIZE}`);
+    }
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      throw new InvalidRequestError('INVALID_INPUT', 'limit must be a whole number of at least 1');
+    }
     const seen = new Set<string>();
     let remaining = options.limit ?? Infinity;
     let pageToken: string | null = null;

@@ -173,6 +173,22 @@ describe('the HTTP client’s execution handle', () => {
     expect(requests.map((r) => r.path)).toEqual(['/executions?limit=2', '/executions?limit=1&page_token=2']);
   });
 
+  it.each([
+    [{ pageSize: 0 }, /pageSize must be a whole number from 1 to 1000/],
+    [{ pageSize: 1001 }, /pageSize must be a whole number from 1 to 1000/],
+    [{ pageSize: 2.5 }, /pageSize/],
+    [{ limit: 0 }, /limit must be a whole number of at least 1/],
+    [{ limit: -1 }, /limit/],
+  ])('refuses list(%p) with an InvalidRequestError before any request', async (options, message) => {
+    servePages(['e1']);
+    const iterator = client.list(options)[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      message: expect.stringMatching(message),
+    });
+    expect(requests).toEqual([]);
+  });
+
   it("yields an execution once when visibility's order moves it to a later page", async () => {
     // e4 completed between the two requests: closed executions come after running ones, so it shows again.
     const pages: Record<string, unknown> = {
