@@ -10,8 +10,9 @@ const nodeBuiltins = [
   'os',
   'child_process',
   'crypto',
-  'http',
-  'https',
+  // Anchored: the bare modules, not a file of ours named http (src/client/http.ts serves the browser too).
+  '/http',
+  '/https',
   'net',
   'zlib',
   'stream',

@@ -14,6 +14,18 @@ export function parseLimit(raw: string | undefined, max = MAX_LOGS_LIMIT): numbe
   return limit;
 }
 
+/** Longest `page_token` taken (Temporal's visibility tokens are far shorter). */
+const MAX_PAGE_TOKEN_CHARS = 4096;
+
+/** Parses `page_token`: the opaque, base64url `next_page_token` of a listing; absent or empty = the first page. */
+export function parsePageToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length > MAX_PAGE_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(raw)) {
+    throw new InvalidInputError('page_token', 'page_token must be the next_page_token of an earlier page, unchanged');
+  }
+  return raw;
+}
+
 /** Parses an optional `0`/`1` flag of a query (absent = false). */
 export function parseFlag(raw: string | undefined, field: string): boolean {
   if (raw === undefined || raw === '0') return false;

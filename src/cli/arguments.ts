@@ -4,8 +4,6 @@ import { UsageError } from './errors';
 
 /** Every status an execution can have. */
 export const STATUSES: readonly ExecutionStatus[] = ['RUNNING', ...TERMINAL_STATUSES];
-/** The API's largest page of GET /executions. */
-export const MAX_LIST_LIMIT = 1000;
 
 /** A commander argument parser from one that throws `UsageError`. */
 export function arg<T>(parse: (value: string) => T): (value: string) => T {
@@ -38,9 +36,9 @@ export const statusArg = arg((value): ExecutionStatus => {
   return status;
 });
 
-/** A `--limit` of `list`. */
+/** A `--limit` of `list`: executions in all (the client reads as many pages as that takes). */
 export const limitArg = arg((value) => {
-  const limit = wholeNumber('a whole number', MAX_LIST_LIMIT)(value);
+  const limit = wholeNumber('a whole number')(value);
   if (limit < 1) throw new UsageError('must be at least 1');
   return limit;
 });

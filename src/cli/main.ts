@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { ApiError, LogNotSealedError, LogstreamClient, type ExecutionListEntry } from '../client/client';
 import { ConfigError, SETTINGS } from '../config-schema';
 import type { ExecutionStatus } from '../domain';
-import { arg, executionIdArg, limitArg, MAX_LIST_LIMIT, STATUSES, statusArg, wholeNumber } from './arguments';
+import { arg, executionIdArg, limitArg, STATUSES, statusArg, wholeNumber } from './arguments';
 import { useColor } from './colors';
 import { OutputFileError, UsageError } from './errors';
 import { addStream, compileGrep } from './line-filter';
@@ -194,7 +194,11 @@ export function buildCli(io: CliIo = defaultIo, exit: (code: number) => void = (
     .command('list')
     .description('list executions, newest first: id, status, started, completed (times in UTC)')
     .option('--status <status>', `only executions with this status: ${STATUSES.join(', ')}`, statusArg)
-    .addOption(new Option('--limit <n>', `at most n executions (1-${MAX_LIST_LIMIT})`).argParser(limitArg).default(50))
+    .addOption(
+      new Option('--limit <n>', 'at most n executions (over as many pages as that takes)')
+        .argParser(limitArg)
+        .default(50),
+    )
     .option('--json', 'one JSON execution per line');
   addColorOptions(list).action(
     async (options: { status?: ExecutionStatus; limit: number; json?: boolean; color?: boolean }) => {

@@ -1,9 +1,11 @@
+import { DEFAULT_LIST_PAGE_SIZE, MAX_LIST_PAGE_SIZE } from '../contract';
+import { InvalidRequestError } from './errors';
 import { ExecutionHandle } from './execution-handle';
 import type { TailConnect } from './follow-loop';
 import { ApiHttp } from './http';
 import { connectTail } from './tail-connection';
 import { toListEntry, type ExecutionListEntry } from './views';
-import type { ExecutionSummary, ListOptions, StartedView } from './wire-views';
+import type { ExecutionListView, ListOptions, StartedView } from './wire-views';
 
 export {
   ApiError,
@@ -73,16 +75,46 @@ export class LogstreamClient {
     return this.getHandle(started.execution_id);
   }
 
-  /** Executions, newest first (at most `limit`, the API's default 50). */
+  /**
+   * Executions, newest first, page after page as the iteration reaches them (like Temporal's `workflow.list()`), until
+   * the last page or `limit` in all. Each execution comes once, also one that completes while the pages are read
+   * (visibility's order would show it again, as completed).
+   */
   async *list(options: ListOptions = {}): AsyncGenerator<ExecutionListEntry, void, undefined> {
-    const query = new URLSearchParams();
-    if (options.status !== undefined) query.set('status', options.status);
-    if (options.limit !== undefined) query.set('limit', String(options.limit));
-    const search = query.toString();
-    const body = await this.http.request<{ executions: ExecutionSummary[] }>(
-      'GET',
-      `/executions${search ? `?${search}` : ''}`,
-    );
-    for (const execution of body.executions) yield toListEntry(execution);
+    const { pageSize: size, limit } = options;
+    if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= MAX_LIST_PAGE_SIZE)) {
+      throw new InvalidRequestError('INVALID_INPUT', `pageSize must be a whole number from 1 to ${MAX_LIST_PAGE_SIZE}`);
+    }
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      throw new InvalidRequestError('INVALID_INPUT', 'limit must be a whole number of at least 1');
+    }
+    const seen = new Set<string>();
+    let remaining = options.limit ?? Infinity;
+    let pageToken: string | null = null;
+    while (remaining > 0) {
+      const query = new URLSearchParams();
+      if (options.status !== undefined) query.set('status', options.status);
+      // A short total asks for no more than it needs; a larger one for the largest page the API gives.
+      const pageSize = Math.min(
+        options.pageSize ?? (remaining === Infinity ? DEFAULT_LIST_PAGE_SIZE : MAX_LIST_PAGE_SIZE),
+        remaining,
+      );
+      query.set('limit', String(pageSize));
+      if (pageToken !== null) query.set('page_token', pageToken);
+      const search = query.toString();
+      const page: ExecutionListView = await this.http.request<ExecutionListView>(
+        'GET',
+        `/executions${search ? `?${search}` : ''}`,
+      );
+      for (const execution of page.executions) {
+        if (remaining <= 0) return;
+        if (seen.has(execution.execution_id)) continue;
+        seen.add(execution.execution_id);
+        remaining--;
+        yield toListEntry(execution);
+      }
+      pageToken = page.next_page_token ?? null;
+      if (pageToken === null) return;
+    }
   }
 }

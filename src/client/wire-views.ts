@@ -2,7 +2,14 @@
 // wire-level calls.
 import type { WireExecutionStatus } from '../contract';
 
-export type { ExecutionSummary, ExecutionView, LogsView, SearchView, StartedView } from '../contract';
+export type {
+  ExecutionListView,
+  ExecutionSummary,
+  ExecutionView,
+  LogsView,
+  SearchView,
+  StartedView,
+} from '../contract';
 
 /** Options of `search()`. */
 export interface SearchOptions extends SealWaitOptions {
@@ -22,7 +29,9 @@ export interface SearchOptions extends SealWaitOptions {
 export interface ListOptions {
   /** Only executions with this status. */
   readonly status?: WireExecutionStatus;
-  /** At most this many (the API's default 50, at most 1000). */
+  /** Executions a request asks for (the API's default 50, at most 1000). */
+  readonly pageSize?: number;
+  /** At most this many in all, over as many pages as it takes (default: every one). */
   readonly limit?: number;
 }
 

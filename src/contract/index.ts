@@ -22,5 +22,5 @@ export type {
   WireLogSource,
   WireTerminalStatus,
 } from './rest';
-export { COMPLETE_FIELDS, START_EXECUTION_FIELDS } from './rest';
+export { COMPLETE_FIELDS, DEFAULT_LIST_PAGE_SIZE, MAX_LIST_PAGE_SIZE, START_EXECUTION_FIELDS } from './rest';
 export { THROTTLED_RETRY_AFTER_SECONDS, toCloseFrame, toWireError, type WireError } from './wire-error';

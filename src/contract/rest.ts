@@ -97,9 +97,19 @@ export interface ExecutionSummary {
   readonly completed_at: string | null;
 }
 
-/** `GET /executions`. */
+/** Executions a page of `GET /executions` holds when `limit` does not say. */
+export const DEFAULT_LIST_PAGE_SIZE = 50;
+/** The largest `limit` of `GET /executions`. */
+export const MAX_LIST_PAGE_SIZE = 1000;
+
+/** `GET /executions`: one page, newest first. */
 export interface ExecutionListView {
   readonly executions: ExecutionSummary[];
+  /**
+   * Opaque: pass it back as `page_token` for the next page; null after the last one. A page may be short, even empty,
+   * and still have one.
+   */
+  readonly next_page_token: string | null;
 }
 
 /** `GET /executions/{id}`. */

@@ -240,7 +240,7 @@ describe('logstream as a log viewer', () => {
       [['logs', 'some-id', '--bogus'], /unknown option '--bogus'/],
       [['list', '--status', 'DONE'], /must be one of RUNNING, SUCCEEDED, FAILED, STOPPED/],
       [['list', '--limit', '0'], /must be at least 1/],
-      [['list', '--limit', '1001'], /at most 1000/],
+      [['list', '--limit', '2.5'], /must be a whole number/],
     ];
     for (const [args, message] of cases) {
       const result = await cli(...args);

@@ -1,10 +1,17 @@
+import { createHash } from 'node:crypto';
 import {
   type Client,
+  defaultPayloadConverter,
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionStatusName,
   WorkflowNotFoundError,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
+import type { google } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import {
+  InvalidInputError,
   isTerminalStatus,
   type Completion,
   type ExecutionInfo,
@@ -17,6 +24,8 @@ import {
   ExecutionIdTakenError,
   UnknownExecutionError,
   type ExecutionDirectory,
+  type ExecutionListFilter,
+  type ExecutionListPage,
 } from '../../ports';
 import {
   COMPLETED_AT_KEY,
@@ -28,6 +37,49 @@ import {
   type ExecutionWorkflowInput,
 } from '../../../workflows/messages';
 import { startExecutionWorkflow } from './execution-start';
+
+/** gRPC's status code for an argument the server refuses (a page token it cannot read). */
+const GRPC_INVALID_ARGUMENT = 3;
+
+/** Bytes of the check behind visibility's token in a page token. */
+const PAGE_TOKEN_CHECK_BYTES = 8;
+
+/** The check of a page token's bytes (an integrity check, not a signature: it keeps garbage from reaching Temporal). */
+function pageTokenCheck(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes).digest().subarray(0, PAGE_TOKEN_CHECK_BYTES);
+}
+
+/**
+ * A listing's page token: Temporal visibility's own token and its check, base64url. Temporal answers a token it
+ * cannot read with a retried UNKNOWN, not a refusal, so a token is checked here before it is sent.
+ */
+function sealPageToken(visibilityToken: Uint8Array): string {
+  return Buffer.concat([visibilityToken, pageTokenCheck(visibilityToken)]).toString('base64url');
+}
+
+/** Visibility's token inside a page token; `InvalidInputError` when the token is not one `sealPageToken` made. */
+function openPageToken(pageToken: string): Buffer {
+  const bytes = Buffer.from(pageToken, 'base64url');
+  const visibilityToken = bytes.subarray(0, bytes.length - PAGE_TOKEN_CHECK_BYTES);
+  if (visibilityToken.length === 0 || !bytes.subarray(visibilityToken.length).equals(pageTokenCheck(visibilityToken))) {
+    throw new InvalidInputError('page_token', INVALID_PAGE_TOKEN);
+  }
+  return visibilityToken;
+}
+
+const INVALID_PAGE_TOKEN = 'page_token is not a next_page_token this API gave: list again from the first page';
+
+/**
+ * The visibility query of each status, as `fromFacts` decides it: the recorded terminal status, or a workflow that
+ * closed while its record still said RUNNING (terminated, timed out) by how it closed. A closed workflow whose
+ * record says RUNNING is not RUNNING.
+ */
+const STATUS_QUERIES: Record<ExecutionStatus, string> = {
+  RUNNING: `LogstreamStatus = 'RUNNING' AND ExecutionStatus = 'Running'`,
+  SUCCEEDED: `(LogstreamStatus = 'SUCCEEDED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus = 'Completed'))`,
+  FAILED: `(LogstreamStatus = 'FAILED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus IN ('Failed', 'TimedOut')))`,
+  STOPPED: `(LogstreamStatus = 'STOPPED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus IN ('Canceled', 'Terminated')))`,
+};
 
 /** Options of the Temporal directory. */
 export interface TemporalDirectoryOptions {
@@ -88,19 +140,31 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
     }
   }
 
-  async list(filter: { status?: ExecutionStatus; limit: number }): Promise<ExecutionInfo[]> {
+  async list(filter: ExecutionListFilter): Promise<ExecutionListPage> {
     const clauses = [`WorkflowType = '${EXECUTION_WORKFLOW_TYPE}'`];
-    if (filter.status) clauses.push(`LogstreamStatus = '${filter.status}'`);
-    const executions: ExecutionInfo[] = [];
+    if (filter.status) clauses.push(STATUS_QUERIES[filter.status]);
+    const nextPageToken = filter.pageToken === undefined ? undefined : openPageToken(filter.pageToken);
+    let response;
     try {
-      for await (const description of this.options.client.workflow.list({ query: clauses.join(' AND ') })) {
-        executions.push(toInfo(description));
-        if (executions.length >= filter.limit) break;
-      }
+      // Visibility's own page token, not the SDK's iterator: it is the only way to resume a listing in a later
+      // request, and the visibility store applies the filter and its order before paging.
+      response = await this.options.client.workflowService.listWorkflowExecutions({
+        namespace: this.options.client.options.namespace,
+        query: clauses.join(' AND '),
+        pageSize: filter.pageSize,
+        nextPageToken,
+      });
     } catch (error) {
+      if (filter.pageToken !== undefined && isGrpcServiceError(error) && error.code === GRPC_INVALID_ARGUMENT) {
+        throw new InvalidInputError('page_token', INVALID_PAGE_TOKEN);
+      }
       throw new DependencyError('temporal', 'ListWorkflowExecutions', error);
     }
-    return executions;
+    const token = response.nextPageToken;
+    return {
+      executions: response.executions.map(fromListed),
+      nextPageToken: token && token.length > 0 ? sealPageToken(token) : undefined,
+    };
   }
 
   async complete(executionId: string, completion: Completion): Promise<void> {
@@ -136,19 +200,96 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
   }
 }
 
+/** What an execution's status is made of, from a description or a listing. */
+interface WorkflowFacts {
+  readonly workflowId: string;
+  readonly workflowStatus: WorkflowExecutionStatusName;
+  /** The `LogstreamStatus` search attribute, if set. */
+  readonly recorded: unknown;
+  /** The `CompletedAt` search attribute, if set. */
+  readonly completedAt?: Date;
+  readonly startTime: Date;
+  readonly closeTime?: Date;
+  readonly memo?: Record<string, unknown>;
+}
+
 /** Maps a workflow description onto an execution's status. */
 function toInfo(description: Omit<WorkflowExecutionInfo, 'raw'>): ExecutionInfo {
   const attributes = description.typedSearchAttributes;
-  const recorded = attributes.get(EXECUTION_STATUS_KEY);
-  const completedAt = attributes.get(COMPLETED_AT_KEY);
+  return fromFacts({
+    workflowId: description.workflowId,
+    workflowStatus: description.status.name,
+    recorded: attributes.get(EXECUTION_STATUS_KEY),
+    completedAt: attributes.get(COMPLETED_AT_KEY),
+    startTime: description.startTime,
+    closeTime: description.closeTime,
+    memo: description.memo,
+  });
+}
+
+const RAW_STATUS = temporal.api.enums.v1.WorkflowExecutionStatus;
+
+/** The workflow status of a listing's raw entry, named as the SDK names it. */
+function rawStatusName(
+  code: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined,
+): WorkflowExecutionStatusName {
+  switch (code) {
+    case RAW_STATUS.WORKFLOW_EXECUTION_STATUS_RUNNING:
+      return 'RUNNING';
+    case RAW_STATUS.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+      return 'COMPLETED';
+    case RAW_STATUS.WORKFLOW_EXECUTION_STATUS_FAILED:
+      return 'FAILED';
+    case RAW_STATUS.WORKFLOW_EXECUTION_STATUS_CANCELED:
+      return 'CANCELLED';
+    case RAW_STATUS.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+      return 'TERMINATED';
+    case RAW_STATUS.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
+      return 'CONTINUED_AS_NEW';
+    case RAW_STATUS.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+      return 'TIMED_OUT';
+    default:
+      return 'UNKNOWN';
+  }
+}
+
+/** A protobuf timestamp as a Date (undefined when absent). */
+function timestampDate(timestamp: google.protobuf.ITimestamp | null | undefined): Date | undefined {
+  if (!timestamp) return undefined;
+  const seconds = typeof timestamp.seconds === 'number' ? timestamp.seconds : (timestamp.seconds?.toNumber() ?? 0);
+  return new Date(seconds * 1000 + Math.floor((timestamp.nanos ?? 0) / 1_000_000));
+}
+
+/** A search attribute of a raw listing entry (both are JSON payloads, which no codec touches). */
+function rawAttribute(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo, name: string): unknown {
+  const payload = raw.searchAttributes?.indexedFields?.[name];
+  return payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
+}
+
+/** Maps an entry of a raw listing onto an execution's status (its memo is not read: a listing needs no location). */
+function fromListed(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): ExecutionInfo {
+  const completedAt = rawAttribute(raw, COMPLETED_AT_KEY.name);
+  return fromFacts({
+    workflowId: raw.execution?.workflowId ?? '',
+    workflowStatus: rawStatusName(raw.status),
+    recorded: rawAttribute(raw, EXECUTION_STATUS_KEY.name),
+    completedAt: typeof completedAt === 'string' ? new Date(completedAt) : undefined,
+    startTime: timestampDate(raw.startTime) ?? new Date(0),
+    closeTime: timestampDate(raw.closeTime),
+  });
+}
+
+/** An execution's status: the recorded one once terminal, else the workflow's own. */
+function fromFacts(facts: WorkflowFacts): ExecutionInfo {
+  const { recorded } = facts;
   let status: ExecutionStatus;
   if (isTerminalStatus(recorded)) status = recorded;
   else {
-    switch (description.status.name) {
+    switch (facts.workflowStatus) {
       case 'RUNNING':
       case 'COMPLETED':
       case 'CONTINUED_AS_NEW':
-        status = description.status.name === 'COMPLETED' ? 'SUCCEEDED' : 'RUNNING';
+        status = facts.workflowStatus === 'COMPLETED' ? 'SUCCEEDED' : 'RUNNING';
         break;
       case 'CANCELLED':
       case 'TERMINATED':
@@ -158,19 +299,19 @@ function toInfo(description: Omit<WorkflowExecutionInfo, 'raw'>): ExecutionInfo 
         status = 'FAILED';
     }
   }
-  const closedAt = description.closeTime?.getTime();
-  const memo = description.memo ?? {};
+  const closedAt = facts.closeTime?.getTime();
+  const memo = facts.memo ?? {};
   const streams = memo.log_streams;
   const location =
     typeof memo.log_group === 'string' && Array.isArray(streams) && streams.every((s) => typeof s === 'string')
       ? { logGroup: memo.log_group, logStreams: streams as string[] }
       : undefined;
   return {
-    executionId: description.workflowId,
+    executionId: facts.workflowId,
     status,
-    startedAt: description.startTime.getTime(),
-    completedAt: completedAt?.getTime() ?? (status === 'RUNNING' ? undefined : closedAt),
-    open: description.status.name === 'RUNNING',
+    startedAt: facts.startTime.getTime(),
+    completedAt: facts.completedAt?.getTime() ?? (status === 'RUNNING' ? undefined : closedAt),
+    open: facts.workflowStatus === 'RUNNING',
     location,
   };
 }

@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import {
   COMPLETE_FIELDS,
+  DEFAULT_LIST_PAGE_SIZE,
+  MAX_LIST_PAGE_SIZE,
   START_EXECUTION_FIELDS,
   type CompletionAcceptedView,
   type ExecutionListView,
@@ -32,6 +34,7 @@ import {
   parseLogGroup,
   parseLogStream,
   parseLogStreams,
+  parsePageToken,
   parseTerminalStatus,
   rejectUnknownFields,
 } from '../validation';
@@ -50,8 +53,6 @@ export interface ExecutionRouteDeps {
   readonly ingest?: 'auto' | 'push' | 'poll';
   readonly now: () => number;
 }
-
-const MAX_LIST_LIMIT = 1000;
 
 /** `POST /executions`, `GET /executions`, `GET /executions/{id}`, `POST .../complete`, `POST .../stop`. */
 export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
@@ -107,15 +108,17 @@ export function executionRoutes(deps: ExecutionRouteDeps): Hono<ApiEnv> {
       }
       status = statusParam as ExecutionStatus;
     }
-    const limit = parseLimit(c.req.query('limit') ?? '50', MAX_LIST_LIMIT);
-    const executions = await deps.directory.list({ status, limit });
+    const pageSize = parseLimit(c.req.query('limit') ?? String(DEFAULT_LIST_PAGE_SIZE), MAX_LIST_PAGE_SIZE);
+    const pageToken = parsePageToken(c.req.query('page_token'));
+    const page = await deps.directory.list({ status, pageSize, pageToken });
     const listed: ExecutionListView = {
-      executions: executions.map((e) => ({
+      executions: page.executions.map((e) => ({
         execution_id: e.executionId,
         status: e.status,
         started_at: iso(e.startedAt),
         completed_at: iso(e.completedAt),
       })),
+      next_page_token: page.nextPageToken ?? null,
     };
     return c.json(listed);
   });

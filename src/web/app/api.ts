@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { apiErrorFor } from '../../client/errors';
+import { ApiHttp } from '../../client/http';
 import { askForKey } from './key-prompt';
 
 export { ApiError } from '../../client/errors';
@@ -25,33 +25,24 @@ export function forgetKey(): void {
   sessionStorage.removeItem(KEY_STORAGE);
 }
 
-/** A request to the API with the session's key; a 401/403 asks for a key and retries. */
-export async function apiFetch(path: string, init: RequestInit = {}): Promise<Response> {
-  for (;;) {
-    const headers = new Headers(init.headers);
-    const key = storedKey();
-    if (key) headers.set('Authorization', `Bearer ${key}`);
-    const response = await fetch(path, { ...init, headers });
-    if (response.status === 401 || response.status === 403) {
-      const key = await askForKey(response.status === 403 ? 'That API key was refused.' : 'This API needs a key.');
-      sessionStorage.setItem(KEY_STORAGE, key);
-      document.dispatchEvent(new Event('logstream:key'));
-      continue;
-    }
-    if (!response.ok) {
-      const body = (await response.json().catch(() => undefined)) as
-        { error?: { code?: string; message?: string } } | undefined;
-      throw apiErrorFor(
-        response.status,
-        body?.error?.code ?? `HTTP_${response.status}`,
-        body?.error?.message ?? response.statusText,
-      );
-    }
-    return response;
-  }
+// The HTTP client's calls, on the page's origin with the session's key; a 401/403 asks for a key and retries.
+const http = new ApiHttp({
+  url: '',
+  apiKey: storedKey,
+  onUnauthorized: async (error) => {
+    const key = await askForKey(error.status === 403 ? 'That API key was refused.' : 'This API needs a key.');
+    sessionStorage.setItem(KEY_STORAGE, key);
+    document.dispatchEvent(new Event('logstream:key'));
+    return true;
+  },
+});
+
+/** A call whose answer the caller reads (a download). */
+export function apiFetch(path: string): Promise<Response> {
+  return http.send('GET', path);
 }
 
-/** A JSON API call. */
-export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  return (await (await apiFetch(path, init)).json()) as T;
+/** A JSON API call (`signal` aborts it). */
+export function api<T>(path: string, options: { method?: string; signal?: AbortSignal } = {}): Promise<T> {
+  return http.request<T>(options.method ?? 'GET', path, undefined, options.signal);
 }

@@ -1,11 +1,12 @@
 /// <reference lib="dom" />
+import { MAX_LIST_PAGE_SIZE } from '../../contract';
 import { api, type ExecutionSummary, type ExecutionView } from './api';
 import { el, mainRegion } from './dom';
 import { executionDuration, formatDate, statusBadge } from './format';
 
 const DEFAULT_PAGE_SIZE = 25;
-// The API lists at most this many (newest first): paging goes as deep as that.
-const MAX_LISTED = 1000;
+// The API's largest page (newest first): this page's paging goes as deep as that.
+const MAX_LISTED = MAX_LIST_PAGE_SIZE;
 const REFRESH_MS = 3000;
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
 

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { ApiError, ApiUnreachableError } from '../../client/errors';
+import { ApiError } from '../../client/errors';
 import { followLog, type FollowPhase, type FollowSource } from '../../client/follow-loop';
 import { toLogPage, type LogPage } from '../../client/views';
 import type { LogsView } from '../../client/wire-views';
@@ -65,14 +65,12 @@ export class LogFeed {
     const source: FollowSource = {
       executionId: this.executionId,
       readPage: async (since) => {
-        const page: LogPage = toLogPage(
-          await withUnreachable(api<LogsView>(`${this.base}/logs?since_index=${since}&limit=${PAGE}`)),
-        );
+        const page: LogPage = toLogPage(await api<LogsView>(`${this.base}/logs?since_index=${since}&limit=${PAGE}`));
         this.status = page.status;
         return page;
       },
       sealState: async () => {
-        const view = await withUnreachable(api<ExecutionView>(this.base));
+        const view = await api<ExecutionView>(this.base);
         return { sealed: view.sealed, sealPending: view.seal_pending ?? false };
       },
     };
@@ -134,15 +132,5 @@ export class LogFeed {
 
   private report(state: Omit<FeedState, 'lastIndex'>): void {
     this.handlers.state({ ...state, lastIndex: this.last });
-  }
-}
-
-/** A call whose network failure (a TypeError of fetch) is `ApiUnreachableError`, which the resume loop waits out. */
-async function withUnreachable<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiUnreachableError(error instanceof Error ? error.message : String(error));
   }
 }

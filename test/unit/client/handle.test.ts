@@ -132,6 +132,75 @@ describe('the HTTP client’s execution handle', () => {
     expect(requests.map((r) => r.path)).toEqual(['/executions?status=RUNNING&limit=2']);
   });
 
+  /** `GET /executions` over `ids` (newest first), `limit` a page, the token an offset (as opaque as the API's). */
+  function servePages(ids: readonly string[]): void {
+    serve((path, url) => {
+      const offset = Number(url.searchParams.get('page_token') ?? '0');
+      const end = offset + Number(url.searchParams.get('limit'));
+      return ok({
+        executions: ids
+          .slice(offset, end)
+          .map((id) => ({ execution_id: id, status: 'RUNNING', started_at: null, completed_at: null })),
+        next_page_token: end < ids.length ? String(end) : null,
+      });
+    });
+  }
+
+  it('lists every page lazily: the next page is asked for only when the iteration reaches it', async () => {
+    servePages(['e5', 'e4', 'e3', 'e2', 'e1']);
+    const iterator = client.list({ status: 'RUNNING', pageSize: 2 })[Symbol.asyncIterator]();
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) ids.push(((await iterator.next()).value as { executionId: string }).executionId);
+    expect(requests).toHaveLength(1);
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      ids.push(next.value.executionId);
+    }
+    expect(ids).toEqual(['e5', 'e4', 'e3', 'e2', 'e1']);
+    expect(requests.map((r) => r.path)).toEqual([
+      '/executions?status=RUNNING&limit=2',
+      '/executions?status=RUNNING&limit=2&page_token=2',
+      '/executions?status=RUNNING&limit=2&page_token=4',
+    ]);
+  });
+
+  it('stops at limit entries in all, asking no page for more than it still needs', async () => {
+    servePages(['e5', 'e4', 'e3', 'e2', 'e1']);
+    const ids: string[] = [];
+    for await (const entry of client.list({ pageSize: 2, limit: 3 })) ids.push(entry.executionId);
+    expect(ids).toEqual(['e5', 'e4', 'e3']);
+    expect(requests.map((r) => r.path)).toEqual(['/executions?limit=2', '/executions?limit=1&page_token=2']);
+  });
+
+  it.each([
+    [{ pageSize: 0 }, /pageSize must be a whole number from 1 to 1000/],
+    [{ pageSize: 1001 }, /pageSize must be a whole number from 1 to 1000/],
+    [{ pageSize: 2.5 }, /pageSize/],
+    [{ limit: 0 }, /limit must be a whole number of at least 1/],
+    [{ limit: -1 }, /limit/],
+  ])('refuses list(%p) with an InvalidRequestError before any request', async (options, message) => {
+    servePages(['e1']);
+    const iterator = client.list(options)[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      message: expect.stringMatching(message),
+    });
+    expect(requests).toEqual([]);
+  });
+
+  it("yields an execution once when visibility's order moves it to a later page", async () => {
+    // e4 completed between the two requests: closed executions come after running ones, so it shows again.
+    const pages: Record<string, unknown> = {
+      '': { executions: [{ execution_id: 'e5' }, { execution_id: 'e4' }], next_page_token: 'p2' },
+      p2: { executions: [{ execution_id: 'e3' }, { execution_id: 'e4' }], next_page_token: null },
+    };
+    serve((_path, url) => ok(pages[url.searchParams.get('page_token') ?? '']));
+    const ids: string[] = [];
+    for await (const entry of client.list()) ids.push(entry.executionId);
+    expect(ids).toEqual(['e5', 'e4', 'e3']);
+  });
+
   it.each([
     [failure(400, 'INVALID_INPUT'), 'InvalidRequestError', 'INVALID_INPUT'],
     [failure(401, 'UNAUTHORIZED'), 'AuthenticationError', 'UNAUTHORIZED'],
