@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { startExecutionWorkflow } from '../adapters/temporal/execution-start';
+import { executionStatusOf, statusQuery } from '../adapters/temporal/execution-status';
 import { isTerminalStatus, type ExecutionStatus, type LogLocation } from '../domain';
 import {
   completionSignalOf,
@@ -43,7 +44,7 @@ export interface LogstreamWorkflowClientOptions {
   readonly apiUrl?: string;
 }
 
-/** An execution as Temporal describes it (status from the `LogstreamStatus` search attribute). */
+/** An execution as Temporal describes it (its status as the API gives it: see `executionStatusOf`). */
 export interface LoggedExecutionDescription {
   readonly executionId: string;
   readonly status: ExecutionStatus;
@@ -96,7 +97,7 @@ export class LogstreamWorkflowClient {
       if (options.status !== 'RUNNING' && !isTerminalStatus(options.status)) {
         throw new InvalidRequestError('INVALID_INPUT', `unknown status ${String(options.status)}`);
       }
-      clauses.push(`${EXECUTION_STATUS_KEY.name} = '${options.status}'`);
+      clauses.push(statusQuery(options.status));
     }
     if (options.query) clauses.push(`(${options.query})`);
     for await (const info of this.options.client.workflow.list({ query: clauses.join(' AND ') })) {
@@ -174,12 +175,11 @@ export class LoggedExecutionHandle {
 }
 
 function toDescription(info: WorkflowExecutionInfo | WorkflowExecutionDescription): LoggedExecutionDescription {
-  const status = info.typedSearchAttributes.get(EXECUTION_STATUS_KEY);
   const streams = info.memo?.log_streams;
   const group = info.memo?.log_group;
   return {
     executionId: info.workflowId,
-    status: status === 'RUNNING' || isTerminalStatus(status) ? status : 'RUNNING',
+    status: executionStatusOf(info.typedSearchAttributes.get(EXECUTION_STATUS_KEY), info.status.name),
     workflowStatus: info.status.name,
     startedAt: info.startTime,
     completedAt: info.typedSearchAttributes.get(COMPLETED_AT_KEY) ?? null,

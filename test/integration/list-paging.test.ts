@@ -1,5 +1,6 @@
 import type { ExecutionListEntry } from '../../src/client/client';
 import type { ExecutionListView } from '../../src/contract';
+import { LogstreamWorkflowClient } from '../../src/plugin';
 import { newExecutionId, startHarness, waitFor, type Harness } from '../support/harness';
 
 // GET /executions pages with Temporal visibility's own token, and the client's list() walks the pages: on the real
@@ -88,6 +89,16 @@ describe('GET /executions pages, and list() yields every page', () => {
     const running = await collect(h.client.list({ status: 'RUNNING' }));
     expect(running.map((e) => e.executionId)).not.toContain(terminated);
     expect(running.every((e) => e.status === 'RUNNING')).toBe(true);
+    // The Temporal-native client reads and filters it by the same rule.
+    const native = new LogstreamWorkflowClient({ client: h.temporal });
+    expect((await native.getHandle(terminated).describe()).status).toBe('STOPPED');
+    const nativeList = async (status: 'RUNNING' | 'STOPPED') => {
+      const ids: string[] = [];
+      for await (const e of native.list({ status, query: `WorkflowId = '${terminated}'` })) ids.push(e.executionId);
+      return ids;
+    };
+    expect(await nativeList('STOPPED')).toEqual([terminated]);
+    expect(await nativeList('RUNNING')).toEqual([]);
     for (const executionId of others) await h.client.getHandle(executionId).stop();
   });
 

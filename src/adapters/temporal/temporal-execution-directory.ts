@@ -10,14 +10,7 @@ import {
 } from '@temporalio/client';
 import type { google } from '@temporalio/proto';
 import { temporal } from '@temporalio/proto';
-import {
-  InvalidInputError,
-  isTerminalStatus,
-  type Completion,
-  type ExecutionInfo,
-  type ExecutionSpec,
-  type ExecutionStatus,
-} from '../../domain';
+import { InvalidInputError, type Completion, type ExecutionInfo, type ExecutionSpec } from '../../domain';
 import {
   DependencyError,
   ExecutionCompletedError,
@@ -37,6 +30,7 @@ import {
   type ExecutionWorkflowInput,
 } from '../../../workflows/messages';
 import { startExecutionWorkflow } from './execution-start';
+import { executionStatusOf, statusQuery } from './execution-status';
 
 /** gRPC's status code for an argument the server refuses (a page token it cannot read). */
 const GRPC_INVALID_ARGUMENT = 3;
@@ -68,18 +62,6 @@ function openPageToken(pageToken: string): Buffer {
 }
 
 const INVALID_PAGE_TOKEN = 'page_token is not a next_page_token this API gave: list again from the first page';
-
-/**
- * The visibility query of each status, as `fromFacts` decides it: the recorded terminal status, or a workflow that
- * closed while its record still said RUNNING (terminated, timed out) by how it closed. A closed workflow whose
- * record says RUNNING is not RUNNING.
- */
-const STATUS_QUERIES: Record<ExecutionStatus, string> = {
-  RUNNING: `LogstreamStatus = 'RUNNING' AND ExecutionStatus = 'Running'`,
-  SUCCEEDED: `(LogstreamStatus = 'SUCCEEDED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus = 'Completed'))`,
-  FAILED: `(LogstreamStatus = 'FAILED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus IN ('Failed', 'TimedOut')))`,
-  STOPPED: `(LogstreamStatus = 'STOPPED' OR (LogstreamStatus = 'RUNNING' AND ExecutionStatus IN ('Canceled', 'Terminated')))`,
-};
 
 /** Options of the Temporal directory. */
 export interface TemporalDirectoryOptions {
@@ -142,7 +124,7 @@ export class TemporalExecutionDirectory implements ExecutionDirectory {
 
   async list(filter: ExecutionListFilter): Promise<ExecutionListPage> {
     const clauses = [`WorkflowType = '${EXECUTION_WORKFLOW_TYPE}'`];
-    if (filter.status) clauses.push(STATUS_QUERIES[filter.status]);
+    if (filter.status) clauses.push(statusQuery(filter.status));
     const nextPageToken = filter.pageToken === undefined ? undefined : openPageToken(filter.pageToken);
     let response;
     try {
@@ -282,23 +264,7 @@ function fromListed(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): Execu
 /** An execution's status: the recorded one once terminal, else the workflow's own. */
 function fromFacts(facts: WorkflowFacts): ExecutionInfo {
   const { recorded } = facts;
-  let status: ExecutionStatus;
-  if (isTerminalStatus(recorded)) status = recorded;
-  else {
-    switch (facts.workflowStatus) {
-      case 'RUNNING':
-      case 'COMPLETED':
-      case 'CONTINUED_AS_NEW':
-        status = facts.workflowStatus === 'COMPLETED' ? 'SUCCEEDED' : 'RUNNING';
-        break;
-      case 'CANCELLED':
-      case 'TERMINATED':
-        status = 'STOPPED';
-        break;
-      default:
-        status = 'FAILED';
-    }
-  }
+  const status = executionStatusOf(recorded, facts.workflowStatus);
   const closedAt = facts.closeTime?.getTime();
   const memo = facts.memo ?? {};
   const streams = memo.log_streams;
