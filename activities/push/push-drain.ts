@@ -57,6 +57,16 @@ export interface PushDrainProgress {
   readonly recovered?: number;
 }
 
+/** The progress a previous attempt heartbeated, if any (its counters only: anything else is read again). */
+function resumedProgress(details: unknown): Pick<PushDrainProgress, 'checkCalls' | 'recovered'> | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const { checkCalls, recovered } = details as Partial<PushDrainProgress>;
+  return {
+    checkCalls: typeof checkCalls === 'number' && checkCalls >= 0 ? checkCalls : 0,
+    ...(typeof recovered === 'number' && recovered >= 0 ? { recovered } : {}),
+  };
+}
+
 /** Shortest wait between two looks at the forwarders' progress (ms). */
 const MIN_PROGRESS_POLL_MS = 250;
 
@@ -105,7 +115,15 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
   // forwarders and late deliveries still get their time.
   const deadline = proofDeadline(Math.max(quietAfter, now()), input.settleMs);
   const counted = eventCount !== undefined && (uncertainWrites ?? 0) === 0;
-  let progress: PushDrainProgress = { phase: counted ? 'counting' : 'settling', lastIndex: 0, checkCalls: 0 };
+  // A retried attempt goes on from what the one before it reported: the events it recovered are stored, and the seal
+  // must count them even when this attempt finds nothing left to recover.
+  const before = resumedProgress(context.info.heartbeatDetails);
+  let progress: PushDrainProgress = {
+    phase: counted ? 'counting' : 'settling',
+    lastIndex: 0,
+    checkCalls: before?.checkCalls ?? 0,
+    ...(before?.recovered === undefined ? {} : { recovered: before.recovered }),
+  };
   const heartbeat = (): void => context.heartbeat(progress);
   const report = (change: Partial<PushDrainProgress>): void => {
     progress = { ...progress, ...change };
@@ -151,7 +169,10 @@ export async function pushDrainAndSeal(deps: PushDrainDeps, input: PushDrainInpu
           ...(stored === undefined ? {} : { storedCount: stored }),
         });
         if (stored === eventCount) {
-          const seal = await sealTip(deps, input, now, report, { proof: 'count' });
+          const seal = await sealTip(deps, input, now, report, {
+            proof: 'count',
+            ...(progress.recovered === undefined ? {} : { recoveredEvents: progress.recovered }),
+          });
           if (seal) return seal;
           continue;
         }

@@ -37,26 +37,26 @@ export async function verifyAgainstCloudWatch(
     for (const event of events) if (!stored.ids.has(event.eventId)) list.push(event);
     missing.set(logStream, list);
   };
+  // Heartbeats go on until the recovered events are stored and counted: storing a large window takes time, and an
+  // attempt that timed out meanwhile would leave its successor without the count (see `pushDrainAndSeal`).
   const timer = setInterval(loop.heartbeat, HEARTBEAT_WHILE_READING_MS);
-  let calls: number;
+  let recovered = 0;
   try {
-    calls = await deps.verifier.read(input.location.logGroup, input.location.logStreams, collect, {
+    const calls = await deps.verifier.read(input.location.logGroup, input.location.logStreams, collect, {
       alone: stored.lastIndex >= ALONE_FROM_EVENTS,
     });
+    loop.report({ checkCalls: loop.progress().checkCalls + calls });
+    for (const logStream of input.location.logStreams) {
+      const events = missing.get(logStream) ?? [];
+      if (events.length === 0) continue;
+      // Only those still missing are stored: the forwarder may have stored some meanwhile.
+      const { appended, lastIndex } = await writer.appendMissing(logStream, events);
+      recovered += appended;
+      loop.report({ lastIndex, recovered: (loop.progress().recovered ?? 0) + appended });
+    }
   } finally {
     clearInterval(timer);
   }
-  loop.report({ checkCalls: loop.progress().checkCalls + calls });
-  let recovered = 0;
-  for (const logStream of input.location.logStreams) {
-    const events = missing.get(logStream) ?? [];
-    if (events.length === 0) continue;
-    // Only those still missing are stored: the forwarder may have stored some meanwhile.
-    const { appended, lastIndex } = await writer.appendMissing(logStream, events);
-    recovered += appended;
-    loop.report({ lastIndex });
-  }
-  loop.report({ recovered: (loop.progress().recovered ?? 0) + recovered });
   const duplicates = (await writer.storedIds()).duplicates;
   if (recovered > 0 || duplicates > 0) {
     context.log.warn('push seal: CloudWatch held events the store lacked (recovered), or the store held some twice', {

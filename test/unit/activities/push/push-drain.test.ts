@@ -129,9 +129,12 @@ function setup() {
         watchesAsOf,
       });
     },
-    async drain(completion: Partial<Completion> = {}): Promise<LogSeal> {
+    /** Drains; `heartbeatDetails` are those a previous attempt of the activity left. */
+    async drain(completion: Partial<Completion> = {}, heartbeatDetails?: unknown): Promise<LogSeal> {
       await store.registerExecution({ executionId: ID, location, startedAt: T0, ingest: 'push' });
-      const environment = new MockActivityEnvironment();
+      const environment = new MockActivityEnvironment(
+        heartbeatDetails === undefined ? undefined : { heartbeatDetails },
+      );
       environment.on('heartbeat', (details: unknown) => heartbeats.push(details as PushDrainProgress));
       const input: PushDrainInput = {
         executionId: ID,
@@ -167,6 +170,24 @@ describe('push drain: the proof by count (the writer counted what CloudWatch acc
     expect(t.audit.calls.FilterLogEvents ?? 0).toBe(0);
     expect(reasons(t.heartbeats)).toEqual([]);
     expect(t.now()).toBeLessThan(quietAfter);
+  });
+
+  test('a retried drain keeps the count of what an attempt before it recovered, though nothing is left to recover', async () => {
+    const t = setup();
+    const events = t.write(lines(40));
+    await t.forward(events);
+    // The attempt before stored the window it recovered, then timed out before its seal: what it heartbeated stands.
+    const seal = await t.drain({ eventCount: 40 }, { phase: 'verifying', lastIndex: 40, checkCalls: 2, recovered: 10 });
+    expect(seal).toMatchObject({ lastIndex: 40, proof: 'count', recoveredEvents: 10 });
+    expect(t.audit.calls.FilterLogEvents ?? 0).toBe(0);
+  });
+
+  test('details that are not a drain progress are ignored on a retry', async () => {
+    const t = setup();
+    await t.forward(t.write(lines(5)));
+    const seal = await t.drain({ eventCount: 5 }, { recovered: 'many', checkCalls: -1 });
+    expect(seal).toMatchObject({ lastIndex: 5, proof: 'count' });
+    expect(seal.recoveredEvents ?? 0).toBe(0);
   });
 
   test('an empty log counted empty seals at 0 by count', async () => {
