@@ -1,3 +1,4 @@
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LogstreamClient } from '../src/client/client';
 import type { CloudWatchLogSource } from '../src/adapters/cloudwatch/cloudwatch-log-source';
 import type { LogStore } from '../src/ports';
@@ -16,6 +17,8 @@ export interface PushPollStack {
   readonly env: Record<string, string>;
   readonly logGroup: string;
   readonly strict: StrictAwsControl;
+  /** The log group's CloudWatch, through the strict layer (its subscription filter is put again for the model). */
+  readonly cloudwatch: CloudWatchLogsClient;
   readonly source: Pick<CloudWatchLogSource, 'createStream' | 'putEvents'>;
   /** Where the bench reads the mode each execution was registered with. */
   readonly store: Pick<LogStore, 'getExecution'>;

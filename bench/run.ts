@@ -57,7 +57,15 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Record<string, Figu
     try {
       const strict = strictAws(env.AWS_ENDPOINT_URL);
       const kinesis = { endpoint: emulatorEndpoint, streamName: base.kinesisStream };
-      const stack = { env, logGroup: base.logGroup, strict, source: aws.source, store: aws.store, kinesis };
+      const stack = {
+        env,
+        logGroup: base.logGroup,
+        strict,
+        cloudwatch: aws.cloudwatch,
+        source: aws.source,
+        store: aws.store,
+        kinesis,
+      };
       return { push_poll: await benchPushPoll(stack, pushPoll) };
     } finally {
       aws.destroy();

@@ -21,22 +21,38 @@ export interface AwsRecording {
   replay(endpoint: string): Promise<number>;
 }
 
-/** Moves an earlier run's recording aside for replay and returns the recorder settings of this run. */
+/**
+ * The recording of DynamoDB's own emulator process, beside `file` (the local stack runs DynamoDB apart from
+ * CloudWatch Logs and Kinesis, and two processes must not append to one file).
+ */
+export function dynamodbRecordingOf(file: string): string {
+  const extension = path.extname(file);
+  return `${file.slice(0, file.length - extension.length)}-dynamodb${extension}`;
+}
+
+/** Moves an earlier run's recordings aside for replay and returns the recorder settings of this run. */
 export function prepareAwsRecording(dataDir: string): AwsRecording {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'aws-requests.jsonl');
-  const pending = `${file}.replay`;
-  // A pending file left by an interrupted replay still holds everything: what was replayed since is a subset of it
-  // (nothing else ran before the replay ended), so the newer recording goes.
-  if (existsSync(pending)) rmSync(file, { force: true });
-  else if (existsSync(file)) renameSync(file, pending);
+  const pendings = [file, dynamodbRecordingOf(file)].map((recorded) => {
+    const pending = `${recorded}.replay`;
+    // A pending file left by an interrupted replay still holds everything: what was replayed since is a subset of
+    // it (nothing else ran before the replay ended), so the newer recording goes.
+    if (existsSync(pending)) rmSync(recorded, { force: true });
+    else if (existsSync(recorded)) renameSync(recorded, pending);
+    return pending;
+  });
   return {
     file,
     env: { MOTO_ENABLE_RECORDING: 'true', MOTO_RECORDER_FILEPATH: file },
     replay: async (endpoint) => {
-      if (!existsSync(pending)) return 0;
-      const replayed = await replayWrites(pending, endpoint);
-      rmSync(pending, { force: true });
+      let replayed = 0;
+      // The services' writes are independent of each other: each file replays in its own order.
+      for (const pending of pendings) {
+        if (!existsSync(pending)) continue;
+        replayed += await replayWrites(pending, endpoint);
+        rmSync(pending, { force: true });
+      }
       return replayed;
     },
   };

@@ -11,6 +11,7 @@ import { DEFAULT_KINESIS_STREAM, LOCAL_SUBSCRIPTION_ROLE_ARN } from '../config';
 import { ExecutableUnusableError, ServiceStartError } from './errors';
 import { ManagedProcess } from './managed-process';
 import { assertPortFree, findFreePort, urlHost } from './ports';
+import { dynamodbRecordingOf } from './aws-recording';
 import { motoProbe, strictAwsProbe, temporalProbe, waitUntilReady } from './probes';
 import { ensurePushDelivery } from '../compose/push-provisioning';
 import { startStrictAwsProcess } from './strict-aws/process';
@@ -71,7 +72,13 @@ export interface LocalStack {
    */
   emulatorEndpoint: string;
   /** OS process ids of the children, for diagnostics and orphan checks. */
-  readonly pids: { readonly temporal: number; readonly emulator: number; readonly strictAws?: number };
+  readonly pids: {
+    readonly temporal: number;
+    readonly emulator: number;
+    /** DynamoDB's own emulator, behind the strict layer (without it, `emulator` serves DynamoDB too). */
+    readonly dynamodbEmulator?: number;
+    readonly strictAws?: number;
+  };
   stop(): Promise<void>;
 }
 
@@ -135,12 +142,28 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const emulator = new ManagedProcess('aws-emulator (moto_server)', 'env', emulatorArgs);
     started.push(emulator);
     let proxy: ManagedProcess | undefined;
+    let dynamodbEmulator: ManagedProcess | undefined;
+    let dynamodbEndpoint: string | undefined;
     if (strictAws) {
+      // DynamoDB in an emulator process of its own, as it is a service of its own on AWS: in one process, each of
+      // its calls would wait behind CloudWatch's and Kinesis's (one interpreter lock serves them all).
+      const dynamodbPort = await findFreePort(host);
+      dynamodbEndpoint = `http://${urlHost(host)}:${dynamodbPort}`;
+      log(`starting DynamoDB's emulator (moto) on ${dynamodbEndpoint}`);
+      const recording = process.env.MOTO_RECORDER_FILEPATH;
+      const ownRecording = recording === undefined ? [] : [`MOTO_RECORDER_FILEPATH=${dynamodbRecordingOf(recording)}`];
+      dynamodbEmulator = new ManagedProcess('aws-emulator for DynamoDB (moto_server)', 'env', [
+        ...hideProfiles,
+        ...ownRecording,
+        ...[tools.python, launcher, '-H', host, '-p', String(dynamodbPort)],
+      ]);
+      started.push(dynamodbEmulator);
       log(`starting the strict AWS layer on ${awsEndpoint}`);
       proxy = startStrictAwsProcess({
         host,
         port: opts.emulatorPort,
         upstreamPort: motoPort,
+        dynamodbUpstreamPort: dynamodbPort,
         ...(opts.executables ? { botocoreData: botocoreDataOf(opts.executables.python) } : {}),
       });
       started.push(proxy);
@@ -148,6 +171,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // The emulator is bound before Temporal starts: the dev server picks random free ports for its
     // metrics and HTTP API, and must not take the emulator's port in between.
     await waitUntilReady(emulator, () => motoProbe(motoEndpoint), readyTimeoutMs);
+    if (dynamodbEmulator && dynamodbEndpoint !== undefined) {
+      const endpoint = dynamodbEndpoint;
+      await waitUntilReady(dynamodbEmulator, () => motoProbe(endpoint), readyTimeoutMs);
+    }
     if (proxy) await waitUntilReady(proxy, () => strictAwsProbe(awsEndpoint), readyTimeoutMs);
     log(`starting Temporal dev server on ${temporalAddress} (UI ${temporalUiUrl}, ${opts.dbFile ?? 'in-memory'})`);
     const temporal = new ManagedProcess('temporal (server start-dev)', tools.temporal, temporalArgs);
@@ -192,7 +219,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       temporalUiUrl,
       awsEndpoint,
       emulatorEndpoint: motoEndpoint,
-      pids: { temporal: temporal.pid, emulator: emulator.pid, ...(proxy ? { strictAws: proxy.pid } : {}) },
+      pids: {
+        temporal: temporal.pid,
+        emulator: emulator.pid,
+        ...(dynamodbEmulator ? { dynamodbEmulator: dynamodbEmulator.pid } : {}),
+        ...(proxy ? { strictAws: proxy.pid } : {}),
+      },
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

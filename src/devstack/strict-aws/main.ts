@@ -14,13 +14,17 @@ function main(): void {
       port: { type: 'string' },
       'upstream-host': { type: 'string' },
       'upstream-port': { type: 'string' },
+      'dynamodb-upstream-port': { type: 'string' },
       'botocore-data': { type: 'string' },
     },
   });
   const port = Number(values.port);
   const upstreamPort = Number(values['upstream-port']);
-  if (!Number.isInteger(port) || !Number.isInteger(upstreamPort)) {
-    throw new Error('usage: --port PORT --upstream-port PORT [--host HOST] [--upstream-host HOST]');
+  const dynamodbUpstreamPort = Number(values['dynamodb-upstream-port'] ?? upstreamPort);
+  if (!Number.isInteger(port) || !Number.isInteger(upstreamPort) || !Number.isInteger(dynamodbUpstreamPort)) {
+    throw new Error(
+      'usage: --port PORT --upstream-port PORT [--dynamodb-upstream-port PORT] [--host HOST] [--upstream-host HOST]',
+    );
   }
   const host = values.host ?? '127.0.0.1';
   const upstreamHost = values['upstream-host'] ?? host;
@@ -40,11 +44,14 @@ function main(): void {
     port,
     upstreamHost,
     upstreamPort,
+    dynamodbUpstreamPort,
     layer,
   });
   server.keepAliveTimeout = 65_000;
   server.listen({ host, port, exclusive: true }, () => {
-    process.stdout.write(`strict-aws: listening on ${host}:${port}, emulator on ${upstreamPort}\n`);
+    process.stdout.write(
+      `strict-aws: listening on ${host}:${port}, emulator on ${upstreamPort}, DynamoDB's on ${dynamodbUpstreamPort}\n`,
+    );
   });
   server.once('error', (error) => {
     process.stderr.write(`strict-aws: ${error.message}\n`);

@@ -7,6 +7,8 @@ export function startStrictAwsProcess(opts: {
   host: string;
   port: number;
   upstreamPort: number;
+  /** The emulator that serves DynamoDB, when it is not the one on `upstreamPort`. */
+  dynamodbUpstreamPort?: number;
   /** botocore's `data` directory (AWS's service models); default: the toolchain venv's. */
   botocoreData?: string;
 }): ManagedProcess {
@@ -16,6 +18,7 @@ export function startStrictAwsProcess(opts: {
   const loader = extension === '.ts' ? ['--import', 'tsx'] : [];
   const args = [...loader, entry, '--host', opts.host, '--port', String(opts.port)];
   args.push('--upstream-port', String(opts.upstreamPort));
+  if (opts.dynamodbUpstreamPort !== undefined) args.push('--dynamodb-upstream-port', String(opts.dynamodbUpstreamPort));
   if (opts.botocoreData !== undefined) args.push('--botocore-data', opts.botocoreData);
   return new ManagedProcess('strict-aws (proxy)', process.execPath, args, { cwd: repoRoot() });
 }

@@ -11,6 +11,11 @@ export interface StrictProxyOptions {
   port: number;
   upstreamHost: string;
   upstreamPort: number;
+  /**
+   * Where DynamoDB's calls go, when DynamoDB runs in an emulator process of its own (default: `upstreamPort`). On AWS
+   * it is a service of its own; in one emulator process its calls would queue behind CloudWatch's and Kinesis's.
+   */
+  dynamodbUpstreamPort?: number;
   layer: StrictAwsLayer;
 }
 
@@ -58,12 +63,12 @@ function answerHeaders(headers: http.IncomingHttpHeaders): Record<string, string
 /** The HTTP server of the strict AWS layer: control API, AWS calls through the layer, everything else passed on. */
 export function createStrictProxy(options: StrictProxyOptions): http.Server {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  const upstream = (request: http.IncomingMessage, body: Buffer, decoded = false): Promise<HttpAnswer> =>
-    new Promise((resolve, reject) => {
+  const upstream = (request: http.IncomingMessage, body: Buffer, decoded = false, port = options.upstreamPort) =>
+    new Promise<HttpAnswer>((resolve, reject) => {
       const outgoing = http.request(
         {
           host: options.upstreamHost,
-          port: options.upstreamPort,
+          port,
           method: request.method,
           path: request.url,
           headers: forwardedHeaders(request.headers, body, decoded),
@@ -103,8 +108,9 @@ export function createStrictProxy(options: StrictProxyOptions): http.Server {
     // The JSON protocol allows compressed requests; the layer reads them, so they go on decompressed.
     const decoded = request.headers['content-encoding'] === 'gzip';
     if (decoded) body = gunzipSync(body);
+    const port = target.service === 'dynamodb' ? (options.dynamodbUpstreamPort ?? options.upstreamPort) : undefined;
     return options.layer.call(target.service, target.operation, body, (input) =>
-      upstream(request, input === undefined ? body : Buffer.from(JSON.stringify(input)), decoded),
+      upstream(request, input === undefined ? body : Buffer.from(JSON.stringify(input)), decoded, port),
     );
   };
 

@@ -5,7 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
 import { Connection } from '@temporalio/client';
 import { ensureLogGroup } from '../../../src/adapters/cloudwatch/provision';
 import { ensureLogTable } from '../../../src/adapters/dynamodb/provision';
@@ -117,7 +122,8 @@ async function expectGone(pids: readonly number[], ports: Ports): Promise<void> 
 
 /** Every child pid a stack reports (Temporal, moto, and the strict AWS layer when it runs). */
 function childPids(pids: LocalStack['pids']): number[] {
-  return [pids.temporal, pids.emulator, ...(pids.strictAws === undefined ? [] : [pids.strictAws])];
+  const optional = [pids.dynamodbEmulator, pids.strictAws].filter((pid) => pid !== undefined);
+  return [pids.temporal, pids.emulator, ...optional];
 }
 
 async function temporalAnswers(address: string): Promise<string[]> {
@@ -220,9 +226,26 @@ describe('startLocalStack', () => {
     expect(pidsWithArg(String(ports.emulator))).toEqual([pids.strictAws]);
   });
 
+  test('DynamoDB runs in an emulator process of its own, reached through the same endpoint', async () => {
+    const { awsEndpoint, emulatorEndpoint, pids } = running();
+    expect(pids.dynamodbEmulator).toEqual(expect.any(Number));
+    expect(new Set([pids.emulator, pids.dynamodbEmulator, pids.strictAws]).size).toBe(3);
+    const tablesAt = async (endpoint: string): Promise<string[] | undefined> => {
+      const dynamodb = new DynamoDBClient({ endpoint, region: REGION, credentials });
+      try {
+        return (await dynamodb.send(new ListTablesCommand({}))).TableNames;
+      } finally {
+        dynamodb.destroy();
+      }
+    };
+    expect(await tablesAt(awsEndpoint)).toContain(TABLE);
+    // CloudWatch Logs' and Kinesis's emulator holds no table.
+    expect(await tablesAt(emulatorEndpoint)).toEqual([]);
+  });
+
   test('stop() ends every child, frees the three ports and is safe to call twice', async () => {
     const { pids } = running();
-    expect(childPids(pids)).toHaveLength(3);
+    expect(childPids(pids)).toHaveLength(4);
     for (const pid of childPids(pids)) expect(isRunning(pid)).toBe(true);
     await Promise.all([running().stop(), running().stop()]);
     await running().stop();
@@ -355,7 +378,7 @@ describe('a Node process running a stack leaves no orphans', () => {
 
   test.each(['SIGINT', 'SIGTERM'] as const)('%s: the process stops its stack and exits 0', async (signal) => {
     const { child, report, stderr } = await startStackProcess();
-    expect(childPids(report.pids)).toHaveLength(3);
+    expect(childPids(report.pids)).toHaveLength(4);
     for (const pid of childPids(report.pids)) expect(isRunning(pid)).toBe(true);
     const exited = exitOf(child);
     child.kill(signal);
