@@ -31,17 +31,3 @@ export function cancellationReasons(error: unknown): string[] {
     return typeof code === 'string' ? code : 'None';
   });
 }
-
-// Reasons that mean "try again": another transaction held an item, or the table was throttled.
-const TRANSIENT_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
-
-/** A cancelled transaction worth retrying, as the retryable `DependencyError` callers act on. */
-export function transientCancellation(error: unknown, operation: string): DependencyError | undefined {
-  const reasons = cancellationReasons(error);
-  const transient = reasons.find((code) => TRANSIENT_REASONS.has(code));
-  if (transient === undefined || !(error instanceof DependencyError)) return undefined;
-  return new DependencyError('dynamodb', operation, error.cause, true, {
-    throttled: transient !== 'TransactionConflict',
-    awsCode: transient,
-  });
-}

@@ -9,6 +9,7 @@ import {
 import type { ExecutionRecord, LogChunk, LogSeal } from '../../domain';
 import {
   ChunkConflictError,
+  DependencyError,
   UnknownExecutionError,
   LogSealedError,
   type CallObserver,
@@ -30,12 +31,7 @@ import {
   type Item,
 } from './log-items';
 import { expireChunks, expireRoutes, writeSeal } from './log-seal';
-import {
-  cancellationReasons,
-  isConditionFailure,
-  itemOfConditionFailure,
-  transientCancellation,
-} from './condition-failures';
+import { isConditionFailure, itemOfConditionFailure } from './condition-failures';
 
 const PAGE_ITEMS = 16;
 
@@ -57,8 +53,8 @@ export interface DynamoDbLogStoreOptions {
 /**
  * The log store on one DynamoDB table: PK `execution_id`, SK `seq`. A chunk item holds the
  * compressed events `seq..last` and the ingest cursor after `last`; the item at seq 0 holds the
- * execution record and, once written, its seal. The seal also puts a fence item at `last_index + 1`
- * in the same transaction, which is what refuses every later append (see `FENCE_ATTRIBUTE`).
+ * execution record and, once written, its seal. The seal first puts a fence item at `last_index + 1`,
+ * which is what refuses every later append (see `FENCE_ATTRIBUTE` and `writeSeal`).
  */
 export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
   private readonly client: DynamoDBClient;
@@ -227,24 +223,16 @@ export class DynamoDbLogStore implements LogStore, ChunkBatchReader {
       await expireChunks(this.target, executionId, seal.lastIndex, expiresAt);
     }
     await expireRoutes(this.target, record, expiresAt);
-    try {
-      await writeSeal(this.target, executionId, seal, expiresAt);
-    } catch (error) {
-      const transient = transientCancellation(error, 'TransactWriteItems');
-      if (transient) throw transient;
-      const [record, fence] = cancellationReasons(error);
-      if (record === 'ConditionalCheckFailed') {
-        // Deleted meanwhile, or sealed by a concurrent drain: its seal stands, with its expiry.
-        const now = await this.recordItem(executionId);
-        if (!now) throw new UnknownExecutionError(executionId);
-        const sealed = toRecord(now).seal;
-        if (!sealed) throw error;
-        return this.finishSealed(executionId, now, sealed);
-      }
-      if (record === 'None' && fence === 'ConditionalCheckFailed') {
-        throw new ChunkConflictError(executionId, seal.lastIndex + 1);
-      }
-      throw error;
+    const written = await writeSeal(this.target, executionId, seal, expiresAt);
+    if (written === 'chunk-past-tip') throw new ChunkConflictError(executionId, seal.lastIndex + 1);
+    if (written === 'record-refused') {
+      // Deleted meanwhile, or sealed by a concurrent drain: its seal stands, with its expiry.
+      const now = await this.recordItem(executionId);
+      if (!now) throw new UnknownExecutionError(executionId);
+      const sealed = toRecord(now).seal;
+      // Refused, yet unsealed: the record changed between the two reads (removed and written again). Try again.
+      if (!sealed) throw new DependencyError('dynamodb', 'UpdateItem', `the record of ${executionId} changed`);
+      return this.finishSealed(executionId, now, sealed);
     }
     return seal;
   }

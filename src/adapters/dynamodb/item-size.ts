@@ -24,9 +24,9 @@ export interface ExecutionWriteCost {
   /** Writing every item once (the record and chunk puts). */
   readonly writeUnits: number;
   /**
-   * What the seal wrote: its transaction (the record update and the fence put, each billed twice as
-   * transactional writes are) and an UpdateItem for each chunk it gave the seal's expiry (billed on the
-   * chunk's whole size as DynamoDB bills any update). Chunks that kept their provisional expiry cost it nothing.
+   * What the seal wrote: its fence put and its record update, and an UpdateItem for each chunk it gave the
+   * seal's expiry (billed on the chunk's whole size as DynamoDB bills any update). Chunks that kept their
+   * provisional expiry cost it nothing.
    */
   readonly sealWriteUnits: number;
 }
@@ -59,7 +59,7 @@ export async function executionWriteUnits(
       // The record comes first (seq 0): once sealed, its expiry is the seal's.
       if (item.seq?.N === '0') sealExpiry = item.sealed_at === undefined ? undefined : item.expires_at?.N;
       if (item.seq?.N === '0' || item.seal_fence?.BOOL === true) {
-        if (sealExpiry !== undefined) sealWriteUnits += 2 * units;
+        if (sealExpiry !== undefined) sealWriteUnits += units;
       } else {
         chunks++;
         if (sealExpiry !== undefined && item.expires_at?.N === sealExpiry) sealWriteUnits += units;

@@ -1,64 +1,78 @@
-import {
-  QueryCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ExecutionRecord, LogSeal } from '../../domain';
-import { isConditionFailure } from './condition-failures';
-import { expiresAtOf, fenceItem, RECORD_SEQ, routeKey, type Item } from './log-items';
+import { isConditionFailure, itemOfConditionFailure } from './condition-failures';
+import { expiresAtOf, fenceItem, isFence, RECORD_SEQ, routeKey, type Item } from './log-items';
 import type { TableTarget } from './observed-call';
 
 // UpdateItems in flight while a seal gives a long log's chunks their expiry.
 const EXPIRY_CONCURRENCY = 8;
 
+/** How writing a seal ended: written, or refused for what the store found (see `writeSeal`). */
+export type SealWrite = 'sealed' | 'chunk-past-tip' | 'record-refused';
+
 /**
- * The seal, one transaction: the record gets the seal and its expiry if it exists and is unsealed
- * (never recreated, never sealed twice), and the fence goes to `lastIndex + 1` if nothing is there
- * (no writer got past the drained tip). Cancellation reasons come back in this order: record, fence.
+ * The seal, in two conditional writes, fence first:
+ * 1. the fence goes to `lastIndex + 1` if nothing is there (no writer got past the drained tip). From then on no
+ *    chunk can be appended. A fence found there already is this seal's own (an earlier attempt whose reply was lost,
+ *    or a concurrent drain of the same tip: a fence sits right after the tip it was put for), and the seal goes on;
+ *    a chunk found there is `chunk-past-tip`.
+ * 2. the record gets the seal and its expiry if it exists and is unsealed (never recreated, never sealed twice);
+ *    else `record-refused`, for the caller to read what stands.
+ * Each is billed as one plain write (1 unit each for a record and a fence under 1 KB), half what one transaction
+ * of the two costs, and a seal is all-or-nothing without one: readers go by the record, so a fence left alone by a
+ * seal that stopped between the two is finished by the next attempt, and meanwhile only refuses appends past a tip
+ * that was proven complete.
  */
 export async function writeSeal(
   target: TableTarget,
   executionId: string,
   seal: LogSeal,
   expiresAt: number,
-): Promise<void> {
+): Promise<SealWrite> {
+  try {
+    await target.call('PutItem', () =>
+      target.client.send(
+        new PutItemCommand({
+          TableName: target.table,
+          Item: fenceItem(executionId, seal.lastIndex, expiresAt),
+          ConditionExpression: 'attribute_not_exists(seq)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    if (!isFence(itemOfConditionFailure(error))) return 'chunk-past-tip';
+  }
   const optional = optionalSealAttributes(seal);
-  await target.call('TransactWriteItems', () =>
-    target.client.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: target.table,
-              Key: { execution_id: { S: executionId }, seq: { N: RECORD_SEQ } },
-              UpdateExpression: `SET #status = :status, completed_at = :completed, last_index = :last, sealed_at = :sealed, expires_at = :expires${
-                seal.exitCode === undefined ? '' : ', exit_code = :exit'
-              }${optional.map(([name]) => `, ${name} = :${name}`).join('')}`,
-              ConditionExpression: 'attribute_exists(seq) AND attribute_not_exists(sealed_at)',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':status': { S: seal.status },
-                ':completed': { N: String(seal.completedAt) },
-                ':last': { N: String(seal.lastIndex) },
-                ':sealed': { N: String(seal.sealedAt) },
-                ':expires': { N: String(expiresAt) },
-                ...(seal.exitCode === undefined ? {} : { ':exit': { N: String(seal.exitCode) } }),
-                ...Object.fromEntries(optional.map(([name, value]) => [`:${name}`, value])),
-              },
-            },
+  try {
+    await target.call('UpdateItem', () =>
+      target.client.send(
+        new UpdateItemCommand({
+          TableName: target.table,
+          Key: { execution_id: { S: executionId }, seq: { N: RECORD_SEQ } },
+          UpdateExpression: `SET #status = :status, completed_at = :completed, last_index = :last, sealed_at = :sealed, expires_at = :expires${
+            seal.exitCode === undefined ? '' : ', exit_code = :exit'
+          }${optional.map(([name]) => `, ${name} = :${name}`).join('')}`,
+          ConditionExpression: 'attribute_exists(seq) AND attribute_not_exists(sealed_at)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': { S: seal.status },
+            ':completed': { N: String(seal.completedAt) },
+            ':last': { N: String(seal.lastIndex) },
+            ':sealed': { N: String(seal.sealedAt) },
+            ':expires': { N: String(expiresAt) },
+            ...(seal.exitCode === undefined ? {} : { ':exit': { N: String(seal.exitCode) } }),
+            ...Object.fromEntries(optional.map(([name, value]) => [`:${name}`, value])),
           },
-          {
-            Put: {
-              TableName: target.table,
-              Item: fenceItem(executionId, seal.lastIndex, expiresAt),
-              ConditionExpression: 'attribute_not_exists(seq)',
-            },
-          },
-        ],
-      }),
-    ),
-  );
+        }),
+      ),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return 'record-refused';
+  }
+  return 'sealed';
 }
 
 /**

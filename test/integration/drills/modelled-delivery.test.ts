@@ -131,7 +131,7 @@ describe('drill: modelled subscription delivery', () => {
         const dynamoFault = await strict.fault({
           service: 'dynamodb',
           kind: 'lost-reply',
-          operations: ['PutItem', 'TransactWriteItems'],
+          operations: ['PutItem', 'UpdateItem'],
           fraction: 0.2,
         });
         await waitFor(

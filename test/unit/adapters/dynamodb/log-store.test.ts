@@ -1,6 +1,6 @@
 import {
   ConditionalCheckFailedException,
-  TransactionCanceledException,
+  ProvisionedThroughputExceededException,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -33,12 +33,6 @@ function scriptedClient(replies: Reply[]): { client: DynamoDBClient; sent: strin
 const metadata = { $metadata: { httpStatusCode: 400 } };
 const conditionFailed = (item?: Record<string, AttributeValue>): Error =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', ...metadata, Item: item });
-const cancelled = (...codes: string[]): Error =>
-  new TransactionCanceledException({
-    message: `Transaction cancelled [${codes.join(', ')}]`,
-    ...metadata,
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  });
 
 const ID = 'exec-1';
 const chunk: LogChunk = { seq: 3, last: 3, events: [{ timestamp: 1, message: 'm' }], cursor: { streams: {} } };
@@ -106,43 +100,66 @@ describe('DynamoDbLogStore: the seal', () => {
   });
 
   test('gives the chunks their expiry, then writes the seal', async () => {
-    const { client, sent } = scriptedClient([
+    const { client, sent, inputs } = scriptedClient([
       { ok: { Item: record } },
       { ok: { Items: [{ seq: { N: '1' } }, { seq: { N: '2' }, expires_at: { N: '99' } }] } },
+      { ok: {} },
       { ok: {} },
       { ok: {} },
     ]);
     const store = new DynamoDbLogStore({ client, tableName: 't' });
     expect(await store.sealLog(ID, seal, 99)).toEqual(seal);
-    // Chunk 2 has the expiry already: one UpdateItem, for chunk 1.
-    expect(sent).toEqual(['GetItem', 'Query', 'UpdateItem', 'TransactWriteItems']);
+    // Chunk 2 has the expiry already: one UpdateItem, for chunk 1. Then the fence, then the record.
+    expect(sent).toEqual(['GetItem', 'Query', 'UpdateItem', 'PutItem', 'UpdateItem']);
+    expect(inputs[3]).toMatchObject({
+      Item: { execution_id: { S: ID }, seq: { N: '3' }, seal_fence: { BOOL: true }, expires_at: { N: '99' } },
+      ConditionExpression: 'attribute_not_exists(seq)',
+    });
+    expect(inputs[4]).toMatchObject({
+      Key: { execution_id: { S: ID }, seq: { N: '0' } },
+      ConditionExpression: 'attribute_exists(seq) AND attribute_not_exists(sealed_at)',
+      ExpressionAttributeValues: { ':last': { N: '2' }, ':expires': { N: '99' } },
+    });
   });
 
-  test('a chunk at last index + 1 cancels the seal with CHUNK_CONFLICT', async () => {
-    const { client } = scriptedClient([
+  test('a chunk at last index + 1 refuses the seal with CHUNK_CONFLICT; the record stays unsealed', async () => {
+    const { client, sent } = scriptedClient([
       { ok: { Item: record } },
       empty,
-      { error: cancelled('None', 'ConditionalCheckFailed') },
+      { error: conditionFailed(chunkItem(ID, chunk)) },
     ]);
     const store = new DynamoDbLogStore({ client, tableName: 't' });
     expect((await errorOf(store.sealLog(ID, seal, 99))).code).toBe('CHUNK_CONFLICT');
+    expect(sent).toEqual(['GetItem', 'Query', 'PutItem']);
   });
 
-  test('a transaction conflict is a retryable dependency error', async () => {
-    const { client } = scriptedClient([
+  test("a fence found at last index + 1 is the seal's own (a lost reply, a drain of the same tip): the record is sealed", async () => {
+    const fence = { execution_id: { S: ID }, seq: { N: '3' }, seal_fence: { BOOL: true }, expires_at: { N: '99' } };
+    const { client, sent } = scriptedClient([
       { ok: { Item: record } },
       empty,
-      { error: cancelled('TransactionConflict', 'None') },
+      { error: conditionFailed(fence) },
+      { ok: {} },
     ]);
     const store = new DynamoDbLogStore({ client, tableName: 't' });
+    expect(await store.sealLog(ID, seal, 99)).toEqual(seal);
+    expect(sent).toEqual(['GetItem', 'Query', 'PutItem', 'UpdateItem']);
+  });
+
+  test('a throttled fence is a retryable dependency error, and the record is not touched', async () => {
+    const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', ...metadata });
+    const { client, sent } = scriptedClient([{ ok: { Item: record } }, empty, { error: throttled }]);
+    const store = new DynamoDbLogStore({ client, tableName: 't' });
     expect(await errorOf(store.sealLog(ID, seal, 99))).toMatchObject({ code: 'DYNAMODB_UNAVAILABLE', retryable: true });
+    expect(sent).toEqual(['GetItem', 'Query', 'PutItem']);
   });
 
   test('sealed meanwhile by another drain: its seal stands', async () => {
     const { client } = scriptedClient([
       { ok: { Item: record } },
       empty,
-      { error: cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed') },
+      { ok: {} },
+      { error: conditionFailed() },
       { ok: { Item: sealedRecord } },
       empty,
     ]);
@@ -159,10 +176,11 @@ describe('DynamoDbLogStore: the seal', () => {
       // Stream b is routed to another execution (or was never routed): its route is left alone.
       { error: conditionFailed() },
       { ok: {} },
+      { ok: {} },
     ]);
     const store = new DynamoDbLogStore({ client, tableName: 't' });
     expect(await store.sealLog(ID, seal, 99)).toEqual(seal);
-    expect(sent).toEqual(['GetItem', 'Query', 'UpdateItem', 'UpdateItem', 'TransactWriteItems']);
+    expect(sent).toEqual(['GetItem', 'Query', 'UpdateItem', 'UpdateItem', 'PutItem', 'UpdateItem']);
     expect(inputs[2]).toMatchObject({
       Key: { execution_id: { S: '#route:g:a' }, seq: { N: '0' } },
       ConditionExpression: 'attribute_exists(seq) AND route_execution = :id',
@@ -187,7 +205,8 @@ describe('DynamoDbLogStore: the seal', () => {
     const { client } = scriptedClient([
       { ok: { Item: record } },
       empty,
-      { error: cancelled('ConditionalCheckFailed', 'None') },
+      { ok: {} },
+      { error: conditionFailed() },
       { ok: {} },
     ]);
     const store = new DynamoDbLogStore({ client, tableName: 't' });
