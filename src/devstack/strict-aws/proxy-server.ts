@@ -60,6 +60,15 @@ function answerHeaders(headers: http.IncomingHttpHeaders): Record<string, string
   return out;
 }
 
+const STACK_WRITES = new Set(['CreateStack', 'UpdateStack', 'DeleteStack']);
+
+/** A CloudFormation call (query protocol: a signed form POST) that creates, changes or removes a stack. */
+function isStackWrite(request: http.IncomingMessage, body: Buffer): boolean {
+  const authorization = request.headers.authorization ?? '';
+  if (request.method !== 'POST' || !authorization.includes('/cloudformation/aws4_request')) return false;
+  return STACK_WRITES.has(new URLSearchParams(body.toString('utf8')).get('Action') ?? '');
+}
+
 /** The HTTP server of the strict AWS layer: control API, AWS calls through the layer, everything else passed on. */
 export function createStrictProxy(options: StrictProxyOptions): http.Server {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -104,6 +113,13 @@ export function createStrictProxy(options: StrictProxyOptions): http.Server {
     }
     const header = request.headers['x-amz-target'];
     const target = parseTarget(Array.isArray(header) ? header[0] : header);
+    if (options.dynamodbUpstreamPort !== undefined && isStackWrite(request, body)) {
+      // A stack's resources span the services, so DynamoDB's process deploys it too (its tables are the ones used;
+      // the rest of its copy is never read), first: the caller's waiter, answered by the main process, then finds
+      // every resource in place.
+      const mirrored = await upstream(request, body, false, options.dynamodbUpstreamPort);
+      if (mirrored.status >= 300) return mirrored;
+    }
     if (target === undefined || request.method !== 'POST') return upstream(request, body);
     // The JSON protocol allows compressed requests; the layer reads them, so they go on decompressed.
     const decoded = request.headers['content-encoding'] === 'gzip';
