@@ -15,10 +15,18 @@ export interface ShardPacingOptions {
   readonly random?: () => number;
 }
 
-/** Defaults: 4 reads/s while records flow, 1/s when idle, within the 5 GetRecords calls/s Kinesis allows per shard. */
+/**
+ * Defaults: 4 reads/s, idle or not, within the 5 GetRecords calls/s Kinesis allows per shard. The first line after a
+ * quiet spell waits for the next read: at 1 read/s when idle (the default before) it waited up to a second, half of
+ * the tail's budget, and 200 executions starting together met a forwarder at that pace, whose first rounds then stored
+ * a second's worth of records each (p99 from Kinesis to the socket 1.3-2.3 s at the start, against 1.0 s now, in
+ * `npm run bench -- push-poll --modes push --counts 200`). An empty read costs nothing on AWS (provisioned streams
+ * bill shard hours, on-demand ones the bytes read); a stream shared with other consumers still halves the pace when
+ * Kinesis refuses a read for rate.
+ */
 export const DEFAULT_SHARD_PACING: ShardPacingOptions = {
   busyMs: 250,
-  idleMs: 1000,
+  idleMs: 250,
   throttledMaxMs: 4000,
   backoffBaseMs: 250,
   backoffMaxMs: 30_000,
