@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LogstreamClient } from '../src/client/client';
 import type { CloudWatchLogSource } from '../src/adapters/cloudwatch/cloudwatch-log-source';
@@ -76,6 +77,8 @@ export async function runPhase(
     await stack.source.createStream(stack.logGroup, streamOf(id));
   });
   const aborted = new AbortController();
+  // One signal ends every follow of the phase (up to 1,000): each adds its listener, which is no leak.
+  setMaxListeners(n * socketsPerExecution + 10, aborted.signal);
   const tails: TailRecord[] = [];
   const tailsDone: Promise<unknown>[] = [];
   let refusedLogs = 0;
