@@ -1,10 +1,14 @@
 """Throughput only: what a client sends and gets back is what moto alone gives, at less cost per request."""
 
 import functools
+import json
 import logging
+import secrets
 
 from moto.core import responses as core_responses
 from moto.core import serialize as core_serialize
+from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.utilities import aws_headers
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from patching import patch
 
@@ -49,3 +53,45 @@ def get_backend_for_host(previous, self, host):
     if host not in backend_of_host:
         backend_of_host[host] = previous(self, host)
     return backend_of_host[host]
+
+
+# Throughput only (see the top). A conditional write's expression is parsed twice per request (once to validate its
+# names, once to evaluate it), and a forwarder sends the same few expressions all day. A parse is kept by its text,
+# names and values: the tree it gives is only read when evaluated against an item. Failures are not kept: a bad
+# expression fails each time, as before.
+parsed_conditions = {}
+MAX_PARSED_CONDITIONS = 4096
+
+
+@patch(ConditionExpressionParser, "parse")
+def parse_condition(previous, self):
+    key = (
+        self.condition_expression,
+        json.dumps(self.expression_attribute_names, sort_keys=True),
+        json.dumps(self.expression_attribute_values, sort_keys=True),
+    )
+    kept = parsed_conditions.get(key)
+    if kept is None:
+        op = previous(self)
+        kept = (op, tuple(self.expr_attr_names_found), tuple(self.expr_attr_values_found))
+        if len(parsed_conditions) >= MAX_PARSED_CONDITIONS:
+            parsed_conditions.clear()
+        parsed_conditions[key] = kept
+        return op
+    op, names, values = kept
+    self.expr_attr_names_found.extend(names)
+    self.expr_attr_values_found.extend(values)
+    return op
+
+
+# Throughput only (see the top): a request id of 52 letters and digits, as moto's, drawn at once rather than by one
+# random.choice per character.
+def gen_amzn_requestid_long(_previous, headerdict=None):
+    request_id = secrets.token_hex(26)
+    if isinstance(headerdict, dict):
+        headerdict["x-amzn-requestid"] = request_id
+    return request_id
+
+
+for module in (aws_headers, core_responses):
+    patch(module, "gen_amzn_requestid_long")(gen_amzn_requestid_long)

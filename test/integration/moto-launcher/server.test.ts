@@ -52,7 +52,7 @@ function call(
   agent: http.Agent,
   target: string,
   body: unknown,
-): Promise<{ status: number; body: string; connection?: string; reused: boolean }> {
+): Promise<{ status: number; body: string; connection?: string; requestId?: string; reused: boolean }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -79,6 +79,7 @@ function call(
             status: response.statusCode ?? 0,
             body: text,
             connection: response.headers.connection,
+            requestId: response.headers['x-amzn-requestid'] as string | undefined,
             reused: request.reusedSocket,
           }),
         );
@@ -155,5 +156,66 @@ test('every kind of attribute value comes back as it was stored', async () => {
     expect(normalised(got.Item ?? {})).toEqual(normalised(item));
   } finally {
     client.destroy();
+  }
+});
+
+test('a condition written again is judged against each item and its own values, and a bad one fails every time', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const put = (pk: string, seq: string, now: string) =>
+    call(agent, 'PutItem', {
+      TableName: 'conditions',
+      Item: { pk: { S: pk }, seq: { N: seq }, expires_at: { N: '100' } },
+      ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :now',
+      ExpressionAttributeValues: { ':now': { N: now } },
+    });
+  try {
+    const created = await call(agent, 'CreateTable', {
+      TableName: 'conditions',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    expect(created.status).toBe(200);
+    // The same text and values, against a missing item and then a present one.
+    expect((await put('a', '1', '50')).status).toBe(200);
+    const refused = await put('a', '2', '50');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('ConditionalCheckFailedException');
+    expect((await put('b', '1', '50')).status).toBe(200);
+    // The same text with other values: the item has expired by them.
+    expect((await put('a', '3', '150')).status).toBe(200);
+    const got = await call(agent, 'GetItem', { TableName: 'conditions', Key: { pk: { S: 'a' } } });
+    expect(JSON.parse(got.body)).toMatchObject({ Item: { seq: { N: '3' } } });
+    // A parse that failed is not kept: the same bad expression is refused again, and nothing is written.
+    const refusals: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const bad = await call(agent, 'PutItem', {
+        TableName: 'conditions',
+        Item: { pk: { S: 'c' } },
+        ConditionExpression: 'attribute_not_exists(pk) AND',
+      });
+      refusals.push(bad.status);
+    }
+    expect(refusals[0]).toBeGreaterThanOrEqual(400);
+    expect(refusals[1]).toBe(refusals[0]);
+    const missing = await call(agent, 'GetItem', { TableName: 'conditions', Key: { pk: { S: 'c' } } });
+    expect(JSON.parse(missing.body)).not.toHaveProperty('Item');
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('each answer carries a request id of its own, of 52 letters and digits', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const ids = new Set<string>();
+  try {
+    for (let i = 0; i < 5; i++) {
+      const { requestId: answer } = await call(agent, 'ListTables', {});
+      expect(answer).toMatch(/^[A-Za-z0-9]{52}$/);
+      ids.add(answer ?? '');
+    }
+    expect(ids.size).toBe(5);
+  } finally {
+    agent.destroy();
   }
 });
