@@ -13,10 +13,8 @@ import readline from 'node:readline';
  * ingest meeting a first /logs fill); this is a convenience of the local stack, not a durability promise.
  */
 export interface AwsRecording {
-  /** The recording file, under the data dir. */
+  /** The recording file, under the data dir: what the local stack's emulators record into (`recordingFile`). */
   readonly file: string;
-  /** Environment of the emulator process that turns its recorder on, writing into `file`. */
-  readonly env: Readonly<Record<string, string>>;
   /** Replays the writes recorded by earlier runs against `endpoint`; resolves with how many were replayed. */
   replay(endpoint: string): Promise<number>;
 }
@@ -44,7 +42,6 @@ export function prepareAwsRecording(dataDir: string): AwsRecording {
   });
   return {
     file,
-    env: { MOTO_ENABLE_RECORDING: 'true', MOTO_RECORDER_FILEPATH: file },
     replay: async (endpoint) => {
       let replayed = 0;
       // The services' writes are independent of each other: each file replays in its own order.

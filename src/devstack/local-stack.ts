@@ -53,6 +53,12 @@ export interface LocalStackOptions {
    * `python` a Python with `moto[server]` installed (its botocore also gives the strict layer AWS's models).
    */
   executables?: LocalStackExecutables;
+  /**
+   * Records every request the emulators serve into this file, for a later start to replay (see
+   * `prepareAwsRecording`); DynamoDB's own emulator records beside it (see `dynamodbRecordingOf`). Default: no
+   * recording.
+   */
+  recordingFile?: string;
 }
 
 /** Where the local stack's executables are: nothing is downloaded. */
@@ -138,26 +144,34 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const hideProfiles = ['-u', 'AWS_PROFILE', '-u', 'AWS_DEFAULT_PROFILE'];
     // moto_server through the launcher that keeps its CloudWatch -> Kinesis delivery to AWS's contract.
     const launcher = path.join(repoRoot(), 'src', 'devstack', 'moto_launcher');
-    const emulatorArgs = [...hideProfiles, tools.python, launcher, '-H', host, '-p', String(motoPort)];
+    // moto's recorder, when asked for: each emulator process writes a file of its own.
+    const recorder = (file: string | undefined): string[] =>
+      file === undefined ? [] : ['MOTO_ENABLE_RECORDING=true', `MOTO_RECORDER_FILEPATH=${file}`];
+    const emulatorArgs = [
+      ...hideProfiles,
+      ...recorder(opts.recordingFile),
+      ...[tools.python, launcher, '-H', host, '-p', String(motoPort)],
+    ];
     const emulator = new ManagedProcess('aws-emulator (moto_server)', 'env', emulatorArgs);
     started.push(emulator);
     let proxy: ManagedProcess | undefined;
-    let dynamodbEmulator: ManagedProcess | undefined;
-    let dynamodbEndpoint: string | undefined;
+    let dynamodbEmulator: { readonly process: ManagedProcess; readonly endpoint: string } | undefined;
     if (strictAws) {
       // DynamoDB in an emulator process of its own, as it is a service of its own on AWS: in one process, each of
       // its calls would wait behind CloudWatch's and Kinesis's (one interpreter lock serves them all).
       const dynamodbPort = await findFreePort(host);
-      dynamodbEndpoint = `http://${urlHost(host)}:${dynamodbPort}`;
-      log(`starting DynamoDB's emulator (moto) on ${dynamodbEndpoint}`);
-      const recording = process.env.MOTO_RECORDER_FILEPATH;
-      const ownRecording = recording === undefined ? [] : [`MOTO_RECORDER_FILEPATH=${dynamodbRecordingOf(recording)}`];
-      dynamodbEmulator = new ManagedProcess('aws-emulator for DynamoDB (moto_server)', 'env', [
-        ...hideProfiles,
-        ...ownRecording,
-        ...[tools.python, launcher, '-H', host, '-p', String(dynamodbPort)],
-      ]);
-      started.push(dynamodbEmulator);
+      const endpoint = `http://${urlHost(host)}:${dynamodbPort}`;
+      log(`starting DynamoDB's emulator (moto) on ${endpoint}`);
+      const recording = opts.recordingFile === undefined ? undefined : dynamodbRecordingOf(opts.recordingFile);
+      dynamodbEmulator = {
+        endpoint,
+        process: new ManagedProcess('aws-emulator for DynamoDB (moto_server)', 'env', [
+          ...hideProfiles,
+          ...recorder(recording),
+          ...[tools.python, launcher, '-H', host, '-p', String(dynamodbPort)],
+        ]),
+      };
+      started.push(dynamodbEmulator.process);
       log(`starting the strict AWS layer on ${awsEndpoint}`);
       proxy = startStrictAwsProcess({
         host,
@@ -171,9 +185,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // The emulator is bound before Temporal starts: the dev server picks random free ports for its
     // metrics and HTTP API, and must not take the emulator's port in between.
     await waitUntilReady(emulator, () => motoProbe(motoEndpoint), readyTimeoutMs);
-    if (dynamodbEmulator && dynamodbEndpoint !== undefined) {
-      const endpoint = dynamodbEndpoint;
-      await waitUntilReady(dynamodbEmulator, () => motoProbe(endpoint), readyTimeoutMs);
+    if (dynamodbEmulator !== undefined) {
+      const { endpoint } = dynamodbEmulator;
+      await waitUntilReady(dynamodbEmulator.process, () => motoProbe(endpoint), readyTimeoutMs);
     }
     if (proxy) await waitUntilReady(proxy, () => strictAwsProbe(awsEndpoint), readyTimeoutMs);
     log(`starting Temporal dev server on ${temporalAddress} (UI ${temporalUiUrl}, ${opts.dbFile ?? 'in-memory'})`);
@@ -222,7 +236,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       pids: {
         temporal: temporal.pid,
         emulator: emulator.pid,
-        ...(dynamodbEmulator ? { dynamodbEmulator: dynamodbEmulator.pid } : {}),
+        ...(dynamodbEmulator ? { dynamodbEmulator: dynamodbEmulator.process.pid } : {}),
         ...(proxy ? { strictAws: proxy.pid } : {}),
       },
       stop: () => (stopping ??= stopAll()),

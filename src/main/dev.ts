@@ -51,22 +51,21 @@ async function main(): Promise<void> {
       // The emulator's recorder keeps the AWS state across restarts.
       const recording = prepareAwsRecording(dataDir);
       const [, port] = config.temporalAddress.split(':');
-      const stack: LocalStack = await withChildEnvironment(recording.env, () =>
-        startLocalStack({
-          temporalPort: Number(port),
-          temporalUiPort: config.temporalUiPort,
-          emulatorPort: config.emulatorPort,
-          dbFile: path.join(dataDir, 'temporal.db'),
-          tableName: config.table,
-          logGroup: config.logGroup,
-          region: config.awsRegion,
-          strictAws: config.strictAws,
-          push: config.ingest !== 'poll',
-          kinesisStream: config.kinesisStream,
-          kinesisShards: config.kinesisShards,
-          log: (line) => logger.info(line),
-        }),
-      );
+      const stack: LocalStack = await startLocalStack({
+        temporalPort: Number(port),
+        temporalUiPort: config.temporalUiPort,
+        emulatorPort: config.emulatorPort,
+        dbFile: path.join(dataDir, 'temporal.db'),
+        tableName: config.table,
+        logGroup: config.logGroup,
+        region: config.awsRegion,
+        strictAws: config.strictAws,
+        push: config.ingest !== 'poll',
+        kinesisStream: config.kinesisStream,
+        kinesisShards: config.kinesisShards,
+        log: (line) => logger.info(line),
+        recordingFile: recording.file,
+      });
       started.push(stack);
       const replayed = await recording.replay(stack.awsEndpoint);
       if (replayed > 0) logger.info({ replayed, file: recording.file }, 'restored the AWS state of earlier runs');
@@ -87,23 +86,6 @@ async function main(): Promise<void> {
     logger.error({ err: error }, 'start failed');
     sayError(asUnreachable(error, config, 'npm start'));
     await stopAll(1);
-  }
-}
-
-/**
- * Runs `start` (which spawns the stack's children with this process's environment) with `extra` added; afterwards
- * the environment is as it was, so the jobs the worker runs do not see it.
- */
-async function withChildEnvironment<T>(extra: Readonly<Record<string, string>>, start: () => Promise<T>): Promise<T> {
-  const saved = new Map(Object.keys(extra).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, extra);
-  try {
-    return await start();
-  } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
   }
 }
 
