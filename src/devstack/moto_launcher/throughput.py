@@ -65,11 +65,14 @@ MAX_PARSED_CONDITIONS = 4096
 
 @patch(ConditionExpressionParser, "parse")
 def parse_condition(previous, self):
-    key = (
-        self.condition_expression,
-        json.dumps(self.expression_attribute_names, sort_keys=True),
-        json.dumps(self.expression_attribute_values, sort_keys=True),
-    )
+    try:
+        key = (
+            self.condition_expression,
+            json.dumps(self.expression_attribute_names, sort_keys=True),
+            json.dumps(self.expression_attribute_values, sort_keys=True),
+        )
+    except (TypeError, ValueError):
+        return previous(self)  # values JSON cannot spell (bytes): parsed each time, as before
     kept = parsed_conditions.get(key)
     if kept is None:
         op = previous(self)
