@@ -186,6 +186,23 @@ test('a condition written again is judged against each item and its own values, 
     expect((await put('a', '3', '150')).status).toBe(200);
     const got = await call(agent, 'GetItem', { TableName: 'conditions', Key: { pk: { S: 'a' } } });
     expect(JSON.parse(got.body)).toMatchObject({ Item: { seq: { N: '3' } } });
+    // A binary value in the condition: the item holds it, so the same write passes again; another value fails.
+    for (let i = 0; i < 2; i++) {
+      const binary = await call(agent, 'PutItem', {
+        TableName: 'conditions',
+        Item: { pk: { S: 'd' }, b: { B: 'AAE=' } },
+        ConditionExpression: 'attribute_not_exists(pk) OR b = :b',
+        ExpressionAttributeValues: { ':b': { B: 'AAE=' } },
+      });
+      expect(binary.status).toBe(200);
+    }
+    const otherBinary = await call(agent, 'PutItem', {
+      TableName: 'conditions',
+      Item: { pk: { S: 'd' }, b: { B: 'AAI=' } },
+      ConditionExpression: 'attribute_not_exists(pk) OR b = :b',
+      ExpressionAttributeValues: { ':b': { B: 'AAI=' } },
+    });
+    expect(otherBinary.body).toContain('ConditionalCheckFailedException');
     // A parse that failed is not kept: the same bad expression is refused again, and nothing is written.
     const refusals: number[] = [];
     for (let i = 0; i < 2; i++) {
