@@ -40,6 +40,9 @@ What moto does, and what AWS promises instead (and the patches do):
   wait of up to 10 ms for the client to hang up. Under the benchmarks' load that, not moto's work, was what queued
   requests for seconds. A request whose body has a Content-Length is read whole before moto sees it, and its
   connection is kept.
+- A malformed condition, filter or key expression (a syntax error, a `#name` or `:value` the request does not define)
+  fails in moto's parser with a bare ValueError or KeyError, which its server answers with HTTP 500: a server fault,
+  which clients retry. DynamoDB answers 400 ValidationException, a client fault that no retry mends.
 - Also for throughput: a conditional write's expression is parsed twice per request, from its text each time, and
   each answer's request id is drawn one random character at a time. Under the benchmarks' load DynamoDB's emulator
   ran near a full core, so every call queued. A parse is kept by its text, names and values (the tree is only read),
@@ -54,6 +57,7 @@ Each idea is one module of this folder, applied on import, in this order:
 - `kinesis_contract`: shards, hash keys, resharding and GetRecords as on AWS;
 - `logs_delivery`: PutLogEvents serialised, subscription filters and their delivery to Kinesis;
 - `dynamodb_atomicity`: atomic conditions, isolated transactions, and per-partition Query;
+- `dynamodb_expressions`: malformed expressions refused with ValidationException;
 - `throughput`: no per-request logging, method listing or backend look-up, a shorter AttributeValue path, parsed
   conditions kept, and cheaper request ids;
 - `keep_alive`: HTTP/1.1 connections kept open.
@@ -69,6 +73,7 @@ from moto import server as moto_server
 import kinesis_contract  # noqa: F401
 import logs_delivery  # noqa: F401
 import dynamodb_atomicity  # noqa: F401
+import dynamodb_expressions  # noqa: F401
 import throughput  # noqa: F401
 import keep_alive  # noqa: F401
 
