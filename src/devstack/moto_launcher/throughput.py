@@ -8,7 +8,6 @@ import secrets
 from moto.core import responses as core_responses
 from moto.core import serialize as core_serialize
 from moto.dynamodb.comparisons import ConditionExpressionParser
-from moto.utilities import aws_headers
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from patching import patch
 
@@ -88,13 +87,10 @@ def parse_condition(previous, self):
 
 
 # Throughput only (see the top): a request id of 52 letters and digits, as moto's, drawn at once rather than by one
-# random.choice per character.
+# random.choice per character. moto's responses call it by the name they imported.
+@patch(core_responses, "gen_amzn_requestid_long")
 def gen_amzn_requestid_long(_previous, headerdict=None):
     request_id = secrets.token_hex(26)
     if isinstance(headerdict, dict):
         headerdict["x-amzn-requestid"] = request_id
     return request_id
-
-
-for module in (aws_headers, core_responses):
-    patch(module, "gen_amzn_requestid_long")(gen_amzn_requestid_long)
